@@ -1,0 +1,314 @@
+// Activation functions and GAAF (gradient acceleration in activation functions, paper §4).
+//
+// Every kernel is elementwise over f32 buffers of n elements (byte addresses, in place allowed
+// when the output aliases an input exactly). The SIMD kernels process 4 lanes at a time and run
+// the last n % 4 elements through the same vector code on a partially loaded vector (see
+// mathx.ts), so each output depends only on its own inputs. The `_ref` versions are the plain
+// scalar definitions using libm (Mathf), used by the tests to check the SIMD approximations.
+//
+// Unknown `kind` values trap (unreachable); the TypeScript API validates kinds.
+//
+// GAAF (paper eq. 7 and 8):
+//   φ_new(x) = φ(x) + g(x)·s(x),   g(x) = (x·K − ⌊x·K⌋ − 0.5)/K,
+// g is a sawtooth with |g| <= 0.5/K and g' = 1 almost everywhere, so φ_new stays within
+// 0.5/K of φ while its derivative gains s(x). After the float32 rounding of φ + g·s the output
+// is within min(2|g·s|, |g·s| + ulp(φ)/2) <= 1/K of the float φ (the test checks < 1/K against
+// the exact φ; measured max 5.0e-5 for tanh/sigmoid, 6.1e-5 for relu at |x| in [512, 1024)).
+// In float32, once |x·K| >= 2^23 (|x| above about 838 for K = 1e4) x·K has no fractional bits,
+// so ⌊x·K⌋ = x·K and g(x) is the constant −0.5/K; the kernels also use that constant when x·K
+// overflows to ±inf (where x·K − ⌊x·K⌋ would be inf − inf = NaN), so ±inf inputs give φ(±inf).
+// K > 0 and the shape parameters (c > 0, a) are validated by the caller (K default 1e4).
+//
+// Shape functions s (p1, p2 are the caller's parameters):
+//   tanh:    s(x) = exp(−x²/c), c = p1 (default 3, the bell of the paper's figure 4a).
+//   sigmoid: s(x) = exp(−x²/c), c = p1 (default 12: σ(x) = (1 + tanh(x/2))/2 is tanh stretched
+//            by 2 along x, so the bell is stretched by 2 too and c grows by 2² = 4).
+//   relu:    s(x) = σ(a·(x − b)), a = p1, b = p2 (defaults a = 3.3, b = −0.6: rises from ≈5% at
+//            x = −1.5 to ≈95% at x = +0.3, the shifted sigmoid of figure 4b).
+//   p2 is unused for the bells, which are evaluated as exp(−(x·x)·(1/c)).
+//
+// GAAF backward: d φ_new/dx = φ'(x) + s(x) + g(x)·s'(x) with g' = 1; the last term is below
+// |s'|/(2K) (≈ 5e-5·|s'|) and is dropped, so dx = dy·(φ'(x) + s(x)). φ' is recomputed from x
+// (no forward output needed), through the exact identities
+//   tanh'(x) = 1 − tanh²(x) = 4e/(1 + e)²,  e = exp(−2|x|)
+//   σ'(x) = σ(x)(1 − σ(x)) = e/(1 + e)²,     e = exp(−|x|)
+// which stay accurate to a few ulp relative even in the saturated tails (1 − tanh² in f32
+// would cancel to 0 there) and cost one exp.
+
+import { v_exp, v_tanh, v_sigmoid, load_partial, store_partial } from "./mathx";
+
+export const ACT_TANH: i32 = 0,
+  ACT_RELU: i32 = 1,
+  ACT_SIGMOID: i32 = 2;
+
+// 2^23: float32 values at or above this magnitude are integers.
+// @ts-ignore: decorator
+@inline const TWO23: f32 = 8388608.0;
+
+// ---- vector building blocks ---------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function v_phi(kind: i32, x: v128): v128 {
+  if (kind == ACT_TANH) return v_tanh(x);
+  if (kind == ACT_SIGMOID) return v_sigmoid(x);
+  return f32x4.max(x, f32x4.splat(0)); // relu; NaN propagates
+}
+
+// g(x) = (x·K − ⌊x·K⌋ − 0.5)/K; fractional part forced to 0 where |x·K| >= 2^23, inf or NaN.
+// @ts-ignore: decorator
+@inline function v_gaaf_g(x: v128, K: v128): v128 {
+  const xk = f32x4.mul(x, K);
+  let frac = f32x4.sub(xk, f32x4.floor(xk));
+  frac = v128.and(frac, f32x4.lt(f32x4.abs(xk), f32x4.splat(TWO23)));
+  return f32x4.div(f32x4.sub(frac, f32x4.splat(0.5)), K);
+}
+
+// s(x): bell exp(−(x·x)·(1/c)) for tanh/sigmoid, σ(a·(x − b)) for relu.
+// @ts-ignore: decorator
+@inline function v_shape(kind: i32, x: v128, p1: v128, p2: v128): v128 {
+  if (kind == ACT_RELU) return v_sigmoid(f32x4.mul(p1, f32x4.sub(x, p2)));
+  return v_exp(f32x4.neg(f32x4.mul(f32x4.mul(x, x), p1))); // p1 holds 1/c here
+}
+
+// φ'(x) from x.
+// @ts-ignore: decorator
+@inline function v_dphi(kind: i32, x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  if (kind == ACT_RELU) return v128.and(one, f32x4.gt(x, f32x4.splat(0)));
+  const ax = f32x4.abs(x);
+  if (kind == ACT_TANH) {
+    const e = v_exp(f32x4.neg(f32x4.add(ax, ax)));
+    const d = f32x4.add(one, e);
+    return f32x4.div(f32x4.mul(f32x4.splat(4.0), e), f32x4.mul(d, d));
+  }
+  const e = v_exp(f32x4.neg(ax));
+  const d = f32x4.add(one, e);
+  return f32x4.div(e, f32x4.mul(d, d));
+}
+
+// @ts-ignore: decorator
+@inline function check_kind(kind: i32): void {
+  if (kind != ACT_TANH && kind != ACT_RELU && kind != ACT_SIGMOID) unreachable();
+}
+
+// ---- act_forward --------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function act_forward_k(kind: i32, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, v_phi(kind, v128.load(x + o)));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    store_partial(y + o, v_phi(kind, load_partial(x + o, r)), r);
+  }
+}
+
+/** y = φ(x).  x (n), y (n). tanh/sigmoid: Cephes-based approximations (mathx.ts), relu exact. */
+export function act_forward(kind: i32, x: usize, y: usize, n: i32): void {
+  check_kind(kind);
+  if (kind == ACT_TANH) act_forward_k(ACT_TANH, x, y, n);
+  else if (kind == ACT_SIGMOID) act_forward_k(ACT_SIGMOID, x, y, n);
+  else act_forward_k(ACT_RELU, x, y, n);
+}
+
+/** Scalar reference of act_forward (libm). x (n), y (n). */
+export function act_forward_ref(kind: i32, x: usize, y: usize, n: i32): void {
+  check_kind(kind);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    let r: f32;
+    if (kind == ACT_TANH) r = Mathf.tanh(v);
+    else if (kind == ACT_SIGMOID) r = <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
+    else r = Mathf.max(v, 0);
+    store<f32>(y + o, r);
+  }
+}
+
+// ---- act_backward -------------------------------------------------------------------------
+
+// dx = dy·φ'(x) with tanh' = 1 − y·y, σ' = y·(1 − y), relu' = x > 0 ? 1 : 0.
+// @ts-ignore: decorator
+@inline function v_act_bwd(kind: i32, x: v128, y: v128, dy: v128): v128 {
+  const one = f32x4.splat(1.0);
+  let d: v128;
+  if (kind == ACT_TANH) d = f32x4.sub(one, f32x4.mul(y, y));
+  else if (kind == ACT_SIGMOID) d = f32x4.mul(y, f32x4.sub(one, y));
+  else d = v128.and(one, f32x4.gt(x, f32x4.splat(0)));
+  return f32x4.mul(dy, d);
+}
+
+// @ts-ignore: decorator
+@inline function act_backward_k(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    // relu reads only x, tanh/sigmoid only y
+    const xv = kind == ACT_RELU ? v128.load(x + o) : f32x4.splat(0);
+    const yv = kind == ACT_RELU ? f32x4.splat(0) : v128.load(y + o);
+    v128.store(dx + o, v_act_bwd(kind, xv, yv, v128.load(dy + o)));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    const xv = kind == ACT_RELU ? load_partial(x + o, r) : f32x4.splat(0);
+    const yv = kind == ACT_RELU ? f32x4.splat(0) : load_partial(y + o, r);
+    store_partial(dx + o, v_act_bwd(kind, xv, yv, load_partial(dy + o, r)), r);
+  }
+}
+
+/**
+ * dx = dy·φ'(x).  x (n) pre-activation, y (n) = φ(x) from act_forward, dy (n), dx (n).
+ * tanh' = 1 − y², sigmoid' = y(1 − y) (only y is read), relu' = x > 0 ? 1 : 0 (only x is read).
+ * Pure f32 arithmetic: bit-identical to act_backward_ref.
+ */
+export function act_backward(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  check_kind(kind);
+  if (kind == ACT_TANH) act_backward_k(ACT_TANH, x, y, dy, dx, n);
+  else if (kind == ACT_SIGMOID) act_backward_k(ACT_SIGMOID, x, y, dy, dx, n);
+  else act_backward_k(ACT_RELU, x, y, dy, dx, n);
+}
+
+/** Scalar reference of act_backward. x (n), y (n), dy (n), dx (n). */
+export function act_backward_ref(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  check_kind(kind);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    let d: f32;
+    if (kind == ACT_TANH) {
+      const yv = load<f32>(y + o);
+      d = <f32>1.0 - yv * yv;
+    } else if (kind == ACT_SIGMOID) {
+      const yv = load<f32>(y + o);
+      d = yv * (<f32>1.0 - yv);
+    } else {
+      d = load<f32>(x + o) > 0 ? <f32>1.0 : <f32>0.0;
+    }
+    store<f32>(dx + o, load<f32>(dy + o) * d);
+  }
+}
+
+// ---- gaaf_forward -------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function gaaf_forward_k(kind: i32, x: usize, y: usize, n: i32, K: f32, q1: f32, q2: f32): void {
+  const Kv = f32x4.splat(K);
+  const p1 = f32x4.splat(q1);
+  const p2 = f32x4.splat(q2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const xv = v128.load(x + o);
+    const gs = f32x4.mul(v_gaaf_g(xv, Kv), v_shape(kind, xv, p1, p2));
+    v128.store(y + o, f32x4.add(v_phi(kind, xv), gs));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    const xv = load_partial(x + o, r);
+    const gs = f32x4.mul(v_gaaf_g(xv, Kv), v_shape(kind, xv, p1, p2));
+    store_partial(y + o, f32x4.add(v_phi(kind, xv), gs), r);
+  }
+}
+
+/**
+ * GAAF forward, y = φ(x) + g(x)·s(x) (paper eq. 8).  x (n), y (n).
+ * K: frequency constant of g (paper: 1e4). p1, p2: shape parameters (see the header:
+ * tanh/sigmoid c = p1; relu a = p1, b = p2). |y − φ(x)| <= 0.5/K (+ rounding) < 1/K.
+ */
+export function gaaf_forward(kind: i32, x: usize, y: usize, n: i32, K: f32, p1: f32, p2: f32): void {
+  check_kind(kind);
+  const ic: f32 = <f32>1.0 / p1;
+  if (kind == ACT_TANH) gaaf_forward_k(ACT_TANH, x, y, n, K, ic, p2);
+  else if (kind == ACT_SIGMOID) gaaf_forward_k(ACT_SIGMOID, x, y, n, K, ic, p2);
+  else gaaf_forward_k(ACT_RELU, x, y, n, K, p1, p2);
+}
+
+// Scalar g(x), same operations as v_gaaf_g.
+// @ts-ignore: decorator
+@inline function gaaf_g_ref(x: f32, K: f32): f32 {
+  const xk = x * K;
+  let frac: f32 = xk - Mathf.floor(xk);
+  if (!(Mathf.abs(xk) < TWO23)) frac = 0;
+  return (frac - <f32>0.5) / K;
+}
+
+// Scalar s(x) with libm.
+// @ts-ignore: decorator
+@inline function gaaf_s_ref(kind: i32, x: f32, p1: f32, p2: f32): f32 {
+  if (kind == ACT_RELU) return <f32>1.0 / (<f32>1.0 + Mathf.exp(-(p1 * (x - p2))));
+  const ic: f32 = <f32>1.0 / p1;
+  return Mathf.exp(-(x * x * ic));
+}
+
+/** Scalar reference of gaaf_forward (libm). x (n), y (n). */
+export function gaaf_forward_ref(kind: i32, x: usize, y: usize, n: i32, K: f32, p1: f32, p2: f32): void {
+  check_kind(kind);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    let phi: f32;
+    if (kind == ACT_TANH) phi = Mathf.tanh(v);
+    else if (kind == ACT_SIGMOID) phi = <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
+    else phi = Mathf.max(v, 0);
+    store<f32>(y + o, phi + gaaf_g_ref(v, K) * gaaf_s_ref(kind, v, p1, p2));
+  }
+}
+
+// ---- gaaf_backward ------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function gaaf_backward_k(kind: i32, x: usize, dy: usize, dx: usize, n: i32, q1: f32, q2: f32): void {
+  const p1 = f32x4.splat(q1);
+  const p2 = f32x4.splat(q2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const xv = v128.load(x + o);
+    const d = f32x4.add(v_dphi(kind, xv), v_shape(kind, xv, p1, p2));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), d));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    const xv = load_partial(x + o, r);
+    const d = f32x4.add(v_dphi(kind, xv), v_shape(kind, xv, p1, p2));
+    store_partial(dx + o, f32x4.mul(load_partial(dy + o, r), d), r);
+  }
+}
+
+/**
+ * GAAF backward, dx = dy·(φ'(x) + s(x)) (g' = 1; the g·s' term, below |s'|/(2K), is dropped).
+ * x (n) pre-activation, dy (n), dx (n). φ' is recomputed from x (see the header).
+ */
+export function gaaf_backward(kind: i32, x: usize, dy: usize, dx: usize, n: i32, p1: f32, p2: f32): void {
+  check_kind(kind);
+  const ic: f32 = <f32>1.0 / p1;
+  if (kind == ACT_TANH) gaaf_backward_k(ACT_TANH, x, dy, dx, n, ic, p2);
+  else if (kind == ACT_SIGMOID) gaaf_backward_k(ACT_SIGMOID, x, dy, dx, n, ic, p2);
+  else gaaf_backward_k(ACT_RELU, x, dy, dx, n, p1, p2);
+}
+
+/** Scalar reference of gaaf_backward (libm). x (n), dy (n), dx (n). */
+export function gaaf_backward_ref(kind: i32, x: usize, dy: usize, dx: usize, n: i32, p1: f32, p2: f32): void {
+  check_kind(kind);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    let dphi: f32;
+    if (kind == ACT_RELU) {
+      dphi = v > 0 ? <f32>1.0 : <f32>0.0;
+    } else if (kind == ACT_TANH) {
+      const e = Mathf.exp(-<f32>2.0 * Mathf.abs(v));
+      dphi = <f32>4.0 * e / ((<f32>1.0 + e) * (<f32>1.0 + e));
+    } else {
+      const e = Mathf.exp(-Mathf.abs(v));
+      dphi = e / ((<f32>1.0 + e) * (<f32>1.0 + e));
+    }
+    store<f32>(dx + o, load<f32>(dy + o) * (dphi + gaaf_s_ref(kind, v, p1, p2)));
+  }
+}

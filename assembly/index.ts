@@ -1,0 +1,7 @@
+export * from "./heap";
+export * from "./stats";
+export * from "./gemm";
+export * from "./activations";
+export * from "./dropout";
+export * from "./loss";
+export * from "./optim";

@@ -1,0 +1,504 @@
+// The one module that owns the WebAssembly instance, its linear memory, the allocator and
+// every pointer. Everything else in src/ works with `Buf` handles, whose address is an ES
+// private field: only this file can read it (through `addrOf`, set in Buf's static block).
+//
+// Every kernel wrapper checks, before it calls into Wasm, that each operand's extent
+// (rows, row stride, length) lies inside the Buf it names. A wrong length or shape is a
+// RangeError naming the kernel, the operand and the expected and actual sizes; it never
+// becomes an out-of-bounds write into Wasm memory.
+
+/** Raw exports of build/gaaf.wasm (assembly/index.ts). Pointers are byte addresses. */
+interface Exports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemm(tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, bias: number, work: number): void;
+  gemm_ref(tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, bias: number): void;
+  gemm_workspace_bytes(): number;
+  act_forward(kind: number, x: number, y: number, n: number): void;
+  act_forward_ref(kind: number, x: number, y: number, n: number): void;
+  act_backward(kind: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  act_backward_ref(kind: number, x: number, y: number, dy: number, dx: number, n: number): void;
+  gaaf_forward(kind: number, x: number, y: number, n: number, K: number, p1: number, p2: number): void;
+  gaaf_forward_ref(kind: number, x: number, y: number, n: number, K: number, p1: number, p2: number): void;
+  gaaf_backward(kind: number, x: number, dy: number, dx: number, n: number, p1: number, p2: number): void;
+  gaaf_backward_ref(kind: number, x: number, dy: number, dx: number, n: number, p1: number, p2: number): void;
+  dropout_forward(x: number, y: number, mask: number, n: number, p: number, seed: number, stream: number): void;
+  dropout_forward_ref(x: number, y: number, mask: number, n: number, p: number, seed: number, stream: number): void;
+  dropout_backward(dy: number, mask: number, dx: number, n: number): void;
+  dropout_backward_ref(dy: number, mask: number, dx: number, n: number): void;
+  softmax_xent(logits: number, labels: number, probs: number, dlogits: number, B: number, C: number, scale: number): number;
+  softmax_xent_ref(logits: number, labels: number, probs: number, dlogits: number, B: number, C: number, scale: number): number;
+  argmax_rows(x: number, out: number, rows: number, cols: number): void;
+  argmax_rows_ref(x: number, out: number, rows: number, cols: number): void;
+  sgd_update(w: number, g: number, v: number, n: number, lr: number, momentum: number, wd: number): void;
+  sgd_update_ref(w: number, g: number, v: number, n: number, lr: number, momentum: number, wd: number): void;
+  adam_update(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number,
+    eps: number, bc1: number, bc2: number, wd: number): void;
+  adam_update_ref(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number,
+    eps: number, bc1: number, bc2: number, wd: number): void;
+  mean_abs(x: number, n: number): number;
+  mean_abs_ref(x: number, n: number): number;
+  mean_var(x: number, n: number, out: number): void;
+  mean_var_ref(x: number, n: number, out: number): void;
+  sum_rows(x: number, rows: number, cols: number, ld: number, out: number, beta: number): void;
+  sum_rows_ref(x: number, rows: number, cols: number, ld: number, out: number, beta: number): void;
+  col_mean_var(x: number, rows: number, cols: number, mean: number, vari: number): void;
+  col_mean_var_ref(x: number, rows: number, cols: number, mean: number, vari: number): void;
+  count_nonfinite(x: number, n: number): number;
+  count_nonfinite_ref(x: number, n: number): number;
+}
+
+const WASM_URL = new URL('../build/gaaf.wasm', import.meta.url);
+const ALIGN = 64; // every Buf starts on a cache line (and so on a 16-byte v128 boundary)
+const PAGE = 65536;
+const MAX_BYTES = 4 * 1024 * 1024 * 1024; // wasm32 address space
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+async function loadBytes(url: URL): Promise<BufferSource> {
+  if (url.protocol === 'file:' && isNode()) {
+    const fs = await import('node:fs/promises');
+    return fs.readFile(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`gaaf: could not fetch ${url.href}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+function decodeAbortString(mem: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return '';
+  const u32 = new Uint32Array(mem.buffer);
+  const len = u32[(ptr - 4) >>> 2] >>> 1;
+  return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, len));
+}
+
+async function instantiate(): Promise<Exports> {
+  const bytes = await loadBytes(WASM_URL);
+  let memory: WebAssembly.Memory | undefined;
+  const imports = {
+    env: {
+      abort(msg: number, file: number, line: number, col: number): never {
+        const m = memory ? decodeAbortString(memory, msg) : '';
+        const f = memory ? decodeAbortString(memory, file) : '';
+        throw new Error(`gaaf kernel abort: ${m} at ${f}:${line}:${col}`);
+      },
+    },
+  };
+  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  const ex = instance.exports as unknown as Exports;
+  memory = ex.memory;
+  return ex;
+}
+
+// The instance is created once, when this module is first imported (top-level await), in
+// Node and in browsers alike: `import { Sequential } from 'gaaf'` is ready to use.
+const wasm: Exports = await instantiate();
+
+// ---------------------------------------------------------------------------------------
+// Allocator: first-fit over a free list of [start, end) byte ranges above the heap base,
+// coalescing on free. Memory grows (detaching old views) only when nothing fits; models
+// allocate all their buffers when they are built, so a training step never grows memory.
+
+const heapStart = Math.ceil(wasm.heap_base() / ALIGN) * ALIGN;
+let heapEnd = heapStart; // high-water mark of the managed region
+const freeList: Array<[number, number]> = [];
+let liveBytes = 0;
+let f32: Float32Array = new Float32Array(wasm.memory.buffer);
+let i32: Int32Array = new Int32Array(wasm.memory.buffer);
+let f64: Float64Array = new Float64Array(wasm.memory.buffer);
+
+function refreshViews(): void {
+  if (f32.buffer !== wasm.memory.buffer) {
+    f32 = new Float32Array(wasm.memory.buffer);
+    i32 = new Int32Array(wasm.memory.buffer);
+    f64 = new Float64Array(wasm.memory.buffer);
+  }
+}
+
+function rawAlloc(bytes: number): number {
+  const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  for (let k = 0; k < freeList.length; k++) {
+    const [s, e] = freeList[k];
+    if (e - s >= size) {
+      if (e - s === size) freeList.splice(k, 1);
+      else freeList[k] = [s + size, e];
+      liveBytes += size;
+      return s;
+    }
+  }
+  const start = heapEnd;
+  const end = start + size;
+  if (end > MAX_BYTES) {
+    throw new RangeError(`gaaf: out of Wasm memory: asked for ${bytes} bytes with ${liveBytes} in use; ` +
+      `wasm32 memory is limited to 4 GiB (use a smaller model or batch size)`);
+  }
+  const have = wasm.memory.buffer.byteLength;
+  if (end > have) {
+    const pages = Math.ceil((end - have) / PAGE);
+    try {
+      wasm.memory.grow(pages);
+    } catch (e) {
+      throw new RangeError(`gaaf: could not grow Wasm memory by ${pages} pages to ${end} bytes: ${(e as Error).message}`);
+    }
+  }
+  heapEnd = end;
+  liveBytes += size;
+  return start;
+}
+
+function rawFree(ptr: number, bytes: number): void {
+  const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+  liveBytes -= size;
+  let lo = 0;
+  let hi = freeList.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (freeList[mid][0] < ptr) lo = mid + 1;
+    else hi = mid;
+  }
+  freeList.splice(lo, 0, [ptr, ptr + size]);
+  // coalesce with the next and the previous range
+  if (lo + 1 < freeList.length && freeList[lo][1] === freeList[lo + 1][0]) {
+    freeList[lo][1] = freeList[lo + 1][1];
+    freeList.splice(lo + 1, 1);
+  }
+  if (lo > 0 && freeList[lo - 1][1] === freeList[lo][0]) {
+    freeList[lo - 1][1] = freeList[lo][1];
+    freeList.splice(lo, 1);
+  }
+  // give the top range back to the high-water mark so it can be reused at any size
+  const last = freeList[freeList.length - 1];
+  if (last && last[1] === heapEnd) {
+    heapEnd = last[0];
+    freeList.pop();
+  }
+}
+
+export type DType = 'f32' | 'i32';
+
+let addrOf: (b: Buf) => number;
+
+/** A typed buffer in Wasm memory. Its address is private to this module. */
+export class Buf {
+  #ptr: number;
+  readonly length: number;
+  readonly dtype: DType;
+  readonly label: string;
+  static {
+    addrOf = (b: Buf): number => {
+      if (b.#ptr < 0) throw new Error(`gaaf: buffer '${b.label}' was used after free()`);
+      return b.#ptr;
+    };
+  }
+
+  constructor(length: number, dtype: DType = 'f32', label = 'buffer') {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`gaaf: buffer '${label}' length must be a non-negative integer, got ${length}`);
+    }
+    this.length = length;
+    this.dtype = dtype;
+    this.label = label;
+    this.#ptr = rawAlloc(length * 4);
+  }
+
+  /** A view on the current memory. It is detached if memory grows: take a fresh one after any allocation. */
+  view(): Float32Array {
+    refreshViews();
+    if (this.dtype !== 'f32') throw new TypeError(`gaaf: buffer '${this.label}' is ${this.dtype}, not f32`);
+    const p = addrOf(this) >>> 2;
+    return f32.subarray(p, p + this.length);
+  }
+
+  viewI32(): Int32Array {
+    refreshViews();
+    if (this.dtype !== 'i32') throw new TypeError(`gaaf: buffer '${this.label}' is ${this.dtype}, not i32`);
+    const p = addrOf(this) >>> 2;
+    return i32.subarray(p, p + this.length);
+  }
+
+  /** Copy `src` into this buffer starting at element `offset`. */
+  write(src: ArrayLike<number>, offset = 0): void {
+    if (offset < 0 || offset + src.length > this.length) {
+      throw new RangeError(`gaaf: write of ${src.length} elements at ${offset} overflows buffer '${this.label}' of ${this.length}`);
+    }
+    if (this.dtype === 'f32') this.view().set(src, offset);
+    else this.viewI32().set(src, offset);
+  }
+
+  /** A copy of the first `n` elements (default: all), safe to keep. */
+  read(n = this.length): Float32Array {
+    return this.view().slice(0, n);
+  }
+
+  fill(value: number): void {
+    if (this.dtype === 'f32') this.view().fill(value);
+    else this.viewI32().fill(value);
+  }
+
+  get freed(): boolean {
+    return this.#ptr < 0;
+  }
+
+  free(): void {
+    if (this.#ptr >= 0) {
+      rawFree(this.#ptr, this.length * 4);
+      this.#ptr = -1;
+    }
+  }
+}
+
+export function allocF32(length: number, label?: string): Buf {
+  return new Buf(length, 'f32', label);
+}
+
+export function allocI32(length: number, label?: string): Buf {
+  return new Buf(length, 'i32', label);
+}
+
+/** Bytes of Wasm linear memory, and bytes held by live Bufs. */
+export function memoryStats(): { memoryBytes: number; liveBytes: number } {
+  return { memoryBytes: wasm.memory.buffer.byteLength, liveBytes };
+}
+
+// ---------------------------------------------------------------------------------------
+// Which implementation the wrappers call: the SIMD kernels (default) or the plain scalar
+// references that sit beside them in assembly/. Benchmarks and tests switch it.
+
+export type KernelImpl = 'simd' | 'scalar';
+let impl: KernelImpl = 'simd';
+export function setKernelImpl(k: KernelImpl): void {
+  if (k !== 'simd' && k !== 'scalar') throw new RangeError(`gaaf: kernel implementation must be 'simd' or 'scalar', got '${k}'`);
+  impl = k;
+}
+export function kernelImpl(): KernelImpl {
+  return impl;
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks
+
+function checkDim(kernel: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
+    throw new RangeError(`gaaf.${kernel}: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
+function checkBuf(kernel: string, name: string, b: Buf, dtype: DType): void {
+  if (!(b instanceof Buf)) throw new TypeError(`gaaf.${kernel}: ${name} must be a gaaf Buf`);
+  if (b.dtype !== dtype) throw new TypeError(`gaaf.${kernel}: ${name} ('${b.label}') must be ${dtype}, got ${b.dtype}`);
+}
+
+/** Checks that a rows×cols matrix with row stride ld fits in b. */
+function checkMat(kernel: string, name: string, b: Buf, rows: number, cols: number, ld: number): void {
+  checkBuf(kernel, name, b, 'f32');
+  checkDim(kernel, `${name} leading dimension`, ld);
+  if (rows > 0 && cols > 0) {
+    if (ld < cols) throw new RangeError(`gaaf.${kernel}: ${name} leading dimension ${ld} is less than its row length ${cols}`);
+    const need = (rows - 1) * ld + cols;
+    if (need > b.length) {
+      throw new RangeError(`gaaf.${kernel}: ${name} ('${b.label}') is ${rows}×${cols} with stride ${ld}, ` +
+        `needs ${need} elements, buffer has ${b.length}`);
+    }
+  }
+}
+
+function checkLen(kernel: string, name: string, b: Buf, n: number, dtype: DType = 'f32'): void {
+  checkBuf(kernel, name, b, dtype);
+  if (n > b.length) throw new RangeError(`gaaf.${kernel}: ${name} ('${b.label}') needs ${n} elements, buffer has ${b.length}`);
+}
+
+function checkFinite(kernel: string, name: string, v: number): void {
+  if (!Number.isFinite(v)) throw new RangeError(`gaaf.${kernel}: ${name} must be finite, got ${v}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernel wrappers. Shapes follow the kernels in assembly/.
+
+let gemmWork: Buf | null = null;
+
+/**
+ * C (M,N) = alpha·op(A)·op(B) + beta·C + bias (N). op(A) is M×K: A is stored M×K, or K×M when
+ * transA. op(B) is K×N: B is stored K×N, or N×K when transB. Row-major, with row strides.
+ * beta = 0 means C is not read.
+ */
+export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Buf, lda: number, B: Buf, ldb: number, beta: number, C: Buf, ldc: number, bias: Buf | null = null): void {
+  const k = 'gemm';
+  checkDim(k, 'M', M); checkDim(k, 'N', N); checkDim(k, 'K', K);
+  checkFinite(k, 'alpha', alpha); checkFinite(k, 'beta', beta);
+  checkMat(k, 'A', A, transA ? K : M, transA ? M : K, lda);
+  checkMat(k, 'B', B, transB ? N : K, transB ? K : N, ldb);
+  checkMat(k, 'C', C, M, N, ldc);
+  if (bias) checkLen(k, 'bias', bias, N);
+  const biasPtr = bias ? addrOf(bias) : 0;
+  if (impl === 'scalar') {
+    wasm.gemm_ref(+transA, +transB, M, N, K, alpha, addrOf(A), lda, addrOf(B), ldb, beta, addrOf(C), ldc, biasPtr);
+  } else {
+    if (!gemmWork) gemmWork = new Buf(Math.ceil(wasm.gemm_workspace_bytes() / 4), 'f32', 'gemm workspace');
+    wasm.gemm(+transA, +transB, M, N, K, alpha, addrOf(A), lda, addrOf(B), ldb, beta, addrOf(C), ldc, biasPtr, addrOf(gemmWork));
+  }
+}
+
+/** Activation kinds, as numbered in assembly/activations.ts. */
+export const ACT = { tanh: 0, relu: 1, sigmoid: 2 } as const;
+export type ActKind = keyof typeof ACT;
+
+function actCode(k: string, kind: ActKind): number {
+  const c = ACT[kind];
+  if (c === undefined) throw new RangeError(`gaaf.${k}: unknown activation '${kind}' (expected tanh, relu or sigmoid)`);
+  return c;
+}
+
+/** y (n) = φ(x) */
+export function actForward(kind: ActKind, x: Buf, y: Buf, n: number): void {
+  const k = 'actForward';
+  const c = actCode(k, kind);
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'y', y, n);
+  (impl === 'scalar' ? wasm.act_forward_ref : wasm.act_forward)(c, addrOf(x), addrOf(y), n);
+}
+
+/** dx (n) = dy·φ'(x), with y = φ(x) from the forward pass. */
+export function actBackward(kind: ActKind, x: Buf, y: Buf, dy: Buf, dx: Buf, n: number): void {
+  const k = 'actBackward';
+  const c = actCode(k, kind);
+  checkDim(k, 'n', n);
+  checkLen(k, 'x', x, n); checkLen(k, 'y', y, n); checkLen(k, 'dy', dy, n); checkLen(k, 'dx', dx, n);
+  (impl === 'scalar' ? wasm.act_backward_ref : wasm.act_backward)(c, addrOf(x), addrOf(y), addrOf(dy), addrOf(dx), n);
+}
+
+/** y (n) = φ(x) + g(x)·s(x): GAAF (paper eq. 8), g with frequency K, shape parameters p1, p2. */
+export function gaafForward(kind: ActKind, x: Buf, y: Buf, n: number, K: number, p1: number, p2: number): void {
+  const k = 'gaafForward';
+  const c = actCode(k, kind);
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'y', y, n);
+  checkFinite(k, 'K', K); checkFinite(k, 'p1', p1); checkFinite(k, 'p2', p2);
+  (impl === 'scalar' ? wasm.gaaf_forward_ref : wasm.gaaf_forward)(c, addrOf(x), addrOf(y), n, K, p1, p2);
+}
+
+/** dx (n) = dy·(φ'(x) + s(x)) */
+export function gaafBackward(kind: ActKind, x: Buf, dy: Buf, dx: Buf, n: number, p1: number, p2: number): void {
+  const k = 'gaafBackward';
+  const c = actCode(k, kind);
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'dy', dy, n); checkLen(k, 'dx', dx, n);
+  checkFinite(k, 'p1', p1); checkFinite(k, 'p2', p2);
+  (impl === 'scalar' ? wasm.gaaf_backward_ref : wasm.gaaf_backward)(c, addrOf(x), addrOf(dy), addrOf(dx), n, p1, p2);
+}
+
+/** Inverted dropout: mask (n) = keep ? 1/(1-p) : 0 from a counter-based hash of (seed, stream, i); y = x·mask. */
+export function dropoutForward(x: Buf, y: Buf, mask: Buf, n: number, p: number, seed: number, stream: number): void {
+  const k = 'dropoutForward';
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'y', y, n); checkLen(k, 'mask', mask, n);
+  if (!(p >= 0 && p < 1)) throw new RangeError(`gaaf.${k}: p must be in [0, 1), got ${p}`);
+  (impl === 'scalar' ? wasm.dropout_forward_ref : wasm.dropout_forward)(addrOf(x), addrOf(y), addrOf(mask), n, p, seed >>> 0, stream >>> 0);
+}
+
+/** dx (n) = dy·mask */
+export function dropoutBackward(dy: Buf, mask: Buf, dx: Buf, n: number): void {
+  const k = 'dropoutBackward';
+  checkDim(k, 'n', n); checkLen(k, 'dy', dy, n); checkLen(k, 'mask', mask, n); checkLen(k, 'dx', dx, n);
+  (impl === 'scalar' ? wasm.dropout_backward_ref : wasm.dropout_backward)(addrOf(dy), addrOf(mask), addrOf(dx), n);
+}
+
+/**
+ * Softmax cross-entropy, fused. logits (B,C), labels (B) i32 in [0,C), probs (B,C) out;
+ * dlogits (B,C) = (probs − onehot)·scale when given. Returns the summed loss over the B rows.
+ * Labels are checked here, so a bad label is an error, not an out-of-bounds read.
+ */
+export function softmaxXent(logits: Buf, labels: Buf, probs: Buf, dlogits: Buf | null, B: number, C: number, scale: number): number {
+  const k = 'softmaxXent';
+  checkDim(k, 'B', B); checkDim(k, 'C', C);
+  if (C < 1) throw new RangeError(`gaaf.${k}: C must be at least 1, got ${C}`);
+  checkLen(k, 'logits', logits, B * C); checkLen(k, 'labels', labels, B, 'i32'); checkLen(k, 'probs', probs, B * C);
+  if (dlogits) checkLen(k, 'dlogits', dlogits, B * C);
+  const lab = labels.viewI32();
+  for (let r = 0; r < B; r++) {
+    const v = lab[r];
+    if (!(v >= 0 && v < C)) throw new RangeError(`gaaf.${k}: label ${v} at row ${r} is outside [0, ${C})`);
+  }
+  return (impl === 'scalar' ? wasm.softmax_xent_ref : wasm.softmax_xent)(
+    addrOf(logits), addrOf(labels), addrOf(probs), dlogits ? addrOf(dlogits) : 0, B, C, scale);
+}
+
+/** out (rows) i32 = index of the first maximum of each row of x (rows, cols). */
+export function argmaxRows(x: Buf, out: Buf, rows: number, cols: number): void {
+  const k = 'argmaxRows';
+  checkDim(k, 'rows', rows); checkDim(k, 'cols', cols);
+  checkLen(k, 'x', x, rows * cols); checkLen(k, 'out', out, rows, 'i32');
+  (impl === 'scalar' ? wasm.argmax_rows_ref : wasm.argmax_rows)(addrOf(x), addrOf(out), rows, cols);
+}
+
+/** SGD with momentum: v = μ·v + (g + wd·w); w −= lr·v. */
+export function sgdUpdate(w: Buf, g: Buf, v: Buf, n: number, lr: number, momentum: number, weightDecay: number): void {
+  const k = 'sgdUpdate';
+  checkDim(k, 'n', n); checkLen(k, 'w', w, n); checkLen(k, 'g', g, n); checkLen(k, 'v', v, n);
+  (impl === 'scalar' ? wasm.sgd_update_ref : wasm.sgd_update)(addrOf(w), addrOf(g), addrOf(v), n, lr, momentum, weightDecay);
+}
+
+/** Adam (Kingma & Ba 2015, Alg. 1); bc1 = 1−β1^t and bc2 = 1−β2^t. */
+export function adamUpdate(w: Buf, g: Buf, m: Buf, v: Buf, n: number, lr: number, beta1: number, beta2: number,
+  eps: number, bc1: number, bc2: number, weightDecay: number): void {
+  const k = 'adamUpdate';
+  checkDim(k, 'n', n); checkLen(k, 'w', w, n); checkLen(k, 'g', g, n); checkLen(k, 'm', m, n); checkLen(k, 'v', v, n);
+  (impl === 'scalar' ? wasm.adam_update_ref : wasm.adam_update)(
+    addrOf(w), addrOf(g), addrOf(m), addrOf(v), n, lr, beta1, beta2, eps, bc1, bc2, weightDecay);
+}
+
+/** mean |x| over the first n elements (f64 accumulation). */
+export function meanAbs(x: Buf, n: number = x.length): number {
+  const k = 'meanAbs';
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n);
+  return (impl === 'scalar' ? wasm.mean_abs_ref : wasm.mean_abs)(addrOf(x), n);
+}
+
+let f64Scratch: Buf | null = null;
+
+/** Mean and population variance of the first n elements (two-pass, f64). */
+export function meanVar(x: Buf, n: number = x.length): { mean: number; variance: number } {
+  const k = 'meanVar';
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n);
+  if (!f64Scratch) f64Scratch = new Buf(4, 'f32', 'f64 scratch'); // 16 bytes = two f64
+  (impl === 'scalar' ? wasm.mean_var_ref : wasm.mean_var)(addrOf(x), n, addrOf(f64Scratch));
+  refreshViews();
+  const p = addrOf(f64Scratch) >>> 3;
+  return { mean: f64[p], variance: f64[p + 1] };
+}
+
+/** out (cols) = beta·out + Σ_rows x[r·ld + j]: the bias gradient. */
+export function sumRows(x: Buf, rows: number, cols: number, ld: number, out: Buf, beta: number): void {
+  const k = 'sumRows';
+  checkDim(k, 'rows', rows); checkDim(k, 'cols', cols);
+  checkMat(k, 'x', x, rows, cols, ld); checkLen(k, 'out', out, cols);
+  (impl === 'scalar' ? wasm.sum_rows_ref : wasm.sum_rows)(addrOf(x), rows, cols, ld, addrOf(out), beta);
+}
+
+/** Per-column mean and population variance of x (rows, cols) over its rows. */
+export function colMeanVar(x: Buf, rows: number, cols: number, mean: Buf, variance: Buf): void {
+  const k = 'colMeanVar';
+  checkDim(k, 'rows', rows); checkDim(k, 'cols', cols);
+  checkLen(k, 'x', x, rows * cols); checkLen(k, 'mean', mean, cols); checkLen(k, 'variance', variance, cols);
+  (impl === 'scalar' ? wasm.col_mean_var_ref : wasm.col_mean_var)(addrOf(x), rows, cols, addrOf(mean), addrOf(variance));
+}
+
+/** Number of NaN or ±Inf among the first n elements. */
+export function countNonFinite(x: Buf, n: number = x.length): number {
+  const k = 'countNonFinite';
+  checkDim(k, 'n', n); checkLen(k, 'x', x, n);
+  return (impl === 'scalar' ? wasm.count_nonfinite_ref : wasm.count_nonfinite)(addrOf(x), n);
+}
+
+/** Copies n elements from src[srcOff..] to dst[dstOff..] (both f32). */
+export function copy(src: Buf, srcOff: number, dst: Buf, dstOff: number, n: number): void {
+  checkDim('copy', 'n', n);
+  if (srcOff + n > src.length || dstOff + n > dst.length) {
+    throw new RangeError(`gaaf.copy: ${n} elements from '${src.label}'@${srcOff} to '${dst.label}'@${dstOff} overflow`);
+  }
+  refreshViews();
+  const s = (addrOf(src) >>> 2) + srcOff;
+  const d = (addrOf(dst) >>> 2) + dstOff;
+  f32.copyWithin(d, s, s + n);
+}

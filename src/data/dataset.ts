@@ -1,0 +1,98 @@
+/** An in-memory labelled dataset: `count` samples of shape `sampleShape`, row-major. */
+export interface Dataset {
+  /** count × prod(sampleShape) values, row-major; images are scaled to [0,1]. */
+  readonly x: Float32Array;
+  /** count labels in [0, numClasses). */
+  readonly y: Int32Array;
+  readonly count: number;
+  /** Shape of one sample, e.g. [784] for flattened MNIST, [28,28,1] for HWC. */
+  readonly sampleShape: readonly number[];
+  readonly numClasses: number;
+  /** Human-readable origin, e.g. "bundled MNIST digits (train)" or a file path. */
+  readonly name: string;
+}
+
+export function sampleSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Validates and wraps arrays as a Dataset. Throws an Error naming what is wrong (expected vs actual). */
+export function makeDataset(
+  x: Float32Array,
+  y: Int32Array,
+  sampleShape: readonly number[],
+  numClasses: number,
+  name: string,
+): Dataset {
+  const where = `dataset "${name}"`;
+  if (sampleShape.length === 0 || !sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${where}: sampleShape [${sampleShape.join(', ')}] must be a non-empty list of positive integers`);
+  }
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new Error(`${where}: numClasses ${numClasses} must be a positive integer`);
+  }
+  const size = sampleSize(sampleShape);
+  const count = y.length;
+  if (x.length !== count * size) {
+    throw new Error(
+      `${where}: x has ${x.length} values, expected ${count * size} ` +
+        `(${count} labels × ${size} = prod(sampleShape [${sampleShape.join(', ')}]))`,
+    );
+  }
+  for (let i = 0; i < count; i++) {
+    const v = y[i]!;
+    if (v < 0 || v >= numClasses) {
+      throw new Error(`${where}: label y[${i}] = ${v} out of range, expected 0..${numClasses - 1}`);
+    }
+  }
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]!)) {
+      throw new Error(
+        `${where}: x[${i}] (sample ${Math.floor(i / size)}, element ${i % size}) is ${x[i]}, expected a finite number`,
+      );
+    }
+  }
+  return freeze(x, y, sampleShape, numClasses, name);
+}
+
+function freeze(x: Float32Array, y: Int32Array, shape: readonly number[], numClasses: number, name: string): Dataset {
+  return Object.freeze({ x, y, count: y.length, sampleShape: Object.freeze([...shape]), numClasses, name });
+}
+
+/**
+ * A subset of `ds`. With `{start, end}` (end exclusive) the result shares memory with `ds`
+ * (typed-array views, no copy); with a list of indices the samples are copied in that order.
+ */
+export function subset(
+  ds: Dataset,
+  sel: ArrayLike<number> | { start: number; end: number },
+  name?: string,
+): Dataset {
+  const size = sampleSize(ds.sampleShape);
+  if ('start' in sel && 'end' in sel && typeof sel.start === 'number') {
+    const { start, end } = sel;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > ds.count) {
+      throw new Error(`subset of "${ds.name}": range [${start}, ${end}) invalid, expected 0 <= start <= end <= ${ds.count}`);
+    }
+    return freeze(
+      ds.x.subarray(start * size, end * size),
+      ds.y.subarray(start, end),
+      ds.sampleShape,
+      ds.numClasses,
+      name ?? `${ds.name} [${start}:${end}]`,
+    );
+  }
+  const idx = sel as ArrayLike<number>;
+  const n = idx.length;
+  const x = new Float32Array(n * size);
+  const y = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = idx[j]!;
+    if (!Number.isInteger(i) || i < 0 || i >= ds.count) {
+      throw new Error(`subset of "${ds.name}": indices[${j}] = ${i} out of range, expected an integer in 0..${ds.count - 1}`);
+    }
+    x.set(ds.x.subarray(i * size, (i + 1) * size), j * size);
+    y[j] = ds.y[i]!;
+  }
+  return freeze(x, y, ds.sampleShape, ds.numClasses, name ?? `${ds.name} (subset of ${n})`);
+}

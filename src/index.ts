@@ -1,0 +1,20 @@
+// Public API of gaaf.
+export { Sequential } from './sequential.js';
+export { Model, type ModelOptions, type Gradients } from './model.js';
+export { fit, TrainingDivergedError, type FitOptions, type History, type EpochLogs, type BatchInfo, type Callbacks } from './fit.js';
+export { Layer, type Param } from './layers/layer.js';
+export { Dense, type DenseOptions } from './layers/dense.js';
+export { Activation, type ActivationOptions } from './layers/activation.js';
+export { Dropout } from './layers/dropout.js';
+export { SGD, Adam, makeOptimizer, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
+export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
+export { type Initializer } from './init.js';
+export { Rng } from './rng.js';
+export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
+export * as ops from './ops.js';
+export { type Dataset, makeDataset, subset } from './data/dataset.js';
+export { DataFormatError, MissingDataFilesError } from './data/errors.js';
+export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
+export { loadDataDir } from './data/load.js';
+export { loadBundledDigits } from './data/bundled.js';
+export { paperMlp, type MlpOptions } from './models.js';

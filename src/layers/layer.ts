@@ -1,0 +1,104 @@
+// The base of every layer: a forward/backward pair over Bufs owned by the layer, laid out
+// once for a batch capacity (llm.c style). Backward writes the parameter gradients and
+// returns the gradient with respect to the layer's input.
+import { Buf } from '../binding.js';
+import type { Rng } from '../rng.js';
+
+/** A trainable tensor and its gradient, both in Wasm memory. */
+export interface Param {
+  readonly name: string; // e.g. "dense_1/kernel"
+  readonly shape: readonly number[];
+  readonly value: Buf;
+  readonly grad: Buf;
+}
+
+/** What one forward or backward call needs to know about the step it is part of. */
+export interface StepContext {
+  readonly n: number; // rows in this batch (≤ the batch capacity)
+  readonly training: boolean;
+  readonly seed: number; // run seed, for dropout masks
+  readonly step: number; // global training step, for dropout masks
+}
+
+export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export abstract class Layer {
+  /** Set by the model: "dense_1", "activation_2", ... */
+  name = '';
+  /** Position in the model, 0-based. */
+  index = -1;
+  inputShape: readonly number[] = [];
+  outputShape: readonly number[] = [];
+  protected batchCap = 0;
+  protected needInputGrad = true;
+  /** Gradient with respect to the input (batchCap × input size), if needed. */
+  protected dx: Buf | null = null;
+
+  abstract readonly className: string;
+
+  /** Output shape (per sample) for an input shape, or a clear error if the input does not fit. */
+  abstract computeOutputShape(inputShape: readonly number[]): readonly number[];
+
+  /** Creates and initialises parameters. Called once. */
+  build(inputShape: readonly number[], _rng: Rng): void {
+    this.inputShape = inputShape;
+    this.outputShape = this.computeOutputShape(inputShape);
+  }
+
+  get inputSize(): number {
+    return size(this.inputShape);
+  }
+
+  get outputSize(): number {
+    return size(this.outputShape);
+  }
+
+  /** Lays out the activation buffers for up to `batch` rows. */
+  allocate(batch: number, needInputGrad: boolean): void {
+    this.release();
+    this.batchCap = batch;
+    this.needInputGrad = needInputGrad;
+    if (needInputGrad) this.dx = new Buf(batch * this.inputSize, 'f32', `${this.name}/dx`);
+    this.allocateOwn(batch);
+  }
+
+  protected abstract allocateOwn(batch: number): void;
+
+  /** Frees the activation buffers (not the parameters). */
+  release(): void {
+    this.dx?.free();
+    this.dx = null;
+    this.releaseOwn();
+    this.batchCap = 0;
+  }
+
+  protected abstract releaseOwn(): void;
+
+  /** Computes the output for x (n × input size). Returns a Buf owned by this layer, or x itself. */
+  abstract forward(x: Buf, ctx: StepContext): Buf;
+
+  /** Given dL/dy, writes parameter gradients and returns dL/dx (null if not needed). */
+  abstract backward(dy: Buf, ctx: StepContext): Buf | null;
+
+  /** The output of the last forward call. */
+  abstract output(): Buf | null;
+
+  params(): Param[] {
+    return [];
+  }
+
+  /** Constructor arguments, for summaries and checkpoints. */
+  abstract config(): Record<string, unknown>;
+
+  dispose(): void {
+    this.release();
+    for (const p of this.params()) {
+      p.value.free();
+      p.grad.free();
+    }
+  }
+}

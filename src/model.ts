@@ -1,0 +1,345 @@
+// Model: a stack of layers ending in logits, with softmax cross-entropy as its loss. The
+// training loop (fit) builds on it in fit.ts, and Sequential (sequential.ts) joins the two.
+// Buffers for activations, gradients and the loss are laid out once for a batch capacity;
+// a training step allocates nothing.
+import { Buf, allocF32, allocI32, argmaxRows, countNonFinite, softmaxXent } from './binding.js';
+import type { Dataset } from './data/dataset.js';
+import { Activation } from './layers/activation.js';
+import { Dense } from './layers/dense.js';
+import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
+import { Rng, deriveSeed } from './rng.js';
+
+export interface ModelOptions {
+  /** Shape of one input sample, e.g. [784]. Else taken from the first layer or from the data. */
+  inputShape?: number[];
+}
+
+/** Loss, gradients (one array per parameter, in `params()` order) and, if asked, dL/dx. */
+export interface Gradients {
+  loss: number;
+  grads: Float32Array[];
+  inputGrad?: Float32Array;
+}
+
+const INIT_TAG = 0x696e6974; // "init"
+
+export class Model {
+  readonly layers: Layer[] = [];
+  private declaredInputShape?: number[];
+  private isBuilt = false;
+  private cap = 0;
+  private capInputGrad = false;
+  private xBuf: Buf | null = null;
+  private labels: Buf | null = null;
+  private probs: Buf | null = null;
+  private dlogits: Buf | null = null;
+  private preds: Buf | null = null;
+  private inputGrad: Buf | null = null;
+  /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
+  step = 0;
+  /** Set to true (e.g. from a callback) to end fit() after the current epoch. */
+  stopTraining = false;
+
+  constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
+    this.declaredInputShape = opts.inputShape;
+    for (const l of layers) this.add(l);
+  }
+
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer)) throw new TypeError(`gaaf: Model.add expects a Layer, got ${String(layer)}`);
+    if (this.isBuilt) throw new Error('gaaf: cannot add a layer to a model that is already built');
+    if (this.layers.includes(layer)) throw new Error('gaaf: the same layer instance cannot be added twice');
+    this.layers.push(layer);
+    return this;
+  }
+
+  get built(): boolean {
+    return this.isBuilt;
+  }
+
+  get inputShape(): readonly number[] {
+    return this.layers[0]?.inputShape ?? [];
+  }
+
+  /** Number of output classes: the size of the last layer's output. */
+  get numClasses(): number {
+    return this.layers[this.layers.length - 1].outputSize;
+  }
+
+  /**
+   * Checks that the layer shapes chain, then creates and initialises every parameter from
+   * `seed`. Called by fit() with the data's sample shape if not called before.
+   */
+  build(inputShape?: readonly number[], opts: { seed?: number } = {}): this {
+    if (this.isBuilt) throw new Error('gaaf: model is already built');
+    if (this.layers.length === 0) throw new Error('gaaf: a model needs at least one layer');
+    const first = this.layers[0] as Layer & { declaredInputShape?: number[] };
+    const declared = this.declaredInputShape ?? first.declaredInputShape;
+    if (inputShape && declared && shapeStr(inputShape) !== shapeStr(declared)) {
+      throw new RangeError(`gaaf: the data's samples have shape ${shapeStr(inputShape)}, the model was declared with input shape ${shapeStr(declared)}`);
+    }
+    const shape = inputShape ?? declared;
+    if (!shape) throw new Error('gaaf: the model has no input shape: pass inputShape to Sequential, to its first layer, or to build()');
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new RangeError(`gaaf: input shape must be a list of positive integers, got ${shapeStr(shape)}`);
+    }
+    const seed = opts.seed ?? 0;
+    if (!Number.isInteger(seed)) throw new RangeError(`gaaf: seed must be an integer, got ${seed}`);
+    const rng = new Rng(deriveSeed(seed, INIT_TAG));
+    const counts = new Map<string, number>();
+    let s: readonly number[] = shape;
+    this.layers.forEach((l, i) => {
+      const k = l.className.toLowerCase();
+      const c = (counts.get(k) ?? 0) + 1;
+      counts.set(k, c);
+      l.name = `${k}_${c}`;
+      l.index = i;
+      l.build(s, rng);
+      s = l.outputShape;
+    });
+    if (s.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(s)}`);
+    this.isBuilt = true;
+    return this;
+  }
+
+  private requireBuilt(what: string): void {
+    if (!this.isBuilt) throw new Error(`gaaf: call build() or fit() before ${what}`);
+  }
+
+  /** All parameters, in layer order (for each Dense: kernel, then bias). */
+  params(): Param[] {
+    return this.layers.flatMap((l) => l.params());
+  }
+
+  countParams(): number {
+    return this.params().reduce((a, p) => a + p.value.length, 0);
+  }
+
+  /** Dense layers, whose kernel gradients give the paper's gradient information (eq. 5). */
+  denseLayers(): Dense[] {
+    return this.layers.filter((l): l is Dense => l instanceof Dense);
+  }
+
+  /** Lays out activation and loss buffers for batches of up to `batch` rows (no-op if they fit). */
+  ensureBatch(batch: number, inputGrad = false): void {
+    this.requireBuilt('ensureBatch()');
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`gaaf: batch size must be a positive integer, got ${batch}`);
+    if (batch <= this.cap && inputGrad === this.capInputGrad) return;
+    this.releaseBatch();
+    this.inputGrad = null;
+    const C = this.numClasses;
+    this.xBuf = allocF32(batch * size(this.inputShape), 'input');
+    this.labels = allocI32(batch, 'labels');
+    this.probs = allocF32(batch * C, 'probs');
+    this.dlogits = allocF32(batch * C, 'dlogits');
+    this.preds = allocI32(batch, 'predictions');
+    this.layers.forEach((l, i) => l.allocate(batch, i > 0 || inputGrad));
+    this.cap = batch;
+    this.capInputGrad = inputGrad;
+  }
+
+  /** The current batch capacity (0 before any batch is laid out). */
+  get batchCapacity(): number {
+    return this.cap;
+  }
+
+  private releaseBatch(): void {
+    for (const b of [this.xBuf, this.labels, this.probs, this.dlogits, this.preds]) b?.free();
+    this.xBuf = this.labels = this.probs = this.dlogits = this.preds = null;
+    for (const l of this.layers) l.release();
+    this.cap = 0;
+  }
+
+  /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input and label buffers. */
+  loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
+    const d = size(this.inputShape);
+    const xv = this.xBuf!.view();
+    const lv = this.labels!.viewI32();
+    for (let r = 0; r < n; r++) {
+      const i = idx ? idx[start + r] : start + r;
+      xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
+      lv[r] = data.y[i];
+    }
+  }
+
+  /** Forward through every layer; returns the logits buffer. */
+  private forwardAll(ctx: StepContext): Buf {
+    let h = this.xBuf!;
+    for (const l of this.layers) h = l.forward(h, ctx);
+    return h;
+  }
+
+  private backwardAll(ctx: StepContext): Buf | null {
+    let g: Buf | null = this.dlogits!;
+    for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i].backward(g, ctx);
+    return g;
+  }
+
+  /**
+   * One forward and backward pass over the loaded batch of n rows: fills every parameter's
+   * gradient (of the mean loss) and returns the summed loss of the batch.
+   */
+  forwardBackward(ctx: StepContext): number {
+    const logits = this.forwardAll(ctx);
+    const loss = softmaxXent(logits, this.labels!, this.probs!, this.dlogits!, ctx.n, this.numClasses, 1 / ctx.n);
+    this.inputGrad = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
+    return loss;
+  }
+
+  /** Forward pass over the loaded batch; returns the summed loss (probabilities stay in the probs buffer). */
+  forwardLoss(ctx: StepContext): number {
+    const logits = this.forwardAll(ctx);
+    return softmaxXent(logits, this.labels!, this.probs!, null, ctx.n, this.numClasses, 1);
+  }
+
+  /** Number of the first n loaded rows whose most probable class is the label. */
+  countCorrect(n: number): number {
+    argmaxRows(this.probs!, this.preds!, n, this.numClasses);
+    const p = this.preds!.viewI32();
+    const l = this.labels!.viewI32();
+    let c = 0;
+    for (let r = 0; r < n; r++) if (p[r] === l[r]) c++;
+    return c;
+  }
+
+  /**
+   * After a non-finite loss: the first layer whose output (over n rows), or first
+   * parameter, holds a NaN or ±Inf; null if none does.
+   */
+  firstNonFinite(n: number): string | null {
+    for (const p of this.params()) if (countNonFinite(p.value) > 0) return `${p.name} (parameter)`;
+    for (const l of this.layers) {
+      const out = l.output();
+      if (out && countNonFinite(out, n * l.outputSize) > 0) return `${l.name} (output)`;
+    }
+    return null;
+  }
+
+  /** Mean loss and accuracy over a dataset, in inference mode (no dropout). */
+  evaluate(data: Dataset, opts: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.requireBuilt('evaluate()');
+    this.checkData(data, 'evaluate');
+    if (!this.cap) this.ensureBatch(Math.max(1, Math.min(opts.batchSize ?? 256, data.count)));
+    const step = this.cap;
+    let loss = 0;
+    let correct = 0;
+    for (let s = 0; s < data.count; s += step) {
+      const n = Math.min(step, data.count - s);
+      this.loadBatch(data, null, s, n);
+      loss += this.forwardLoss({ n, training: false, seed: 0, step: 0 });
+      correct += this.countCorrect(n);
+    }
+    return { loss: loss / data.count, accuracy: correct / data.count };
+  }
+
+  /** Class probabilities (count × classes) for inputs x (count × sample size), in inference mode. */
+  predict(x: Float32Array, opts: { batchSize?: number } = {}): Float32Array {
+    this.requireBuilt('predict()');
+    const d = size(this.inputShape);
+    if (!(x instanceof Float32Array)) throw new TypeError('gaaf: predict expects a Float32Array');
+    if (x.length % d !== 0) {
+      throw new RangeError(`gaaf: predict input has ${x.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(this.inputShape)})`);
+    }
+    const count = x.length / d;
+    const C = this.numClasses;
+    const out = new Float32Array(count * C);
+    if (count === 0) return out;
+    if (!this.cap) this.ensureBatch(Math.min(opts.batchSize ?? 256, count));
+    const lv = this.labels!.viewI32();
+    lv.fill(0);
+    for (let s = 0; s < count; s += this.cap) {
+      const n = Math.min(this.cap, count - s);
+      this.xBuf!.write(x.subarray(s * d, (s + n) * d));
+      this.forwardLoss({ n, training: false, seed: 0, step: 0 });
+      out.set(this.probs!.view().subarray(0, n * C), s * C);
+    }
+    return out;
+  }
+
+  /**
+   * Loss (mean over the rows) and the gradient of every parameter for one batch, without
+   * updating anything. With training, dropout is active with the masks of (seed, step).
+   */
+  lossAndGradients(x: Float32Array, y: Int32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
+    this.requireBuilt('lossAndGradients()');
+    const d = size(this.inputShape);
+    const n = y.length;
+    if (x.length !== n * d) throw new RangeError(`gaaf: lossAndGradients: x has ${x.length} values, expected ${n} × ${d}`);
+    if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
+    this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
+    this.xBuf!.write(x);
+    this.labels!.write(y);
+    const ctx = { n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 };
+    const loss = this.forwardBackward(ctx) / n;
+    const grads = this.params().map((p) => p.grad.read());
+    const res: Gradients = { loss, grads };
+    if (opts.inputGrad && this.inputGrad) res.inputGrad = this.inputGrad.read(n * d);
+    return res;
+  }
+
+  /** Copies of every parameter, in params() order. */
+  getWeights(): Float32Array[] {
+    this.requireBuilt('getWeights()');
+    return this.params().map((p) => p.value.read());
+  }
+
+  setWeights(ws: readonly Float32Array[]): void {
+    this.requireBuilt('setWeights()');
+    const ps = this.params();
+    if (ws.length !== ps.length) throw new RangeError(`gaaf: setWeights got ${ws.length} arrays, the model has ${ps.length} parameters`);
+    ps.forEach((p, i) => {
+      if (ws[i].length !== p.value.length) {
+        throw new RangeError(`gaaf: setWeights: '${p.name}' expects ${p.value.length} values (shape ${shapeStr(p.shape)}), got ${ws[i].length}`);
+      }
+    });
+    ps.forEach((p, i) => p.value.write(ws[i]));
+  }
+
+  /** SHA-256 (hex) of every parameter's bytes (little-endian f32), in params() order. */
+  async weightsSha256(): Promise<string> {
+    const ws = this.getWeights();
+    const total = ws.reduce((a, w) => a + w.byteLength, 0);
+    const all = new Uint8Array(total);
+    let o = 0;
+    for (const w of ws) {
+      all.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), o);
+      o += w.byteLength;
+    }
+    const digest = await globalThis.crypto.subtle.digest('SHA-256', all);
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  /** Throws a clear error if the dataset does not fit this model. */
+  checkData(data: Dataset, where: string): void {
+    const d = size(this.inputShape);
+    const ds = size(data.sampleShape);
+    if (ds !== d) {
+      throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
+        `the model expects ${shapeStr(this.inputShape)} (${d} values)`);
+    }
+    if (data.numClasses > this.numClasses) {
+      throw new RangeError(`gaaf: ${where}: '${data.name}' has ${data.numClasses} classes, the model outputs ${this.numClasses}`);
+    }
+  }
+
+  /** A table of the layers, their output shapes and parameter counts. */
+  summary(): string {
+    const rows = this.layers.map((l) => {
+      const extra = l instanceof Activation && l.gaaf ? ` (GAAF K=${l.gaaf.K})` : '';
+      const desc = l instanceof Activation ? `${l.kind}${extra}` : '';
+      const np = l.params().reduce((a, p) => a + p.value.length, 0);
+      return [`${l.name} (${l.className})`, desc, shapeStr(l.outputShape), String(np)];
+    });
+    const head = ['Layer', '', 'Output shape', 'Params'];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
+    return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
+  }
+
+  /** Frees every buffer of the model. It cannot be used afterwards. */
+  dispose(): void {
+    this.releaseBatch();
+    for (const l of this.layers) l.dispose();
+    this.isBuilt = false;
+  }
+}

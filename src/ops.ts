@@ -1,0 +1,177 @@
+// The `ops` namespace: the kernels on plain Float32Arrays, for apps that want just the
+// compute. Each call copies its inputs into Wasm memory, runs the kernel and copies the
+// result out; shapes and lengths are checked first and reported with names.
+import { type ActKind, Buf, actBackward, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
+  gaafForward, gemm, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
+import { type GaafOptions, resolveGaaf } from './gaaf.js';
+
+export interface MatmulOptions {
+  /** A is stored as its transpose, k×m. */
+  transposeA?: boolean;
+  /** B is stored as its transpose, n×k. */
+  transposeB?: boolean;
+  /** Added to every row of the result (length n). */
+  bias?: Float32Array;
+  alpha?: number;
+}
+
+function withBufs<T>(fn: (alloc: (n: number, label: string) => Buf, allocInt: (n: number, label: string) => Buf) => T): T {
+  const held: Buf[] = [];
+  try {
+    return fn(
+      (n, label) => { const b = allocF32(n, label); held.push(b); return b; },
+      (n, label) => { const b = allocI32(n, label); held.push(b); return b; });
+  } finally {
+    for (const b of held) b.free();
+  }
+}
+
+function checkDims(op: string, dims: Record<string, number>): void {
+  for (const [k, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gaaf.ops.${op}: ${k} must be a non-negative integer, got ${v}`);
+  }
+}
+
+function checkArray(op: string, name: string, a: unknown, len: number, shape: string): asserts a is Float32Array {
+  if (!(a instanceof Float32Array)) throw new TypeError(`gaaf.ops.${op}: ${name} must be a Float32Array`);
+  if (a.length !== len) throw new RangeError(`gaaf.ops.${op}: ${name} must have ${len} values (${shape}), got ${a.length}`);
+}
+
+/**
+ * The row-major m×n product op(A)·op(B), where op(A) is m×k and op(B) is k×n. A transposed
+ * operand is stored row-major as its transpose: A as k×m, B as n×k.
+ */
+export function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, opts: MatmulOptions = {}): Float32Array {
+  checkDims('matmul', { m, k, n });
+  const tA = !!opts.transposeA;
+  const tB = !!opts.transposeB;
+  checkArray('matmul', 'a', a, m * k, tA ? `${k}×${m}, transposed` : `${m}×${k}`);
+  checkArray('matmul', 'b', b, k * n, tB ? `${n}×${k}, transposed` : `${k}×${n}`);
+  if (opts.bias !== undefined) checkArray('matmul', 'bias', opts.bias, n, `${n}`);
+  return withBufs((alloc) => {
+    const A = alloc(a.length, 'a');
+    const B = alloc(b.length, 'b');
+    const C = alloc(m * n, 'c');
+    A.write(a);
+    B.write(b);
+    let bias: Buf | null = null;
+    if (opts.bias) {
+      bias = alloc(n, 'bias');
+      bias.write(opts.bias);
+    }
+    gemm(tA, tB, m, n, k, opts.alpha ?? 1, A, tA ? m : k, B, tB ? k : n, 0, C, n, bias);
+    return C.read();
+  });
+}
+
+export interface ActivationOpOptions {
+  gaaf?: boolean | GaafOptions;
+}
+
+/** φ(x) elementwise, or φ(x) + g(x)·s(x) with GAAF. */
+export function activation(kind: ActKind, x: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+  checkArray('activation', 'x', x, x?.length ?? 0, 'any length');
+  return withBufs((alloc) => {
+    const X = alloc(x.length, 'x');
+    const Y = alloc(x.length, 'y');
+    X.write(x);
+    if (opts.gaaf) {
+      const g = resolveGaaf(kind, opts.gaaf);
+      gaafForward(kind, X, Y, x.length, g.K, g.p1, g.p2);
+    } else {
+      actForward(kind, X, Y, x.length);
+    }
+    return Y.read();
+  });
+}
+
+/** dL/dx = dy·φ'(x), or dy·(φ'(x) + s(x)) with GAAF (the g·s' term, below |s'|/2K, is dropped). */
+export function activationBackward(kind: ActKind, x: Float32Array, dy: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+  checkArray('activationBackward', 'x', x, x?.length ?? 0, 'any length');
+  checkArray('activationBackward', 'dy', dy, x.length, 'same as x');
+  return withBufs((alloc) => {
+    const X = alloc(x.length, 'x');
+    const D = alloc(x.length, 'dy');
+    const DX = alloc(x.length, 'dx');
+    X.write(x);
+    D.write(dy);
+    if (opts.gaaf) {
+      const g = resolveGaaf(kind, opts.gaaf);
+      gaafBackward(kind, X, D, DX, x.length, g.p1, g.p2);
+    } else {
+      const Y = alloc(x.length, 'y');
+      actForward(kind, X, Y, x.length);
+      actBackward(kind, X, Y, D, DX, x.length);
+    }
+    return DX.read();
+  });
+}
+
+/** Inverted dropout with a counter-based mask: the same (seed, stream) give the same mask. */
+export function dropout(x: Float32Array, p: number, seed: number, stream = 0): { y: Float32Array; mask: Float32Array } {
+  checkArray('dropout', 'x', x, x?.length ?? 0, 'any length');
+  return withBufs((alloc) => {
+    const X = alloc(x.length, 'x');
+    const Y = alloc(x.length, 'y');
+    const M = alloc(x.length, 'mask');
+    X.write(x);
+    dropoutForward(X, Y, M, x.length, p, seed, stream);
+    return { y: Y.read(), mask: M.read() };
+  });
+}
+
+/** dL/dx = dy·mask. */
+export function dropoutGrad(dy: Float32Array, mask: Float32Array): Float32Array {
+  checkArray('dropoutGrad', 'dy', dy, dy?.length ?? 0, 'any length');
+  checkArray('dropoutGrad', 'mask', mask, dy.length, 'same as dy');
+  return withBufs((alloc) => {
+    const D = alloc(dy.length, 'dy');
+    const M = alloc(dy.length, 'mask');
+    const DX = alloc(dy.length, 'dx');
+    D.write(dy);
+    M.write(mask);
+    dropoutBackward(D, M, DX, dy.length);
+    return DX.read();
+  });
+}
+
+/**
+ * Softmax cross-entropy of logits (rows × classes) against integer labels: the mean loss,
+ * the probabilities, and the gradient of the mean loss with respect to the logits.
+ */
+export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, classes: number):
+  { loss: number; probs: Float32Array; dlogits: Float32Array } {
+  checkDims('softmaxCrossEntropy', { classes });
+  const rows = labels.length;
+  checkArray('softmaxCrossEntropy', 'logits', logits, rows * classes, `${rows}×${classes}`);
+  return withBufs((alloc, allocInt) => {
+    const Z = alloc(logits.length, 'logits');
+    const L = allocInt(rows, 'labels');
+    const P = alloc(logits.length, 'probs');
+    const G = alloc(logits.length, 'dlogits');
+    Z.write(logits);
+    L.write(labels);
+    const sum = softmaxXent(Z, L, P, G, rows, classes, rows ? 1 / rows : 1);
+    return { loss: rows ? sum / rows : 0, probs: P.read(), dlogits: G.read() };
+  });
+}
+
+/** mean |x|: the paper's gradient information (eq. 5) when x is a weight gradient. */
+export function meanAbs(x: Float32Array): number {
+  checkArray('meanAbs', 'x', x, x?.length ?? 0, 'any length');
+  return withBufs((alloc) => {
+    const X = alloc(x.length, 'x');
+    X.write(x);
+    return meanAbsKernel(X, x.length);
+  });
+}
+
+/** Mean and population variance. */
+export function meanVar(x: Float32Array): { mean: number; variance: number } {
+  checkArray('meanVar', 'x', x, x?.length ?? 0, 'any length');
+  return withBufs((alloc) => {
+    const X = alloc(x.length, 'x');
+    X.write(x);
+    return meanVarKernel(X, x.length);
+  });
+}

@@ -1,0 +1,157 @@
+// Optimizers: state buffers live in Wasm memory beside the parameters, laid out once when
+// the optimizer is attached to a model; step() only calls the update kernels.
+import { Buf, adamUpdate, sgdUpdate } from './binding.js';
+import type { Param } from './layers/layer.js';
+
+export interface Optimizer {
+  readonly name: string;
+  /** Allocates state for these parameters (once). */
+  attach(params: readonly Param[]): void;
+  /** Applies one update from the gradients currently in the params' grad buffers. */
+  step(): void;
+  /** Number of steps taken. */
+  readonly iterations: number;
+  config(): Record<string, number | string>;
+  dispose(): void;
+}
+
+function checkPositive(what: string, v: number): void {
+  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`gaaf: ${what} must be a positive finite number, got ${v}`);
+}
+
+function checkUnit(what: string, v: number): void {
+  if (!(v >= 0 && v < 1)) throw new RangeError(`gaaf: ${what} must be in [0, 1), got ${v}`);
+}
+
+function checkNonNegative(what: string, v: number): void {
+  if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`gaaf: ${what} must be a finite number ≥ 0, got ${v}`);
+}
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+/** SGD with (heavy-ball) momentum: v = μ·v + (g + wd·w); w −= lr·v. */
+export class SGD implements Optimizer {
+  readonly name = 'sgd';
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  iterations = 0;
+  private slots: Array<{ p: Param; v: Buf }> = [];
+
+  constructor(opts: SGDOptions = {}) {
+    this.lr = opts.lr ?? 0.01;
+    this.momentum = opts.momentum ?? 0.9;
+    this.weightDecay = opts.weightDecay ?? 0;
+    checkPositive('SGD learning rate', this.lr);
+    checkUnit('SGD momentum', this.momentum);
+    checkNonNegative('SGD weight decay', this.weightDecay);
+  }
+
+  attach(params: readonly Param[]): void {
+    this.dispose();
+    this.slots = params.map((p) => {
+      const v = new Buf(p.value.length, 'f32', `${p.name}/sgd.v`);
+      v.fill(0);
+      return { p, v };
+    });
+  }
+
+  step(): void {
+    for (const { p, v } of this.slots) sgdUpdate(p.value, p.grad, v, p.value.length, this.lr, this.momentum, this.weightDecay);
+    this.iterations++;
+  }
+
+  config(): Record<string, number | string> {
+    return { name: this.name, lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay };
+  }
+
+  dispose(): void {
+    for (const s of this.slots) s.v.free();
+    this.slots = [];
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay?: number;
+}
+
+/** Adam (Kingma & Ba 2015, Algorithm 1), with optional L2 weight decay added to the gradient. */
+export class Adam implements Optimizer {
+  readonly name = 'adam';
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  iterations = 0;
+  // β1^t and β2^t as running products: exact IEEE multiplications, so every engine agrees
+  // bit for bit (Math.pow's last bit is implementation-defined).
+  private beta1Pow = 1;
+  private beta2Pow = 1;
+  private slots: Array<{ p: Param; m: Buf; v: Buf }> = [];
+
+  constructor(opts: AdamOptions = {}) {
+    this.lr = opts.lr ?? 0.001;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-7;
+    this.weightDecay = opts.weightDecay ?? 0;
+    checkPositive('Adam learning rate', this.lr);
+    checkUnit('Adam beta1', this.beta1);
+    checkUnit('Adam beta2', this.beta2);
+    checkPositive('Adam epsilon', this.epsilon);
+    checkNonNegative('Adam weight decay', this.weightDecay);
+  }
+
+  attach(params: readonly Param[]): void {
+    this.dispose();
+    this.slots = params.map((p) => {
+      const m = new Buf(p.value.length, 'f32', `${p.name}/adam.m`);
+      const v = new Buf(p.value.length, 'f32', `${p.name}/adam.v`);
+      m.fill(0);
+      v.fill(0);
+      return { p, m, v };
+    });
+  }
+
+  step(): void {
+    const t = this.iterations + 1;
+    this.beta1Pow *= this.beta1;
+    this.beta2Pow *= this.beta2;
+    const bc1 = 1 - this.beta1Pow;
+    const bc2 = 1 - this.beta2Pow;
+    for (const { p, m, v } of this.slots) {
+      adamUpdate(p.value, p.grad, m, v, p.value.length, this.lr, this.beta1, this.beta2, this.epsilon, bc1, bc2, this.weightDecay);
+    }
+    this.iterations = t;
+  }
+
+  config(): Record<string, number | string> {
+    return { name: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+  }
+
+  dispose(): void {
+    for (const s of this.slots) {
+      s.m.free();
+      s.v.free();
+    }
+    this.slots = [];
+  }
+}
+
+export type OptimizerName = 'sgd' | 'adam';
+
+/** An optimizer by name, with the learning rate (and other options) given. */
+export function makeOptimizer(name: OptimizerName, opts: SGDOptions & AdamOptions = {}): Optimizer {
+  if (name === 'sgd') return new SGD(opts);
+  if (name === 'adam') return new Adam(opts);
+  throw new RangeError(`gaaf: unknown optimizer '${name as string}' (expected sgd or adam)`);
+}

@@ -88,7 +88,7 @@ async function train(o: TrainOpts): Promise<void> {
   const describe = `${o.activation}${o.gaaf ? ` + GAAF (K=${o.gaafK})` : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
   if (!o.json) {
     log(`gaaf ${VERSION}: MLP 784-512-256-256-${model.numClasses}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}`);
-    log(`data: ${train.name} (${train.count} train), ${test.name} (${test.count} test)`);
+    log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
   }
   const bar = o.progress && !o.json && process.stdout.isTTY
     ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | batch {value}/{total} | loss {loss}', clearOnComplete: true, hideCursor: true },

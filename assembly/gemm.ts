@@ -5,7 +5,9 @@
 // into MR-row panels (the packing absorbs transA/transB, so A·B, A·Bᵀ and Aᵀ·B all run the
 // same register-tiled micro-kernel); loops block over N (NC), K (KC) and M (MC) for cache.
 // Edge tiles are zero-padded in the packing and stored through a small scratch tile.
-// alpha, beta and the bias are fused into the micro-kernel's store; beta == 0 never reads C.
+// alpha, beta and the bias are fused into the micro-kernel's store; beta == 0 never reads C
+// (BLAS convention: NaN/garbage in C does not propagate), and alpha == 0 or K == 0 never
+// reads A and B (C = beta*C + bias).
 
 // ---- tile and blocking constants: the only place they are set ----
 // There is no FMA in plain Wasm SIMD: each k step of a tile is one f32x4.mul + one f32x4.add
@@ -61,7 +63,7 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f3
             const mr = min(MR, mc - ir);
             const cp = C + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             gemm_2x16_microkernel(kc, packA + (<usize>(ir * kc) << 2), pb,
-                                 alpha, bt, cp, ldc, bj, mr, nr, edge);
+                                  alpha, bt, cp, ldc, bj, mr, nr, edge);
           }
         }
       }
@@ -88,52 +90,67 @@ function gemm_scale_c(M: i32, N: i32, beta: f32, C: usize, ldc: i32, bias: usize
 function gemm_pack_a(transA: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32,
                      dst: usize): void {
   const ldaB = <usize>lda << 2;
+  if (transA) {
+    // op(A)(i,k) = A[k*lda + i]: stored rows run along i. Walk k outermost so A is read row by
+    // row (walking panel by panel strides over kc rows of A and thrashes the TLB): 4 rows of A
+    // × 4 columns -> 4 consecutive k of two panels (MR = 2) per step.
+    const panelB = <usize>(MR * kc) << 2; // bytes per packed panel
+    const mc4 = mc & ~3, kc4 = kc & ~3;
+    for (let k = 0; k < kc4; k += 4) {
+      const s0 = A + ((<usize>(pc + k) * <usize>lda + <usize>ic) << 2);
+      const s1 = s0 + ldaB, s2 = s1 + ldaB, s3 = s2 + ldaB;
+      let d = dst + (<usize>(k * MR) << 2);
+      for (let ir = 0; ir < mc4; ir += 4) {
+        const o = <usize>ir << 2;
+        const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o);
+        const r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+        v128.store(d, i32x4.shuffle(r0, r1, 0, 1, 4, 5));
+        v128.store(d, i32x4.shuffle(r2, r3, 0, 1, 4, 5), 16);
+        v128.store(d + panelB, i32x4.shuffle(r0, r1, 2, 3, 6, 7));
+        v128.store(d + panelB, i32x4.shuffle(r2, r3, 2, 3, 6, 7), 16);
+        d += panelB << 1;
+      }
+    }
+    // the rest one element at a time: rows ir >= mc4 for k < kc4, then all rows for k >= kc4
+    for (let k = 0; k < kc; k++) {
+      const s = A + ((<usize>(pc + k) * <usize>lda + <usize>ic) << 2);
+      for (let ir = k < kc4 ? mc4 : 0; ir < mc; ir += MR) {
+        const d = dst + (<usize>(ir * kc + k * MR) << 2);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(d + (<usize>r << 2), ir + r < mc ? load<f32>(s + (<usize>(ir + r) << 2)) : 0);
+        }
+      }
+    }
+    return;
+  }
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     let d = dst + (<usize>(ir * kc) << 2);
-    if (transA) {
-      // op(A)(i,k) = A[k*lda + i]: the MR values of one k are contiguous
-      let s = A + ((<usize>pc * <usize>lda + <usize>(ic + ir)) << 2);
-      if (mr == MR) {
-        for (let k = 0; k < kc; k++) {
-          store<u64>(d, load<u64>(s));
-          s += ldaB; d += 8;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let r = 0; r < MR; r++) {
-            store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(s + (<usize>r << 2)) : 0);
-          }
-          s += ldaB; d += 8;
-        }
+    // op(A)(i,k) = A[i*lda + k]: each row is contiguous in k; interleave the MR = 2 rows
+    const s0 = A + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2);
+    if (mr == MR) {
+      const s1 = s0 + ldaB;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o);
+        v128.store(d, i32x4.shuffle(r0, r1, 0, 4, 1, 5));
+        v128.store(d, i32x4.shuffle(r0, r1, 2, 6, 3, 7), 16);
+        d += 32;
+      }
+      for (; k < kc; k++) {
+        const o = <usize>k << 2;
+        store<f32>(d, load<f32>(s0 + o));
+        store<f32>(d, load<f32>(s1 + o), 4);
+        d += 8;
       }
     } else {
-      // op(A)(i,k) = A[i*lda + k]: each row is contiguous in k; transpose 4×4 blocks
-      const s0 = A + ((<usize>(ic + ir) * <usize>lda + <usize>pc) << 2);
-      if (mr == MR) {
-        const s1 = s0 + ldaB;
-        let k = 0;
-        for (; k + 4 <= kc; k += 4) {
-          const o = <usize>k << 2;
-          const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o);
-          v128.store(d, i32x4.shuffle(r0, r1, 0, 4, 1, 5));
-          v128.store(d, i32x4.shuffle(r0, r1, 2, 6, 3, 7), 16);
-          d += 32;
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(d + (<usize>r << 2),
+                     r < mr ? load<f32>(s0 + <usize>r * ldaB + (<usize>k << 2)) : 0);
         }
-        for (; k < kc; k++) {
-          const o = <usize>k << 2;
-          store<f32>(d, load<f32>(s0 + o));
-          store<f32>(d, load<f32>(s1 + o), 4);
-          d += 8;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let r = 0; r < MR; r++) {
-            store<f32>(d + (<usize>r << 2),
-                       r < mr ? load<f32>(s0 + <usize>r * ldaB + (<usize>k << 2)) : 0);
-          }
-          d += 8;
-        }
+        d += 8;
       }
     }
   }
@@ -145,59 +162,63 @@ function gemm_pack_a(transA: i32, A: usize, lda: i32, ic: i32, pc: i32, mc: i32,
 function gemm_pack_b(transB: i32, B: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32,
                      dst: usize): void {
   const ldbB = <usize>ldb << 2;
+  if (!transB) {
+    // op(B)(k,j) = B[k*ldb + j]: stored rows run along j. Walk k outermost so B is read row by
+    // row (walking panel by panel strides over kc rows of B and thrashes the TLB).
+    const panelB = <usize>(NR * kc) << 2; // bytes per packed panel
+    const full = nc - nc % NR;
+    for (let k = 0; k < kc; k++) {
+      const s = B + ((<usize>(pc + k) * <usize>ldb + <usize>jc) << 2);
+      let d = dst + (<usize>(k * NR) << 2);
+      let jr = 0;
+      for (; jr < full; jr += NR) { // NR = 16 floats: four f32x4
+        const sj = s + (<usize>jr << 2);
+        v128.store(d, v128.load(sj));
+        v128.store(d, v128.load(sj, 16), 16);
+        v128.store(d, v128.load(sj, 32), 32);
+        v128.store(d, v128.load(sj, 48), 48);
+        d += panelB;
+      }
+      if (jr < nc) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(d + (<usize>c << 2), jr + c < nc ? load<f32>(s + (<usize>(jr + c) << 2)) : 0);
+        }
+      }
+    }
+    return;
+  }
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     let d = dst + (<usize>(jr * kc) << 2);
-    if (!transB) {
-      // op(B)(k,j) = B[k*ldb + j]: the NR values of one k are contiguous
-      let s = B + ((<usize>pc * <usize>ldb + <usize>(jc + jr)) << 2);
-      if (nr == NR) {
-        for (let k = 0; k < kc; k++) {
-          v128.store(d, v128.load(s));
-          v128.store(d, v128.load(s, 16), 16);
-          v128.store(d, v128.load(s, 32), 32);
-          v128.store(d, v128.load(s, 48), 48);
-          s += ldbB; d += 64;
+    // op(B)(k,j) = B[j*ldb + k]: each of the NR rows is contiguous in k; transpose 4×4 blocks
+    const s0 = B + ((<usize>(jc + jr) * <usize>ldb + <usize>pc) << 2);
+    if (nr == NR) {
+      for (let g = 0; g < NR; g += 4) {
+        const t0 = s0 + <usize>g * ldbB, t1 = t0 + ldbB, t2 = t1 + ldbB, t3 = t2 + ldbB;
+        let dd = d + (<usize>g << 2);
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          transpose4_store(v128.load(t0 + o), v128.load(t1 + o), v128.load(t2 + o),
+                           v128.load(t3 + o), dd, 64);
+          dd += 256;
         }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let c = 0; c < NR; c++) {
-            store<f32>(d + (<usize>c << 2), c < nr ? load<f32>(s + (<usize>c << 2)) : 0);
-          }
-          s += ldbB; d += 64;
+        for (; k < kc; k++) {
+          const o = <usize>k << 2;
+          store<f32>(dd, load<f32>(t0 + o));
+          store<f32>(dd, load<f32>(t1 + o), 4);
+          store<f32>(dd, load<f32>(t2 + o), 8);
+          store<f32>(dd, load<f32>(t3 + o), 12);
+          dd += 64;
         }
       }
     } else {
-      // op(B)(k,j) = B[j*ldb + k]: each of the NR rows is contiguous in k; transpose 4×4 blocks
-      const s0 = B + ((<usize>(jc + jr) * <usize>ldb + <usize>pc) << 2);
-      if (nr == NR) {
-        for (let g = 0; g < NR; g += 4) {
-          const t0 = s0 + <usize>g * ldbB, t1 = t0 + ldbB, t2 = t1 + ldbB, t3 = t2 + ldbB;
-          let dd = d + (<usize>g << 2);
-          let k = 0;
-          for (; k + 4 <= kc; k += 4) {
-            const o = <usize>k << 2;
-            transpose4_store(v128.load(t0 + o), v128.load(t1 + o), v128.load(t2 + o),
-                             v128.load(t3 + o), dd, 64);
-            dd += 256;
-          }
-          for (; k < kc; k++) {
-            const o = <usize>k << 2;
-            store<f32>(dd, load<f32>(t0 + o));
-            store<f32>(dd, load<f32>(t1 + o), 4);
-            store<f32>(dd, load<f32>(t2 + o), 8);
-            store<f32>(dd, load<f32>(t3 + o), 12);
-            dd += 64;
-          }
+      for (let k = 0; k < kc; k++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(d + (<usize>c << 2),
+                     c < nr ? load<f32>(s0 + <usize>c * ldbB + (<usize>k << 2)) : 0);
         }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let c = 0; c < NR; c++) {
-            store<f32>(d + (<usize>c << 2),
-                       c < nr ? load<f32>(s0 + <usize>c * ldbB + (<usize>k << 2)) : 0);
-          }
-          d += 64;
-        }
+        d += 64;
       }
     }
   }
@@ -305,23 +326,29 @@ function gemm_2x16_microkernel(kc: i32, pa: usize, pb: usize, alpha: f32, beta: 
   if (mr == MR && nr == NR) {
     const C1 = C + (<usize>ldc << 2);
     if (bias != 0) {
-      const z0 = v128.load(bias), z1 = v128.load(bias, 16), z2 = v128.load(bias, 32), z3 = v128.load(bias, 48);
+      const z0 = v128.load(bias), z1 = v128.load(bias, 16);
+      const z2 = v128.load(bias, 32), z3 = v128.load(bias, 48);
       c00 = f32x4.add(c00, z0); c01 = f32x4.add(c01, z1); c02 = f32x4.add(c02, z2); c03 = f32x4.add(c03, z3);
       c10 = f32x4.add(c10, z0); c11 = f32x4.add(c11, z1); c12 = f32x4.add(c12, z2); c13 = f32x4.add(c13, z3);
     }
     if (beta != 0) {
       const vb = f32x4.splat(beta);
-      c00 = f32x4.add(c00, f32x4.mul(v128.load(C), vb)); c01 = f32x4.add(c01, f32x4.mul(v128.load(C, 16), vb));
-      c02 = f32x4.add(c02, f32x4.mul(v128.load(C, 32), vb)); c03 = f32x4.add(c03, f32x4.mul(v128.load(C, 48), vb));
-      c10 = f32x4.add(c10, f32x4.mul(v128.load(C1), vb)); c11 = f32x4.add(c11, f32x4.mul(v128.load(C1, 16), vb));
-      c12 = f32x4.add(c12, f32x4.mul(v128.load(C1, 32), vb)); c13 = f32x4.add(c13, f32x4.mul(v128.load(C1, 48), vb));
+      c00 = f32x4.add(c00, f32x4.mul(v128.load(C), vb));
+      c01 = f32x4.add(c01, f32x4.mul(v128.load(C, 16), vb));
+      c02 = f32x4.add(c02, f32x4.mul(v128.load(C, 32), vb));
+      c03 = f32x4.add(c03, f32x4.mul(v128.load(C, 48), vb));
+      c10 = f32x4.add(c10, f32x4.mul(v128.load(C1), vb));
+      c11 = f32x4.add(c11, f32x4.mul(v128.load(C1, 16), vb));
+      c12 = f32x4.add(c12, f32x4.mul(v128.load(C1, 32), vb));
+      c13 = f32x4.add(c13, f32x4.mul(v128.load(C1, 48), vb));
     }
     v128.store(C, c00); v128.store(C, c01, 16); v128.store(C, c02, 32); v128.store(C, c03, 48);
     v128.store(C1, c10); v128.store(C1, c11, 16); v128.store(C1, c12, 32); v128.store(C1, c13, 48);
   } else {
     // partial tile: spill alpha*acc to the scratch tile, then fuse beta/bias per element
-    v128.store(edge, c00, 0); v128.store(edge, c01, 16); v128.store(edge, c02, 32); v128.store(edge, c03, 48);
-    v128.store(edge, c10, 64); v128.store(edge, c11, 80); v128.store(edge, c12, 96); v128.store(edge, c13, 112);
+    v128.store(edge, c00, 0);  v128.store(edge, c01, 16); v128.store(edge, c02, 32);
+    v128.store(edge, c03, 48); v128.store(edge, c10, 64); v128.store(edge, c11, 80);
+    v128.store(edge, c12, 96); v128.store(edge, c13, 112);
     for (let r = 0; r < mr; r++) {
       const c = C + ((<usize>r * <usize>ldc) << 2);
       const e = edge + (<usize>(r * NR) << 2);

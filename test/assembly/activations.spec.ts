@@ -7,15 +7,9 @@ import { v_exp, v_tanh, v_sigmoid } from "../../assembly/mathx";
 
 // ---- helpers ------------------------------------------------------------------------------
 
-let rng: u32 = 0x12345678;
-function nextU32(): u32 {
-  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-  return rng;
-}
-function uniform(lo: f64, hi: f64): f32 {
-  return <f32>(lo + (hi - lo) * (<f64>(nextU32() >> 8) / 16777216.0));
-}
-function ptr(a: StaticArray<f32>): usize { return changetype<usize>(a); }
+import { nextU32, ptr, seedRandom, uniform } from "./random";
+
+seedRandom(0x12345678);
 
 const SIZES: i32[] = [0, 1, 3, 4, 5, 17, 63, 255, 1000];
 const KINDS: i32[] = [ACT_TANH, ACT_RELU, ACT_SIGMOID];

@@ -2,15 +2,9 @@ import {
   dropout_forward, dropout_forward_ref, dropout_backward, dropout_backward_ref,
 } from "../../assembly/dropout";
 
-let rng: u32 = 0xC0FFEE;
-function nextU32(): u32 {
-  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-  return rng;
-}
-function uniform(lo: f64, hi: f64): f32 {
-  return <f32>(lo + (hi - lo) * (<f64>(nextU32() >> 8) / 16777216.0));
-}
-function ptr(a: StaticArray<f32>): usize { return changetype<usize>(a); }
+import { nextU32, ptr, seedRandom, uniform } from "./random";
+
+seedRandom(0xC0FFEE);
 function makeInput(n: i32): StaticArray<f32> {
   const a = new StaticArray<f32>(n);
   for (let i = 0; i < n; i++) a[i] = uniform(-10, 10);

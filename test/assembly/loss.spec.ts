@@ -1,14 +1,8 @@
 import { softmax_xent, softmax_xent_ref, argmax_rows, argmax_rows_ref } from "../../assembly/loss";
 
-let rng: u32 = 0xBADC0DE;
-function nextU32(): u32 {
-  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-  return rng;
-}
-function uniform(lo: f64, hi: f64): f32 {
-  return <f32>(lo + (hi - lo) * (<f64>(nextU32() >> 8) / 16777216.0));
-}
-function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
+import { nextU32, ptr, seedRandom, uniform } from "./random";
+
+seedRandom(0xBADC0DE);
 
 const BS: i32[] = [1, 3, 17, 63];
 const CS: i32[] = [1, 3, 4, 5, 10, 17, 63];

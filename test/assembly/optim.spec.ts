@@ -1,14 +1,8 @@
 import { sgd_update, sgd_update_ref, adam_update, adam_update_ref } from "../../assembly/optim";
 
-let rng: u32 = 0x5EED;
-function nextU32(): u32 {
-  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-  return rng;
-}
-function uniform(lo: f64, hi: f64): f32 {
-  return <f32>(lo + (hi - lo) * (<f64>(nextU32() >> 8) / 16777216.0));
-}
-function ptr(a: StaticArray<f32>): usize { return changetype<usize>(a); }
+import { nextU32, ptr, seedRandom, uniform } from "./random";
+
+seedRandom(0x5EED);
 function rand(n: i32, lo: f64, hi: f64): StaticArray<f32> {
   const a = new StaticArray<f32>(n + 1);
   for (let i = 0; i < n; i++) a[i] = uniform(lo, hi);

@@ -3,15 +3,9 @@ import {
   col_mean_var, col_mean_var_ref, count_nonfinite, count_nonfinite_ref,
 } from "../../assembly/stats";
 
-let rng: u32 = 0xA5A5A5;
-function nextU32(): u32 {
-  rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-  return rng;
-}
-function uniform(lo: f64, hi: f64): f32 {
-  return <f32>(lo + (hi - lo) * (<f64>(nextU32() >> 8) / 16777216.0));
-}
-function ptr<T>(a: StaticArray<T>): usize { return changetype<usize>(a); }
+import { nextU32, ptr, seedRandom, uniform } from "./random";
+
+seedRandom(0xA5A5A5);
 function rand(n: i32, lo: f64, hi: f64): StaticArray<f32> {
   const a = new StaticArray<f32>(n);
   for (let i = 0; i < n; i++) a[i] = uniform(lo, hi);

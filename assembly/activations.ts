@@ -115,17 +115,19 @@ export function act_forward(kind: i32, x: usize, y: usize, n: i32): void {
   else act_forward_k(ACT_RELU, x, y, n);
 }
 
+/** φ(v) with libm: the scalar references' activation. */
+function phi_ref(kind: i32, v: f32): f32 {
+  if (kind == ACT_TANH) return Mathf.tanh(v);
+  if (kind == ACT_SIGMOID) return <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
+  return Mathf.max(v, 0);
+}
+
 /** Scalar reference of act_forward (libm). x (n), y (n). */
 export function act_forward_ref(kind: i32, x: usize, y: usize, n: i32): void {
   check_kind(kind);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const v = load<f32>(x + o);
-    let r: f32;
-    if (kind == ACT_TANH) r = Mathf.tanh(v);
-    else if (kind == ACT_SIGMOID) r = <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
-    else r = Mathf.max(v, 0);
-    store<f32>(y + o, r);
+    store<f32>(y + o, phi_ref(kind, load<f32>(x + o)));
   }
 }
 
@@ -251,11 +253,7 @@ export function gaaf_forward_ref(kind: i32, x: usize, y: usize, n: i32, K: f32, 
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
-    let phi: f32;
-    if (kind == ACT_TANH) phi = Mathf.tanh(v);
-    else if (kind == ACT_SIGMOID) phi = <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
-    else phi = Mathf.max(v, 0);
-    store<f32>(y + o, phi + gaaf_g_ref(v, K) * gaaf_s_ref(kind, v, p1, p2));
+    store<f32>(y + o, phi_ref(kind, v) + gaaf_g_ref(v, K) * gaaf_s_ref(kind, v, p1, p2));
   }
 }
 

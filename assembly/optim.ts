@@ -18,14 +18,9 @@ export function sgd_update(w: usize, g: usize, v: usize, n: i32, lr: f32, moment
     v128.store(v + o, vv);
     v128.store(w + o, f32x4.sub(wv, f32x4.mul(vlr, vv)));
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const wv = load<f32>(w + o);
-    const gv = load<f32>(g + o) + weightDecay * wv;
-    const vv = momentum * load<f32>(v + o) + gv;
-    store<f32>(v + o, vv);
-    store<f32>(w + o, wv - lr * vv);
-  }
+  // the n % 4 tail is the reference itself: the same operations in the same order
+  const t = <usize>i << 2;
+  sgd_update_ref(w + t, g + t, v + t, n - i, lr, momentum, weightDecay);
 }
 
 /** Scalar reference of sgd_update (bit-identical). w (n), g (n), v (n). */
@@ -67,16 +62,9 @@ export function adam_update(w: usize, g: usize, m: usize, v: usize, n: i32, lr: 
     const den = f32x4.add(f32x4.sqrt(f32x4.div(vv, vbc2)), veps);
     v128.store(w + o, f32x4.sub(wv, f32x4.div(num, den)));
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const wv = load<f32>(w + o);
-    const gv = load<f32>(g + o) + weightDecay * wv;
-    const mv = beta1 * load<f32>(m + o) + c1 * gv;
-    const vv = beta2 * load<f32>(v + o) + c2 * (gv * gv);
-    store<f32>(m + o, mv);
-    store<f32>(v + o, vv);
-    store<f32>(w + o, wv - (lr * (mv / bc1)) / (Mathf.sqrt(vv / bc2) + eps));
-  }
+  // the n % 4 tail is the reference itself: the same operations in the same order
+  const t = <usize>i << 2;
+  adam_update_ref(w + t, g + t, m + t, v + t, n - i, lr, beta1, beta2, eps, bc1, bc2, weightDecay);
 }
 
 /** Scalar reference of adam_update (bit-identical). w (n), g (n), m (n), v (n). */

@@ -5,3 +5,4 @@ export * from "./activations";
 export * from "./dropout";
 export * from "./loss";
 export * from "./optim";
+export * from "./peak";

@@ -1,7 +1,7 @@
 // GEMM suite: GFLOP/s of A·B, A·Bᵀ and Aᵀ·B for square N×N×N products, SIMD kernel against
 // the scalar reference, on operands already in Wasm memory (no copies timed).
 import { Bench } from 'tinybench';
-import { Buf, allocF32, gemm, setKernelImpl } from '../src/binding.js';
+import { Buf, allocF32, gemm, setKernelImpl, simdPeakLoop } from '../src/binding.js';
 import { Rng } from '../src/rng.js';
 import type { BenchRecord, SuiteOptions } from './record.js';
 import { recordFrom } from './record.js';
@@ -19,9 +19,24 @@ function filled(n: number, seed: number): Buf {
   return b;
 }
 
+/** The ceiling: independent f32x4 multiply-adds with no memory traffic (assembly/peak.ts). */
+async function peak(opts: SuiteOptions): Promise<BenchRecord | null> {
+  const iters = 1 << 20;
+  const bench = new Bench({ time: opts.quick ? 150 : 600, iterations: 10, warmupTime: 100, warmupIterations: 5 });
+  let flop = 0;
+  bench.add('simd peak', () => {
+    flop = simdPeakLoop(iters);
+  });
+  await bench.run();
+  return recordFrom('gemm', 'peak', 'simd', 0, bench.tasks[0], flop);
+}
+
 export async function gemmSuite(opts: SuiteOptions): Promise<BenchRecord[]> {
   const sizes = opts.quick ? [128, 256, 512] : [128, 256, 512, 1024];
   const records: BenchRecord[] = [];
+  const p = await peak(opts);
+  opts.progress?.(p);
+  if (p) records.push(p);
   for (const N of sizes) {
     const A = filled(N * N, 1);
     const B = filled(N * N, 2);

@@ -24,15 +24,19 @@ for (const s of chosen) {
   records.push(...(await SUITES[s]({ quick, progress: (r) => r && process.stderr.write(`  ${r.engine.padEnd(6)} ${r.name.padEnd(5)} ${String(r.size).padStart(5)}  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s\n`) })));
 }
 
-// ratio of each SIMD record to the scalar reference of the same kernel and size, same run
-const table = records.filter((r) => r.engine === 'simd').map((r) => {
+// ratio of each SIMD record to the scalar reference of the same kernel and size, and to the
+// SIMD peak, all measured in this run
+const peak = records.find((r) => r.name === 'peak');
+const table = records.filter((r) => r.engine === 'simd' && r !== peak).map((r) => {
   const ref = records.find((q) => q.engine === 'scalar' && q.suite === r.suite && q.name === r.name && q.size === r.size);
   return {
     suite: r.suite, kernel: r.name, N: r.size, 'SIMD GFLOP/s': +r.gflops.toFixed(2),
     'scalar GFLOP/s': ref ? +ref.gflops.toFixed(2) : '-', 'SIMD ÷ scalar': ref ? +(r.gflops / ref.gflops).toFixed(1) : '-',
+    '% of peak': peak ? +(100 * r.gflops / peak.gflops).toFixed(1) : '-',
     'median ms': +r.medianMs.toFixed(3),
   };
 });
+if (peak) console.log(`SIMD peak (register-only f32x4 mul+add, no loads): ${peak.gflops.toFixed(1)} GFLOP/s`);
 console.table(table);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -48,6 +48,8 @@ interface Exports {
   col_mean_var_ref(x: number, rows: number, cols: number, mean: number, vari: number): void;
   count_nonfinite(x: number, n: number): number;
   count_nonfinite_ref(x: number, n: number): number;
+  simd_peak_loop(iters: number, p: number): void;
+  simd_peak_flops(iters: number): number;
 }
 
 const WASM_URL = new URL('../build/gaaf.wasm', import.meta.url);
@@ -501,4 +503,20 @@ export function copy(src: Buf, srcOff: number, dst: Buf, dstOff: number, n: numb
   const s = (addrOf(src) >>> 2) + srcOff;
   const d = (addrOf(dst) >>> 2) + dstOff;
   f32.copyWithin(d, s, s + n);
+}
+
+let peakBuf: Buf | null = null;
+
+/**
+ * Runs `iters` iterations of the register-only f32x4 multiply-add loop (assembly/peak.ts)
+ * and returns the flops it did: timing it gives this machine's reachable SIMD peak.
+ */
+export function simdPeakLoop(iters: number): number {
+  checkDim('simdPeakLoop', 'iters', iters);
+  if (!peakBuf) {
+    peakBuf = new Buf(64, 'f32', 'peak scratch');
+    peakBuf.write(Float32Array.from({ length: 24 }, (_, i) => 1e-3 * (i + 1)));
+  }
+  wasm.simd_peak_loop(iters, addrOf(peakBuf));
+  return wasm.simd_peak_flops(iters);
 }

@@ -232,6 +232,29 @@ export class Model {
     return { loss: loss / data.count, accuracy: correct / data.count };
   }
 
+  /**
+   * One forward pass over rows [start, start + n) of `data`, with n at most the batch
+   * capacity (lay it out with ensureBatch first). In inference mode by default; with
+   * `training: true`, dropout is active with the masks of (seed, step), so passes with
+   * different steps see different masks. Nothing is updated and nothing is allocated.
+   * Afterwards each layer's output() holds its values for these n rows (a Dense layer's
+   * output and an Activation's input() are the nets z), and countCorrect(n) scores them.
+   * Returns the summed loss of the n rows.
+   */
+  forwardRows(data: Dataset, start: number, n: number, opts: { training?: boolean; seed?: number; step?: number } = {}): number {
+    this.requireBuilt('forwardRows()');
+    if (!this.cap) throw new Error('gaaf: forwardRows: call ensureBatch() first to lay out the batch buffers');
+    if (!Number.isInteger(n) || n < 1 || n > this.cap) {
+      throw new RangeError(`gaaf: forwardRows: n must be an integer in [1, ${this.cap}] (the batch capacity), got ${n}`);
+    }
+    if (!Number.isInteger(start) || start < 0 || start + n > data.count) {
+      throw new RangeError(`gaaf: forwardRows: rows [${start}, ${start + n}) are outside '${data.name}' (${data.count} samples)`);
+    }
+    this.checkData(data, 'forwardRows');
+    this.loadBatch(data, null, start, n);
+    return this.forwardLoss({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
+  }
+
   /** Class probabilities (count × classes) for inputs x (count × sample size), in inference mode. */
   predict(x: Float32Array, opts: { batchSize?: number } = {}): Float32Array {
     this.requireBuilt('predict()');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// gaaf command line: `gaaf train ...` trains the paper's MLP (default: on the bundled digits).
-import { Command, InvalidArgumentError, Option } from 'commander';
+// gaaf command line: `gaaf train ...` trains the paper's MLP (default: on the bundled digits);
+// `gaaf reproduce mlp ...` reproduces the paper's MLP experiments and writes a report.
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ActKind } from './binding.js';
 import { loadBundledDigits } from './data/bundled.js';
@@ -9,6 +10,7 @@ import { loadDataDir } from './data/load.js';
 import type { EpochLogs, History } from './fit.js';
 import { paperMlp } from './models.js';
 import { makeOptimizer, type OptimizerName } from './optimizers.js';
+import { DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor, reproduceMlp } from './reproduce/index.js';
 
 const VERSION = '0.1.0';
 const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.05, adam: 0.001 };
@@ -36,6 +38,34 @@ function parseRate(v: string): number {
   if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`dropout rate must be in [0, 1), got '${v}'.`);
   return n;
 }
+
+function parseOpenUnit(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1), got '${v}'.`);
+    return n;
+  };
+}
+
+function parseUnit(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in [0, 1), got '${v}'.`);
+    return n;
+  };
+}
+
+function parseModels(v: string): ModelKey[] {
+  const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = keys.filter((k) => !(MODEL_KEYS as readonly string[]).includes(k));
+  if (keys.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`--models takes a comma-separated list of ${MODEL_KEYS.join(', ')}, got '${v}'${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}.`);
+  }
+  if (new Set(keys).size !== keys.length) throw new InvalidArgumentError(`--models lists a model twice: '${v}'.`);
+  return MODEL_KEYS.filter((k) => keys.includes(k));
+}
+
+const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
 
 interface TrainOpts {
   model: string;
@@ -166,6 +196,92 @@ program.command('train')
   .option('--no-progress', 'no progress bar')
   .action(async (o: TrainOpts) => {
     await train(o);
+  });
+
+interface ReproduceCliOpts {
+  data?: string;
+  seeds: number;
+  seedStart: number;
+  maxEpochs: number;
+  patience: number;
+  monitor: Monitor;
+  optimizer: OptimizerName;
+  lr?: number;
+  momentum: number;
+  batch: number;
+  dropout: number;
+  gaafK: number;
+  valFraction: number;
+  saturation: number;
+  models: ModelKey[];
+  trainSamples?: number;
+  testSamples?: number;
+  out: string;
+  quiet: boolean;
+}
+
+async function reproduce(experiment: string, o: ReproduceCliOpts): Promise<void> {
+  if (experiment !== 'mlp') throw new InvalidArgumentError(`unknown experiment '${experiment}' (available: mlp).`);
+  const log = (s: string): void => {
+    if (!o.quiet) process.stdout.write(s + '\n');
+  };
+  const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
+  const lr = o.lr ?? (o.optimizer === 'adam' ? 0.001 : DEFAULTS.lr);
+  log(`gaaf ${VERSION}: reproducing the paper's MLP experiments (${o.models.join(', ')}; ${o.seeds} seed(s); ` +
+    `${o.optimizer} lr ${lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
+  const { results, files } = await reproduceMlp({
+    ...DEFAULTS,
+    data: o.data,
+    seeds: o.seeds,
+    seedStart: o.seedStart,
+    maxEpochs: o.maxEpochs,
+    patience: o.patience,
+    monitor: o.monitor,
+    optimizer: o.optimizer,
+    lr,
+    momentum: o.momentum,
+    batchSize: o.batch,
+    dropout: o.dropout,
+    gaafK: o.gaafK,
+    valFraction: o.valFraction,
+    saturation: o.saturation,
+    models: o.models,
+    trainSamples: o.trainSamples,
+    testSamples: o.testSamples,
+    log,
+  }, { command, version: VERSION, out: o.out });
+  for (const s of results.summary) {
+    log(`${s.label.padEnd(10)} test accuracy ${pct(s.testAccuracy.mean)}${s.testAccuracy.sd !== null ? ` (sd ${(100 * s.testAccuracy.sd).toFixed(3)})` : ''}, ` +
+      `epochs to converge ${s.epochs.mean.toFixed(1)}, gradient information ${results.layers.map((l) => s.gradInfo[l].mean.toExponential(2)).join(', ')}`);
+  }
+  log(`wrote ${files.length} files to ${o.out} in ${(results.wallSeconds / 60).toFixed(1)} min: REPORT.md, results.json and ${results.charts.length} charts`);
+}
+
+program.command('reproduce')
+  .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts to --out")
+  .showHelpAfterError('(run gaaf reproduce --help for the options)')
+  .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5)").choices(['mlp']))
+  .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist; default: the bundled 10,000 digits')
+  .option('--seeds <n>', 'number of seeds per model (seeds --seed-start, +1, ...)', parseIntArg('--seeds', 1, 1000), DEFAULTS.seeds)
+  .option('--seed-start <s>', 'first seed', parseIntArg('--seed-start', 0, 0xffffffff - 1000), DEFAULTS.seedStart)
+  .option('--max-epochs <n>', 'most epochs per run', parseIntArg('--max-epochs', 1, 100000), DEFAULTS.maxEpochs)
+  .option('--patience <p>', 'stop after P epochs without improvement on the validation split', parseIntArg('--patience', 1, 100000), DEFAULTS.patience)
+  .addOption(new Option('--monitor <metric>', 'validation metric for early stopping').choices(['val-accuracy', 'val-loss']).default(DEFAULTS.monitor))
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default(DEFAULTS.optimizer))
+  .option('--lr <lr>', `learning rate (default: ${DEFAULTS.lr} for sgd, 0.001 for adam)`, parsePositive('--lr'))
+  .option('--momentum <m>', 'SGD momentum, in [0, 1)', parseUnit('--momentum'), DEFAULTS.momentum)
+  .option('--batch <b>', 'batch size', parseIntArg('--batch', 1, 1 << 16), DEFAULTS.batchSize)
+  .option('--dropout <p>', 'dropout rate of the +dropout model, in (0, 1)', parseOpenUnit('--dropout'), DEFAULTS.dropout)
+  .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), DEFAULTS.gaafK)
+  .option('--val-fraction <f>', 'share of the training set held out for validation, in (0, 1)', parseOpenUnit('--val-fraction'), DEFAULTS.valFraction)
+  .option('--saturation <t>', "|z| above this is tanh's saturation area", parsePositive('--saturation'), DEFAULTS.saturation)
+  .addOption(new Option('--models <list>', 'comma-separated models to run').argParser(parseModels).default([...MODEL_KEYS], MODEL_KEYS.join(',')))
+  .option('--train-samples <n>', 'use only the first N training samples (quick runs)', parseIntArg('--train-samples', 2))
+  .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
+  .option('--out <dir>', 'output directory', 'gaaf-reproduction-mlp')
+  .option('--quiet', 'no progress lines', false)
+  .action(async (experiment: string, o: ReproduceCliOpts) => {
+    await reproduce(experiment, o);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -18,3 +18,7 @@ export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
 export { loadDataDir } from './data/load.js';
 export { loadBundledDigits } from './data/bundled.js';
 export { paperMlp, type MlpOptions } from './models.js';
+export {
+  reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
+  type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
+} from './reproduce/index.js';

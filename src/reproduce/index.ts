@@ -1,0 +1,51 @@
+// `gaaf reproduce mlp`: runs the paper's MLP experiments and writes results.json, REPORT.md
+// and the charts (SVG) to one directory.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCharts, renderSvg } from './charts.js';
+import { type ReproduceOptions, type ReproduceResults, loadSplits, runExperiment } from './experiment.js';
+import { LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3 } from './paper.js';
+import { renderReport } from './report.js';
+
+export { DEFAULTS, MODEL_KEYS, MODEL_LABELS, type ModelKey, type Monitor, type ReproduceOptions, type ReproduceResults, type RunResult, type ModelSummary } from './experiment.js';
+export { REPORT_SECTIONS } from './report.js';
+export { DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, netHistograms, netVariance } from './measure.js';
+
+export interface ReproduceOutput {
+  results: ReproduceResults;
+  dir: string;
+  files: string[];
+}
+
+/** Runs the experiment and writes results.json, REPORT.md and the SVG charts into `out`. */
+export async function reproduceMlp(o: ReproduceOptions, meta: { command: string; version: string; out: string }): Promise<ReproduceOutput> {
+  const t0 = performance.now();
+  const splits = loadSplits(o); // a data error stops the command before anything is written
+  mkdirSync(meta.out, { recursive: true });
+  const results = await runExperiment(o, meta, splits);
+  results.paper = {
+    source: PAPER_SOURCE,
+    table1GradInfo: PAPER_TABLE1,
+    gaafGradInfo: PAPER_GAAF_GRAD,
+    table2NetVariance: PAPER_TABLE2,
+    table3: PAPER_TABLE3,
+  };
+  results.layerMapping = { ...LAYER_MAPPING };
+  const charts = buildCharts(results);
+  results.charts = charts.map((c) => c.file);
+  const files: string[] = [];
+  for (const c of charts) {
+    const svg = await renderSvg(c.spec);
+    const f = join(meta.out, c.file);
+    writeFileSync(f, svg);
+    files.push(f);
+  }
+  results.finishedAt = new Date().toISOString();
+  results.wallSeconds = (performance.now() - t0) / 1000; // the whole command: data, training, measurements, charts
+  const jsonFile = join(meta.out, 'results.json');
+  writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
+  const reportFile = join(meta.out, 'REPORT.md');
+  writeFileSync(reportFile, renderReport(results, o, charts));
+  files.push(jsonFile, reportFile);
+  return { results, dir: meta.out, files };
+}

@@ -111,13 +111,14 @@ async function train(o: TrainOpts): Promise<void> {
     classes: Math.max(train.numClasses, test.numClasses),
   });
   model.build(undefined, { seed: o.seed });
+  const widths = [model.inputShape[0], ...model.denseLayers().map((l) => l.units)];
   const optimizer = makeOptimizer(o.optimizer, { lr: o.lr ?? DEFAULT_LR[o.optimizer] });
   const log = (s: string): void => {
     process.stdout.write(s + '\n');
   };
   const describe = `${o.activation}${o.gaaf ? ` + GAAF (K=${o.gaafK})` : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
   if (!o.json) {
-    log(`gaaf ${VERSION}: MLP 784-512-256-256-${model.numClasses}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}`);
+    log(`gaaf ${VERSION}: MLP ${widths.join('-')}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}`);
     log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
   }
   const bar = o.progress && !o.json && process.stdout.isTTY
@@ -144,7 +145,7 @@ async function train(o: TrainOpts): Promise<void> {
   const summary = {
     type: 'summary',
     model: 'mlp',
-    layers: [784, 512, 256, 256, model.numClasses],
+    layers: widths,
     activation: o.activation,
     gaaf: o.gaaf ? { K: o.gaafK } : false,
     dropout: o.dropout,
@@ -172,6 +173,12 @@ async function train(o: TrainOpts): Promise<void> {
   }
   model.dispose();
 }
+
+// A reader that stops early (`gaaf train | head`) closes the pipe: end quietly, not with EPIPE.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command('gaaf')
   .description('Train neural networks on the CPU with WebAssembly SIMD; reference implementation of GAAF.')

@@ -22,3 +22,5 @@ export {
   reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
   type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
 } from './reproduce/index.js';
+export { type StateTensor } from './layers/layer.js';
+export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';

@@ -70,6 +70,8 @@ export class Activation extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { activation: this.kind, gaaf: this.gaaf ? { K: this.gaaf.K, shape: this.gaaf.shape, p1: this.gaaf.p1, p2: this.gaaf.p2 } : false };
+    const g = this.gaaf;
+    const gaaf: GaafOptions | false = !g ? false : g.shape === 'bell' ? { K: g.K, c: g.p1 } : { K: g.K, a: g.p1, b: g.p2 };
+    return { activation: this.kind, gaaf };
   }
 }

@@ -12,6 +12,16 @@ export interface Param {
   readonly grad: Buf;
 }
 
+/**
+ * A non-trainable tensor a layer keeps between steps (e.g. batch norm's running mean and
+ * variance). It is not touched by the optimizer, but checkpoints save and restore it.
+ */
+export interface StateTensor {
+  readonly name: string; // e.g. "batchnorm_1/moving_mean"
+  readonly shape: readonly number[];
+  readonly value: Buf;
+}
+
 /** What one forward or backward call needs to know about the step it is part of. */
 export interface StepContext {
   readonly n: number; // rows in this batch (≤ the batch capacity)
@@ -91,7 +101,12 @@ export abstract class Layer {
     return [];
   }
 
-  /** Constructor arguments, for summaries and checkpoints. */
+  /** Non-trainable tensors kept across steps (saved in checkpoints); none by default. */
+  stateTensors(): StateTensor[] {
+    return [];
+  }
+
+  /** Constructor arguments, for summaries and checkpoints: layerFromConfig(className, config()) rebuilds the layer. */
   abstract config(): Record<string, unknown>;
 
   dispose(): void {
@@ -100,5 +115,6 @@ export abstract class Layer {
       p.value.free();
       p.grad.free();
     }
+    for (const t of this.stateTensors()) t.value.free();
   }
 }

@@ -1,0 +1,37 @@
+// One registry from a layer's className to a function that rebuilds it from its config(),
+// so a saved architecture (checkpoints, reports) can be turned back into layers. Every layer
+// class registers itself here; nothing else needs to know the list.
+import type { ActKind } from '../binding.js';
+import type { GaafOptions } from '../gaaf.js';
+import { Activation } from './activation.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import type { Layer } from './layer.js';
+
+export type LayerFactory = (config: Record<string, unknown>) => Layer;
+
+const FACTORIES = new Map<string, LayerFactory>();
+
+/** Registers how to rebuild layers of `className` from their config(). */
+export function registerLayer(className: string, factory: LayerFactory): void {
+  FACTORIES.set(className, factory);
+}
+
+/** The layer classes that can be rebuilt from a config. */
+export function registeredLayers(): string[] {
+  return [...FACTORIES.keys()];
+}
+
+/** Rebuilds a layer from its className and config(); a clear error for an unknown class. */
+export function layerFromConfig(className: string, config: Record<string, unknown>, where = 'layerFromConfig'): Layer {
+  const f = FACTORIES.get(className);
+  if (!f) throw new RangeError(`gaaf: ${where}: unknown layer class '${className}' (known: ${registeredLayers().join(', ')})`);
+  return f(config);
+}
+
+registerLayer('Dense', (c) => new Dense(c.units as number, {
+  useBias: c.useBias as boolean | undefined,
+  kernelInitializer: c.kernelInitializer as Dense['kernelInitializer'] | undefined,
+}));
+registerLayer('Activation', (c) => new Activation(c.activation as ActKind, { gaaf: (c.gaaf ?? false) as boolean | GaafOptions }));
+registerLayer('Dropout', (c) => new Dropout(c.rate as number));

@@ -56,6 +56,8 @@ const WASM_URL = new URL('../build/gaaf.wasm', import.meta.url);
 const ALIGN = 64; // every Buf starts on a cache line (and so on a 16-byte v128 boundary)
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024; // wasm32 address space
+/** The most bytes wasm32 linear memory can hold (4 GiB). */
+export const WASM_MAX_BYTES = MAX_BYTES;
 
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;

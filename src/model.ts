@@ -3,10 +3,13 @@
 // Buffers for activations, gradients and the loss are laid out once for a batch capacity;
 // a training step allocates nothing.
 import { Buf, allocF32, allocI32, argmaxRows, countNonFinite, softmaxXent } from './binding.js';
+import { type Restored, type SnapshotOptions, resolveHandler, restore, snapshot } from './checkpoint/checkpoint.js';
+import type { CheckpointHandler } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
+import { type EstimateOptions, type MemoryEstimate, checkFits, estimateMemory } from './memory.js';
 import { Rng, deriveSeed } from './rng.js';
 
 export interface ModelOptions {
@@ -87,19 +90,36 @@ export class Model {
     if (!Number.isInteger(seed)) throw new RangeError(`gaaf: seed must be an integer, got ${seed}`);
     const rng = new Rng(deriveSeed(seed, INIT_TAG));
     const counts = new Map<string, number>();
-    let s: readonly number[] = shape;
     this.layers.forEach((l, i) => {
       const k = l.className.toLowerCase();
       const c = (counts.get(k) ?? 0) + 1;
       counts.set(k, c);
       l.name = `${k}_${c}`;
       l.index = i;
+    });
+    // Chain the shapes and estimate the parameters' memory before allocating anything.
+    const est = estimateMemory(this.layers, shape);
+    const out = this.layers.reduce<readonly number[]>((s, l) => l.computeOutputShape(s), shape);
+    if (out.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(out)}`);
+    checkFits(est, est.paramBytes, 'this model', 0, shape);
+    let s: readonly number[] = shape;
+    for (const l of this.layers) {
       l.build(s, rng);
       s = l.outputShape;
-    });
-    if (s.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(s)}`);
+    }
     this.isBuilt = true;
     return this;
+  }
+
+  /**
+   * Estimated Wasm memory for training (or, with batchSize 0, holding) this model, from its
+   * layers' shapes; works before build() given the input shape.
+   */
+  estimateMemory(opts: EstimateOptions & { inputShape?: readonly number[] } = {}): MemoryEstimate {
+    const first = this.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
+    const shape = opts.inputShape ?? (this.isBuilt ? this.inputShape : this.declaredInputShape ?? first?.declaredInputShape);
+    if (!shape) throw new Error('gaaf: estimateMemory: the model has no input shape yet: pass inputShape');
+    return estimateMemory(this.layers, shape, opts);
   }
 
   private requireBuilt(what: string): void {
@@ -357,6 +377,30 @@ export class Model {
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
     return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
+  }
+
+  // ---- Checkpoints (src/checkpoint/): weights in safetensors, the rest in checkpoint.json.
+
+  /**
+   * Saves a checkpoint: to a directory (Node; written atomically, see src/checkpoint/node.ts)
+   * or through a handler (browser IndexedDB or download, in memory, ...). With `optimizer`
+   * and `training`, the checkpoint can resume training bit for bit.
+   */
+  async save(target: string | CheckpointHandler, opts: SnapshotOptions = {}): Promise<void> {
+    const handler = await resolveHandler(target);
+    await handler.save(await snapshot(this, opts));
+  }
+
+  /** Loads a model saved with save(): the architecture, the weights and layer state, all validated first. */
+  static async load<M extends Model>(this: new (layers: Layer[], opts?: ModelOptions) => M, target: string | CheckpointHandler): Promise<M> {
+    const r = await restore(await (await resolveHandler(target)).load(), this);
+    r.optimizer?.dispose();
+    return r.model;
+  }
+
+  /** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
+  static async loadCheckpoint<M extends Model>(this: new (layers: Layer[], opts?: ModelOptions) => M, target: string | CheckpointHandler): Promise<Restored<M>> {
+    return restore(await (await resolveHandler(target)).load(), this);
   }
 
   /** Frees every buffer of the model. It cannot be used afterwards. */

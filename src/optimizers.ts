@@ -12,7 +12,36 @@ export interface Optimizer {
   /** Number of steps taken. */
   readonly iterations: number;
   config(): Record<string, number | string>;
+  /** Names of the slot tensors kept per parameter ('v' for SGD momentum, 'm' and 'v' for Adam). */
+  readonly slotNames: readonly string[];
+  /** The slot tensors, per attached parameter, for checkpoints. */
+  slotTensors(): OptimizerSlot[];
+  /** Scalar state (step count, running bias-correction products), for checkpoints. */
+  state(): Record<string, number>;
+  /** Restores state() exactly; slot values are written into slotTensors() by the caller. */
+  setState(s: Record<string, number>): void;
   dispose(): void;
+}
+
+/** One slot tensor of one parameter, e.g. param 'dense_1/kernel', slot 'm'. */
+export interface OptimizerSlot {
+  readonly param: string;
+  readonly slot: string;
+  readonly shape: readonly number[];
+  readonly value: Buf;
+}
+
+/** True if `slots` already belong to exactly these parameters (attach is then a no-op). */
+function sameParams(slots: ReadonlyArray<{ p: Param }>, params: readonly Param[]): boolean {
+  return slots.length > 0 && slots.length === params.length && slots.every((s, i) => s.p === params[i]);
+}
+
+function checkState(opt: string, s: Record<string, number>, keys: readonly string[]): void {
+  for (const k of keys) {
+    const v = s[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`gaaf: ${opt} state '${k}' must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer ≥ 0, got ${s.iterations}`);
 }
 
 function checkPositive(what: string, v: number): void {
@@ -51,7 +80,10 @@ export class SGD implements Optimizer {
     checkNonNegative('SGD weight decay', this.weightDecay);
   }
 
+  readonly slotNames = ['v'] as const;
+
   attach(params: readonly Param[]): void {
+    if (sameParams(this.slots, params)) return;
     this.dispose();
     this.slots = params.map((p) => {
       const v = new Buf(p.value.length, 'f32', `${p.name}/sgd.v`);
@@ -67,6 +99,19 @@ export class SGD implements Optimizer {
 
   config(): Record<string, number | string> {
     return { name: this.name, lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay };
+  }
+
+  slotTensors(): OptimizerSlot[] {
+    return this.slots.map(({ p, v }) => ({ param: p.name, slot: 'v', shape: p.shape, value: v }));
+  }
+
+  state(): Record<string, number> {
+    return { iterations: this.iterations };
+  }
+
+  setState(s: Record<string, number>): void {
+    checkState('SGD', s, ['iterations']);
+    this.iterations = s.iterations;
   }
 
   dispose(): void {
@@ -111,7 +156,10 @@ export class Adam implements Optimizer {
     checkNonNegative('Adam weight decay', this.weightDecay);
   }
 
+  readonly slotNames = ['m', 'v'] as const;
+
   attach(params: readonly Param[]): void {
+    if (sameParams(this.slots, params)) return;
     this.dispose();
     this.slots = params.map((p) => {
       const m = new Buf(p.value.length, 'f32', `${p.name}/adam.m`);
@@ -136,6 +184,26 @@ export class Adam implements Optimizer {
 
   config(): Record<string, number | string> {
     return { name: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+  }
+
+  slotTensors(): OptimizerSlot[] {
+    return this.slots.flatMap(({ p, m, v }) => [
+      { param: p.name, slot: 'm', shape: p.shape, value: m },
+      { param: p.name, slot: 'v', shape: p.shape, value: v },
+    ]);
+  }
+
+  // β1^t and β2^t are saved as they are (JSON numbers round-trip float64 exactly), not
+  // recomputed from t, so a resumed run continues with the very same bits.
+  state(): Record<string, number> {
+    return { iterations: this.iterations, beta1Pow: this.beta1Pow, beta2Pow: this.beta2Pow };
+  }
+
+  setState(s: Record<string, number>): void {
+    checkState('Adam', s, ['iterations', 'beta1Pow', 'beta2Pow']);
+    this.iterations = s.iterations;
+    this.beta1Pow = s.beta1Pow;
+    this.beta2Pow = s.beta2Pow;
   }
 
   dispose(): void {

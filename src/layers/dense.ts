@@ -3,7 +3,7 @@
 import { Buf, gemm, sumRows } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { Layer, type Param, type StepContext, shapeStr } from './layer.js';
+import { Layer, type Param, type StepContext, shapeStr, size } from './layer.js';
 
 export interface DenseOptions {
   /** Shape of one input sample, for the first layer of a model. */
@@ -107,6 +107,10 @@ export class Dense extends Layer {
     if (this.kernel) p.push(this.kernel);
     if (this.bias) p.push(this.bias);
     return p;
+  }
+
+  override countParamsFor(inputShape: readonly number[]): number {
+    return size(inputShape) * this.units + (this.useBias ? this.units : 0);
   }
 
   config(): Record<string, unknown> {

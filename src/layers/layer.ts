@@ -101,6 +101,24 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Number of parameter values this layer will create for `inputShape`, known before
+   * build() allocates anything (for the memory estimate). Layers with parameters override it;
+   * test/memory.test.ts checks it against params() after build for every registered layer.
+   */
+  countParamsFor(_inputShape: readonly number[]): number {
+    return 0;
+  }
+
+  /**
+   * Float32 values of activation buffers allocate(batch) will lay out for `inputShape`, before
+   * anything is allocated (for the memory estimate). The default covers dx, an output and one
+   * more buffer of the output's size (a mask or cache); layers with bigger workspaces override it.
+   */
+  activationFloatsFor(inputShape: readonly number[], batch: number): number {
+    return batch * (size(inputShape) + 2 * size(this.computeOutputShape(inputShape)));
+  }
+
   /** Non-trainable tensors kept across steps (saved in checkpoints); none by default. */
   stateTensors(): StateTensor[] {
     return [];

@@ -1,0 +1,164 @@
+// Checkpoints of a model (and optionally its optimizer and training position): built from
+// Model.params(), Layer.stateTensors(), Layer.config() and the optimizer's slots, and rebuilt
+// with layerFromConfig(), so every registered layer class is covered without a list here.
+// Loading validates everything (both files, their hash link, the architecture, every
+// tensor's shape, the memory it will need) before it allocates or writes anything.
+import { countNonFinite } from '../binding.js';
+import type { Layer } from '../layers/layer.js';
+import { layerFromConfig } from '../layers/registry.js';
+import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
+import type { Model, ModelOptions } from '../model.js';
+import { type Optimizer, type OptimizerName, makeOptimizer } from '../optimizers.js';
+import {
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type CheckpointBytes, type CheckpointConfig, CheckpointError, type CheckpointHandler,
+  type LoadedBytes, type Tensor, type TrainingState, checkTensors, encodeSafetensors, parseCheckpointConfig, parseSafetensors, sha256Hex,
+} from './format.js';
+
+const RNG_SCHEME = 'counter-based: init = f(seed), shuffle of epoch e = f(seed, e), dropout mask of layer l at step t = f(seed, l, t)';
+
+export const optimizerTensorName = (param: string, slot: string): string => `optimizer/${param}/${slot}`;
+
+export interface SnapshotOptions {
+  optimizer?: Optimizer | null;
+  training?: TrainingState | null;
+}
+
+/** The checkpoint's two byte strings for `model` (built), and optionally its optimizer and training state. */
+export async function snapshot(model: Model, opts: SnapshotOptions = {}): Promise<CheckpointBytes> {
+  if (!model.built) throw new Error('gaaf: save: build or train the model first');
+  const tensors: Tensor[] = [];
+  for (const p of model.params()) tensors.push({ name: p.name, shape: p.shape, data: p.value.read() });
+  for (const l of model.layers) for (const t of l.stateTensors()) tensors.push({ name: t.name, shape: t.shape, data: t.value.read() });
+  const opt = opts.optimizer ?? null;
+  if (opt) {
+    for (const s of opt.slotTensors()) tensors.push({ name: optimizerTensorName(s.param, s.slot), shape: s.shape, data: s.value.read() });
+  }
+  const training = opts.training ?? null;
+  const weights = encodeSafetensors(tensors, {
+    format: 'gaaf',
+    'gaaf.step': String(training?.step ?? model.step),
+    'gaaf.config': CONFIG_FILE,
+  });
+  const config: CheckpointConfig = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: await sha256Hex(weights) },
+    model: { inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })) },
+    optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
+    rng: training ? { seed: training.seed, scheme: RNG_SCHEME } : null,
+    training,
+    savedAt: new Date().toISOString(),
+  };
+  return { weights, config: new TextEncoder().encode(JSON.stringify(config, null, 1) + '\n') };
+}
+
+/** The first parameter or state tensor holding NaN or ±Inf, or null. */
+export function firstNonFiniteTensor(model: Model): string | null {
+  for (const p of model.params()) if (countNonFinite(p.value) > 0) return p.name;
+  for (const l of model.layers) for (const t of l.stateTensors()) if (countNonFinite(t.value) > 0) return t.name;
+  return null;
+}
+
+export interface Restored<M extends Model> {
+  model: M;
+  optimizer: Optimizer | null;
+  training: TrainingState | null;
+  config: CheckpointConfig;
+}
+
+type ModelCtor<M extends Model> = new (layers: Layer[], opts?: ModelOptions) => M;
+
+/**
+ * Validates a checkpoint's bytes and rebuilds the model (as `Ctor`), its optimizer with its
+ * slots and scalar state, and the training state. Nothing is allocated until both files have
+ * been checked against each other and the architecture, and the memory estimate fits.
+ */
+export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M>): Promise<Restored<M>> {
+  const cfg = parseCheckpointConfig(b.config, b.configName);
+  if (b.weights.length !== cfg.weights.bytes) {
+    throw new CheckpointError(b.weightsName, `file is ${b.weights.length} bytes, ${b.configName} expects ${cfg.weights.bytes} (truncated, or the files are from different checkpoints)`);
+  }
+  const sha = await sha256Hex(b.weights);
+  if (sha !== cfg.weights.sha256) {
+    throw new CheckpointError(b.weightsName, `SHA-256 ${sha} does not match ${cfg.weights.sha256} recorded in ${b.configName}: the file is damaged or from another checkpoint`);
+  }
+  const st = parseSafetensors(b.weights, b.weightsName);
+
+  // Layers from their configs: any failure to construct one is an invalid config.
+  const layers = cfg.model.layers.map((l, i) => {
+    try {
+      return layerFromConfig(l.className, l.config, 'checkpoint');
+    } catch (e) {
+      throw new CheckpointError(b.configName, `model.layers[${i}] (${l.className}): ${(e as Error).message.replace(/^gaaf: /, '')}`);
+    }
+  });
+  const model = new Ctor(layers);
+  const inputShape = cfg.model.inputShape;
+  // Shapes chain and names, as build() assigns them, before any allocation.
+  let expected: Array<{ name: string; shape: readonly number[] }>;
+  let slots: string[] = [];
+  let optimizer: Optimizer | null = null;
+  try {
+    if (cfg.optimizer) {
+      const { name, ...rest } = cfg.optimizer.config;
+      optimizer = makeOptimizer(name as OptimizerName, rest as Record<string, number>);
+      slots = [...optimizer.slotNames];
+      if (slots.join(',') !== cfg.optimizer.slots.join(',')) {
+        throw new CheckpointError(b.configName, `optimizer '${String(name)}' keeps slots [${slots.join(', ')}], the checkpoint lists [${cfg.optimizer.slots.join(', ')}]`);
+      }
+    }
+    const est = estimateMemory(layers, inputShape, { optimizerSlots: slots.length });
+    checkFits(est, est.paramBytes + est.optimizerBytes, `the model in ${b.configName}`, 0, inputShape);
+  } catch (e) {
+    optimizer?.dispose();
+    if (e instanceof CheckpointError || e instanceof MemoryLimitError) throw e;
+    throw new CheckpointError(b.configName, `the architecture does not build: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+  }
+  try {
+    try {
+      model.build(inputShape);
+    } catch (e) {
+      if (e instanceof MemoryLimitError) throw e;
+      throw new CheckpointError(b.configName, `the architecture does not build: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+    }
+    const params = model.params();
+    const state = model.layers.flatMap((l) => l.stateTensors());
+    expected = [...params, ...state].map((p) => ({ name: p.name, shape: p.shape }));
+    if (optimizer) for (const p of params) for (const s of slots) expected.push({ name: optimizerTensorName(p.name, s), shape: p.shape });
+    checkTensors(st, expected, b.weightsName);
+    for (const p of params) p.value.write(st.tensors.get(p.name)!.data);
+    for (const t of state) t.value.write(st.tensors.get(t.name)!.data);
+    if (optimizer && cfg.optimizer) {
+      optimizer.attach(params);
+      for (const s of optimizer.slotTensors()) s.value.write(st.tensors.get(optimizerTensorName(s.param, s.slot))!.data);
+      try {
+        optimizer.setState(cfg.optimizer.state);
+      } catch (e) {
+        throw new CheckpointError(b.configName, `optimizer.state: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+      }
+    }
+    const training = cfg.training;
+    if (training) {
+      if (optimizer && optimizer.iterations !== training.step) {
+        throw new CheckpointError(b.configName, `training.step ${training.step} does not match the optimizer's ${optimizer.iterations} iterations`);
+      }
+      const nDense = model.denseLayers().length;
+      if (training.epochGradSum.length !== nDense || training.gradTotal.length !== nDense) {
+        throw new CheckpointError(b.configName, `training.epochGradSum and gradTotal must have one entry per Dense layer (${nDense})`);
+      }
+      model.step = training.step;
+    }
+    return { model, optimizer, training, config: cfg };
+  } catch (e) {
+    optimizer?.dispose();
+    model.dispose();
+    throw e;
+  }
+}
+
+/** A handler for a target: a directory path (Node: atomic checkpoint directory) or a handler. */
+export async function resolveHandler(target: string | CheckpointHandler): Promise<CheckpointHandler> {
+  if (typeof target !== 'string') return target;
+  const { checkpointDir } = await import('./node.js');
+  return checkpointDir(target);
+}

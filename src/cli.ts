@@ -7,8 +7,11 @@ import type { ActKind } from './binding.js';
 import { loadBundledDigits } from './data/bundled.js';
 import type { Dataset } from './data/dataset.js';
 import { loadDataDir } from './data/load.js';
-import type { EpochLogs, History } from './fit.js';
+import type { EpochLogs, FitOptions, History } from './fit.js';
 import { paperMlp } from './models.js';
+import { Sequential } from './sequential.js';
+import { Activation } from './layers/activation.js';
+import { Dropout } from './layers/dropout.js';
 import { makeOptimizer, type OptimizerName } from './optimizers.js';
 import { DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor, reproduceMlp } from './reproduce/index.js';
 
@@ -55,6 +58,14 @@ function parseUnit(name: string) {
   };
 }
 
+function parseWidths(v: string): number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < 1)) {
+    throw new InvalidArgumentError(`--hidden takes comma-separated positive layer widths, e.g. 512,256,256, got '${v}'.`);
+  }
+  return parts.map(Number);
+}
+
 function parseModels(v: string): ModelKey[] {
   const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = keys.filter((k) => !(MODEL_KEYS as readonly string[]).includes(k));
@@ -69,6 +80,7 @@ const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${
 
 interface TrainOpts {
   model: string;
+  hidden: number[];
   activation: ActKind;
   gaaf: boolean;
   gaafK: number;
@@ -81,6 +93,9 @@ interface TrainOpts {
   data?: string;
   json: boolean;
   progress: boolean;
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
@@ -103,16 +118,37 @@ async function train(o: TrainOpts): Promise<void> {
   let test: Dataset;
   if (o.data) ({ train, test } = loadDataDir(o.data));
   else ({ train, test } = loadBundledDigits());
-  const model = paperMlp({
+  // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
+  if (o.checkpointEvery !== undefined && !o.checkpoint && !o.resume) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
+  const resumed = o.resume ? await Sequential.loadCheckpoint(o.resume) : null;
+  if (resumed && !resumed.training) throw new InvalidArgumentError(`${o.resume} holds weights but no training state; it cannot be resumed.`);
+  if (resumed) {
+    o.seed = resumed.training!.seed;
+    o.batch = resumed.training!.batchSize;
+  }
+  const checkpointDirArg = o.checkpoint ?? o.resume;
+  const checkpoint: FitOptions['checkpoint'] = checkpointDirArg
+    ? { to: checkpointDirArg, everySteps: o.checkpointEvery, onSave: (c) => { if (o.json) log(JSON.stringify({ type: 'checkpoint', ...c })); } }
+    : undefined;
+  // --- end checkpoints
+  const model = resumed?.model ?? paperMlp({
     activation: o.activation,
     gaaf: o.gaaf ? { K: o.gaafK } : false,
     dropout: o.dropout,
+    hidden: o.hidden,
     inputSize: train.sampleShape.reduce((a, b) => a * b, 1),
     classes: Math.max(train.numClasses, test.numClasses),
   });
-  model.build(undefined, { seed: o.seed });
+  if (!resumed) model.build(undefined, { seed: o.seed });
+  else {
+    // Describe the resumed model by its checkpoint, not by the flags.
+    const act = model.layers.find((l): l is Activation => l instanceof Activation);
+    if (act) Object.assign(o, { activation: act.kind, gaaf: !!act.gaaf, gaafK: act.gaaf?.K ?? o.gaafK });
+    o.dropout = model.layers.find((l): l is Dropout => l instanceof Dropout)?.rate ?? 0;
+    o.optimizer = resumed.optimizer!.name as OptimizerName;
+  }
   const widths = [model.inputShape[0], ...model.denseLayers().map((l) => l.units)];
-  const optimizer = makeOptimizer(o.optimizer, { lr: o.lr ?? DEFAULT_LR[o.optimizer] });
+  const optimizer = resumed?.optimizer ?? makeOptimizer(o.optimizer, { lr: o.lr ?? DEFAULT_LR[o.optimizer] });
   const log = (s: string): void => {
     process.stdout.write(s + '\n');
   };
@@ -120,6 +156,8 @@ async function train(o: TrainOpts): Promise<void> {
   if (!o.json) {
     log(`gaaf ${VERSION}: MLP ${widths.join('-')}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}`);
     log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
+    if (resumed) log(`resuming from ${o.resume} at epoch ${resumed.training!.epoch}, step ${resumed.training!.step}`);
+    if (checkpoint) log(`checkpoints: ${o.checkpointEvery ? `every ${o.checkpointEvery} steps and ` : ''}at each epoch end, into ${checkpointDirArg}`);
   }
   const bar = o.progress && !o.json && process.stdout.isTTY
     ? new cliProgress.SingleBar({ format: ' {bar} {percentage}% | batch {value}/{total} | loss {loss}', clearOnComplete: true, hideCursor: true },
@@ -127,9 +165,8 @@ async function train(o: TrainOpts): Promise<void> {
     : null;
   const history: History = await model.fit(train, {
     epochs: o.epochs,
-    batchSize: o.batch,
-    optimizer,
-    seed: o.seed,
+    ...(resumed ? { resume: resumed } : { batchSize: o.batch, optimizer, seed: o.seed }),
+    checkpoint,
     validationData: test,
     callbacks: {
       onEpochBegin: () => bar?.start(Math.ceil(train.count / o.batch), 0, { loss: '-' }),
@@ -189,6 +226,7 @@ const program = new Command('gaaf')
 program.command('train')
   .description("train the paper's MLP (784-512-256-256-10) and report its test accuracy")
   .addOption(new Option('--model <name>', 'model').choices(['mlp']).default('mlp'))
+  .option('--hidden <widths>', "hidden layer widths, comma-separated (the paper's: 512,256,256)", parseWidths, [512, 256, 256])
   .addOption(new Option('--activation <fn>', 'activation function').choices(['tanh', 'relu', 'sigmoid']).default('tanh'))
   .option('--gaaf', 'use GAAF (gradient acceleration in activation functions)', false)
   .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), 10000)
@@ -201,6 +239,9 @@ program.command('train')
   .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz); default: the bundled 10,000 digits')
   .option('--json', 'print one JSON object per epoch and a summary object', false)
   .option('--no-progress', 'no progress bar')
+  .option('--checkpoint <dir>', 'save checkpoints into DIR (atomically) at each epoch end and with --checkpoint-every')
+  .option('--checkpoint-every <n>', 'also save a checkpoint every N steps', parseIntArg('--checkpoint-every', 1))
+  .option('--resume <dir>', "continue the run checkpointed in DIR, bit for bit (its model, optimizer, seed and batch size; --epochs is the total); keeps checkpointing there unless --checkpoint is given")
   .action(async (o: TrainOpts) => {
     await train(o);
   });

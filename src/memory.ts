@@ -53,7 +53,7 @@ export function estimateMemory(layers: readonly Layer[], inputShape: readonly nu
   const perBuf = 64 * (2 * layers.length + 8); // alignment slack
   const paramBytes = 8 * params;
   const optimizerBytes = 4 * params * slots;
-  const activationBytes = 4 * actFloats + perBuf;
+  const activationBytes = batch > 0 ? 4 * actFloats + perBuf : 0;
   return { params, paramBytes, optimizerBytes, activationBytes, totalBytes: paramBytes + optimizerBytes + activationBytes };
 }
 
@@ -71,8 +71,9 @@ export function checkFits(est: MemoryEstimate, extraBytes: number, what: string,
     batch ? `activations for batch ${batch} on input ${shapeStr(inputShape)} ${formatBytes(est.activationBytes)}` : '',
   ].filter((p) => p);
   throw new MemoryLimitError(
-    `gaaf: ${what} would need about ${formatBytes(extraBytes)} of Wasm memory (${parts.join(' + ')}), ` +
-    `but only ${formatBytes(available)} of wasm32's 4 GiB is free${used ? ` (${formatBytes(used)} in use)` : ''}: ` +
+    `gaaf: ${what} would need about ${formatBytes(est.totalBytes)} of Wasm memory (${parts.join(' + ')}); ` +
+    `${extraBytes < est.totalBytes ? `the ${formatBytes(extraBytes)} not yet allocated do not fit in` : 'that is more than'} ` +
+    `the ${formatBytes(available)} of wasm32's 4 GiB that are free${used ? ` (${formatBytes(used)} in use)` : ''}: ` +
     'use fewer or smaller layers or a smaller batch size',
     est, available);
 }

@@ -24,3 +24,15 @@ export {
 } from './reproduce/index.js';
 export { type StateTensor } from './layers/layer.js';
 export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';
+// --- Checkpoints and reliability (issue #7). Universal: no node: imports in these modules.
+export {
+  CheckpointError, type CheckpointBytes, type CheckpointConfig, type CheckpointHandler, type LoadedBytes, type TrainingState, type Tensor,
+  type SafetensorsFile, encodeSafetensors, parseSafetensors, parseCheckpointConfig, checkTensors, memoryHandler, CHECKPOINT_VERSION,
+} from './checkpoint/format.js';
+export { snapshot, restore, type Restored, type SnapshotOptions } from './checkpoint/checkpoint.js';
+export { indexedDBHandler, downloadHandler, uploadedFilesHandler } from './checkpoint/browser.js';
+export { MemoryLimitError, estimateMemory, type MemoryEstimate } from './memory.js';
+export { type CheckpointOptions } from './fit.js';
+// Node only (node:fs): move to the Node entry when the universal/Node split lands.
+export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';
+// --- end checkpoints

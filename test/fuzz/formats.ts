@@ -1,0 +1,142 @@
+// The fuzz table: one entry per file format a user can hand to gaaf. Each entry makes a
+// valid file and parses bytes the way the loader does; the fuzzer (./worker.ts) mutates the
+// valid file and requires every case to end in a correct load or one of the entry's typed
+// errors. Adding a format is one entry (see the CIFAR line).
+import { gzipSync } from 'node:zlib';
+import { restore } from '../../src/checkpoint/checkpoint.js';
+import {
+  CheckpointError, checkTensors, memoryHandler, parseCheckpointConfig, parseSafetensors, sha256Hex,
+} from '../../src/checkpoint/format.js';
+import { DataFormatError } from '../../src/data/errors.js';
+import { gunzipCapped, idxPairToDataset, parseIdx } from '../../src/data/idx.js';
+import { Activation } from '../../src/layers/activation.js';
+import { Dense } from '../../src/layers/dense.js';
+import { Dropout } from '../../src/layers/dropout.js';
+import { MemoryLimitError } from '../../src/memory.js';
+import { Adam } from '../../src/optimizers.js';
+import { Sequential } from '../../src/sequential.js';
+
+export interface FuzzFormat {
+  name: string;
+  /** A valid file of this format. */
+  valid(): Promise<Uint8Array>;
+  /** Loads bytes as gaaf does; returns on a correct load (after checking what it loaded), throws otherwise. */
+  parse(bytes: Uint8Array): Promise<void>;
+  /** Errors that are a correct refusal. Anything else thrown is a failure of the loader. */
+  errors: ReadonlyArray<abstract new (...a: never[]) => Error>;
+}
+
+const idx = (type: number, dims: number[], data: Uint8Array): Uint8Array => {
+  const h = Buffer.alloc(4 + 4 * dims.length);
+  h[2] = type;
+  h[3] = dims.length;
+  dims.forEach((d, i) => h.writeUInt32BE(d, 4 + 4 * i));
+  return new Uint8Array(Buffer.concat([h, data])); // a plain copy: Buffer's slice() is a view, and mutants must not share bytes
+};
+const IMAGES = idx(0x08, [6, 5, 4], Uint8Array.from({ length: 120 }, (_, i) => (i * 37) & 255));
+const LABELS = idx(0x08, [6], Uint8Array.from([0, 9, 3, 4, 1, 7]));
+const expect3 = { type: 0x08, ndim: 3 };
+const expect1 = { type: 0x08, ndim: 1 };
+const GZ_CAP = 1 << 20;
+
+function checkDataset(ds: ReturnType<typeof idxPairToDataset>): void {
+  if (ds.x.length !== ds.count * 20 && ds.sampleShape.reduce((a, b) => a * b, 1) * ds.count !== ds.x.length) throw new Error('dataset size does not match its shape');
+  for (const v of ds.y) if (!(v >= 0 && v < 10)) throw new Error(`label ${v} out of range was accepted`);
+}
+
+// A small checkpoint: Dense-GAAF-Dropout-Dense with Adam state and a training position.
+let ckpt: { weights: Uint8Array; config: Uint8Array } | null = null;
+async function checkpointBytes(): Promise<{ weights: Uint8Array; config: Uint8Array }> {
+  if (ckpt) return ckpt;
+  const m = new Sequential([new Dense(5), new Activation('tanh', { gaaf: true }), new Dropout(0.2), new Dense(3)], { inputShape: [4] });
+  m.build(undefined, { seed: 1 });
+  const opt = new Adam();
+  opt.attach(m.params());
+  const h = memoryHandler();
+  await m.save(h, { optimizer: opt });
+  opt.dispose();
+  m.dispose();
+  ckpt = h.saved[0];
+  return ckpt;
+}
+
+async function loadCheckpoint(weights: Uint8Array, config: Uint8Array): Promise<void> {
+  const r = await restore({ weights, config, weightsName: 'fuzz/model.safetensors', configName: 'fuzz/checkpoint.json' }, Sequential);
+  try {
+    for (const w of r.model.getWeights()) if (w.length === 0 && r.model.countParams() > 0) throw new Error('empty weights loaded');
+  } finally {
+    r.optimizer?.dispose();
+    r.model.dispose();
+  }
+}
+
+const CKPT_ERRORS = [CheckpointError, MemoryLimitError] as const;
+
+export const FORMATS: FuzzFormat[] = [
+  {
+    name: 'IDX3 images',
+    valid: async () => IMAGES,
+    parse: async (b) => checkDataset(idxPairToDataset(parseIdx(b, 'fuzz-images-idx3-ubyte', { expect: expect3 }), parseIdx(LABELS, 'labels', { expect: expect1 }))),
+    errors: [DataFormatError],
+  },
+  {
+    name: 'IDX1 labels',
+    valid: async () => LABELS,
+    parse: async (b) => checkDataset(idxPairToDataset(parseIdx(IMAGES, 'images', { expect: expect3 }), parseIdx(b, 'fuzz-labels-idx1-ubyte', { expect: expect1 }))),
+    errors: [DataFormatError],
+  },
+  {
+    name: 'IDX3 images, gzip',
+    valid: async () => new Uint8Array(gzipSync(IMAGES)),
+    parse: async (b) => {
+      const raw = gunzipCapped(b, 'fuzz-images-idx3-ubyte.gz', GZ_CAP);
+      checkDataset(idxPairToDataset(parseIdx(raw, 'fuzz-images-idx3-ubyte.gz', { expect: expect3, offsetIn: 'decompressed' }), parseIdx(LABELS, 'labels', { expect: expect1 })));
+    },
+    errors: [DataFormatError],
+  },
+  {
+    name: 'IDX gzip bomb (4 MiB of zeros, 1 MiB cap)',
+    valid: async () => new Uint8Array(gzipSync(idx(0x08, [4, 1024, 1024], new Uint8Array(4 << 20)))),
+    parse: async (b) => {
+      parseIdx(gunzipCapped(b, 'bomb-idx3-ubyte.gz', GZ_CAP), 'bomb-idx3-ubyte.gz', { expect: expect3, offsetIn: 'decompressed' });
+    },
+    errors: [DataFormatError],
+  },
+  {
+    name: 'safetensors weights',
+    valid: async () => (await checkpointBytes()).weights,
+    parse: async (b) => {
+      const valid = parseSafetensors((await checkpointBytes()).weights, 'valid');
+      const st = parseSafetensors(b, 'fuzz/model.safetensors');
+      checkTensors(st, [...valid.tensors.values()].map((t) => ({ name: t.name, shape: t.shape })), 'fuzz/model.safetensors');
+    },
+    errors: CKPT_ERRORS,
+  },
+  {
+    name: 'checkpoint.json',
+    valid: async () => (await checkpointBytes()).config,
+    parse: async (b) => void parseCheckpointConfig(b, 'fuzz/checkpoint.json'),
+    errors: CKPT_ERRORS,
+  },
+  {
+    name: 'checkpoint via Model.load, checkpoint.json mutated',
+    valid: async () => (await checkpointBytes()).config,
+    parse: async (b) => loadCheckpoint((await checkpointBytes()).weights, b),
+    errors: CKPT_ERRORS,
+  },
+  {
+    // The weights' hash is updated to match, so the mutation reaches the safetensors parser
+    // and the check of every tensor against the architecture.
+    name: 'checkpoint via Model.load, weights mutated (hash updated)',
+    valid: async () => (await checkpointBytes()).weights,
+    parse: async (b) => {
+      const cfg = JSON.parse(new TextDecoder().decode((await checkpointBytes()).config));
+      cfg.weights.sha256 = await sha256Hex(b);
+      cfg.weights.bytes = b.length;
+      await loadCheckpoint(b, new TextEncoder().encode(JSON.stringify(cfg)));
+    },
+    errors: CKPT_ERRORS,
+  },
+  // CIFAR-10 binary (src/data/cifar.ts, another branch): one line, e.g.
+  // { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin'), errors: [DataFormatError] },
+];

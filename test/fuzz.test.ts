@@ -14,7 +14,7 @@ interface Msg { type: 'case' | 'fail' | 'done'; format?: string; i?: number; how
 
 test(`fuzz: ${CASES} cases per format (seed ${SEED}): every case loads correctly or is refused with a typed error`, { timeout: 30 * 60_000 }, async (t) => {
   assert.ok(Number.isInteger(CASES) && CASES > 0, `GAAF_FUZZ_CASES must be a positive integer, got ${process.env.GAAF_FUZZ_CASES}`);
-  const worker = new Worker(new URL('./fuzz/worker-entry.mjs', import.meta.url), { workerData: { cases: CASES, seed: SEED } });
+  const worker = new Worker(new URL('./fuzz-worker-entry.mjs', import.meta.url), { workerData: { cases: CASES, seed: SEED } });
   const failures: Msg[] = [];
   let last: Msg | null = null;
   let lastAt = performance.now();

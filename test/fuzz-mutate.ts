@@ -1,6 +1,6 @@
 // Mutations of a valid file: bit flips, truncation, extension, a random header, and
 // "interesting" 32-bit values written over a word (lengths, dims, offsets).
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../src/rng.js';
 
 export interface Mutant {
   bytes: Uint8Array;

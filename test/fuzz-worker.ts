@@ -1,9 +1,9 @@
 // Runs the fuzz cases in a worker thread, so the test's main thread can stop a case that
 // hangs. Posts 'case' before each case, 'fail' for a case that crashed or loaded garbage, 'done' at the end.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Rng, deriveSeed } from '../../src/rng.js';
-import { FORMATS } from './formats.js';
-import { mutate } from './mutate.js';
+import { Rng, deriveSeed } from '../src/rng.js';
+import { FORMATS } from './fuzz-formats.js';
+import { mutate } from './fuzz-mutate.js';
 
 const { cases, seed } = workerData as { cases: number; seed: number };
 const post = (m: unknown): void => parentPort!.postMessage(m);

@@ -1,20 +1,20 @@
 // The fuzz table: one entry per file format a user can hand to gaaf. Each entry makes a
-// valid file and parses bytes the way the loader does; the fuzzer (./worker.ts) mutates the
+// valid file and parses bytes the way the loader does; the fuzzer (./fuzz-worker.ts) mutates the
 // valid file and requires every case to end in a correct load or one of the entry's typed
 // errors. Adding a format is one entry (see the CIFAR line).
 import { gzipSync } from 'node:zlib';
-import { restore } from '../../src/checkpoint/checkpoint.js';
+import { restore } from '../src/checkpoint/checkpoint.js';
 import {
   CheckpointError, checkTensors, memoryHandler, parseCheckpointConfig, parseSafetensors, sha256Hex,
-} from '../../src/checkpoint/format.js';
-import { DataFormatError } from '../../src/data/errors.js';
-import { gunzipCapped, idxPairToDataset, parseIdx } from '../../src/data/idx.js';
-import { Activation } from '../../src/layers/activation.js';
-import { Dense } from '../../src/layers/dense.js';
-import { Dropout } from '../../src/layers/dropout.js';
-import { MemoryLimitError } from '../../src/memory.js';
-import { Adam } from '../../src/optimizers.js';
-import { Sequential } from '../../src/sequential.js';
+} from '../src/checkpoint/format.js';
+import { DataFormatError } from '../src/data/errors.js';
+import { gunzipCapped, idxPairToDataset, parseIdx } from '../src/data/idx.js';
+import { Activation } from '../src/layers/activation.js';
+import { Dense } from '../src/layers/dense.js';
+import { Dropout } from '../src/layers/dropout.js';
+import { MemoryLimitError } from '../src/memory.js';
+import { Adam } from '../src/optimizers.js';
+import { Sequential } from '../src/sequential.js';
 
 export interface FuzzFormat {
   name: string;

@@ -101,7 +101,11 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
   try {
     if (cfg.optimizer) {
       const { name, ...rest } = cfg.optimizer.config;
-      optimizer = makeOptimizer(name as OptimizerName, rest as Record<string, number>);
+      try {
+        optimizer = makeOptimizer(name as OptimizerName, rest as Record<string, number>);
+      } catch (e) {
+        throw new CheckpointError(b.configName, `optimizer.config: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+      }
       slots = [...optimizer.slotNames];
       if (slots.join(',') !== cfg.optimizer.slots.join(',')) {
         throw new CheckpointError(b.configName, `optimizer '${String(name)}' keeps slots [${slots.join(', ')}], the checkpoint lists [${cfg.optimizer.slots.join(', ')}]`);

@@ -1,0 +1,37 @@
+// The memory estimate against what is really allocated, for every registered layer class:
+// parameter counts must be exact, and the whole estimate must cover what build(),
+// ensureBatch() and the optimizer allocate (and not overstate it by much).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Adam, Dense, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
+
+// One sample per registered layer class: its config and an input shape it accepts.
+// A new layer class must add a line here (the test below fails until it does).
+const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: number[] }> = {
+  Dense: { config: { units: 7 }, inputShape: [13] },
+  Activation: { config: { activation: 'tanh', gaaf: true }, inputShape: [13] },
+  Dropout: { config: { rate: 0.5 }, inputShape: [13] },
+};
+
+for (const cls of registeredLayers()) {
+  test(`memory estimate for ${cls}: exact parameter count, covers the allocation`, () => {
+    const s = SAMPLES[cls];
+    assert.ok(s, `add a sample config for the registered layer class '${cls}' to test/memory.test.ts`);
+    const layer = layerFromConfig(cls, s.config);
+    const model = new Sequential([layer, new Dense(3)], { inputShape: s.inputShape });
+    const batch = 37;
+    const est = model.estimateMemory({ batchSize: batch, optimizerSlots: 2 });
+    const before = memoryStats().liveBytes;
+    model.build(undefined, { seed: 1 });
+    assert.equal(layer.countParamsFor(s.inputShape), layer.params().reduce((a, p) => a + p.value.length, 0), 'countParamsFor matches params()');
+    assert.equal(est.params, model.countParams());
+    const opt = new Adam();
+    opt.attach(model.params());
+    model.ensureBatch(batch);
+    const used = memoryStats().liveBytes - before;
+    assert.ok(est.totalBytes >= used, `estimate ${est.totalBytes} B covers the ${used} B allocated`);
+    assert.ok(est.totalBytes <= 2 * used + 8192, `estimate ${est.totalBytes} B is not far above the ${used} B allocated`);
+    opt.dispose();
+    model.dispose();
+  });
+}

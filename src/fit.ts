@@ -1,7 +1,7 @@
 // The training loop: seeded shuffling, minibatch SGD/Adam, per-epoch logs, the paper's
 // gradient information (eq. 5) per Dense layer, and a stop with a clear message when the
 // loss turns NaN or Inf.
-import { meanAbs } from './binding.js';
+import { countNonFinite, meanAbs } from './binding.js';
 import { firstNonFiniteTensor, resolveHandler, snapshot } from './checkpoint/checkpoint.js';
 import { type CheckpointHandler, type TrainingState, sha256Hex } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
@@ -178,7 +178,7 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
 
   /** Saves a checkpoint at the start of batch `batch` of `epoch`, with the running sums of that epoch. */
   const save = async (epoch: number, batch: number, sums: { lossSum: number; correct: number; busy: number; grad: Float64Array }): Promise<void> => {
-    const bad = firstNonFiniteTensor(model);
+    const bad = firstNonFiniteTensor(model) ?? optimizer.slotTensors().find((t) => countNonFinite(t.value) > 0)?.value.label ?? null;
     if (bad) {
       throw new TrainingDivergedError(
         `gaaf: training diverged by epoch ${epoch}, step ${model.step}: '${bad}' holds NaN or Inf, so no checkpoint was saved ` +

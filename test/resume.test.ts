@@ -63,6 +63,17 @@ test('SIGKILL mid-epoch, then --resume: the final weights are byte-identical to 
   t.diagnostic(`uninterrupted weightsSha256 ${want.weightsSha256}; killed after the step-${killedAfter!.step} checkpoint and resumed: ${got.weightsSha256}`);
 });
 
+test('gaaf train --resume on a checkpoint saved without training state is refused', async () => {
+  const { paperMlp } = await import('../src/index.js');
+  const m = paperMlp({ hidden: [8] }).build();
+  const d = join(dir, 'weights-only');
+  await m.save(d);
+  m.dispose();
+  const r = spawnSync(process.execPath, [cli, 'train', '--resume', d, '--epochs', '1'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /weights-only holds weights but no training state; it cannot be resumed/);
+});
+
 for (const [args, msg] of [
   [['--checkpoint-every', '5'], /--checkpoint-every needs --checkpoint DIR/],
   [['--checkpoint', join(tmpdir(), 'x'), '--checkpoint-every', '0'], /--checkpoint-every must be an integer in \[1, /],

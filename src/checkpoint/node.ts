@@ -12,7 +12,9 @@
 // `latest` always names a complete directory, and the hashes chain latest → config → weights:
 // a pair that does not belong together is refused on load. A crash before the last rename
 // leaves `latest` on the previous checkpoint; stale .tmp-… entries are removed by the next
-// save. The newest `keep` checkpoints are kept (default 2).
+// save. The newest `keep` checkpoints are kept (default 2). One process writes a directory
+// at a time (a second writer's save would remove the first's temporary directory); any
+// number may read it.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE, type CheckpointBytes, CheckpointError, type CheckpointHandler, type LoadedBytes, WEIGHTS_FILE, sha256Hex } from './format.js';

@@ -114,10 +114,6 @@ function epochLine(l: EpochLogs, epochs: number): string {
 async function train(o: TrainOpts): Promise<void> {
   if (o.model !== 'mlp') throw new InvalidArgumentError(`unknown model '${o.model}' (available: mlp).`);
   const t0 = performance.now();
-  let train: Dataset;
-  let test: Dataset;
-  if (o.data) ({ train, test } = loadDataDir(o.data));
-  else ({ train, test } = loadBundledDigits());
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
   if (o.checkpointEvery !== undefined && !o.checkpoint && !o.resume) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
   const resumed = o.resume ? await Sequential.loadCheckpoint(o.resume) : null;
@@ -131,6 +127,10 @@ async function train(o: TrainOpts): Promise<void> {
     ? { to: checkpointDirArg, everySteps: o.checkpointEvery, onSave: (c) => { if (o.json) log(JSON.stringify({ type: 'checkpoint', ...c })); } }
     : undefined;
   // --- end checkpoints
+  let train: Dataset;
+  let test: Dataset;
+  if (o.data) ({ train, test } = loadDataDir(o.data));
+  else ({ train, test } = loadBundledDigits());
   const model = resumed?.model ?? paperMlp({
     activation: o.activation,
     gaaf: o.gaaf ? { K: o.gaafK } : false,

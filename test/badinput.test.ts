@@ -66,3 +66,17 @@ test('the API refuses bad optimizer settings before any work', async () => {
     { checkpoint: { to: join(root, 'c'), everySteps: 0 } }), /checkpoint\.everySteps must be an integer ≥ 1, got 0/);
   assert.equal(m.built, false, 'nothing was built');
 });
+
+test('a named pipe or a directory given as a data or checkpoint file is refused, not waited on', async () => {
+  const { readIdxFile, DataFormatError, CheckpointError, Sequential } = await import('../src/index.js');
+  const fifo = join(root, 'pipe-idx3-ubyte');
+  const mk = spawnSync('mkfifo', [fifo]);
+  if (mk.status === 0) {
+    assert.throws(() => readIdxFile(fifo), (e: unknown) => e instanceof DataFormatError && /pipe-idx3-ubyte: byte 0: not a regular file/.test(e.message));
+  }
+  assert.throws(() => readIdxFile(root), (e: unknown) => e instanceof DataFormatError && /not a regular file/.test(e.message));
+  const ck = join(root, 'ck-dir');
+  mkdirSync(join(ck), { recursive: true });
+  mkdirSync(join(ck, 'checkpoint.json'));
+  await assert.rejects(Sequential.load(ck), (e: unknown) => e instanceof CheckpointError && /checkpoint\.json: checkpoint\.json is not a regular file/.test(e.message));
+});

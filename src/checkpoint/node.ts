@@ -127,10 +127,17 @@ export function checkpointDir(dir: string, opts: CheckpointDirOptions = {}): Che
   };
 }
 
+/** Node's readFileSync reads at most 2 GiB. */
+const MAX_READ_BYTES = 2 ** 31 - 1;
+
 function readOr(path: string, what: string): Uint8Array {
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new CheckpointError(path, `${what} is not a regular file`);
+    if (st.size > MAX_READ_BYTES) throw new CheckpointError(path, `${what} is ${st.size} bytes, over the ${MAX_READ_BYTES}-byte limit of this reader`);
     return readFileSync(path);
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(path, code === 'ENOENT' ? `${what} is missing` : `cannot read ${what}: ${(e as Error).message}`);
   }
@@ -153,7 +160,7 @@ export async function loadCheckpointDir(dir: string): Promise<LoadedBytes> {
   const latestPath = join(dir, LATEST);
   let latestText: string | null = null;
   try {
-    latestText = readFileSync(latestPath, 'utf8');
+    latestText = statSync(latestPath).isFile() && statSync(latestPath).size < 4096 ? readFileSync(latestPath, 'utf8') : null;
   } catch {
     latestText = null;
   }

@@ -157,7 +157,10 @@ export interface ReadIdxOptions extends Pick<ParseIdxOptions, 'expect'> {
 /** Reads an IDX file, plain or gzip (detected by the 1f 8b magic, not the name). Node only. */
 export function readIdxFile(path: string, opts: ReadIdxOptions = {}): IdxArray {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const size = statSync(path).size;
+  const st = statSync(path);
+  // A FIFO or device would block or never end: only regular files are read.
+  if (!st.isFile()) throw new DataFormatError(path, 0, 'not a regular file (a directory, pipe or device cannot be read as IDX data)');
+  const size = st.size;
   if (size > maxBytes) {
     throw new DataFormatError(path, maxBytes, `file is ${size} bytes, over the cap of ${maxBytes} bytes (raise maxBytes if genuine)`);
   }

@@ -2,7 +2,11 @@
 // valid file and parses bytes the way the loader does; the fuzzer (./fuzz-worker.ts) mutates the
 // valid file and requires every case to end in a correct load or one of the entry's typed
 // errors. Adding a format is one entry (see the CIFAR line).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { loadCheckpointDir } from '../src/checkpoint/node.js';
 import { restore } from '../src/checkpoint/checkpoint.js';
 import {
   CheckpointError, checkTensors, memoryHandler, parseCheckpointConfig, parseSafetensors, sha256Hex,
@@ -56,7 +60,10 @@ async function checkpointBytes(): Promise<{ weights: Uint8Array; config: Uint8Ar
   await m.save(h, { optimizer: opt });
   opt.dispose();
   m.dispose();
-  ckpt = h.saved[0];
+  // a fixed savedAt, so every run fuzzes the very same bytes
+  const cfg = JSON.parse(new TextDecoder().decode(h.saved[0].config));
+  cfg.savedAt = '2026-01-01T00:00:00.000Z';
+  ckpt = { weights: h.saved[0].weights, config: new TextEncoder().encode(JSON.stringify(cfg, null, 1) + '\n') };
   return ckpt;
 }
 
@@ -71,6 +78,20 @@ async function loadCheckpoint(weights: Uint8Array, config: Uint8Array): Promise<
 }
 
 const CKPT_ERRORS = [CheckpointError, MemoryLimitError] as const;
+
+// One checkpoint directory for the 'latest' cases; only the pointer file changes per case.
+let latestDirPath: string | null = null;
+async function latestDir(): Promise<string> {
+  if (latestDirPath) return latestDirPath;
+  const { weights, config } = await checkpointBytes();
+  const d = mkdtempSync(join(tmpdir(), 'gaaf-fuzz-'));
+  process.on('exit', () => rmSync(d, { recursive: true, force: true }));
+  mkdirSync(join(d, 'ckpt-000000000001'));
+  writeFileSync(join(d, 'ckpt-000000000001', 'model.safetensors'), weights);
+  writeFileSync(join(d, 'ckpt-000000000001', 'checkpoint.json'), config);
+  latestDirPath = d;
+  return d;
+}
 
 export const FORMATS: FuzzFormat[] = [
   {
@@ -134,6 +155,21 @@ export const FORMATS: FuzzFormat[] = [
       cfg.weights.sha256 = await sha256Hex(b);
       cfg.weights.bytes = b.length;
       await loadCheckpoint(b, new TextEncoder().encode(JSON.stringify(cfg)));
+    },
+    errors: CKPT_ERRORS,
+  },
+  {
+    // DIR/latest names the checkpoint directory and the hash of its checkpoint.json.
+    name: 'checkpoint directory: latest pointer',
+    valid: async () => {
+      const { config } = await checkpointBytes();
+      return new TextEncoder().encode(JSON.stringify({ checkpoint: 'ckpt-000000000001', sha256: await sha256Hex(config) }) + '\n');
+    },
+    parse: async (b) => {
+      const d = await latestDir();
+      writeFileSync(join(d, 'latest'), b);
+      const got = await loadCheckpointDir(d);
+      await loadCheckpoint(got.weights, got.config);
     },
     errors: CKPT_ERRORS,
   },

@@ -77,9 +77,10 @@ test(`soak: ${EPOCHS} epochs with validation and checkpoints: memory flat, nothi
   const perEpoch = slope(heaps);
   const spread = Math.max(...heaps) - Math.min(...heaps);
   t.diagnostic(`Wasm memory ${ref.memory} bytes at every epoch from 2 to ${EPOCHS}; JS heap after GC: slope ${(perEpoch / 1024).toFixed(1)} KiB/epoch, spread ${(spread / 1024).toFixed(0)} KiB over epochs 5-${EPOCHS}; ${ref.fds} fds throughout`);
-  // History grows by one small record per epoch (well under 4 KiB); a leak of a batch's
-  // buffers or of a checkpoint's bytes would be tens of KiB to MiB per epoch.
-  assert.ok(perEpoch < 16 * 1024, `JS heap grows by ${(perEpoch / 1024).toFixed(1)} KiB per epoch`);
+  // History grows by one small record per epoch (under 1 KiB) and V8 keeps compiling for a
+  // while (a 150-epoch run measured 1.7 KiB/epoch); a leaked batch (50 × 784 floats, 157 KiB)
+  // or checkpoint (about 200 KiB) per epoch would be far above the limit.
+  assert.ok(perEpoch < 32 * 1024, `JS heap grows by ${(perEpoch / 1024).toFixed(1)} KiB per epoch`);
   assert.ok(spread < 4 * 1024 * 1024, `JS heap spread ${(spread / 1024).toFixed(0)} KiB`);
   assert.equal(readdirSync(join(dir, 'ck')).filter((n) => n.startsWith('ckpt-')).length, 2, 'only the newest two checkpoints are kept');
 

@@ -163,6 +163,11 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
 /** A handler for a target: a directory path (Node: atomic checkpoint directory) or a handler. */
 export async function resolveHandler(target: string | CheckpointHandler): Promise<CheckpointHandler> {
   if (typeof target !== 'string') return target;
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node !== 'string') {
+    throw new TypeError(`gaaf: checkpoint '${target}': a directory path needs Node; in a browser pass a handler (indexedDBHandler, downloadHandler, uploadedFilesHandler)`);
+  }
+  // Loaded only when a path is given, so browser bundles never need node:fs.
   const { checkpointDir } = await import('./node.js');
   return checkpointDir(target);
 }

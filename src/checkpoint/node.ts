@@ -34,6 +34,8 @@ export interface CheckpointDirOptions {
 }
 
 function fsyncPath(path: string): void {
+  // Windows cannot open a directory to fsync it (NTFS orders the rename with the data anyway).
+  if (process.platform === 'win32' && statSync(path).isDirectory()) return;
   const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);

@@ -34,7 +34,7 @@ export interface CheckpointDirOptions {
 }
 
 function fsyncPath(path: string): void {
-  // Windows cannot open a directory to fsync it (NTFS orders the rename with the data anyway).
+  // Windows cannot open a directory to fsync it; the renames stay atomic, only their durability after a power cut is not forced.
   if (process.platform === 'win32' && statSync(path).isDirectory()) return;
   const fd = openSync(path, 'r');
   try {

@@ -24,7 +24,7 @@ export {
 } from './reproduce/index.js';
 export { type StateTensor } from './layers/layer.js';
 export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';
-// --- Checkpoints and reliability (issue #7). Universal: no node: imports in these modules.
+// --- Checkpoints and reliability (issue #7). Universal: no static node: imports (checkpoint.ts imports ./node.js only when given a directory path).
 export {
   CheckpointError, type CheckpointBytes, type CheckpointConfig, type CheckpointHandler, type LoadedBytes, type TrainingState, type Tensor,
   type SafetensorsFile, encodeSafetensors, parseSafetensors, parseCheckpointConfig, checkTensors, memoryHandler, CHECKPOINT_VERSION,

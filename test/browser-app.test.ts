@@ -1,0 +1,86 @@
+// A user's app in real Chromium, importing `gaaf` by name from the built dist/: once bundled by
+// Vite (package.json's browser condition, the Wasm picked up through new URL(…, import.meta.url)),
+// once as a plain page with an import map and no bundler. Both train a tiny model under the
+// strict CSP and end with the same weights as Node.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
+import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+// @ts-expect-error: plain JS fixture, shared with the page
+import { trainTiny } from './fixtures/app/train.js';
+
+interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixture = join(root, 'test/fixtures/app');
+
+let browser: Browser;
+let server: DemoServer;
+let work: string;
+let nodeResult: TinyResult;
+
+before(async () => {
+  if (skipBrowser) return;
+  work = mkdtempSync(join(tmpdir(), 'gaaf-app-'));
+  // A user's project: their sources, and gaaf installed in node_modules (here: a link to this package).
+  const app = join(work, 'app');
+  cpSync(fixture, app, { recursive: true });
+  mkdirSync(join(app, 'node_modules'));
+  symlinkSync(root, join(app, 'node_modules/gaaf'), 'dir');
+  const { build } = await import('vite');
+  await build({
+    root: app, base: '/vite/', configFile: false, logLevel: 'error',
+    build: { outDir: join(work, 'out'), emptyOutDir: true, target: 'es2022' }, // gaaf instantiates its Wasm with a top-level await
+  });
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(readFileSync(join(fixture, 'plain.html'), 'utf8'))![1]!;
+  [browser, server] = await Promise.all([
+    launchChromium(),
+    startDemoServer({
+      mounts: [['/vite/', join(work, 'out')], ['/plain/', fixture], ['/node_modules/gaaf/dist/', join(root, 'dist')]],
+      scriptHashes: [`sha256-${createHash('sha256').update(importMap).digest('base64')}`],
+    }),
+  ]);
+  nodeResult = await trainTiny(await import('gaaf'));
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function runPage(path: string): Promise<TinyResult> {
+  const { page, problems } = await openPage(browser);
+  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS });
+  await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
+  const r = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
+  assert.equal(r.error, undefined, r.error);
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'the page reported problems');
+  await page.close();
+  return r;
+}
+
+function checkTrained(r: TinyResult, where: string): void {
+  assert.equal(r.steps, 100, `${where}: steps`);
+  assert.ok(r.loss < r.firstLoss / 4 && r.accuracy > 0.95, `${where}: did not learn: ${JSON.stringify(r)}`);
+  assert.equal(r.hash, nodeResult.hash, `${where}: weights differ from Node's`);
+}
+
+test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  const assets = readdirSync(join(work, 'out/assets'));
+  assert.ok(assets.some((f) => /^gaaf-.*\.wasm$/.test(f)), `Vite did not emit the Wasm: ${assets.join(', ')}`);
+  const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
+  assert.doesNotMatch(js, /mnist\/package\.json|readFileSync/, 'Vite bundled the Node entry instead of the browser one');
+  assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
+  checkTrained(await runPage('vite/'), 'Vite app');
+  console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
+});
+
+test('a plain page with an import map imports gaaf from dist/ and trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  checkTrained(await runPage('plain/plain.html'), 'plain page');
+});

@@ -138,8 +138,10 @@ test('demo page: trains both runs in workers, stays responsive, and matches Node
 
   // Reset clears the runs.
   await page.click('#reset');
-  const reset = await demoState(page);
-  assert.deepEqual([reset.runs.base.state, reset.runs.gaaf.state, reset.runs.base.step], ['idle', 'idle', 0]);
+  await page.waitForFunction(() => {
+    const d = (window as unknown as { __demo: DemoState }).__demo;
+    return d.runs.base.state === 'idle' && d.runs.gaaf.state === 'idle' && d.runs.base.step === 0 && Object.keys(d.prediction ?? {}).length === 0;
+  }, null, { timeout: WAIT_MS });
 
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
   assert.deepEqual(problems, [], 'the page reported problems');

@@ -169,6 +169,7 @@ function reset() {
   $('start').disabled = false;
   buildCharts();
   for (const r of runs) showPrediction(r, { probs: null });
+  publish();
   dirty = true;
 }
 
@@ -186,6 +187,7 @@ function showPrediction(r, msg) {
   if (!msg.probs) {
     box.querySelector('.digit').textContent = '–';
     bars.replaceChildren();
+    if (demo.prediction) delete demo.prediction[r.key];
     return;
   }
   if (msg.id !== predictId) return; // a newer drawing is on its way

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
+import { loadBundledDigits } from '../src/node.js';
 import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { trainTiny } from './fixtures/app/train.js';
@@ -53,12 +54,19 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function runPage(path: string): Promise<TinyResult> {
+interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
+
+async function runPage(path: string, digits = false): Promise<TinyResult & { digits?: DigitsResult }> {
   const { page, problems } = await openPage(browser);
   await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS });
   await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
-  const r = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
+  const r: TinyResult & { digits?: DigitsResult } = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
   assert.equal(r.error, undefined, r.error);
+  if (digits) {
+    await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
+    r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
+    assert.equal(r.digits.error, undefined, r.digits.error);
+  }
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
   assert.deepEqual(problems, [], 'the page reported problems');
   await page.close();
@@ -77,7 +85,13 @@ test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node',
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
   assert.doesNotMatch(js, /mnist\/package\.json|readFileSync/, 'Vite bundled the Node entry instead of the browser one');
   assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
-  checkTrained(await runPage('vite/'), 'Vite app');
+  const r = await runPage('vite/', true);
+  checkTrained(r, 'Vite app');
+  // The digits through `import url from 'gaaf/digits.bin.gz?url'`: Node's split, bit for bit.
+  const { train, test: testSet } = loadBundledDigits();
+  const sha = (a: ArrayBufferView): string => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+  assert.match(r.digits!.url, /^\/vite\/assets\/digits\.bin-[\w-]+\.gz$/);
+  assert.deepEqual(r.digits, { url: r.digits!.url, train: 8000, test: 2000, trainX: sha(train.x), testY: sha(testSet.y) });
   console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
 });
 

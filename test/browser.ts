@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip). */
+export const CHROMIUM = process.env.GAAF_CHROMIUM ?? '/usr/bin/chromium';
 
 /** false when Chromium is there; otherwise the reason every browser test is skipped. */
 export const skipBrowser: false | string = existsSync(CHROMIUM)

@@ -47,18 +47,20 @@ before(async () => {
     }),
   ]);
   nodeResult = await trainTiny(await import('gaaf'));
-});
+}, { timeout: 90_000 });
 after(async () => {
   await browser?.close();
   await server?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
 interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
 
 async function runPage(path: string, digits = false): Promise<TinyResult & { digits?: DigitsResult }> {
   const { page, problems } = await openPage(browser);
-  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS });
+  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS }); // an absolute URL replaces server.url
   await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
   const r: TinyResult & { digits?: DigitsResult } = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
   assert.equal(r.error, undefined, r.error);
@@ -89,10 +91,27 @@ test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node',
   checkTrained(r, 'Vite app');
   // The digits through `import url from 'gaaf/digits.bin.gz?url'`: Node's split, bit for bit.
   const { train, test: testSet } = loadBundledDigits();
-  const sha = (a: ArrayBufferView): string => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+  const sha = (a: ArrayBufferView): string => createHash('sha256').update(bytes(a)).digest('hex');
   assert.match(r.digits!.url, /^\/vite\/assets\/digits\.bin-[\w-]+\.gz$/);
   assert.deepEqual(r.digits, { url: r.digits!.url, train: 8000, test: 2000, trainX: sha(train.x), testY: sha(testSet.y) });
   console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
+});
+
+test('the same app under the Vite dev server trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  const { createServer } = await import('vite');
+  const dev = await createServer({
+    root: join(work, 'app'), configFile: false, logLevel: 'error',
+    // fs.allow: the package is a link out of the app here; an installed one lies under the root
+    server: { port: 0, host: '127.0.0.1', strictPort: false, fs: { allow: [work, root] } },
+  });
+  try {
+    await dev.listen();
+    const r = await runPage(dev.resolvedUrls!.local[0]!, true);
+    checkTrained(r, 'Vite dev server');
+    assert.equal(r.digits!.trainX, createHash('sha256').update(bytes(loadBundledDigits().train.x)).digest('hex'));
+  } finally {
+    await dev.close();
+  }
 });
 
 test('a plain page with an import map imports gaaf from dist/ and trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {

@@ -37,7 +37,7 @@ before(async () => {
   if (skipBrowser) return;
   [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
   loadBundledDigits(); // parsed (and cached) now, so it does not hold up the page's commands later
-});
+}, { timeout: 60_000 });
 after(async () => {
   await browser?.close();
   await server?.close();

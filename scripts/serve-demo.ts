@@ -8,12 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 
-/** The CSP; `scriptHashes` ('sha256-…') admit given inline scripts, such as an import map. */
+/**
+ * The CSP: everything from this origin only ('self'), plus compiling Wasm ('wasm-unsafe-eval');
+ * no inline script or style, no eval, no data: URLs. `scriptHashes` ('sha256-…') admit given
+ * inline scripts, such as a fixture's import map. The last three directives only forbid more.
+ */
 export function csp(scriptHashes: readonly string[] = []): string {
   return [
     "default-src 'self'", ["script-src 'self' 'wasm-unsafe-eval'", ...scriptHashes.map((h) => `'${h}'`)].join(' '),
-    "style-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'", "worker-src 'self'", "object-src 'none'",
-    "base-uri 'none'", "frame-ancestors 'none'",
+    "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
   ].join('; ');
 }
 

@@ -118,7 +118,9 @@ test('demo page: trains both runs in workers, stays responsive, and matches Node
   const png = await page.screenshot({ fullPage: true, timeout: WAIT_MS });
   writeFileSync(root('test-results/demo.png'), png);
   if (process.env.GAAF_UPDATE_DOCS === '1') copyFileSync(root('test-results/demo.png'), root('docs/browser-demo.png'));
-  const pixels = await page.evaluate(async (b64) => {
+  // Decoded in a blank page: the demo's CSP rightly refuses data: images.
+  const blank = await browser.context.newPage();
+  const pixels = await blank.evaluate(async (b64) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -134,6 +136,7 @@ test('demo page: trains both runs in workers, stays responsive, and matches Node
     }
     return { colours: colours.size, inked: inked / (d.length / 4), width: img.width, height: img.height };
   }, png.toString('base64'));
+  await blank.close();
   assert.ok(pixels.colours > 100 && pixels.inked > 0.05, `the screenshot looks blank: ${JSON.stringify(pixels)}`);
 
   // Reset clears the runs.

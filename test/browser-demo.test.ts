@@ -49,6 +49,12 @@ test('demo page: trains both runs in workers, stays responsive, and matches Node
   await page.waitForFunction(() => (window as unknown as { __demo?: { ready: boolean } }).__demo?.ready === true, null, { timeout: WAIT_MS });
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP should make the page cross-origin isolated');
 
+  // A bad setting is named on the page, and nothing starts.
+  await page.fill('#batch', '0');
+  await page.click('#start');
+  assert.match((await page.locator('#config-error').textContent({ timeout: WAIT_MS }))!, /Batch size must be an integer in \[1, 1024\], got '0'/);
+  assert.equal((await demoState(page)).runs.base.state, 'idle');
+
   await page.fill('#epochs', String(DEMO_RUN.epochs));
   await page.fill('#lr', String(DEMO_RUN.lr));
   await page.fill('#batch', String(DEMO_RUN.batchSize));

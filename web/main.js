@@ -9,8 +9,7 @@ const RUNS = [
   { key: 'gaaf', label: 'GAAF tanh', gaaf: true, color: '#d62728', dash: [6, 4] },
 ];
 const LAYER_COLORS = ['#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b'];
-const EVAL_EVERY = 20;
-const GRAD_EVERY = 5;
+const REDRAW_MS = 200; // charts are redrawn at most this often
 
 const $ = (id) => document.getElementById(id);
 const demo = (window.__demo = { frames: 0, runs: {}, errors: [] });
@@ -19,7 +18,7 @@ const demo = (window.__demo = { frames: 0, runs: {}, errors: [] });
 function tick() {
   demo.frames++;
   if (demo.frames % 10 === 0) $('frames').textContent = `frames: ${demo.frames}`;
-  if (dirty) redraw();
+  if (dirty && performance.now() - lastDraw >= REDRAW_MS) redraw();
   requestAnimationFrame(tick);
 }
 
@@ -32,6 +31,7 @@ let runs = RUNS.map(freshRun);
 let config = null;
 let paused = false;
 let dirty = false;
+let lastDraw = 0;
 let predictId = 0;
 
 function publish() {
@@ -69,6 +69,7 @@ function aligned(maps) {
 }
 function redraw() {
   dirty = false;
+  lastDraw = performance.now();
   charts.loss.setData(aligned(runs.map((r) => r.loss)));
   charts.acc.setData(aligned(runs.map((r) => r.acc)));
   const layers = runs[0].layers.length ? runs[0].layers : runs[1].layers;
@@ -105,7 +106,7 @@ function readConfig() {
     return v;
   };
   return { epochs: num('epochs', 1, 100, true), lr: num('lr', 1e-6, 1, false), batchSize: num('batch', 1, 1024, true),
-    seed: num('seed', 0, 4294967295, true), evalEvery: EVAL_EVERY, gradEvery: GRAD_EVERY };
+    seed: num('seed', 0, 4294967295, true) };
 }
 
 function onMessage(r, msg) {
@@ -116,7 +117,7 @@ function onMessage(r, msg) {
     case 'grad': r.layers = msg.layers; r.grad.set(msg.step, msg.values); break;
     case 'epoch': predictDrawing(); break;
     case 'done':
-      Object.assign(r, { state: 'done', accuracy: msg.accuracy, hash: msg.hash, seconds: msg.seconds });
+      Object.assign(r, { state: 'done', step: msg.steps, accuracy: msg.accuracy, hash: msg.hash, seconds: msg.seconds });
       if (runs.every((x) => x.state === 'done')) {
         $('pause').disabled = true;
         $('start').disabled = false;
@@ -133,9 +134,10 @@ function start() {
   try {
     config = readConfig();
   } catch (e) {
-    for (const r of runs) $(`run-${r.key}`).querySelector('.status').textContent = e.message;
+    $('config-error').textContent = e.message;
     return;
   }
+  $('config-error').textContent = '';
   reset();
   for (const r of runs) {
     r.worker = new Worker(new URL('./trainer.js', import.meta.url), { type: 'module', name: r.key });

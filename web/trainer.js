@@ -2,9 +2,9 @@
 // the bundled digits, so the page's main thread never waits on a training step. The page
 // starts one worker per run, so the two runs train side by side on two cores.
 //
-// Messages in:  {type:'start', config:{gaaf, epochs, lr, batchSize, seed, evalEvery, gradEvery}},
+// Messages in:  {type:'start', config:{gaaf, epochs, lr, batchSize, seed}},
 //               {type:'pause'}, {type:'resume'}, {type:'predict', id, pixels: Float32Array(784)}
-// Messages out: {type:'ready', train, test}, {type:'step', step, epoch, loss},
+// Messages out: {type:'ready', train, test}, {type:'step', step, epoch, loss (mean since the last)},
 //               {type:'eval', step, loss, accuracy}, {type:'grad', step, layers, values},
 //               {type:'epoch', epoch, logs}, {type:'done', steps, accuracy, loss, hash, seconds},
 //               {type:'prediction', id, probs}, {type:'error', message}
@@ -37,6 +37,14 @@ async function train(config) {
   const { train: trainSet, test } = await fetchBundledDigits(DIGITS_URL);
   postMessage({ type: 'ready', train: trainSet.count, test: test.count });
   model = paperMlp({ gaaf: config.gaaf });
+  // However small the batch, each epoch sends about 200 loss points, 16 gradient samples and 3
+  // test evaluations, so neither the page's charts nor the evaluations swamp the training.
+  const batches = Math.ceil(trainSet.count / config.batchSize);
+  const lossEvery = Math.max(1, Math.ceil(batches / 200));
+  const gradEvery = Math.max(1, Math.ceil(batches / 16));
+  const evalEvery = Math.max(1, Math.ceil(batches / 3));
+  let lossSum = 0;
+  let lossCount = 0;
   const t0 = performance.now();
   const history = await model.fit(trainSet, {
     epochs: config.epochs,
@@ -46,11 +54,17 @@ async function train(config) {
     validationData: test,
     callbacks: {
       onBatchEnd: async (info) => {
-        postMessage({ type: 'step', step: info.step, epoch: info.epoch, loss: info.loss });
-        if (info.step % config.gradEvery === 0) {
+        lossSum += info.loss;
+        lossCount++;
+        if (info.step % lossEvery === 0 || info.batch === info.batches) {
+          postMessage({ type: 'step', step: info.step, epoch: info.epoch, loss: lossSum / lossCount });
+          lossSum = 0;
+          lossCount = 0;
+        }
+        if (info.step % gradEvery === 0) {
           postMessage({ type: 'grad', step: info.step, layers: model.denseLayers().map((l) => l.name), values: gradientInfo(model) });
         }
-        if (info.step % config.evalEvery === 0) {
+        if (info.step % evalEvery === 0) {
           const r = model.evaluate(test);
           postMessage({ type: 'eval', step: info.step, loss: r.loss, accuracy: r.accuracy });
         }

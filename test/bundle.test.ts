@@ -74,7 +74,7 @@ test("import 'gaaf' in Node resolves through the node condition to the Node entr
   assert.equal(typeof gaaf.Sequential, 'function');
 });
 
-test('dist/digits.bin.gz decodes to the bits Node reads, and fetchBundledDigits gives the same split', async () => {
+test('dist/digits.bin.gz decodes to the bits Node reads; fetched from the demo server it gives the same split', async () => {
   const all = readBundledDigits();
   const asset = parseDigitsAsset(gunzipSync(readFileSync(dist('digits.bin.gz'))));
   assert.ok(bytesOf(asset.x).equals(bytesOf(all.x)), 'pixels differ');
@@ -89,6 +89,14 @@ test('dist/digits.bin.gz decodes to the bits Node reads, and fetchBundledDigits 
       assert.ok(bytesOf(fetched[part].y).equals(bytesOf(node[part].y)), `${part} labels differ`);
     }
     await assert.rejects(fetchBundledDigits(new URL('dist/nope.bin.gz', server.url)), /could not fetch .*nope\.bin\.gz: HTTP 404/);
+    // npm run demo's headers: cross-origin isolation, and a CSP of 'self' + 'wasm-unsafe-eval' only
+    const res = await fetch(new URL('dist/bundle/gaaf.wasm', server.url));
+    assert.equal(res.headers.get('content-type'), 'application/wasm');
+    assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.equal(res.headers.get('content-security-policy'),
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+    await res.arrayBuffer();
   } finally {
     await server.close();
   }

@@ -59,15 +59,27 @@ const MAX_BYTES = 4 * 1024 * 1024 * 1024; // wasm32 address space
 /** The most bytes wasm32 linear memory can hold (4 GiB). */
 export const WASM_MAX_BYTES = MAX_BYTES;
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
+// Where the bytes come from. Browsers and bundlers: fetch() of the URL above (Vite and webpack
+// rewrite `new URL('…', import.meta.url)` to the emitted asset; the rollup bundle points it at
+// dist/gaaf.wasm). Node, whose fetch() has no file: URLs: fs, reached through
+// process.getBuiltinModule (Node ≥ 20.16) so that this module has no `node:` import and the
+// universal bundle stays free of Node built-ins.
+type ReadFile = (url: URL) => Promise<Uint8Array>;
+
+function nodeReadFile(): ReadFile | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = p?.getBuiltinModule?.('node:fs/promises') as { readFile: ReadFile } | undefined;
+  return fs?.readFile;
 }
 
 async function loadBytes(url: URL): Promise<BufferSource> {
-  if (url.protocol === 'file:' && isNode()) {
-    const fs = await import('node:fs/promises');
-    return fs.readFile(url);
+  if (url.protocol === 'file:') {
+    const readFile = nodeReadFile();
+    if (!readFile) {
+      throw new Error(`gaaf: cannot read ${url.href}: file: URLs need Node ≥ 20.16 (process.getBuiltinModule); ` +
+        'in a browser, serve the package over http(s)');
+    }
+    return (await readFile(url)) as Uint8Array<ArrayBuffer>;
   }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`gaaf: could not fetch ${url.href}: HTTP ${res.status}`);

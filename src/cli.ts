@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // gaaf command line: `gaaf train ...` trains the paper's MLP (default: on the bundled digits);
 // `gaaf reproduce mlp ...` reproduces the paper's MLP experiments and writes a report.
+import './checkpoint/node.js'; // directory paths as checkpoint targets (Node)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { ActKind } from './binding.js';

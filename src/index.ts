@@ -1,4 +1,6 @@
-// Public API of gaaf.
+// Public API of gaaf, the universal entry (browsers, bundlers, workers and Node): no `node:`
+// imports here or below. Node-only loaders (files, the `mnist` package, reports) are added
+// by src/node.ts, which package.json's `node` export condition selects.
 export { Sequential } from './sequential.js';
 export { Model, type ModelOptions, type Gradients } from './model.js';
 export { fit, TrainingDivergedError, type FitOptions, type History, type EpochLogs, type BatchInfo, type Callbacks } from './fit.js';
@@ -14,14 +16,7 @@ export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl }
 export * as ops from './ops.js';
 export { type Dataset, makeDataset, subset } from './data/dataset.js';
 export { DataFormatError, MissingDataFilesError } from './data/errors.js';
-export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
-export { loadDataDir } from './data/load.js';
-export { loadBundledDigits } from './data/bundled.js';
 export { paperMlp, type MlpOptions } from './models.js';
-export {
-  reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
-  type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
-} from './reproduce/index.js';
 export { type StateTensor } from './layers/layer.js';
 export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';
 // --- Checkpoints and reliability (issue #7). Universal: no static node: imports (checkpoint.ts imports ./node.js only when given a directory path).
@@ -33,6 +28,8 @@ export { snapshot, restore, type Restored, type SnapshotOptions } from './checkp
 export { indexedDBHandler, downloadHandler, uploadedFilesHandler } from './checkpoint/browser.js';
 export { MemoryLimitError, estimateMemory, type MemoryEstimate } from './memory.js';
 export { type CheckpointOptions } from './fit.js';
-// Node only (node:fs): move to the Node entry when the universal/Node split lands.
-export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';
 // --- end checkpoints
+export {
+  DEFAULT_SPLIT_SEED, type BundledDigits, bundledSplitIndices, parseBundledDigits, splitBundledDigits,
+} from './data/digits.js';
+export { fetchBundledDigits, parseDigitsAsset } from './data/digits-asset.js';

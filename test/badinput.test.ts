@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { Adam, SGD, paperMlp } from '../src/index.js';
+import { Adam, SGD, paperMlp } from '../src/node.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'gaaf-bad-'));
@@ -68,7 +68,7 @@ test('the API refuses bad optimizer settings before any work', async () => {
 });
 
 test('a named pipe or a directory given as a data or checkpoint file is refused, not waited on', async () => {
-  const { readIdxFile, DataFormatError, CheckpointError, Sequential } = await import('../src/index.js');
+  const { readIdxFile, DataFormatError, CheckpointError, Sequential } = await import('../src/node.js');
   const fifo = join(root, 'pipe-idx3-ubyte');
   const mk = spawnSync('mkfifo', [fifo]);
   if (mk.status === 0) {

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import {
   Adam, Activation, CheckpointError, Dense, MemoryLimitError, SGD, Sequential, TrainingDivergedError,
   encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseSafetensors, subset,
-} from '../src/index.js';
+} from '../src/node.js';
 import { checkpointDir } from '../src/checkpoint/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaaf-ckpt-'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Adam, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/index.js';
+import { Adam, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

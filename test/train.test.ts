@@ -1,7 +1,7 @@
 // Training end to end on the bundled MNIST digits: accuracy, determinism, memory, divergence.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Adam, SGD, TrainingDivergedError, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/index.js';
+import { Adam, SGD, TrainingDivergedError, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
 
 const { train, test: testSet } = loadBundledDigits();
 

@@ -160,14 +160,23 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
   }
 }
 
+let directoryHandler: ((dir: string) => CheckpointHandler) | null = null;
+
+/**
+ * Called by the Node entry (src/checkpoint/node.ts, loaded by src/node.ts) to make directory
+ * paths usable as checkpoint targets. The universal entry never imports node:fs, so browser
+ * bundles stay free of it.
+ */
+export function registerDirectoryHandler(f: (dir: string) => CheckpointHandler): void {
+  directoryHandler = f;
+}
+
 /** A handler for a target: a directory path (Node: atomic checkpoint directory) or a handler. */
 export async function resolveHandler(target: string | CheckpointHandler): Promise<CheckpointHandler> {
   if (typeof target !== 'string') return target;
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (typeof proc?.versions?.node !== 'string') {
-    throw new TypeError(`gaaf: checkpoint '${target}': a directory path needs Node; in a browser pass a handler (indexedDBHandler, downloadHandler, uploadedFilesHandler)`);
+  if (!directoryHandler) {
+    throw new TypeError(`gaaf: checkpoint '${target}': a directory path needs gaaf's Node entry (import 'gaaf' from Node); ` +
+      'in a browser pass a handler (indexedDBHandler, downloadHandler, uploadedFilesHandler)');
   }
-  // Loaded only when a path is given, so browser bundles never need node:fs.
-  const { checkpointDir } = await import('./node.js');
-  return checkpointDir(target);
+  return directoryHandler(target);
 }

@@ -18,6 +18,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FILE, type CheckpointBytes, CheckpointError, type CheckpointHandler, type LoadedBytes, WEIGHTS_FILE, sha256Hex } from './format.js';
+import { registerDirectoryHandler } from './checkpoint.js';
 
 const LATEST = 'latest';
 const PREFIX = 'ckpt-';
@@ -192,3 +193,7 @@ export async function loadCheckpointDir(dir: string): Promise<LoadedBytes> {
   const weights = readOr(weightsPath, WEIGHTS_FILE);
   return { weights, config, weightsName: weightsPath, configName: configPath };
 }
+
+// Directory paths become usable as save/load targets once this Node-only module is loaded
+// (src/node.ts loads it; see registerDirectoryHandler).
+registerDirectoryHandler((dir) => checkpointDir(dir));

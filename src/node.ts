@@ -1,0 +1,11 @@
+// The Node entry of gaaf (package.json's `node` export condition): everything in the universal
+// entry, plus what reads files or Node-only packages.
+export * from './index.js';
+export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
+export { loadDataDir } from './data/load.js';
+export { loadBundledDigits, readBundledDigits } from './data/bundled.js';
+export {
+  reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
+  type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
+} from './reproduce/index.js';
+export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';

@@ -1,0 +1,119 @@
+// A user's app in real Chromium, importing `gaaf` by name from the built dist/: once bundled by
+// Vite (package.json's browser condition, the Wasm picked up through new URL(…, import.meta.url)),
+// once as a plain page with an import map and no bundler. Both train a tiny model under the
+// strict CSP and end with the same weights as Node.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
+import { loadBundledDigits } from '../src/node.js';
+import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+// @ts-expect-error: plain JS fixture, shared with the page
+import { trainTiny } from './fixtures/app/train.js';
+
+interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const fixture = join(root, 'test/fixtures/app');
+
+let browser: Browser;
+let server: DemoServer;
+let work: string;
+let nodeResult: TinyResult;
+
+before(async () => {
+  if (skipBrowser) return;
+  work = mkdtempSync(join(tmpdir(), 'gaaf-app-'));
+  // A user's project: their sources, and gaaf installed in node_modules (here: a link to this package).
+  const app = join(work, 'app');
+  cpSync(fixture, app, { recursive: true });
+  mkdirSync(join(app, 'node_modules'));
+  symlinkSync(root, join(app, 'node_modules/gaaf'), 'dir');
+  const { build } = await import('vite');
+  await build({
+    root: app, base: '/vite/', configFile: false, logLevel: 'error',
+    build: { outDir: join(work, 'out'), emptyOutDir: true, target: 'es2022' }, // gaaf instantiates its Wasm with a top-level await
+  });
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(readFileSync(join(fixture, 'plain.html'), 'utf8'))![1]!;
+  [browser, server] = await Promise.all([
+    launchChromium(),
+    startDemoServer({
+      mounts: [['/vite/', join(work, 'out')], ['/plain/', fixture], ['/node_modules/gaaf/dist/', join(root, 'dist')]],
+      scriptHashes: [`sha256-${createHash('sha256').update(importMap).digest('base64')}`],
+    }),
+  ]);
+  nodeResult = await trainTiny(await import('gaaf'));
+}, { timeout: 90_000 });
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
+
+async function runPage(path: string, digits = false): Promise<TinyResult & { digits?: DigitsResult }> {
+  const { page, problems } = await openPage(browser);
+  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS }); // an absolute URL replaces server.url
+  await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
+  const r: TinyResult & { digits?: DigitsResult } = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
+  assert.equal(r.error, undefined, r.error);
+  if (digits) {
+    await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
+    r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
+    assert.equal(r.digits.error, undefined, r.digits.error);
+  }
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'the page reported problems');
+  await page.close();
+  return r;
+}
+
+function checkTrained(r: TinyResult, where: string): void {
+  assert.equal(r.steps, 100, `${where}: steps`);
+  assert.ok(r.loss < r.firstLoss / 4 && r.accuracy > 0.95, `${where}: did not learn: ${JSON.stringify(r)}`);
+  assert.equal(r.hash, nodeResult.hash, `${where}: weights differ from Node's`);
+}
+
+test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  const assets = readdirSync(join(work, 'out/assets'));
+  assert.ok(assets.some((f) => /^gaaf-.*\.wasm$/.test(f)), `Vite did not emit the Wasm: ${assets.join(', ')}`);
+  const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
+  assert.doesNotMatch(js, /mnist\/package\.json|readFileSync/, 'Vite bundled the Node entry instead of the browser one');
+  assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
+  const r = await runPage('vite/', true);
+  checkTrained(r, 'Vite app');
+  // The digits through `import url from 'gaaf/digits.bin.gz?url'`: Node's split, bit for bit.
+  const { train, test: testSet } = loadBundledDigits();
+  const sha = (a: ArrayBufferView): string => createHash('sha256').update(bytes(a)).digest('hex');
+  assert.match(r.digits!.url, /^\/vite\/assets\/digits\.bin-[\w-]+\.gz$/);
+  assert.deepEqual(r.digits, { url: r.digits!.url, train: 8000, test: 2000, trainX: sha(train.x), testY: sha(testSet.y) });
+  console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
+});
+
+test('the same app under the Vite dev server trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  const { createServer } = await import('vite');
+  const dev = await createServer({
+    root: join(work, 'app'), configFile: false, logLevel: 'error',
+    // fs.allow: the package is a link out of the app here; an installed one lies under the root
+    server: { port: 0, host: '127.0.0.1', strictPort: false, fs: { allow: [work, root] } },
+  });
+  try {
+    await dev.listen();
+    const r = await runPage(dev.resolvedUrls!.local[0]!, true);
+    checkTrained(r, 'Vite dev server');
+    assert.equal(r.digits!.trainX, createHash('sha256').update(bytes(loadBundledDigits().train.x)).digest('hex'));
+  } finally {
+    await dev.close();
+  }
+});
+
+test('a plain page with an import map imports gaaf from dist/ and trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+  checkTrained(await runPage('plain/plain.html'), 'plain page');
+});

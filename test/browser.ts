@@ -1,0 +1,72 @@
+// Shared by the Chromium tests: launch Debian's Chromium through playwright-core with a fresh
+// profile, collect everything a page or its workers report as an error, and the training
+// configuration that the page and Node both run.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+
+/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip). */
+export const CHROMIUM = process.env.GAAF_CHROMIUM ?? '/usr/bin/chromium';
+
+/** false when Chromium is there; otherwise the reason every browser test is skipped. */
+export const skipBrowser: false | string = existsSync(CHROMIUM)
+  ? false
+  : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium; .ci/run does this): browser test skipped`;
+
+/** Every wait in these tests has a timeout; this is the longest one. */
+export const WAIT_MS = 45_000;
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'gaaf-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    viewport: { width: 1280, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  context.setDefaultTimeout(WAIT_MS);
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens a page that records console errors, uncaught exceptions, failed requests, HTTP errors
+ * and CSP violations (in the page and in its workers) into the returned list.
+ */
+export async function openPage(b: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await b.context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('worker', (w) => w.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`worker console error: ${m.text()}`);
+  }));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  return { page, problems };
+}
+
+/** The demo's training run that the test also repeats in Node. */
+export const DEMO_RUN = { epochs: 2, lr: 0.05, batchSize: 128, seed: 7 } as const;

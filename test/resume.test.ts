@@ -65,7 +65,7 @@ test('SIGKILL mid-epoch, then --resume: the final weights are byte-identical to 
 });
 
 test('gaaf train --resume on a checkpoint saved without training state is refused', async () => {
-  const { paperMlp } = await import('../src/index.js');
+  const { paperMlp } = await import('../src/node.js');
   const m = paperMlp({ hidden: [8] }).build();
   const d = join(dir, 'weights-only');
   await m.save(d);

@@ -7,6 +7,8 @@
 // RangeError naming the kernel, the operand and the expected and actual sizes; it never
 // becomes an out-of-bounds write into Wasm memory.
 
+import { Pool, controlBytes, type Call } from './threads.js';
+
 /** Raw exports of build/gaaf.wasm (assembly/index.ts). Pointers are byte addresses. */
 interface Exports {
   memory: WebAssembly.Memory;
@@ -93,27 +95,68 @@ function decodeAbortString(mem: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(mem.buffer, ptr, len));
 }
 
-async function instantiate(): Promise<Exports> {
-  const bytes = await loadBytes(WASM_URL);
+const WASM_MT_URL = new URL('../build/gaaf-mt.wasm', import.meta.url);
+/** Initial and maximum pages of the shared memory; they match asconfig.json's `threads` target. */
+const MT_INITIAL_PAGES = 16;
+const MT_MAXIMUM_PAGES = 65536;
+
+/** Why the threaded build cannot run here, or null where it can. */
+function threadsUnavailable(): string | null {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean; process?: unknown; Atomics?: unknown };
+  if (typeof g.SharedArrayBuffer !== 'function' || typeof g.Atomics !== 'object') {
+    return g.crossOriginIsolated === false
+      ? 'this page is not cross-origin isolated, so SharedArrayBuffer is unavailable'
+      : 'SharedArrayBuffer is unavailable on this platform';
+  }
+  if (g.crossOriginIsolated === false) return 'this page is not cross-origin isolated';
+  return null;
+}
+
+interface Loaded {
+  ex: Exports;
+  /** The compiled threaded module, to instantiate in workers; null for the single-threaded build. */
+  module: WebAssembly.Module | null;
+  /** Why the threaded build is not used, or null. */
+  why: string | null;
+}
+
+async function instantiate(): Promise<Loaded> {
   let memory: WebAssembly.Memory | undefined;
-  const imports = {
-    env: {
-      abort(msg: number, file: number, line: number, col: number): never {
-        const m = memory ? decodeAbortString(memory, msg) : '';
-        const f = memory ? decodeAbortString(memory, file) : '';
-        throw new Error(`gaaf kernel abort: ${m} at ${f}:${line}:${col}`);
-      },
+  const env: WebAssembly.ModuleImports = {
+    abort(msg: number, file: number, line: number, col: number): never {
+      const m = memory ? decodeAbortString(memory, msg) : '';
+      const f = memory ? decodeAbortString(memory, file) : '';
+      throw new Error(`gaaf kernel abort: ${m} at ${f}:${line}:${col}`);
     },
   };
-  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  let why = threadsUnavailable();
+  if (!why) {
+    try {
+      const module = await WebAssembly.compile(await loadBytes(WASM_MT_URL));
+      memory = new WebAssembly.Memory({ initial: MT_INITIAL_PAGES, maximum: MT_MAXIMUM_PAGES, shared: true });
+      env.memory = memory;
+      const instance = await WebAssembly.instantiate(module, { env });
+      const ex = { ...(instance.exports as unknown as Exports), memory };
+      return { ex, module, why: null };
+    } catch (e) {
+      why = `the threaded build could not be loaded (${(e as Error).message})`;
+      memory = undefined;
+      delete env.memory;
+    }
+  }
+  const { instance } = await WebAssembly.instantiate(await loadBytes(WASM_URL), { env });
   const ex = instance.exports as unknown as Exports;
   memory = ex.memory;
-  return ex;
+  return { ex, module: null, why };
 }
 
 // The instance is created once, when this module is first imported (top-level await), in
-// Node and in browsers alike: `import { Sequential } from 'gaaf'` is ready to use.
-const wasm: Exports = await instantiate();
+// Node and in browsers alike: `import { Sequential } from 'gaaf'` is ready to use. Where
+// SharedArrayBuffer is available (Node; browsers on cross-origin-isolated pages) it is the
+// threaded build on a shared memory, otherwise the single-threaded build (same kernels, same
+// results).
+const loaded = await instantiate();
+const wasm: Exports = loaded.ex;
 
 // ---------------------------------------------------------------------------------------
 // Allocator: first-fit over a free list of [start, end) byte ranges above the heap base,
@@ -129,10 +172,11 @@ let i32: Int32Array = new Int32Array(wasm.memory.buffer);
 let f64: Float64Array = new Float64Array(wasm.memory.buffer);
 
 function refreshViews(): void {
-  if (f32.buffer !== wasm.memory.buffer) {
-    f32 = new Float32Array(wasm.memory.buffer);
-    i32 = new Int32Array(wasm.memory.buffer);
-    f64 = new Float64Array(wasm.memory.buffer);
+  const buf = wasm.memory.buffer;
+  if (f32.buffer !== buf || f32.byteLength !== buf.byteLength) {
+    f32 = new Float32Array(buf);
+    i32 = new Int32Array(buf);
+    f64 = new Float64Array(buf);
   }
 }
 
@@ -296,6 +340,147 @@ export function kernelImpl(): KernelImpl {
 }
 
 // ---------------------------------------------------------------------------------------
+// Threads. With the threaded build, `threads() − 1` workers (src/threads.ts) run shares of the
+// large kernel calls on the same shared memory. Each kernel call is split so that every
+// output element is computed by exactly one thread with exactly the arithmetic of the
+// single-threaded call (GEMM over rows or columns of C, never over K; elementwise kernels
+// over ranges): results are bit-identical for any thread count. Small calls stay on the
+// calling thread (the thresholds below), so a wake-up never costs more than it saves.
+
+/** Most threads (the calling thread + workers); the control block has one slot per worker. */
+export const MAX_THREADS = 64;
+/** Kernels that workers can run, by index in the control block's call slots. */
+const PAR_OPS = ['gemm', 'act_forward', 'act_backward', 'gaaf_forward', 'gaaf_backward', 'dropout_backward',
+  'sgd_update', 'adam_update'] as const;
+type ParOp = typeof PAR_OPS[number];
+const OP_INDEX = Object.fromEntries(PAR_OPS.map((n, i) => [n, i])) as Record<ParOp, number>;
+// Grain: each thread gets at least this much work. One round costs a few µs to tens of µs (a
+// futex wake per worker), so a share must be worth well above that.
+const DEFAULT_GRAIN = { gemmMacs: 1 << 18, elems: 1 << 15 };
+let grain = { ...DEFAULT_GRAIN };
+const GEMM_ROW_UNIT = 2; // rows: the micro-kernel's MR (assembly/gemm.ts)
+const GEMM_COL_UNIT = 16; // columns: the micro-kernel's NR
+const ELEM_UNIT = 64; // elementwise ranges start on multiples of 64 elements (a cache line is 16)
+
+let pool: Pool | null = null;
+let nThreads = 1;
+let ctrlBuf: Buf | null = null;
+const workerWork: Buf[] = []; // GEMM packing workspace of worker k at [k − 1]
+let fallbackLogged = false;
+
+function hardwareThreads(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const n = os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(16, Math.floor(n)));
+}
+
+/** The default thread count: $GAAF_THREADS where set (Node), else the hardware concurrency (at most 16). */
+export function defaultThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.GAAF_THREADS;
+  if (env !== undefined && env.trim() !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
+    console.warn(`gaaf: ignoring GAAF_THREADS='${env}': expected an integer in [1, ${MAX_THREADS}]`);
+  }
+  return hardwareThreads();
+}
+
+function logFallback(requested: number, why: string): void {
+  if (fallbackLogged) return;
+  fallbackLogged = true;
+  console.warn(`gaaf: running single-threaded instead of ${requested} threads: ${why}. To enable threads in a ` +
+    "browser, serve the page with 'Cross-Origin-Opener-Policy: same-origin' and " +
+    "'Cross-Origin-Embedder-Policy: require-corp' (crossOriginIsolated must be true).");
+}
+
+/**
+ * Sets the number of threads the kernels use (the calling thread included) and resolves to
+ * the number in use. Where threads are unavailable (no SharedArrayBuffer, a page without
+ * cross-origin isolation) it logs one line saying why and resolves to 1; if workers fail to
+ * start it logs why and uses those that started. It never rejects for those reasons; a
+ * count that is not an integer in [1, MAX_THREADS] is a RangeError.
+ */
+export async function setThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new RangeError(`gaaf.setThreads: the thread count must be an integer in [1, ${MAX_THREADS}], got ${n}`);
+  }
+  if (!loaded.module) {
+    if (n > 1) logFallback(n, loaded.why ?? 'the threaded build is not loaded');
+    nThreads = 1;
+    return 1;
+  }
+  if (!pool) {
+    ctrlBuf = new Buf(Math.ceil(controlBytes(MAX_THREADS - 1) / 4), 'i32', 'thread control block');
+    pool = new Pool(loaded.module, wasm.memory, addrOf(ctrlBuf), MAX_THREADS - 1, [...PAR_OPS]);
+  }
+  // each worker's GEMM workspace, allocated now so a training step never allocates
+  while (workerWork.length < n - 1) workerWork.push(new Buf(Math.ceil(wasm.gemm_workspace_bytes() / 4), 'f32', `gemm workspace ${workerWork.length + 1}`));
+  while (workerWork.length > n - 1) workerWork.pop()!.free();
+  nThreads = 1 + Math.min(pool.workers, n - 1); // shrink at once, grow once the workers are ready
+  try {
+    await pool.resize(n - 1);
+  } catch (e) {
+    console.warn(`gaaf: using ${pool.workers + 1} threads instead of ${n}: a worker failed to start: ${(e as Error).message}`);
+    while (workerWork.length > pool.workers) workerWork.pop()!.free();
+  }
+  nThreads = pool.workers + 1;
+  return nThreads;
+}
+
+/** The number of threads the kernels use now (1: single-threaded). */
+export function threads(): number {
+  return nThreads;
+}
+
+/** Whether this platform can run threads, and if not, why. */
+export function threadSupport(): { available: boolean; reason: string | null } {
+  return { available: loaded.module !== null, reason: loaded.why };
+}
+
+/** Stops the workers (the kernels run single-threaded afterwards; setThreads starts them again). */
+export function shutdownThreads(): void {
+  pool?.shutdown();
+  while (workerWork.length) workerWork.pop()!.free();
+  nThreads = 1;
+}
+
+/** Tests only: the least work per thread (GEMM multiply-adds, elementwise elements); no argument restores the defaults. */
+export function setParallelGrain(g?: { gemmMacs: number; elems: number }): void {
+  grain = g ? { ...g } : { ...DEFAULT_GRAIN };
+}
+
+/** [start, end) of part t of `units` units split into `parts` near-equal parts. */
+function share(units: number, parts: number, t: number): [number, number] {
+  return [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)];
+}
+
+function runParallel(calls: Call[]): void {
+  pool!.run(calls, (c) => (wasm[PAR_OPS[c.op]] as (...a: number[]) => void)(...c.args));
+}
+
+/**
+ * Runs an elementwise kernel over n elements on up to threads() threads: part t gets a range
+ * of whole ELEM_UNIT blocks and `args(off, len)` gives its call's arguments. Returns false
+ * (and runs nothing) when the call is too small to split.
+ */
+function parallelElementwise(op: ParOp, n: number, args: (off: number, len: number) => number[]): boolean {
+  if (nThreads < 2 || n < 2 * grain.elems) return false;
+  const units = Math.ceil(n / ELEM_UNIT);
+  const parts = Math.min(nThreads, units, Math.floor(n / grain.elems));
+  if (parts < 2) return false;
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [u0, u1] = share(units, parts, t);
+    const off = u0 * ELEM_UNIT;
+    const len = Math.min(n, u1 * ELEM_UNIT) - off;
+    calls.push({ op: OP_INDEX[op], args: args(off, len) });
+  }
+  runParallel(calls);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
 // Checks
 
 function checkDim(kernel: string, name: string, v: number): void {
@@ -356,8 +541,43 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
     wasm.gemm_ref(+transA, +transB, M, N, K, alpha, addrOf(A), lda, addrOf(B), ldb, beta, addrOf(C), ldc, biasPtr);
   } else {
     if (!gemmWork) gemmWork = new Buf(Math.ceil(wasm.gemm_workspace_bytes() / 4), 'f32', 'gemm workspace');
-    wasm.gemm(+transA, +transB, M, N, K, alpha, addrOf(A), lda, addrOf(B), ldb, beta, addrOf(C), ldc, biasPtr, addrOf(gemmWork));
+    const a = addrOf(A), b = addrOf(B), c = addrOf(C);
+    if (!gemmParallel(+transA, +transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, biasPtr)) {
+      wasm.gemm(+transA, +transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, biasPtr, addrOf(gemmWork));
+    }
   }
+}
+
+/**
+ * Splits C into blocks of whole rows (when M ≥ N) or whole columns, one per thread, each a
+ * GEMM over the full K with its own packing workspace: every element of C is computed by one
+ * thread with the same K blocking and order as the single call, so the result is
+ * bit-identical. Returns false when the call is too small to split.
+ */
+function gemmParallel(tA: number, tB: number, M: number, N: number, K: number, alpha: number, A: number, lda: number,
+  B: number, ldb: number, beta: number, C: number, ldc: number, bias: number): boolean {
+  if (nThreads < 2 || M === 0 || N === 0) return false;
+  const macs = M * N * Math.max(K, 1);
+  const byRows = M >= N;
+  const units = byRows ? Math.ceil(M / GEMM_ROW_UNIT) : Math.ceil(N / GEMM_COL_UNIT);
+  const parts = Math.min(nThreads, units, Math.floor(macs / grain.gemmMacs));
+  if (parts < 2) return false;
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const work = t === 0 ? addrOf(gemmWork!) : addrOf(workerWork[t - 1]);
+    const [u0, u1] = share(units, parts, t);
+    if (byRows) {
+      const i0 = u0 * GEMM_ROW_UNIT, i1 = Math.min(M, u1 * GEMM_ROW_UNIT);
+      const a = A + 4 * (tA ? i0 : i0 * lda);
+      calls.push({ op: OP_INDEX.gemm, args: [tA, tB, i1 - i0, N, K, alpha, a, lda, B, ldb, beta, C + 4 * i0 * ldc, ldc, bias, work] });
+    } else {
+      const j0 = u0 * GEMM_COL_UNIT, j1 = Math.min(N, u1 * GEMM_COL_UNIT);
+      const b = B + 4 * (tB ? j0 * ldb : j0);
+      calls.push({ op: OP_INDEX.gemm, args: [tA, tB, M, j1 - j0, K, alpha, A, lda, b, ldb, beta, C + 4 * j0, ldc, bias ? bias + 4 * j0 : 0, work] });
+    }
+  }
+  runParallel(calls);
+  return true;
 }
 
 /** Activation kinds, as numbered in assembly/activations.ts. */
@@ -375,7 +595,9 @@ export function actForward(kind: ActKind, x: Buf, y: Buf, n: number): void {
   const k = 'actForward';
   const c = actCode(k, kind);
   checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'y', y, n);
-  (impl === 'scalar' ? wasm.act_forward_ref : wasm.act_forward)(c, addrOf(x), addrOf(y), n);
+  if (impl === 'scalar') return wasm.act_forward_ref(c, addrOf(x), addrOf(y), n);
+  const px = addrOf(x), py = addrOf(y);
+  if (!parallelElementwise('act_forward', n, (o, l) => [c, px + 4 * o, py + 4 * o, l])) wasm.act_forward(c, px, py, n);
 }
 
 /** dx (n) = dy·φ'(x), with y = φ(x) from the forward pass. */
@@ -384,7 +606,11 @@ export function actBackward(kind: ActKind, x: Buf, y: Buf, dy: Buf, dx: Buf, n: 
   const c = actCode(k, kind);
   checkDim(k, 'n', n);
   checkLen(k, 'x', x, n); checkLen(k, 'y', y, n); checkLen(k, 'dy', dy, n); checkLen(k, 'dx', dx, n);
-  (impl === 'scalar' ? wasm.act_backward_ref : wasm.act_backward)(c, addrOf(x), addrOf(y), addrOf(dy), addrOf(dx), n);
+  if (impl === 'scalar') return wasm.act_backward_ref(c, addrOf(x), addrOf(y), addrOf(dy), addrOf(dx), n);
+  const px = addrOf(x), py = addrOf(y), pdy = addrOf(dy), pdx = addrOf(dx);
+  if (!parallelElementwise('act_backward', n, (o, l) => [c, px + 4 * o, py + 4 * o, pdy + 4 * o, pdx + 4 * o, l])) {
+    wasm.act_backward(c, px, py, pdy, pdx, n);
+  }
 }
 
 /** y (n) = φ(x) + g(x)·s(x): GAAF (paper eq. 8), g with frequency K, shape parameters p1, p2. */
@@ -393,7 +619,9 @@ export function gaafForward(kind: ActKind, x: Buf, y: Buf, n: number, K: number,
   const c = actCode(k, kind);
   checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'y', y, n);
   checkFinite(k, 'K', K); checkFinite(k, 'p1', p1); checkFinite(k, 'p2', p2);
-  (impl === 'scalar' ? wasm.gaaf_forward_ref : wasm.gaaf_forward)(c, addrOf(x), addrOf(y), n, K, p1, p2);
+  if (impl === 'scalar') return wasm.gaaf_forward_ref(c, addrOf(x), addrOf(y), n, K, p1, p2);
+  const px = addrOf(x), py = addrOf(y);
+  if (!parallelElementwise('gaaf_forward', n, (o, l) => [c, px + 4 * o, py + 4 * o, l, K, p1, p2])) wasm.gaaf_forward(c, px, py, n, K, p1, p2);
 }
 
 /** dx (n) = dy·(φ'(x) + s(x)) */
@@ -402,7 +630,11 @@ export function gaafBackward(kind: ActKind, x: Buf, dy: Buf, dx: Buf, n: number,
   const c = actCode(k, kind);
   checkDim(k, 'n', n); checkLen(k, 'x', x, n); checkLen(k, 'dy', dy, n); checkLen(k, 'dx', dx, n);
   checkFinite(k, 'p1', p1); checkFinite(k, 'p2', p2);
-  (impl === 'scalar' ? wasm.gaaf_backward_ref : wasm.gaaf_backward)(c, addrOf(x), addrOf(dy), addrOf(dx), n, p1, p2);
+  if (impl === 'scalar') return wasm.gaaf_backward_ref(c, addrOf(x), addrOf(dy), addrOf(dx), n, p1, p2);
+  const px = addrOf(x), pdy = addrOf(dy), pdx = addrOf(dx);
+  if (!parallelElementwise('gaaf_backward', n, (o, l) => [c, px + 4 * o, pdy + 4 * o, pdx + 4 * o, l, p1, p2])) {
+    wasm.gaaf_backward(c, px, pdy, pdx, n, p1, p2);
+  }
 }
 
 /** Inverted dropout: mask (n) = keep ? 1/(1-p) : 0 from a counter-based hash of (seed, stream, i); y = x·mask. */
@@ -417,7 +649,9 @@ export function dropoutForward(x: Buf, y: Buf, mask: Buf, n: number, p: number, 
 export function dropoutBackward(dy: Buf, mask: Buf, dx: Buf, n: number): void {
   const k = 'dropoutBackward';
   checkDim(k, 'n', n); checkLen(k, 'dy', dy, n); checkLen(k, 'mask', mask, n); checkLen(k, 'dx', dx, n);
-  (impl === 'scalar' ? wasm.dropout_backward_ref : wasm.dropout_backward)(addrOf(dy), addrOf(mask), addrOf(dx), n);
+  if (impl === 'scalar') return wasm.dropout_backward_ref(addrOf(dy), addrOf(mask), addrOf(dx), n);
+  const pdy = addrOf(dy), pm = addrOf(mask), pdx = addrOf(dx);
+  if (!parallelElementwise('dropout_backward', n, (o, l) => [pdy + 4 * o, pm + 4 * o, pdx + 4 * o, l])) wasm.dropout_backward(pdy, pm, pdx, n);
 }
 
 /**
@@ -452,7 +686,11 @@ export function argmaxRows(x: Buf, out: Buf, rows: number, cols: number): void {
 export function sgdUpdate(w: Buf, g: Buf, v: Buf, n: number, lr: number, momentum: number, weightDecay: number): void {
   const k = 'sgdUpdate';
   checkDim(k, 'n', n); checkLen(k, 'w', w, n); checkLen(k, 'g', g, n); checkLen(k, 'v', v, n);
-  (impl === 'scalar' ? wasm.sgd_update_ref : wasm.sgd_update)(addrOf(w), addrOf(g), addrOf(v), n, lr, momentum, weightDecay);
+  if (impl === 'scalar') return wasm.sgd_update_ref(addrOf(w), addrOf(g), addrOf(v), n, lr, momentum, weightDecay);
+  const pw = addrOf(w), pg = addrOf(g), pv = addrOf(v);
+  if (!parallelElementwise('sgd_update', n, (o, l) => [pw + 4 * o, pg + 4 * o, pv + 4 * o, l, lr, momentum, weightDecay])) {
+    wasm.sgd_update(pw, pg, pv, n, lr, momentum, weightDecay);
+  }
 }
 
 /** Adam (Kingma & Ba 2015, Alg. 1); bc1 = 1−β1^t and bc2 = 1−β2^t. */
@@ -460,8 +698,13 @@ export function adamUpdate(w: Buf, g: Buf, m: Buf, v: Buf, n: number, lr: number
   eps: number, bc1: number, bc2: number, weightDecay: number): void {
   const k = 'adamUpdate';
   checkDim(k, 'n', n); checkLen(k, 'w', w, n); checkLen(k, 'g', g, n); checkLen(k, 'm', m, n); checkLen(k, 'v', v, n);
-  (impl === 'scalar' ? wasm.adam_update_ref : wasm.adam_update)(
-    addrOf(w), addrOf(g), addrOf(m), addrOf(v), n, lr, beta1, beta2, eps, bc1, bc2, weightDecay);
+  if (impl === 'scalar') {
+    return wasm.adam_update_ref(addrOf(w), addrOf(g), addrOf(m), addrOf(v), n, lr, beta1, beta2, eps, bc1, bc2, weightDecay);
+  }
+  const pw = addrOf(w), pg = addrOf(g), pm = addrOf(m), pv = addrOf(v);
+  if (!parallelElementwise('adam_update', n, (o, l) => [pw + 4 * o, pg + 4 * o, pm + 4 * o, pv + 4 * o, l, lr, beta1, beta2, eps, bc1, bc2, weightDecay])) {
+    wasm.adam_update(pw, pg, pm, pv, n, lr, beta1, beta2, eps, bc1, bc2, weightDecay);
+  }
 }
 
 /** mean |x| over the first n elements (f64 accumulation). */
@@ -534,3 +777,8 @@ export function simdPeakLoop(iters: number): number {
   wasm.simd_peak_loop(iters, addrOf(peakBuf));
   return wasm.simd_peak_flops(iters);
 }
+
+// Start the default number of threads at load (one line is logged where threads are
+// unavailable); setThreads changes it, shutdownThreads stops the workers. Idle workers are
+// unref'd in Node, so they never keep a process alive.
+await setThreads(defaultThreads());

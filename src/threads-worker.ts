@@ -1,0 +1,66 @@
+// The body of a kernel worker, as JavaScript source. Node runs it with
+// `new Worker(source, { eval: true })` (a CommonJS script, so no file has to be found beside
+// tsc's output, the tsx sources or the bundle); browsers load the same text from the module
+// worker file that the rollup config writes beside the bundle (dist/bundle/gaaf-worker.js).
+//
+// Protocol (src/threads.ts is the other side; binding.ts owns every address in it):
+//   control block (Int32, at byte `ctrl`): [0] generation, [1] workers still running,
+//   [2] error flag; slot of worker `id` (Float64, at ctrl + 64 + id·256): [0] export index
+//   (−1: nothing to do this round, −2: stop), [1] argument count, [2..] the arguments.
+// A worker waits for the generation to change, runs its slot's call, decrements the running
+// count and wakes the main thread when it was the last. It allocates nothing in Wasm memory.
+//
+// Each worker instantiates the same module on the same shared memory. The module has no
+// mutable globals and no shadow stack (--runtime stub, kernels allocate nothing); its active
+// data segments (libm's constant tables) are written again, byte-identical, by every
+// instantiation, which happens before the worker takes part in any job.
+
+const body = String.raw`
+function gaafKernelWorker(data, post) {
+  const { module, memory, ctrl, id, names } = data;
+  const env = {
+    memory,
+    abort() { throw new Error('gaaf kernel abort in worker ' + id); },
+  };
+  const ex = new WebAssembly.Instance(module, { env }).exports;
+  const fns = names.map((n) => ex[n]);
+  const I = new Int32Array(memory.buffer, ctrl, 16);
+  const F = new Float64Array(memory.buffer, ctrl + 64 + id * 256, 32);
+  let gen = Atomics.load(I, 0);
+  post('ready');
+  for (;;) {
+    Atomics.wait(I, 0, gen);
+    const g = Atomics.load(I, 0);
+    if (g === gen) continue;
+    gen = g;
+    const op = F[0];
+    if (op === -2) break;
+    if (op >= 0) {
+      try {
+        const argc = F[1];
+        const a = new Array(argc);
+        for (let i = 0; i < argc; i++) a[i] = F[2 + i];
+        fns[op].apply(null, a);
+      } catch (e) {
+        Atomics.store(I, 2, 1);
+      }
+    }
+    if (Atomics.sub(I, 1, 1) === 1) Atomics.notify(I, 1);
+  }
+  post('stopped');
+}
+`;
+
+/** Node: run as `new Worker(NODE_WORKER_SOURCE, { eval: true, workerData })`. */
+export const NODE_WORKER_SOURCE = `${body}
+const wt = require('node:worker_threads');
+gaafKernelWorker(wt.workerData, (m) => wt.parentPort.postMessage(m));
+`;
+
+/** Browsers: a module worker; the first message carries the same data as Node's workerData. */
+export const BROWSER_WORKER_SOURCE = `${body}
+self.onmessage = (e) => {
+  self.onmessage = null;
+  gaafKernelWorker(e.data, (m) => self.postMessage(m));
+};
+`;

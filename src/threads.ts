@@ -1,0 +1,203 @@
+// The worker pool that runs kernel calls on several threads over one shared Wasm memory.
+// It is a transport only: binding.ts owns the memory, allocates the control block, splits
+// each kernel call into per-thread calls and hands them here as plain numbers. Universal: no
+// `node:` imports (Node's worker_threads is reached through process.getBuiltinModule).
+//
+// One round: the main thread writes one call per worker into the workers' slots, sets the
+// running count, bumps the generation (Atomics.store + Atomics.notify), runs its own share,
+// then waits for the running count to reach 0 (Atomics.wait where the platform allows it,
+// a spin on Atomics.load on a browser's main thread). No lock is taken.
+import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './threads-worker.js';
+
+/** Bytes of the control block: 64 bytes of counters, then one 256-byte slot per worker. */
+export function controlBytes(maxWorkers: number): number {
+  return 64 + (maxWorkers + 1) * 256;
+}
+const MAX_ARGS = 30;
+
+interface Handle {
+  terminate(): void;
+}
+
+type NodeWorkerCtor = new (src: string, o: { eval: true; workerData: unknown }) => {
+  on(ev: string, f: (m: unknown) => void): void;
+  off(ev: string, f: (m: unknown) => void): void;
+  terminate(): Promise<number>;
+  unref(): void;
+  ref(): void;
+};
+
+function nodeWorkerCtor(): NodeWorkerCtor | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const wt = p?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorkerCtor; isMainThread: boolean } | undefined;
+  return wt?.Worker;
+}
+
+/** The URL of the browser worker file; set by the bundle (rollup), absent when running from sources. */
+let browserWorkerUrl: URL | undefined;
+export function setBrowserWorkerUrl(u: URL): void {
+  browserWorkerUrl = u;
+}
+export { BROWSER_WORKER_SOURCE };
+
+async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; id: number; names: string[] }): Promise<Handle> {
+  const NodeWorker = nodeWorkerCtor();
+  if (NodeWorker) {
+    const w = new NodeWorker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
+    await new Promise<void>((resolve, reject) => {
+      const onMsg = (m: unknown): void => { if (m === 'ready') { done(); resolve(); } };
+      const onErr = (e: unknown): void => { done(); reject(e instanceof Error ? e : new Error(String(e))); };
+      const onExit = (c: unknown): void => { done(); reject(new Error(`worker exited with code ${String(c)} before it was ready`)); };
+      const done = (): void => { w.off('message', onMsg); w.off('error', onErr); w.off('exit', onExit); };
+      w.on('message', onMsg); w.on('error', onErr); w.on('exit', onExit);
+    });
+    // Idle workers sleep in Atomics.wait; unref'd, they never keep the process alive.
+    w.unref();
+    return { terminate: () => void w.terminate() };
+  }
+  const W = (globalThis as { Worker?: new (u: URL | string, o: { type: 'module'; name?: string }) => globalThis.Worker }).Worker;
+  if (!W) throw new Error('this platform has no Worker');
+  if (!browserWorkerUrl) throw new Error('no worker script URL (gaaf-worker.js is written beside the bundle)');
+  const w = new W(browserWorkerUrl, { type: 'module', name: `gaaf kernel worker ${data.id}` });
+  await new Promise<void>((resolve, reject) => {
+    w.onmessage = (e: MessageEvent): void => { if (e.data === 'ready') resolve(); };
+    w.onerror = (e: ErrorEvent): void => { e.preventDefault?.(); reject(new Error(e.message || 'worker failed to start')); };
+    w.postMessage(data);
+  });
+  w.onmessage = null;
+  w.onerror = null;
+  return { terminate: () => w.terminate() };
+}
+
+/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+function canBlock(i32: Int32Array): boolean {
+  try {
+    Atomics.wait(i32, 3, 1, 0); // value differs: returns 'not-equal' at once where waiting is allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Call {
+  op: number;
+  args: number[];
+}
+
+export class Pool {
+  readonly #memory: WebAssembly.Memory;
+  readonly #module: WebAssembly.Module;
+  readonly #ctrl: number;
+  readonly #names: string[];
+  readonly #maxWorkers: number;
+  #workers: Handle[] = [];
+  #i32!: Int32Array;
+  #f64!: Float64Array;
+  #block: boolean;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, maxWorkers: number, names: string[]) {
+    this.#module = module;
+    this.#memory = memory;
+    this.#ctrl = ctrl;
+    this.#maxWorkers = maxWorkers;
+    this.#names = names;
+    this.#views();
+    this.#i32.fill(0, 0, 16);
+    this.#block = canBlock(this.#i32);
+  }
+
+  // Views on the control block; the block never moves, but memory growth makes the
+  // SharedArrayBuffer object the views were made on too short for later addresses, so take
+  // them on the current buffer (they stay valid: shared buffers are never detached).
+  #views(): void {
+    const buf = this.#memory.buffer;
+    this.#i32 = new Int32Array(buf, this.#ctrl, 16);
+    this.#f64 = new Float64Array(buf, this.#ctrl + 64, (this.#maxWorkers + 1) * 32);
+  }
+
+  get workers(): number {
+    return this.#workers.length;
+  }
+
+  /** Starts workers until there are n (at most maxWorkers); stops the ones above n. */
+  async resize(n: number): Promise<void> {
+    n = Math.max(0, Math.min(n, this.#maxWorkers));
+    if (this.#workers.length > n) this.#stopAbove(n);
+    const starts: Promise<Handle>[] = [];
+    for (let id = this.#workers.length + 1; id <= n; id++) {
+      starts.push(startOne({ module: this.#module, memory: this.#memory, ctrl: this.#ctrl, id, names: this.#names }));
+    }
+    const settled = await Promise.allSettled(starts);
+    // worker ids must stay 1..length: keep the started ones up to the first failure
+    let failure: unknown;
+    for (const s of settled) {
+      if (s.status === 'fulfilled' && failure === undefined) this.#workers.push(s.value);
+      else if (s.status === 'fulfilled') s.value.terminate();
+      else if (failure === undefined) failure = s.reason ?? new Error('worker failed to start');
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  // One round in which workers above n leave their loop (−2) and the others do nothing (−1);
+  // once every remaining worker has answered, the stopped ones are terminated. A stopped
+  // worker holds no lock and owns nothing in Wasm memory, so nothing is left half-written.
+  #stopAbove(n: number): void {
+    if (this.#i32.buffer !== this.#memory.buffer) this.#views();
+    const I = this.#i32;
+    for (let k = 1; k <= this.#workers.length; k++) this.#f64[k * 32] = k > n ? -2 : -1;
+    Atomics.store(I, 1, n);
+    Atomics.add(I, 0, 1);
+    Atomics.notify(I, 0);
+    this.#waitDone();
+    for (const w of this.#workers.splice(n)) w.terminate();
+  }
+
+  #waitDone(): void {
+    const I = this.#i32;
+    for (let d = Atomics.load(I, 1); d !== 0; d = Atomics.load(I, 1)) {
+      if (this.#block) Atomics.wait(I, 1, d);
+    }
+  }
+
+  /**
+   * Runs calls[0] on this thread and calls[k] on worker k, and returns when all are done.
+   * calls.length − 1 must not exceed the number of workers. Throws if a worker's call failed.
+   */
+  run(calls: Call[], local: (c: Call) => void): void {
+    const nw = calls.length - 1;
+    if (nw > this.#workers.length) throw new Error(`gaaf: ${calls.length} calls for ${this.#workers.length + 1} threads`);
+    if (this.#i32.buffer !== this.#memory.buffer) this.#views();
+    const I = this.#i32;
+    const F = this.#f64;
+    for (let k = 1; k <= this.#workers.length; k++) {
+      const s = k * 32;
+      if (k <= nw) {
+        const c = calls[k];
+        if (c.args.length > MAX_ARGS) throw new Error(`gaaf: call with ${c.args.length} arguments (at most ${MAX_ARGS})`);
+        F[s] = c.op;
+        F[s + 1] = c.args.length;
+        for (let i = 0; i < c.args.length; i++) F[s + 2 + i] = c.args[i];
+      } else {
+        F[s] = -1;
+      }
+    }
+    Atomics.store(I, 2, 0);
+    Atomics.store(I, 1, this.#workers.length);
+    Atomics.add(I, 0, 1);
+    Atomics.notify(I, 0);
+    let localError: unknown;
+    try {
+      local(calls[0]);
+    } catch (e) {
+      localError = e;
+    }
+    this.#waitDone();
+    if (localError) throw localError;
+    if (Atomics.load(I, 2)) throw new Error('gaaf: a kernel failed in a worker thread');
+  }
+
+  /** Stops every worker. */
+  shutdown(): void {
+    if (this.#workers.length) this.#stopAbove(0);
+  }
+}

@@ -4,7 +4,7 @@
 import './checkpoint/node.js'; // directory paths as checkpoint targets (Node)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import type { ActKind } from './binding.js';
+import { MAX_THREADS, setThreads, threads, type ActKind } from './binding.js';
 import { loadBundledDigits } from './data/bundled.js';
 import type { Dataset } from './data/dataset.js';
 import { loadDataDir } from './data/load.js';
@@ -97,6 +97,7 @@ interface TrainOpts {
   checkpoint?: string;
   checkpointEvery?: number;
   resume?: string;
+  threads?: number;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
@@ -115,6 +116,8 @@ function epochLine(l: EpochLogs, epochs: number): string {
 async function train(o: TrainOpts): Promise<void> {
   if (o.model !== 'mlp') throw new InvalidArgumentError(`unknown model '${o.model}' (available: mlp).`);
   const t0 = performance.now();
+  // Results do not depend on the thread count (bit-identical weights), only the speed does.
+  if (o.threads !== undefined) await setThreads(o.threads);
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
   if (o.checkpointEvery !== undefined && !o.checkpoint && !o.resume) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
   const resumed = o.resume ? await Sequential.loadCheckpoint(o.resume) : null;
@@ -155,7 +158,7 @@ async function train(o: TrainOpts): Promise<void> {
   };
   const describe = `${o.activation}${o.gaaf ? ` + GAAF (K=${o.gaafK})` : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
   if (!o.json) {
-    log(`gaaf ${VERSION}: MLP ${widths.join('-')}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}`);
+    log(`gaaf ${VERSION}: MLP ${widths.join('-')}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}, ${threads()} thread(s)`);
     log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
     if (resumed) log(`resuming from ${o.resume} at epoch ${resumed.training!.epoch}, step ${resumed.training!.step}`);
     if (checkpoint) log(`checkpoints: ${o.checkpointEvery ? `every ${o.checkpointEvery} steps and ` : ''}at each epoch end, into ${checkpointDirArg}`);
@@ -190,6 +193,7 @@ async function train(o: TrainOpts): Promise<void> {
     optimizer: optimizer.config(),
     batchSize: o.batch,
     seed: o.seed,
+    threads: threads(),
     data: { train: train.name, test: test.name, trainCount: train.count, testCount: test.count },
     epochs: history.epochs.length,
     testAccuracy: final.accuracy,
@@ -242,6 +246,7 @@ program.command('train')
   .option('--no-progress', 'no progress bar')
   .option('--checkpoint <dir>', 'save checkpoints into DIR (atomically) at each epoch end and with --checkpoint-every')
   .option('--checkpoint-every <n>', 'also save a checkpoint every N steps', parseIntArg('--checkpoint-every', 1))
+  .option('--threads <n>', 'threads for the kernels (default: the hardware concurrency, or $GAAF_THREADS); results do not depend on it', parseIntArg('--threads', 1, MAX_THREADS))
   .option('--resume <dir>', "continue the run checkpointed in DIR, bit for bit (its model, optimizer, seed and batch size; --epochs is the total); keeps checkpointing there unless --checkpoint is given")
   .action(async (o: TrainOpts) => {
     await train(o);

@@ -13,6 +13,7 @@ export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from '
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
 export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
+export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MAX_THREADS } from './binding.js';
 export * as ops from './ops.js';
 export { type Dataset, makeDataset, subset } from './data/dataset.js';
 export { DataFormatError, MissingDataFilesError } from './data/errors.js';

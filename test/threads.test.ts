@@ -1,0 +1,162 @@
+// Threads (issue #8): every kernel and a training run give the same bits on 1 and N threads;
+// partitioning holds with more workers than cores and sizes below the worker count; the
+// single-threaded fallback; clean shutdown, and a CLI process that exits by itself.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
+  setParallelGrain, setThreads, sgdUpdate, shutdownThreads, threadSupport, threads,
+} from '../src/binding.js';
+import { randomArray } from './helpers.js';
+import { fixedGemm, shortTraining } from './threads-cases.js';
+
+const initial = threads();
+after(async () => {
+  setParallelGrain();
+  await setThreads(initial);
+});
+
+/** Runs f with `n` threads and every call split as finely as it can be (grain 1). */
+async function withThreads<T>(n: number, f: () => T | Promise<T>, fine = true): Promise<T> {
+  assert.equal(await setThreads(n), n, `could not start ${n} threads`);
+  setParallelGrain(fine ? { gemmMacs: 1, elems: 1 } : undefined);
+  try {
+    return await f();
+  } finally {
+    setParallelGrain();
+  }
+}
+
+const bits = (b: Buf): Uint32Array => new Uint32Array(b.read().buffer);
+
+function assertSameBits(what: string, a: Uint32Array, b: Uint32Array): void {
+  assert.equal(a.length, b.length, `${what}: lengths differ`);
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) assert.fail(`${what}: element ${i} differs: 0x${a[i].toString(16)} vs 0x${b[i].toString(16)}`);
+  }
+}
+
+test('the threaded build is in use in Node, with the hardware concurrency by default', () => {
+  assert.deepEqual(threadSupport(), { available: true, reason: null });
+  assert.ok(initial >= 1 && initial <= 16, `default threads ${initial}`);
+});
+
+test('setThreads rejects a count that is not an integer in [1, 64], naming it', async () => {
+  for (const n of [0, -1, 1.5, 65, NaN]) {
+    await assert.rejects(setThreads(n), new RegExp(`setThreads: the thread count must be an integer in \\[1, 64\\], got ${n}`));
+  }
+});
+
+// GEMM over awkward sizes (below, at and above the 2×16 tile; fewer rows/columns than
+// threads), all four transposes, row strides wider than the rows, beta and bias.
+test('GEMM: 1, 2, 3 and 16 threads (16 workers on 2 cores) give the same bits', async () => {
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1], [3, 17, 5], [17, 3, 63], [63, 255, 17], [255, 63, 3], [2, 16, 300], [33, 1, 9], [1, 40, 2], [130, 130, 257],
+  ];
+  const cases: Array<{ tA: boolean; tB: boolean; M: number; N: number; K: number; beta: number; bias: boolean }> = [];
+  let s = 0;
+  for (const [M, N, K] of shapes) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) cases.push({ tA, tB, M, N, K, beta: s % 2 ? 0.5 : 0, bias: s++ % 3 === 0 });
+    }
+  }
+  const run = (): Uint32Array[] => cases.map((c, i) => {
+    const pad = 3; // row strides 3 wider than the rows
+    const lda = (c.tA ? c.M : c.K) + pad, ldb = (c.tB ? c.K : c.N) + pad, ldc = c.N + pad;
+    const A = allocF32((c.tA ? c.K : c.M) * lda), B = allocF32((c.tB ? c.N : c.K) * ldb), C = allocF32(c.M * ldc);
+    const bias = allocF32(c.N);
+    A.write(randomArray(A.length, 10 + i)); B.write(randomArray(B.length, 20 + i));
+    C.write(randomArray(C.length, 30 + i)); bias.write(randomArray(c.N, 40 + i));
+    gemm(c.tA, c.tB, c.M, c.N, c.K, 1.25, A, lda, B, ldb, c.beta, C, ldc, c.bias ? bias : null);
+    const out = bits(C);
+    for (const b of [A, B, C, bias]) b.free();
+    return out;
+  });
+  const one = await withThreads(1, run);
+  for (const n of [2, 3, 16]) {
+    const got = await withThreads(n, run);
+    cases.forEach((c, i) => assertSameBits(`gemm ${n} threads tA=${c.tA} tB=${c.tB} ${c.M}×${c.N}×${c.K}`, got[i], one[i]));
+  }
+  // and with the default grain, where only the large case is split
+  assertSameBits('gemm 2 threads, default grain', (await withThreads(2, run, false)).flatMap((x) => [...x]) as unknown as Uint32Array,
+    one.flatMap((x) => [...x]) as unknown as Uint32Array);
+});
+
+test('elementwise kernels: 1, 2 and 16 threads give the same bits at sizes 1 to 4097', async () => {
+  const sizes = [1, 3, 17, 63, 64, 65, 255, 1000, 4097];
+  const kinds: ActKind[] = ['tanh', 'relu', 'sigmoid'];
+  const run = (): Uint32Array[] => {
+    const out: Uint32Array[] = [];
+    for (const n of sizes) {
+      const x = allocF32(n), y = allocF32(n), dy = allocF32(n), dx = allocF32(n), w = allocF32(n), m = allocF32(n), v = allocF32(n);
+      x.write(randomArray(n, n, 4)); dy.write(randomArray(n, n + 1));
+      for (const k of kinds) {
+        actForward(k, x, y, n); out.push(bits(y));
+        actBackward(k, x, y, dy, dx, n); out.push(bits(dx));
+        gaafForward(k, x, y, n, 1e4, 3, -0.6); out.push(bits(y));
+        gaafBackward(k, x, dy, dx, n, 3, -0.6); out.push(bits(dx));
+      }
+      dropoutBackward(dy, x, dx, n); out.push(bits(dx));
+      w.write(randomArray(n, n + 2)); v.fill(0.1); m.fill(-0.2);
+      sgdUpdate(w, dy, v, n, 0.05, 0.9, 1e-4); out.push(bits(w), bits(v));
+      adamUpdate(w, dy, m, v, n, 1e-3, 0.9, 0.999, 1e-7, 0.1, 0.001, 1e-4); out.push(bits(w), bits(m), bits(v));
+      for (const b of [x, y, dy, dx, w, m, v]) b.free();
+    }
+    return out;
+  };
+  const one = await withThreads(1, run);
+  for (const n of [2, 16]) {
+    const got = await withThreads(n, run);
+    got.forEach((g, i) => assertSameBits(`elementwise output ${i} on ${n} threads`, g, one[i]));
+  }
+});
+
+test('a short training run (GAAF, dropout, Adam) gives the same weights on 1, 2 and 16 threads', async () => {
+  const one = await withThreads(1, shortTraining, false);
+  assert.equal(await withThreads(2, shortTraining, false), one, '2 threads, default grain');
+  assert.equal(await withThreads(2, shortTraining), one, '2 threads, finest split');
+  assert.equal(await withThreads(16, shortTraining), one, '16 threads, finest split');
+});
+
+test('shutdownThreads stops the workers; kernels then run single-threaded and setThreads starts them again', async () => {
+  const ref = await withThreads(1, () => fixedGemm(allocF32, gemm));
+  await setThreads(3);
+  shutdownThreads();
+  assert.equal(threads(), 1);
+  assert.equal(fixedGemm(allocF32, gemm), ref);
+  assert.equal(await withThreads(3, () => fixedGemm(allocF32, gemm)), ref);
+});
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+test('without SharedArrayBuffer: the single-threaded build, one line saying why and how, the same bits', async () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/threads-fallback-child.ts'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim());
+  assert.equal(out.support.available, false);
+  assert.match(out.support.reason, /SharedArrayBuffer is unavailable/);
+  assert.equal(out.got, 1);
+  assert.equal(out.threads, 1);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('gaaf:'));
+  assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
+  assert.match(lines[0], /running single-threaded instead of \d+ threads: SharedArrayBuffer is unavailable/);
+  assert.match(lines[0], /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+  assert.equal(out.gemm, await withThreads(2, () => fixedGemm(allocF32, gemm)), 'single-threaded build and 2 threads: same GEMM bits');
+  assert.equal(out.training, await withThreads(2, shortTraining, false), 'same training weights');
+});
+
+test('gaaf train --threads 2 exits by itself and matches --threads 1 bit for bit', () => {
+  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  const run = (n: number) => {
+    const r = spawnSync(process.execPath, [cli, 'train', '--threads', String(n), '--epochs', '1', '--hidden', '64', '--json'],
+      { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, null, `gaaf train --threads ${n} did not exit by itself within 60 s`);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const two = run(2);
+  assert.equal(two.threads, 2);
+  assert.equal(run(1).weightsSha256, two.weightsSha256);
+});

@@ -1,24 +1,43 @@
 // The universal ESM bundle for browsers and bundlers: dist/bundle/gaaf.js (and a minified copy,
-// dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
+// dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
 // through dist/node.js (package.json's `node` condition).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import terser from '@rollup/plugin-terser';
 
 /**
  * Rollup 4 leaves `new URL('…', import.meta.url)` alone and does not copy the file it names.
- * This plugin emits build/gaaf.wasm as dist/bundle/gaaf.wasm and points binding.js's URL at it, so
- * the bundle loads its Wasm from beside itself, and Vite or webpack, meeting the same
- * `new URL('./gaaf.wasm', import.meta.url)` in the bundle, copy the file into an app's build.
+ * This plugin emits the two Wasm builds (build/gaaf.wasm, single-threaded, and
+ * build/gaaf-mt.wasm, threaded on shared memory) as dist/bundle/gaaf.wasm and
+ * dist/bundle/gaaf-mt.wasm and points binding.js's URLs at them, and writes the kernel worker
+ * (dist/threads-worker.js's BROWSER_WORKER_SOURCE) as dist/bundle/gaaf-worker.js for
+ * threads.js's URL, so the bundle loads them from beside itself, and Vite or webpack, meeting
+ * the same `new URL('./…', import.meta.url)` in the bundle, copy the files into an app's build.
  */
+const { BROWSER_WORKER_SOURCE } = await import('./dist/threads-worker.js');
+// tsc's output used directly (dist/threads.js) finds the worker beside it too
+writeFileSync(new URL('./dist/gaaf-worker.js', import.meta.url), BROWSER_WORKER_SOURCE);
+const ASSETS = {
+  '/dist/binding.js': [
+    ["new URL('../build/gaaf.wasm', import.meta.url)", 'gaaf.wasm', () => readFileSync(new URL('./build/gaaf.wasm', import.meta.url))],
+    ["new URL('../build/gaaf-mt.wasm', import.meta.url)", 'gaaf-mt.wasm', () => readFileSync(new URL('./build/gaaf-mt.wasm', import.meta.url))],
+  ],
+  '/dist/threads.js': [
+    ["new URL('./gaaf-worker.js', import.meta.url)", 'gaaf-worker.js', () => BROWSER_WORKER_SOURCE],
+  ],
+};
+
 function wasmAsset() {
-  const from = "new URL('../build/gaaf.wasm', import.meta.url)";
   return {
     name: 'gaaf-wasm-asset',
     transform(code, id) {
-      if (!id.endsWith('/dist/binding.js')) return null;
-      if (!code.includes(from)) this.error(`gaaf-wasm-asset: ${id} no longer contains ${from}; update rollup.config.mjs`);
-      this.emitFile({ type: 'asset', fileName: 'gaaf.wasm', source: readFileSync(new URL('./build/gaaf.wasm', import.meta.url)) });
-      return { code: code.replace(from, "new URL('./gaaf.wasm', import.meta.url)"), map: null };
+      const key = Object.keys(ASSETS).find((k) => id.endsWith(k));
+      if (!key) return null;
+      for (const [from, fileName, source] of ASSETS[key]) {
+        if (!code.includes(from)) this.error(`gaaf-wasm-asset: ${id} no longer contains ${from}; update rollup.config.mjs`);
+        this.emitFile({ type: 'asset', fileName, source: source() });
+        code = code.replace(from, `new URL('./${fileName}', import.meta.url)`);
+      }
+      return { code, map: null };
     },
   };
 }

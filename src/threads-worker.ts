@@ -1,6 +1,7 @@
 // The body of a kernel worker, as JavaScript source. Node runs it with
-// `new Worker(source, { eval: true })` (a CommonJS script, so no file has to be found beside
-// tsc's output, the tsx sources or the bundle); browsers load the same text from the module
+// `new Worker(source, { eval: true })` (a script, so no file has to be found beside tsc's
+// output, the tsx sources or the bundle; it reaches worker_threads through
+// process.getBuiltinModule, so the universal bundle holds no require or node: import); browsers load the same text from the module
 // worker file that the rollup config writes beside the bundle (dist/bundle/gaaf-worker.js).
 //
 // Protocol (src/threads.ts is the other side; binding.ts owns every address in it):
@@ -53,7 +54,7 @@ function gaafKernelWorker(data, post) {
 
 /** Node: run as `new Worker(NODE_WORKER_SOURCE, { eval: true, workerData })`. */
 export const NODE_WORKER_SOURCE = `${body}
-const wt = require('node:worker_threads');
+const wt = process.getBuiltinModule('node:worker_threads');
 gaafKernelWorker(wt.workerData, (m) => wt.parentPort.postMessage(m));
 `;
 

@@ -7,7 +7,7 @@
 // running count, bumps the generation (Atomics.store + Atomics.notify), runs its own share,
 // then waits for the running count to reach 0 (Atomics.wait where the platform allows it,
 // a spin on Atomics.load on a browser's main thread). No lock is taken.
-import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './threads-worker.js';
+import { NODE_WORKER_SOURCE } from './threads-worker.js';
 
 /** Bytes of the control block: 64 bytes of counters, then one 256-byte slot per worker. */
 export function controlBytes(maxWorkers: number): number {
@@ -33,13 +33,6 @@ function nodeWorkerCtor(): NodeWorkerCtor | undefined {
   return wt?.Worker;
 }
 
-/** The URL of the browser worker file; set by the bundle (rollup), absent when running from sources. */
-let browserWorkerUrl: URL | undefined;
-export function setBrowserWorkerUrl(u: URL): void {
-  browserWorkerUrl = u;
-}
-export { BROWSER_WORKER_SOURCE };
-
 async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; id: number; names: string[] }): Promise<Handle> {
   const NodeWorker = nodeWorkerCtor();
   if (NodeWorker) {
@@ -55,10 +48,11 @@ async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.
     w.unref();
     return { terminate: () => void w.terminate() };
   }
-  const W = (globalThis as { Worker?: new (u: URL | string, o: { type: 'module'; name?: string }) => globalThis.Worker }).Worker;
-  if (!W) throw new Error('this platform has no Worker');
-  if (!browserWorkerUrl) throw new Error('no worker script URL (gaaf-worker.js is written beside the bundle)');
-  const w = new W(browserWorkerUrl, { type: 'module', name: `gaaf kernel worker ${data.id}` });
+  if (typeof Worker !== 'function') throw new Error('this platform has no Worker');
+  // The browser worker is BROWSER_WORKER_SOURCE, written as gaaf-worker.js beside the bundle
+  // and beside tsc's dist/threads.js by rollup.config.mjs. The `new Worker(new URL(…))` form
+  // is the one bundlers (Vite, webpack) recognise and emit as a worker file of the app.
+  const w = new Worker(new URL('./gaaf-worker.js', import.meta.url), { type: 'module', name: `gaaf kernel worker ${data.id}` });
   await new Promise<void>((resolve, reject) => {
     w.onmessage = (e: MessageEvent): void => { if (e.data === 'ready') resolve(); };
     w.onerror = (e: ErrorEvent): void => { e.preventDefault?.(); reject(new Error(e.message || 'worker failed to start')); };

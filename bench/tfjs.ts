@@ -8,6 +8,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { GEMM_VARIANTS, SIZES, uniform } from '../src/bench/kernels.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 
+// production mode, as a deployed app runs it: no debug checks (and no advice to install tfjs-node)
+tf.enableProdMode();
+
 export { tf };
 export const TFJS_ENGINES = ['tfjs-wasm', 'tfjs-cpu'] as const;
 export type TfjsEngine = (typeof TFJS_ENGINES)[number];

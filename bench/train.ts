@@ -33,10 +33,13 @@ type ModelName = keyof typeof MODELS;
 
 export const TRAIN_SIZES = {
   batch: 128,
-  scaling: { full: [1, 8, 32, 128, 512], quick: [1, 8, 32, 128, 512], smoke: [4] },
+  // --quick leaves out batch 512 (tfjs-cpu takes 5 s a step there)
+  scaling: { full: [1, 8, 32, 128, 512], quick: [1, 8, 32, 128], smoke: [4] },
   /** Steps per case: full runs one epoch at batch 128; scaling runs this many samples. */
-  quickSteps: 8,
-  scalingSamples: { full: 4096, quick: 512, smoke: 8 },
+  quickSteps: 5,
+  scalingSamples: { full: 1024, quick: 64, smoke: 8 },
+  /** At most this many steps per scaling case (batch 1 in tfjs-cpu runs about 10 steps/s). */
+  maxScalingSteps: 256,
 } as const;
 
 /** Our step, as fit() does it: load the batch, forward and backward, count hits, gradient info, update. */
@@ -141,7 +144,7 @@ export function trainCases(mode: BenchMode, data: Dataset): Case[] {
   }
   for (const batch of TRAIN_SIZES.scaling[mode]) {
     if (batch === B) continue; // measured above
-    const s = Math.max(3, Math.ceil(TRAIN_SIZES.scalingSamples[mode] / batch));
+    const s = Math.min(TRAIN_SIZES.maxScalingSteps, Math.max(3, Math.ceil(TRAIN_SIZES.scalingSamples[mode] / batch)));
     for (const engine of ['simd', ...TFJS_ENGINES] as const) add('mlp-base', batch, Math.min(s, Math.floor(data.count / batch)), engine);
   }
   return cases;

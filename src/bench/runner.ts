@@ -12,6 +12,8 @@ export type BenchMode = 'full' | 'quick' | 'smoke';
 export interface Prepared {
   fn: () => unknown;
   dispose?: () => void | Promise<void>;
+  /** What ran, when only known after setup (e.g. a library's version and build). */
+  impl?: string;
 }
 
 export interface Case extends CaseKey {
@@ -19,7 +21,7 @@ export interface Case extends CaseKey {
   metric?: Metric;
   /** Sets up operands and returns the timed function, or a string: this engine has no such kernel. */
   prepare: () => Prepared | string | Promise<Prepared | string>;
-  /** Minimum timed calls, for cases whose one call takes seconds (default from the mode). */
+  /** Minimum timed calls, instead of the mode's (fewer for calls that take seconds; a training epoch's steps). */
   iterations?: number;
 }
 
@@ -56,7 +58,7 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
   try {
     const bench = new Bench({
       time: b.time,
-      iterations: Math.min(b.iterations, c.iterations ?? b.iterations),
+      iterations: c.iterations ?? b.iterations,
       warmupTime: b.warmupTime,
       warmupIterations: b.warmupIterations,
       throws: true,
@@ -67,7 +69,7 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
     if (res.state !== 'completed') {
       return errorRecord(c, `did not complete: ${res.state}${'error' in res ? `: ${String(res.error)}` : ''}`, metric);
     }
-    return makeRecord(c, c.work, { medianMs: res.latency.p50, madMs: res.latency.mad, samples: res.latency.samplesCount }, metric);
+    return makeRecord(p.impl ? { ...c, impl: p.impl } : c, c.work, { medianMs: res.latency.p50, madMs: res.latency.mad, samples: res.latency.samplesCount }, metric);
   } catch (e) {
     return errorRecord(c, `failed: ${(e as Error).message}`, metric);
   } finally {

@@ -338,6 +338,9 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   md.push(peak
     ? `Register-only loop of independent f32x4 multiply-adds (\`assembly/peak.ts\`, no memory traffic; plain Wasm SIMD has no fused multiply-add): **${peak.gflops.toFixed(1)} GFLOP/s** (±${Math.round((100 * peak.madMs) / peak.medianMs)}%). Every GFLOP/s figure below is also shown as a percentage of it.`
     : 'The SIMD peak was not measured in this run.', '');
+  for (const p of recs.filter((r) => r.suite === 'peak' && !r.error && r !== peak)) {
+    md.push(`The same loop in ${p.host ?? engineOf(p)}: ${p.gflops.toFixed(1)} GFLOP/s (±${Math.round((100 * p.madMs) / p.medianMs)}%).`, '');
+  }
   const tg = targets(recs);
   if (tg.some((t) => t.met !== null)) {
     md.push('## Targets', '');

@@ -140,3 +140,49 @@ test('bench/ results are not shipped: the package files list only dist and the W
   assert.ok(!pkg.dependencies['@tensorflow/tfjs-core'], 'TF.js is a benchmark devDependency only');
   assert.ok(existsSync(cli));
 });
+
+test('bench page server: COOP/COEP headers, and nothing outside dist/, build/, tinybench and the page', async () => {
+  const { serve } = await import('../bench/serve.js');
+  const server = await serve();
+  try {
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const get = (p: string) => fetch(`http://127.0.0.1:${port}${p}`);
+    const wasm = await get('/build/gaaf.wasm');
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.equal(wasm.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(wasm.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.equal((await get('/bench/browser/index.html')).status, 200);
+    assert.equal((await get('/node_modules/tinybench/dist/index.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    for (const p of ['/package.json', '/src/binding.ts', '/../../etc/passwd', '/%2e%2e/package.json', '/node_modules/commander/package.json']) {
+      assert.equal((await get(p)).status, 404, p);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('npm run bench:browser --smoke: the same records from headless Chromium', { skip: existsSync('/usr/bin/chromium') ? false : 'no /usr/bin/chromium (apt-get install -y chromium)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaaf-bench-browser-'));
+  try {
+    const out = join(dir, 'chromium.json');
+    const script = fileURLToPath(new URL('../bench/browser.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--smoke', '--suites', 'gemm', '--out', out], { encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    assert.match(j.machine.browser ?? '', /^Chromium \d+/);
+    assert.equal(j.machine.wasm?.simd, true);
+    assert.equal(j.machine.wasm?.threads, true, 'the page is cross-origin isolated');
+    assert.deepEqual([...new Set(j.records.map((x) => x.suite))], ['peak', 'gemm']);
+    for (const x of j.records) {
+      assert.equal(x.host, 'chromium');
+      assert.equal(x.error, undefined);
+      assert.ok(metricValue(x) > 0, `${x.name} ${x.engine}`);
+    }
+    const md = buildReport({ ...RESULTS, records: [...RECORDS, ...j.records] }).markdown;
+    assert.match(md, /\| chromium-simd \| chromium-scalar \|/);
+    assert.match(md, /The same loop in chromium: [\d.]+ GFLOP\/s/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

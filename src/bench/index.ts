@@ -21,6 +21,8 @@ export interface KernelBenchOptions {
   onRecord?: (r: BenchRecord, done: number, total: number) => void;
   /** Recorded in the results, e.g. the command line. */
   command?: string;
+  /** Where this runs, written into each record: 'node' (default in Node) or a browser, e.g. 'chromium'. */
+  host?: string;
 }
 
 /** The cases of the named kernel suites, the ceiling first. Throws on an unknown name. */
@@ -32,7 +34,7 @@ export function kernelCases(mode: BenchMode, suites: readonly string[] = Object.
 
 export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<BenchResults> {
   const mode = opts.mode ?? 'full';
-  const cases = kernelCases(mode, opts.suites);
+  const cases = kernelCases(mode, opts.suites).map((c) => (opts.host ? { ...c, host: opts.host } : c));
   const records = await runCases(cases, { mode, onRecord: opts.onRecord });
   return { date: new Date().toISOString(), quick: mode !== 'full', mode, command: opts.command, machine: await machineInfo(), records };
 }

@@ -44,6 +44,25 @@ export interface RunOptions {
   onRecord?: (r: BenchRecord, done: number, total: number) => void;
 }
 
+/** Shortest time one tinybench sample should take. */
+export const MIN_SAMPLE_MS = 1;
+const now = (): number => globalThis.performance.now();
+
+/** How many calls one sample needs to last MIN_SAMPLE_MS, from a few untimed-for-the-record calls. */
+async function repetitions(fn: () => unknown): Promise<number> {
+  let calls = 0;
+  const t0 = now();
+  let t = t0;
+  while (calls < 1000 && t - t0 < MIN_SAMPLE_MS) {
+    const r = fn();
+    if (r instanceof Promise) await r;
+    calls++;
+    t = now();
+  }
+  if (calls === 1) return 1;
+  return Math.min(10000, Math.max(1, Math.ceil((MIN_SAMPLE_MS * calls) / Math.max(t - t0, 1e-3))));
+}
+
 /** Runs one case: tinybench median and MAD of the per-call latency. */
 export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
   const metric = c.metric ?? metricFor(c.work);
@@ -56,6 +75,15 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
   if (typeof p === 'string') return errorRecord(c, p, metric);
   const b = BUDGETS[mode];
   try {
+    // Calls shorter than MIN_SAMPLE_MS are timed in batches of `reps` per sample, so that a
+    // browser's coarse timer (5 µs to 100 µs) and the timer overhead do not swamp them.
+    const reps = await repetitions(p.fn);
+    const fn = reps === 1 ? p.fn : async () => {
+      for (let i = 0; i < reps; i++) {
+        const r = p.fn();
+        if (r instanceof Promise) await r;
+      }
+    };
     const bench = new Bench({
       time: b.time,
       iterations: c.iterations ?? b.iterations,
@@ -63,13 +91,16 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
       warmupIterations: b.warmupIterations,
       throws: true,
     });
-    bench.add(`${c.suite} ${c.name} ${c.engine} ${c.size}`, p.fn);
+    bench.add(`${c.suite} ${c.name} ${c.engine} ${c.size}`, fn);
     await bench.run();
     const res = bench.tasks[0].result;
     if (res.state !== 'completed') {
       return errorRecord(c, `did not complete: ${res.state}${'error' in res ? `: ${String(res.error)}` : ''}`, metric);
     }
-    return makeRecord(p.impl ? { ...c, impl: p.impl } : c, c.work, { medianMs: res.latency.p50, madMs: res.latency.mad, samples: res.latency.samplesCount }, metric);
+    const medianMs = res.latency.p50 / reps;
+    if (!(medianMs > 0)) return errorRecord(c, 'faster than the timer can measure', metric);
+    const key = { ...c, ...(p.impl ? { impl: p.impl } : {}), ...(reps > 1 ? { params: { ...c.params, callsPerSample: reps } } : {}) };
+    return makeRecord(key, c.work, { medianMs, madMs: res.latency.mad / reps, samples: res.latency.samplesCount }, metric);
   } catch (e) {
     return errorRecord(c, `failed: ${(e as Error).message}`, metric);
   } finally {

@@ -16,7 +16,7 @@ import { SUITES } from './suites.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
-interface Opts { quick: boolean; smoke: boolean; baseline?: string; data?: string; out: string; from: string[]; threshold: number; note: string[] }
+interface Opts { quick: boolean; smoke: boolean; baseline?: string; data?: string; out: string; results?: string; from: string[]; threshold: number; note: string[] }
 
 /** Reads a results file, with a clear error naming the file when it is not one. */
 export function readResults(file: string): BenchResults {
@@ -38,6 +38,7 @@ const program = new Command('npm run bench --')
   .option('--threshold <fraction>', 'slowdown flagged as a regression', Number, 0.1)
   .option('--data <dir>', 'training data (IDX files) for the train suite, e.g. /usr/share/datasets/fashion-mnist')
   .option('--out <dir>', 'where REPORT.md and the charts go', RESULTS)
+  .option('--results <file>', 'where the results JSON goes (default: bench/results/<timestamp>.json)')
   .option('--from <file>', 'only write the report, from these results files (repeatable)', (v: string, a: string[]) => [...a, v], [] as string[])
   .option('--note <text>', 'a line for the top of the report (repeatable)', (v: string, a: string[]) => [...a, v], [] as string[])
   .action(async (names: string[], o: Opts) => {
@@ -64,7 +65,7 @@ const program = new Command('npm run bench --')
       const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
       results = { date: new Date().toISOString(), quick: mode !== 'full', mode, command, machine: await machineInfo(), records };
       mkdirSync(RESULTS, { recursive: true });
-      const file = `${RESULTS}${results.date.replace(/[:.]/g, '-')}.json`;
+      const file = o.results ?? `${RESULTS}${results.date.replace(/[:.]/g, '-')}.json`;
       writeFileSync(`${file}.tmp`, JSON.stringify(results, null, 2) + '\n');
       renameSync(`${file}.tmp`, file);
       process.stderr.write(`bench: ${records.length} records in ${((performance.now() - t0) / 1000).toFixed(0)} s, written to ${relative(process.cwd(), file)}\n`);

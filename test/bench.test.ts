@@ -141,6 +141,13 @@ test('bench/ results are not shipped: the package files list only dist and the W
   assert.ok(existsSync(cli));
 });
 
+test("'gaaf/bench' is the page-ready entry point for the demo's bench page", async () => {
+  const m = await import('gaaf/bench');
+  for (const f of ['runKernelBench', 'formatKernelTable', 'kernelCases', 'machineInfo']) assert.equal(typeof (m as Record<string, unknown>)[f], 'function', f);
+  assert.deepEqual(Object.keys(m.KERNEL_SUITES), ['gemm', 'act', 'optim']);
+  assert.equal(m.kernelCases('smoke', ['gemm'])[0].suite, 'peak', 'the ceiling comes first');
+});
+
 test('bench page server: COOP/COEP headers, and nothing outside dist/, build/, tinybench and the page', async () => {
   const { serve } = await import('../bench/serve.js');
   const server = await serve();

@@ -1,7 +1,7 @@
 // `gaaf bench` and the demo's bench page: runs the kernel suites and the SIMD ceiling on this
 // machine (Node or a browser), SIMD against the scalar reference, with no TF.js.
 //
-//   import { runKernelBench, formatKernelTable } from 'gaaf/dist/bench/index.js';
+//   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
 //   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
 //   pre.textContent = formatKernelTable(results);
 import { machineInfo } from './machine.js';

@@ -49,7 +49,7 @@ export const MIN_SAMPLE_MS = 1;
 const now = (): number => globalThis.performance.now();
 
 /** How many calls one sample needs to last MIN_SAMPLE_MS, from a few untimed-for-the-record calls. */
-async function repetitions(fn: () => unknown): Promise<number> {
+async function repetitions(fn: () => unknown): Promise<{ reps: number; callMs: number }> {
   let calls = 0;
   const t0 = now();
   let t = t0;
@@ -59,8 +59,9 @@ async function repetitions(fn: () => unknown): Promise<number> {
     calls++;
     t = now();
   }
-  if (calls === 1) return 1;
-  return Math.min(10000, Math.max(1, Math.ceil((MIN_SAMPLE_MS * calls) / Math.max(t - t0, 1e-3))));
+  const callMs = (t - t0) / calls;
+  if (calls === 1) return { reps: 1, callMs };
+  return { reps: Math.min(10000, Math.max(1, Math.ceil((MIN_SAMPLE_MS * calls) / Math.max(t - t0, 1e-3)))), callMs };
 }
 
 /** Runs one case: tinybench median and MAD of the per-call latency. */
@@ -77,7 +78,8 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
   try {
     // Calls shorter than MIN_SAMPLE_MS are timed in batches of `reps` per sample, so that a
     // browser's coarse timer (5 µs to 100 µs) and the timer overhead do not swamp them.
-    const reps = await repetitions(p.fn);
+    // the calibration calls are a warm-up too: calls of seconds need no more than one
+    const { reps, callMs } = await repetitions(p.fn);
     const fn = reps === 1 ? p.fn : async () => {
       for (let i = 0; i < reps; i++) {
         const r = p.fn();
@@ -88,7 +90,7 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
       time: b.time,
       iterations: c.iterations ?? b.iterations,
       warmupTime: b.warmupTime,
-      warmupIterations: b.warmupIterations,
+      warmupIterations: callMs > 50 ? 1 : b.warmupIterations,
       throws: true,
     });
     bench.add(`${c.suite} ${c.name} ${c.engine} ${c.size}`, fn);

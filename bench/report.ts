@@ -98,11 +98,17 @@ const sizeLabel = (r: BenchRecord): string => {
 /** Ratio columns of a suite: ours (simd, or chromium-simd in a browser-only run) ÷ each other engine present. */
 function ratioColumns(engines: string[]): Array<{ ours: string; peer: string }> {
   const cols: Array<{ ours: string; peer: string }> = [];
-  if (engines.includes('simd')) for (const e of engines) if (e !== 'simd') cols.push({ ours: 'simd', peer: e });
+  // Node's SIMD against every Node peer and against itself in the browser (not the browser's scalar)
+  if (engines.includes('simd')) for (const e of engines) if (e !== 'simd' && (!e.startsWith('chromium-') || e === 'chromium-simd')) cols.push({ ours: 'simd', peer: e });
   if (engines.includes('chromium-simd')) {
     for (const e of ['chromium-scalar']) if (engines.includes(e)) cols.push({ ours: 'chromium-simd', peer: e });
   }
   return cols;
+}
+
+/** The ceiling measured just before `suite` (newer runs measure it before each suite), if any. */
+export function peakFor(records: readonly BenchRecord[], suite: string): BenchRecord | undefined {
+  return records.find((r) => r.suite === 'peak' && !r.error && r.params?.before === suite && !r.host);
 }
 
 /** The markdown table of one suite, and its footnotes (engines without the kernel). */
@@ -162,7 +168,7 @@ const minMax = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(..
 /** The issue's targets for this machine kind, checked against the run's ratios. */
 export function targets(records: readonly BenchRecord[]): TargetRow[] {
   const rows: TargetRow[] = [];
-  const peak = peakRecord(records);
+  const peak = peakFor(records, 'gemm') ?? peakRecord(records);
   const gemm = records.filter((r) => r.suite === 'gemm' && engineOf(r) === 'simd' && !r.error && r.size >= 256 && r.size <= 1024);
   const check = (target: string, xs: number[], want: number, unit = '×'): void => {
     const ok = xs.filter(Number.isFinite);
@@ -240,8 +246,9 @@ export function buildCharts(results: BenchResults): ReportChart[] {
           spec: { width: 220, height: 200, layer: layers }, config: CONFIG,
         } as TopLevelSpec,
       });
-      if (peak) {
-        const pv = rs.filter((r) => engineOf(r) === 'simd').map((r) => ({ kernel: r.name, size: String(r.size), percent: (100 * r.gflops) / peak.gflops }));
+      const sp = peakFor(results.records, suite) ?? peak;
+      if (sp) {
+        const pv = rs.filter((r) => engineOf(r) === 'simd').map((r) => ({ kernel: r.name, size: String(r.size), percent: (100 * r.gflops) / sp.gflops }));
         charts.push({
           file: `${suite}-percent-of-peak.svg`, title: `${SUITE_TITLES[suite] ?? suite}: % of the SIMD peak`,
           caption: 'Our SIMD kernel\'s GFLOP/s as a percentage of the register-only f32x4 multiply-add peak measured in the same run; the dashed line is the 85% aim.',
@@ -339,7 +346,8 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
     ? `Register-only loop of independent f32x4 multiply-adds (\`assembly/peak.ts\`, no memory traffic; plain Wasm SIMD has no fused multiply-add): **${peak.gflops.toFixed(1)} GFLOP/s** (±${Math.round((100 * peak.madMs) / peak.medianMs)}%). Every GFLOP/s figure below is also shown as a percentage of it.`
     : 'The SIMD peak was not measured in this run.', '');
   for (const p of recs.filter((r) => r.suite === 'peak' && !r.error && r !== peak)) {
-    md.push(`The same loop in ${p.host ?? engineOf(p)}: ${p.gflops.toFixed(1)} GFLOP/s (±${Math.round((100 * p.madMs) / p.medianMs)}%).`, '');
+    const where = p.host ? `in ${p.host}` : p.params?.before ? `just before the ${p.params.before} suite` : 'again';
+    md.push(`The same loop ${where}: ${p.gflops.toFixed(1)} GFLOP/s (±${Math.round((100 * p.madMs) / p.medianMs)}%)${p.params?.before && !p.host ? '; that suite\'s % of peak uses this one' : ''}.`, '');
   }
   const tg = targets(recs);
   if (tg.some((t) => t.met !== null)) {
@@ -356,12 +364,20 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak');
   for (const s of suites) {
     md.push(`## ${SUITE_TITLES[s] ?? s}`, '');
-    md.push(suiteTable(recs, s, peak), '');
+    md.push(suiteTable(recs, s, peakFor(recs, s) ?? peak), '');
     for (const c of charts.filter((c) => c.file.startsWith(`${s}-`))) md.push(`![${c.title}](${c.file})`, '', c.caption, '');
   }
-  const impls = new Map<string, string>();
-  for (const r of recs) if (r.impl && !impls.has(engineOf(r) + r.impl)) impls.set(engineOf(r) + r.impl, `- **${engineOf(r)}**: ${r.impl}`);
-  if (impls.size) md.push('## Engines', '', ...[...new Set(impls.values())], '');
+  const impls = new Map<string, Set<string>>();
+  for (const r of recs) {
+    if (!r.impl) continue;
+    const k = `${engineOf(r)}\u0000${r.impl}`;
+    if (!impls.has(k)) impls.set(k, new Set());
+    impls.get(k)!.add(r.suite);
+  }
+  if (impls.size) {
+    md.push('## Engines', '', ...[...impls].sort(([a], [b]) => rank(a.split('\u0000')[0]) - rank(b.split('\u0000')[0]))
+      .map(([k, suites]) => `- **${k.split('\u0000')[0]}** (${[...suites].join(', ')}): ${k.split('\u0000')[1]}`), '');
+  }
   return { markdown: md.join('\n').replace(/\n{3,}/g, '\n\n'), charts, regressions: regs };
 }
 

@@ -51,6 +51,16 @@ test('suite table: one column per engine, ours ÷ each peer, % of the peak, and 
   assert.doesNotMatch(act, /% of peak/, 'GB/s kernels have no percentage of the flop peak');
 });
 
+test('% of peak uses the ceiling measured just before the suite when the run has one', () => {
+  const before = { ...rec('peak', 'f32x4 mul+add', 'simd', 0, 48), params: { before: 'gemm' } };
+  const ab = suiteTable([...RECORDS, before], 'gemm', before).split('\n').find((l) => l.startsWith('| A·B |'))!;
+  assert.match(ab, /\| 100% \|$/);
+  const md = buildReport({ ...RESULTS, records: [...RECORDS, before] }).markdown;
+  assert.match(md, /The same loop just before the gemm suite: 48\.0 GFLOP\/s \(±2%\); that suite's % of peak uses this one\./);
+  assert.match(md, /\| A·B \| 256 \|.*\| 100% \|/);
+  assert.equal(targets([...RECORDS, before]).find((t) => /85%/.test(t.target))!.measured, '94% to 100%');
+});
+
 test('targets: checked against the ratios of the run', () => {
   const t = targets(RECORDS);
   const row = (s: RegExp) => t.find((x) => s.test(x.target))!;

@@ -193,6 +193,8 @@ export function targets(records: readonly BenchRecord[]): TargetRow[] {
   return rows;
 }
 
+const relMad = (r: BenchRecord): number => (r.medianMs > 0 ? r.madMs / r.medianMs : 0);
+
 /** Records of ours that got slower than in the baseline by more than `threshold`. */
 export function regressions(now: BenchResults, baseline: BenchResults, threshold = 0.1): Regression[] {
   const base = new Map(baseline.records.filter((r) => !r.error).map((r) => [key(r), r]));
@@ -203,7 +205,10 @@ export function regressions(now: BenchResults, baseline: BenchResults, threshold
     if (!b) continue;
     const bv = metricValue(b);
     const nv = metricValue(r);
-    if (Number.isFinite(bv) && Number.isFinite(nv) && nv < bv * (1 - threshold)) out.push({ record: r, baseline: bv, now: nv, change: nv / bv - 1 });
+    // slower by more than the threshold, and by more than twice the two runs' spreads
+    // together, so that one noisy measurement is not called a regression
+    const spread = 2 * (relMad(b) + relMad(r));
+    if (Number.isFinite(bv) && Number.isFinite(nv) && nv < bv * (1 - threshold) && 1 - nv / bv > spread) out.push({ record: r, baseline: bv, now: nv, change: nv / bv - 1 });
   }
   return out;
 }
@@ -356,7 +361,7 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   }
   if (opts.baseline) {
     md.push('## Regressions', '');
-    md.push(`Against the baseline measured ${opts.baseline.date}: ${regs.length === 0 ? 'none of our kernels is' : `**${regs.length} of our records are**`} slower by more than ${Math.round(100 * (opts.regressionThreshold ?? 0.1))}%.`, '');
+    md.push(`Against the baseline measured ${opts.baseline.date}: ${regs.length === 0 ? 'none of our kernels is' : `**${regs.length} of our records ${regs.length === 1 ? 'is' : 'are'}**`} slower by more than ${Math.round(100 * (opts.regressionThreshold ?? 0.1))}% and by more than twice the two measurements' spreads (MAD ÷ median) together.`, '');
     if (regs.length) {
       md.push(table(['suite', 'kernel', 'size', 'engine', 'baseline', 'now', 'change'], regs.map((g) => [g.record.suite, g.record.name, sizeLabel(g.record), engineOf(g.record), fmtNum(g.baseline), fmtNum(g.now), `**${(100 * g.change).toFixed(0)}%**`]), 4), '');
     }

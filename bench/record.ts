@@ -1,20 +1,41 @@
-// One benchmark measurement, as written to bench/results/*.json.
+// The benchmark record format and the suite interface of `npm run bench`. The record type
+// lives in src/bench/record.ts (`gaaf bench` writes the same records); this file re-exports
+// it and keeps recordFrom() for suites that build records from their own tinybench tasks.
 import type { Task } from 'tinybench';
+import { type BenchRecord, makeRecord } from '../src/bench/record.js';
+import { type BenchMode, type Case, runCases } from '../src/bench/runner.js';
 
-export interface BenchRecord {
-  suite: string;
-  name: string;
-  engine: string;
-  size: number;
-  gflops: number;
-  medianMs: number;
-  madMs: number;
-  samples: number;
-}
+export * from '../src/bench/record.js';
+export type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 
 export interface SuiteOptions {
   quick: boolean;
+  /** 'full', 'quick' or 'smoke'; when absent, from `quick`. */
+  mode?: BenchMode;
+  /** Called with each record as it is made (null when a task did not complete). */
   progress?: (r: BenchRecord | null) => void;
+  /** Training data directory (IDX files) for the train suite; default: the bundled digits. */
+  data?: string;
+}
+
+/** A suite: given the options, measures and returns its records. Register it in bench/suites.ts. */
+export type Suite = (o: SuiteOptions) => Promise<BenchRecord[]>;
+
+export const modeOf = (o: SuiteOptions): BenchMode => o.mode ?? (o.quick ? 'quick' : 'full');
+
+const ENGINE_ORDER = ['simd', 'relaxed', 'scalar', 'tfjs-wasm', 'tfjs-cpu'];
+
+/**
+ * Runs our cases and the peers' together, each size and kernel with all its engines one after
+ * another, so the ratios compare measurements taken moments apart.
+ */
+export function runSuiteCases(cases: Case[], o: SuiteOptions): Promise<BenchRecord[]> {
+  const group = (c: Case): string => `${c.size}\u0000${c.name}`;
+  const firstSeen = new Map<string, number>();
+  cases.forEach((c, i) => firstSeen.has(group(c)) || firstSeen.set(group(c), i));
+  const rank = (e: string): number => (ENGINE_ORDER.includes(e) ? ENGINE_ORDER.indexOf(e) : ENGINE_ORDER.length);
+  const sorted = [...cases].sort((a, b) => a.size - b.size || firstSeen.get(group(a))! - firstSeen.get(group(b))! || rank(a.engine) - rank(b.engine));
+  return runCases(sorted, { mode: modeOf(o), onRecord: (r) => o.progress?.(r) });
 }
 
 /** A record from a finished tinybench task (median latency), or null if it did not complete. */
@@ -24,15 +45,5 @@ export function recordFrom(suite: string, name: string, engine: string, size: nu
     process.stderr.write(`bench: ${t.name} did not complete: ${res.state}${'error' in res ? `: ${String(res.error)}` : ''}\n`);
     return null;
   }
-  const medianMs = res.latency.p50;
-  return {
-    suite,
-    name,
-    engine,
-    size,
-    gflops: flop / (medianMs * 1e6),
-    medianMs,
-    madMs: res.latency.mad,
-    samples: res.latency.samplesCount,
-  };
+  return makeRecord({ suite, name, engine, size }, { flop }, { medianMs: res.latency.p50, madMs: res.latency.mad, samples: res.latency.samplesCount }, 'gflops');
 }

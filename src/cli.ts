@@ -15,6 +15,7 @@ import { Activation } from './layers/activation.js';
 import { Dropout } from './layers/dropout.js';
 import { makeOptimizer, type OptimizerName } from './optimizers.js';
 import { DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor, reproduceMlp } from './reproduce/index.js';
+import { type BenchCliOptions, benchCli } from './bench/command.js';
 
 const VERSION = '0.1.0';
 const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.05, adam: 0.001 };
@@ -336,6 +337,17 @@ program.command('reproduce')
   .option('--quiet', 'no progress lines', false)
   .action(async (experiment: string, o: ReproduceCliOpts) => {
     await reproduce(experiment, o);
+  });
+
+program.command('bench')
+  .description('benchmark the kernels on this machine: SIMD against the scalar reference, and % of the SIMD peak')
+  .argument('[suite...]', 'kernel suites to run: gemm, act, optim (default: all)')
+  .option('--quick', 'short run (seconds; the full run takes minutes)', false)
+  .addOption(new Option('--smoke', 'tiny sizes and a few calls, for tests').default(false).hideHelp())
+  .option('--json', 'print every record and the machine info as one JSON object', false)
+  .option('--no-progress', 'no progress indication')
+  .action(async (suites: string[], o: BenchCliOptions) => {
+    await benchCli(suites, o, `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

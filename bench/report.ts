@@ -1,0 +1,401 @@
+// REPORT.md and its charts from a results file: a table per suite with every engine's median
+// and spread, the ratio ours ÷ peer measured in the same run, each kernel's GFLOP/s as a
+// percentage of the measured SIMD peak, the issue's targets, and the kernels that got slower
+// than in a baseline results file. Charts are Vega-Lite specs rendered to SVG in Node
+// (src/reproduce/charts.ts's renderSvg).
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { peakRecord } from '../src/bench/index.js';
+import { type BenchRecord, type BenchResults, METRIC_UNITS, type Metric, metricValue } from '../src/bench/record.js';
+import { renderSvg } from '../src/reproduce/charts.js';
+
+/** Engines that are ours (a regression in them is a bug); the first is the one ratios are taken from. */
+export const OUR_ENGINES = ['simd', 'relaxed', 'scalar'];
+const ENGINE_ORDER = ['simd', 'relaxed', 'scalar', 'tfjs-wasm', 'tfjs-cpu'];
+const ENGINE_COLORS: Record<string, string> = {
+  simd: '#4c78a8', relaxed: '#72b7b2', scalar: '#9d755d', 'tfjs-wasm': '#f58518', 'tfjs-cpu': '#e45756',
+  'chromium-simd': '#54a24b', 'chromium-scalar': '#b279a2',
+};
+const SUITE_TITLES: Record<string, string> = {
+  gemm: 'GEMM', conv: 'conv2d', act: 'Activations, GAAF, dropout and softmax cross-entropy', optim: 'Optimizer updates', train: 'Whole training (MLP 784-512-256-256-10)',
+};
+
+export interface ReportOptions {
+  baseline?: BenchResults;
+  /** A record of ours slower than the baseline by more than this fraction is flagged (default 0.1). */
+  regressionThreshold?: number;
+  /** Lines placed under the title (how it was measured, caveats). */
+  notes?: string[];
+}
+
+export interface ReportChart {
+  file: string;
+  title: string;
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+export interface Regression {
+  record: BenchRecord;
+  baseline: number;
+  now: number;
+  /** now ÷ baseline − 1 (negative: slower). */
+  change: number;
+}
+
+export interface Report {
+  markdown: string;
+  charts: ReportChart[];
+  regressions: Regression[];
+}
+
+/** Column label of a record: its engine, or engine prefixed with the host for browser runs. */
+export function engineOf(r: BenchRecord): string {
+  return r.host && r.host !== 'node' && !r.engine.startsWith(`${r.host}-`) ? `${r.host}-${r.engine}` : r.engine;
+}
+
+const rank = (e: string): number => {
+  const base = e.replace(/^chromium-/, '');
+  return (e.startsWith('chromium-') ? 10 : 0) + (ENGINE_ORDER.includes(base) ? ENGINE_ORDER.indexOf(base) : ENGINE_ORDER.length);
+};
+const sortEngines = (es: Iterable<string>): string[] => [...new Set(es)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+
+export function fmtNum(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+const fmtRatio = (v: number): string => (Number.isFinite(v) ? `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}×` : '–');
+
+const key = (r: BenchRecord): string => `${r.suite}\u0000${r.name}\u0000${r.size}\u0000${engineOf(r)}`;
+
+/** The record of `engine` for the same suite, kernel and size as r. */
+function peer(records: readonly BenchRecord[], r: BenchRecord, engine: string): BenchRecord | undefined {
+  return records.find((q) => q.suite === r.suite && q.name === r.name && q.size === r.size && engineOf(q) === engine);
+}
+
+/** ours ÷ peer on the record's metric, from the same run; NaN when either is missing. */
+export function ratio(records: readonly BenchRecord[], r: BenchRecord, peerEngine: string): number {
+  const p = peer(records, r, peerEngine);
+  return p ? metricValue(r) / metricValue(p) : NaN;
+}
+
+function table(head: string[], rows: string[][], rightFrom: number): string {
+  const align = head.map((_, i) => (i >= rightFrom ? '---:' : '---'));
+  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+const sizeLabel = (r: BenchRecord): string => {
+  if (r.suite === 'gemm') return `${r.size}`;
+  if (r.suite === 'train') return `batch ${r.size}`;
+  if (r.params?.B !== undefined && r.params?.C !== undefined) return `${r.params.B}×${r.params.C}`;
+  return r.size >= 1 << 20 && r.size % (1 << 20) === 0 ? `${r.size >> 20}M` : r.size >= 1024 && r.size % 1024 === 0 ? `${r.size >> 10}K` : `${r.size}`;
+};
+
+/** Ratio columns of a suite: ours (simd, or chromium-simd in a browser-only run) ÷ each other engine present. */
+function ratioColumns(engines: string[]): Array<{ ours: string; peer: string }> {
+  const cols: Array<{ ours: string; peer: string }> = [];
+  // Node's SIMD against every Node peer and against itself in the browser (not the browser's scalar)
+  if (engines.includes('simd')) for (const e of engines) if (e !== 'simd' && (!e.startsWith('chromium-') || e === 'chromium-simd')) cols.push({ ours: 'simd', peer: e });
+  if (engines.includes('chromium-simd')) {
+    for (const e of ['chromium-scalar']) if (engines.includes(e)) cols.push({ ours: 'chromium-simd', peer: e });
+  }
+  return cols;
+}
+
+/** The ceiling measured just before `suite` (newer runs measure it before each suite), if any. */
+export function peakFor(records: readonly BenchRecord[], suite: string): BenchRecord | undefined {
+  return records.find((r) => r.suite === 'peak' && !r.error && r.params?.before === suite && !r.host);
+}
+
+/** The markdown table of one suite, and its footnotes (engines without the kernel). */
+export function suiteTable(records: readonly BenchRecord[], suite: string, peak?: BenchRecord): string {
+  const recs = records.filter((r) => r.suite === suite);
+  const engines = sortEngines(recs.map(engineOf));
+  const cols = ratioColumns(engines);
+  const rowsKeyed = new Map<string, BenchRecord[]>();
+  for (const r of recs) {
+    const k = `${r.name}\u0000${r.size}`;
+    if (!rowsKeyed.has(k)) rowsKeyed.set(k, []);
+    rowsKeyed.get(k)!.push(r);
+  }
+  const metrics = new Set(recs.map((r) => r.metric ?? 'gflops'));
+  const showPeak = peak && metrics.has('gflops') && suite !== 'train';
+  const head = ['kernel', 'size', 'unit', ...engines, ...cols.map((c) => `**${c.ours} ÷ ${c.peer}**`), ...(showPeak ? ['% of peak (simd)'] : [])];
+  const notes = new Map<string, string>();
+  const rows: string[][] = [];
+  const ordered = [...rowsKeyed.values()].sort((a, b) => (suite === 'train' ? a[0].name.localeCompare(b[0].name) || a[0].size - b[0].size : 0));
+  for (const group of ordered) {
+    const first = group[0];
+    const m: Metric = first.metric ?? 'gflops';
+    const cells = engines.map((e) => {
+      const r = group.find((q) => engineOf(q) === e);
+      if (!r) return '';
+      if (r.error) {
+        const n = notes.get(r.error) ?? `n/a${'¹²³⁴⁵⁶⁷⁸⁹'[notes.size] ?? '*'}`;
+        notes.set(r.error, n);
+        return n;
+      }
+      const spread = r.medianMs > 0 ? ` ±${Math.round((100 * r.madMs) / r.medianMs)}%` : '';
+      return `${fmtNum(metricValue(r))}<sub>${spread}</sub>`;
+    });
+    const ours = (e: string) => group.find((q) => engineOf(q) === e);
+    const ratios = cols.map((c) => {
+      const o = ours(c.ours);
+      const p = ours(c.peer);
+      return o && p && !o.error && !p.error ? `**${fmtRatio(metricValue(o) / metricValue(p))}**` : '–';
+    });
+    const simd = ours('simd');
+    const pk = showPeak ? [simd && !simd.error && m === 'gflops' ? `${(100 * simd.gflops / peak!.gflops).toFixed(0)}%` : ''] : [];
+    rows.push([first.name, sizeLabel(first), METRIC_UNITS[m], ...cells, ...ratios, ...pk]);
+  }
+  let out = table(head, rows, 3);
+  if (notes.size) out += '\n\n' + [...notes].map(([err, n]) => `${n}: ${err}`).join('; ') + '.';
+  return out;
+}
+
+export interface TargetRow {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const minMax = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+
+/** The issue's targets for this machine kind, checked against the run's ratios. */
+export function targets(records: readonly BenchRecord[]): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const peak = peakFor(records, 'gemm') ?? peakRecord(records);
+  const gemm = records.filter((r) => r.suite === 'gemm' && engineOf(r) === 'simd' && !r.error && r.size >= 256 && r.size <= 1024);
+  const check = (target: string, xs: number[], want: number, unit = '×'): void => {
+    const ok = xs.filter(Number.isFinite);
+    if (!ok.length) {
+      rows.push({ target, measured: 'not measured in this run', met: null });
+      return;
+    }
+    const [lo, hi] = minMax(ok);
+    const f = (v: number) => (unit === '%' ? `${v.toFixed(0)}%` : fmtRatio(v));
+    rows.push({ target, measured: lo === hi ? f(lo) : `${f(lo)} to ${f(hi)}`, met: lo >= want });
+  };
+  const wasmAB = (r: BenchRecord) => {
+    const p = records.find((q) => q.suite === 'gemm' && q.name === 'A·B' && q.size === r.size && engineOf(q) === 'tfjs-wasm');
+    return p ? metricValue(r) / metricValue(p) : NaN;
+  };
+  check('GEMM, every variant, N 256–1024: ≥ 1.2× tfjs-wasm\'s plain A·B', gemm.map(wasmAB), 1.2);
+  if (peak) check('GEMM, every variant, N 256–1024: ≥ 85% of the SIMD peak (aim)', gemm.map((r) => (100 * r.gflops) / peak.gflops), 85, '%');
+  check('Transposed GEMM (A·Bᵀ, Aᵀ·B), N 256–1024: ≥ 10× tfjs-wasm\'s same variant', gemm.filter((r) => r.name !== 'A·B').map((r) => ratio(records, r, 'tfjs-wasm')), 10);
+  const train = records.filter((r) => r.suite === 'train' && engineOf(r) === 'simd' && r.size === 128 && !r.error);
+  check('MLP training, batch 128: ≥ 8× tfjs-wasm samples/s', train.map((r) => ratio(records, r, 'tfjs-wasm')), 8);
+  check('MLP training, batch 128: ≥ 20× tfjs-cpu samples/s', train.map((r) => ratio(records, r, 'tfjs-cpu')), 20);
+  return rows;
+}
+
+const relMad = (r: BenchRecord): number => (r.medianMs > 0 ? r.madMs / r.medianMs : 0);
+
+/** Records of ours that got slower than in the baseline by more than `threshold`. */
+export function regressions(now: BenchResults, baseline: BenchResults, threshold = 0.1): Regression[] {
+  const base = new Map(baseline.records.filter((r) => !r.error).map((r) => [key(r), r]));
+  const out: Regression[] = [];
+  for (const r of now.records) {
+    if (r.error || !OUR_ENGINES.includes(engineOf(r).replace(/^chromium-/, ''))) continue;
+    const b = base.get(key(r));
+    if (!b) continue;
+    const bv = metricValue(b);
+    const nv = metricValue(r);
+    // slower by more than the threshold, and by more than twice the two runs' spreads
+    // together, so that one noisy measurement is not called a regression
+    const spread = 2 * (relMad(b) + relMad(r));
+    if (Number.isFinite(bv) && Number.isFinite(nv) && nv < bv * (1 - threshold) && 1 - nv / bv > spread) out.push({ record: r, baseline: bv, now: nv, change: nv / bv - 1 });
+  }
+  return out;
+}
+
+const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+
+function engineColor(engines: string[]) {
+  return { field: 'engine', type: 'nominal' as const, title: 'engine', sort: engines, scale: { domain: engines, range: engines.map((e, i) => ENGINE_COLORS[e] ?? ['#888', '#bcbd22', '#17becf'][i % 3]) } };
+}
+
+/** The report's charts, for the suites present in the run. */
+export function buildCharts(results: BenchResults): ReportChart[] {
+  const recs = results.records.filter((r) => !r.error);
+  const peak = peakRecord(recs);
+  const charts: ReportChart[] = [];
+  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak' && s !== 'train');
+  for (const suite of suites) {
+    const rs = recs.filter((r) => r.suite === suite && r !== peak);
+    const engines = sortEngines(rs.map(engineOf));
+    const m: Metric = rs[0].metric ?? 'gflops';
+    const values = rs.map((r) => ({ kernel: r.name, size: r.size, sizeLabel: sizeLabel(r), engine: engineOf(r), value: metricValue(r) }));
+    const kernels = [...new Set(rs.map((r) => r.name))];
+    if (m === 'gflops') {
+      const layers: unknown[] = [{
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'size', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'N', axis: { values: [...new Set(rs.map((r) => r.size))] } },
+          y: { field: 'value', type: 'quantitative', title: 'GFLOP/s (median)' },
+          color: engineColor(engines),
+        },
+      }];
+      if (peak) layers.push({ data: { values: [{ peak: peak.gflops }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'peak', type: 'quantitative' } } });
+      charts.push({
+        file: `${suite}-gflops.svg`, title: `${SUITE_TITLES[suite] ?? suite}: GFLOP/s by size`,
+        caption: `GFLOP/s at the median time, per engine${peak ? `; the dashed line is the measured SIMD peak (${peak.gflops.toFixed(1)} GFLOP/s)` : ''}.`,
+        spec: {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+          title: `${SUITE_TITLES[suite] ?? suite}: GFLOP/s by size`,
+          data: { values }, facet: { column: { field: 'kernel', type: 'nominal', title: null, sort: kernels } },
+          spec: { width: 220, height: 200, layer: layers }, config: CONFIG,
+        } as TopLevelSpec,
+      });
+      const sp = peakFor(results.records, suite) ?? peak;
+      if (sp) {
+        const pv = rs.filter((r) => engineOf(r) === 'simd').map((r) => ({ kernel: r.name, size: String(r.size), percent: (100 * r.gflops) / sp.gflops }));
+        charts.push({
+          file: `${suite}-percent-of-peak.svg`, title: `${SUITE_TITLES[suite] ?? suite}: % of the SIMD peak`,
+          caption: 'Our SIMD kernel\'s GFLOP/s as a percentage of the register-only f32x4 multiply-add peak measured in the same run; the dashed line is the 85% aim.',
+          spec: {
+            $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `${SUITE_TITLES[suite] ?? suite}: % of the measured SIMD peak`,
+            data: { values: pv }, width: 360, height: 200,
+            layer: [
+              { mark: 'bar', encoding: { x: { field: 'size', type: 'ordinal', title: 'N', sort: null }, xOffset: { field: 'kernel', sort: kernels }, y: { field: 'percent', type: 'quantitative', title: '% of peak', scale: { domain: [0, 100] } }, color: { field: 'kernel', type: 'nominal', sort: kernels } } },
+              { data: { values: [{ y: 85 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+            ],
+            config: CONFIG,
+          } as TopLevelSpec,
+        });
+      }
+    } else {
+      charts.push({
+        file: `${suite}-${m}.svg`, title: `${SUITE_TITLES[suite] ?? suite}: ${METRIC_UNITS[m]}`,
+        caption: `${METRIC_UNITS[m]} at the median time, per engine (log scale), one panel per size.`,
+        spec: {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `${SUITE_TITLES[suite] ?? suite}: ${METRIC_UNITS[m]}`,
+          data: { values }, facet: { row: { field: 'sizeLabel', type: 'ordinal', title: 'size', sort: null } },
+          spec: {
+            width: 520, height: 150, mark: 'bar',
+            encoding: {
+              x: { field: 'kernel', type: 'nominal', title: null, sort: kernels, axis: { labelAngle: -30 } }, xOffset: { field: 'engine', sort: engines },
+              y: { field: 'value', type: 'quantitative', title: METRIC_UNITS[m], scale: { type: 'log' } }, color: engineColor(engines),
+            },
+          },
+          config: CONFIG,
+        } as TopLevelSpec,
+      });
+    }
+  }
+  const train = recs.filter((r) => r.suite === 'train');
+  if (train.length) {
+    const engines = sortEngines(train.map(engineOf));
+    const at128 = train.filter((r) => r.size === 128).map((r) => ({ model: r.name, engine: engineOf(r), value: metricValue(r) }));
+    charts.push({
+      file: 'train-samples-per-sec.svg', title: 'Training samples/s per engine (batch 128)',
+      caption: 'Samples/s of one training step at the median step time, batch 128, per model and engine (log scale).',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Training samples/s, batch 128',
+        data: { values: at128 }, width: 420, height: 220, mark: 'bar',
+        encoding: {
+          x: { field: 'model', type: 'nominal', title: null }, xOffset: { field: 'engine', sort: engines },
+          y: { field: 'value', type: 'quantitative', title: 'samples/s', scale: { type: 'log' } }, color: engineColor(engines),
+        },
+        config: CONFIG,
+      } as TopLevelSpec,
+    });
+    const scaling = train.filter((r) => r.name === 'mlp-base').map((r) => ({ batch: r.size, engine: engineOf(r), value: metricValue(r) }));
+    if (new Set(scaling.map((s) => s.batch)).size > 1) {
+      charts.push({
+        file: 'train-batch-scaling.svg', title: 'Training samples/s by batch size (base MLP)',
+        caption: 'Samples/s of the base MLP at batch sizes 1 to 512, per engine (log scales).',
+        spec: {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Base MLP: samples/s by batch size',
+          data: { values: scaling }, width: 420, height: 240, mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'batch', type: 'quantitative', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(scaling.map((s) => s.batch))] } },
+            y: { field: 'value', type: 'quantitative', title: 'samples/s', scale: { type: 'log' } }, color: engineColor(engines),
+          },
+          config: CONFIG,
+        } as TopLevelSpec,
+      });
+    }
+  }
+  return charts;
+}
+
+function machineLine(r: BenchResults): string {
+  const m = r.machine;
+  const wasm = Object.entries(m.wasm ?? {}).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ');
+  const extra = Object.entries(m).filter(([k]) => !['cpu', 'cores', 'node', 'platform', 'wasm'].includes(k)).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [`${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores`, m.node ? `Node ${m.node}` : '', m.platform ?? '', wasm ? `Wasm: ${wasm}` : '', ...extra].filter(Boolean).join('; ');
+}
+
+/** The report: markdown (with links to the charts) and the chart specs. */
+export function buildReport(results: BenchResults, opts: ReportOptions = {}): Report {
+  const recs = results.records;
+  const peak = peakRecord(recs);
+  const charts = buildCharts(results);
+  const regs = opts.baseline ? regressions(results, opts.baseline, opts.regressionThreshold ?? 0.1) : [];
+  const md: string[] = [];
+  md.push('# SIMD benchmark report', '');
+  md.push(`Measured ${results.date}${results.mode ? ` (${results.mode} run)` : results.quick ? ' (quick run)' : ''}.`, '');
+  if (results.command) md.push(`Command: \`${results.command}\``, '');
+  md.push(`Machine: ${machineLine(results)}.`, '');
+  for (const n of opts.notes ?? []) md.push(n, '');
+  md.push('Each figure is the median of tinybench\'s timed calls after a warm-up, with the median absolute deviation as ±% of the median. ' +
+    'The **bold ratio columns** (ours ÷ peer, same kernel and size, measured moments apart in the same process) are the figures to quote; ' +
+    'absolute rates depend on the machine and its load. Everything runs on one thread.', '');
+  md.push('## The ceiling', '');
+  md.push(peak
+    ? `Register-only loop of independent f32x4 multiply-adds (\`assembly/peak.ts\`, no memory traffic; plain Wasm SIMD has no fused multiply-add): **${peak.gflops.toFixed(1)} GFLOP/s** (±${Math.round((100 * peak.madMs) / peak.medianMs)}%). Every GFLOP/s figure below is also shown as a percentage of it.`
+    : 'The SIMD peak was not measured in this run.', '');
+  for (const p of recs.filter((r) => r.suite === 'peak' && !r.error && r !== peak)) {
+    const where = p.host ? `in ${p.host}` : p.params?.before ? `just before the ${p.params.before} suite` : 'again';
+    md.push(`The same loop ${where}: ${p.gflops.toFixed(1)} GFLOP/s (±${Math.round((100 * p.madMs) / p.medianMs)}%)${p.params?.before && !p.host ? '; that suite\'s % of peak uses this one' : ''}.`, '');
+  }
+  const tg = targets(recs);
+  if (tg.some((t) => t.met !== null)) {
+    md.push('## Targets', '');
+    md.push(table(['target', 'measured (min to max over the cases)', 'met'], tg.map((t) => [t.target, t.measured, t.met === null ? '–' : t.met ? 'yes' : '**no**']), 3), '');
+  }
+  if (opts.baseline) {
+    md.push('## Regressions', '');
+    md.push(`Against the baseline measured ${opts.baseline.date}: ${regs.length === 0 ? 'none of our kernels is' : `**${regs.length} of our records ${regs.length === 1 ? 'is' : 'are'}**`} slower by more than ${Math.round(100 * (opts.regressionThreshold ?? 0.1))}% and by more than twice the two measurements' spreads (MAD ÷ median) together.`, '');
+    if (regs.length) {
+      md.push(table(['suite', 'kernel', 'size', 'engine', 'baseline', 'now', 'change'], regs.map((g) => [g.record.suite, g.record.name, sizeLabel(g.record), engineOf(g.record), fmtNum(g.baseline), fmtNum(g.now), `**${(100 * g.change).toFixed(0)}%**`]), 4), '');
+    }
+  }
+  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak');
+  for (const s of suites) {
+    md.push(`## ${SUITE_TITLES[s] ?? s}`, '');
+    md.push(suiteTable(recs, s, peakFor(recs, s) ?? peak), '');
+    for (const c of charts.filter((c) => c.file.startsWith(`${s}-`))) md.push(`![${c.title}](${c.file})`, '', c.caption, '');
+  }
+  const impls = new Map<string, Set<string>>();
+  for (const r of recs) {
+    if (!r.impl) continue;
+    const k = `${engineOf(r)}\u0000${r.impl}`;
+    if (!impls.has(k)) impls.set(k, new Set());
+    impls.get(k)!.add(r.suite);
+  }
+  if (impls.size) {
+    md.push('## Engines', '', ...[...impls].sort(([a], [b]) => rank(a.split('\u0000')[0]) - rank(b.split('\u0000')[0]))
+      .map(([k, suites]) => `- **${k.split('\u0000')[0]}** (${[...suites].join(', ')}): ${k.split('\u0000')[1]}`), '');
+  }
+  return { markdown: md.join('\n').replace(/\n{3,}/g, '\n\n'), charts, regressions: regs };
+}
+
+/** Writes REPORT.md and the SVG charts into `dir` (each file written whole, then renamed). */
+export async function writeReport(results: BenchResults, dir: string, opts: ReportOptions = {}): Promise<Report> {
+  const report = buildReport(results, opts);
+  mkdirSync(dir, { recursive: true });
+  const put = (file: string, text: string): void => {
+    const tmp = join(dir, `.${file}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(dir, file));
+  };
+  for (const c of report.charts) put(c.file, await renderSvg(c.spec));
+  put('REPORT.md', report.markdown + '\n');
+  return report;
+}

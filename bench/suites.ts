@@ -1,0 +1,15 @@
+// Every suite of `npm run bench`, by name. A new suite is one file exporting a Suite and one line here.
+import { actSuite } from './act.js';
+import { gemmSuite } from './gemm.js';
+import { optimSuite } from './optim.js';
+import type { Suite } from './record.js';
+import { trainSuite } from './train.js';
+
+export const SUITES: Record<string, Suite> = {
+  gemm: gemmSuite,
+  act: actSuite,
+  optim: optimSuite,
+  train: trainSuite,
+  // conv: convSuite, (bench/conv.ts, with the conv2d kernels)
+  // threads: threadsSuite, (1 thread against N, with the multi-threading issue)
+};

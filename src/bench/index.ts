@@ -1,0 +1,76 @@
+// `gaaf bench` and the demo's bench page: runs the kernel suites and the SIMD ceiling on this
+// machine (Node or a browser), SIMD against the scalar reference, with no TF.js.
+//
+//   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
+//   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
+//   pre.textContent = formatKernelTable(results);
+import { machineInfo } from './machine.js';
+import { type BenchRecord, type BenchResults, METRIC_UNITS, metricValue } from './record.js';
+import { type BenchMode, type Case, runCases } from './runner.js';
+import { KERNEL_SUITES, peakCases } from './kernels.js';
+
+export * from './record.js';
+export { type BenchMode, type Case, type Prepared, BUDGETS, runCase, runCases } from './runner.js';
+export { KERNEL_SUITES, GEMM_VARIANTS, SIZES, peakCases, gemmCases, actCases, optimCases, uniform } from './kernels.js';
+export { machineInfo, wasmFeatures } from './machine.js';
+
+export interface KernelBenchOptions {
+  mode?: BenchMode;
+  /** Suite names from KERNEL_SUITES (default: all). The ceiling always runs first. */
+  suites?: readonly string[];
+  onRecord?: (r: BenchRecord, done: number, total: number) => void;
+  /** Recorded in the results, e.g. the command line. */
+  command?: string;
+  /** Where this runs, written into each record: 'node' (default in Node) or a browser, e.g. 'chromium'. */
+  host?: string;
+}
+
+/** The cases of the named kernel suites, the ceiling first. Throws on an unknown name. */
+export function kernelCases(mode: BenchMode, suites: readonly string[] = Object.keys(KERNEL_SUITES)): Case[] {
+  const unknown = suites.filter((s) => !KERNEL_SUITES[s]);
+  if (unknown.length) throw new RangeError(`gaaf bench: unknown suite '${unknown.join("', '")}' (available: ${Object.keys(KERNEL_SUITES).join(', ')})`);
+  return [...peakCases(), ...suites.flatMap((s) => KERNEL_SUITES[s](mode))];
+}
+
+export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<BenchResults> {
+  const mode = opts.mode ?? 'full';
+  const cases = kernelCases(mode, opts.suites).map((c) => (opts.host ? { ...c, host: opts.host } : c));
+  const records = await runCases(cases, { mode, onRecord: opts.onRecord });
+  return { date: new Date().toISOString(), quick: mode !== 'full', mode, command: opts.command, machine: await machineInfo(), records };
+}
+
+/** The ceiling record of a run, if it has one (older files called it suite 'gemm', name 'peak'). */
+export function peakRecord(records: readonly BenchRecord[]): BenchRecord | undefined {
+  return records.find((r) => !r.error && (r.suite === 'peak' || r.name === 'peak'));
+}
+
+const fmt = (v: number): string => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** A plain-text table: each kernel and size, SIMD and scalar, SIMD ÷ scalar and % of the peak. */
+export function formatKernelTable(results: BenchResults): string {
+  const recs = results.records;
+  const peak = peakRecord(recs);
+  const head = ['suite', 'kernel', 'size', 'unit', 'SIMD', 'scalar', 'SIMD ÷ scalar', '% of peak'];
+  const rows: string[][] = [];
+  for (const r of recs) {
+    if (r.engine !== 'simd' || r === peak || r.host === 'chromium') continue;
+    const ref = recs.find((q) => q.engine === 'scalar' && q.suite === r.suite && q.name === r.name && q.size === r.size && q.host === r.host);
+    const v = metricValue(r);
+    const s = ref ? metricValue(ref) : NaN;
+    const m = r.metric ?? 'gflops';
+    rows.push([r.suite, r.name, String(r.size), METRIC_UNITS[m], r.error ? `(${r.error})` : fmt(v), fmt(s),
+      Number.isFinite(v / s) ? `${(v / s).toFixed(1)}×` : '-', m === 'gflops' && peak ? `${(100 * v / peak.gflops).toFixed(0)}%` : '']);
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const m = results.machine;
+  const out = [
+    `${m.cpu ?? m.browser ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, ${m.node ? `Node ${m.node}` : ''}; Wasm ${Object.entries(m.wasm ?? {}).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')}`,
+    peak ? `SIMD peak (register-only f32x4 mul+add, no memory traffic): ${peak.gflops.toFixed(1)} GFLOP/s` : 'SIMD peak: not measured',
+    '',
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ];
+  return out.join('\n');
+}

@@ -1,0 +1,44 @@
+// The machine a benchmark ran on: CPU, cores, runtime and the Wasm features it accepts.
+// Works in Node and in browsers.
+import type { MachineInfo } from './record.js';
+
+// Minimal modules, as in wasm-feature-detect (MIT): each uses one instruction of the feature.
+const PROBES: Readonly<Record<string, readonly number[]>> = {
+  // v128.const; i8x16.popcnt
+  simd: [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11],
+  // i8x16.relaxed_swizzle
+  relaxedSimd: [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11],
+  // a shared memory and i32.atomic.load
+  threads: [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11],
+};
+
+/** Which Wasm features this runtime validates (threads also needs SharedArrayBuffer). */
+export function wasmFeatures(): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [name, bytes] of Object.entries(PROBES)) {
+    try {
+      out[name] = WebAssembly.validate(new Uint8Array(bytes));
+    } catch {
+      out[name] = false;
+    }
+  }
+  out.threads = out.threads && typeof SharedArrayBuffer === 'function';
+  return out;
+}
+
+export async function machineInfo(): Promise<MachineInfo> {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; platform?: string; arch?: string } }).process;
+  if (proc?.versions?.node) {
+    const os = await import('node:os');
+    const cpus = os.cpus();
+    return {
+      cpu: cpus[0]?.model?.trim(),
+      cores: os.availableParallelism?.() ?? cpus.length,
+      node: `v${proc.versions.node}`,
+      platform: `${proc.platform} ${proc.arch}`,
+      wasm: wasmFeatures(),
+    };
+  }
+  const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
+  return { browser: nav?.userAgent, cores: nav?.hardwareConcurrency, wasm: wasmFeatures() };
+}

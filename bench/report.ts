@@ -19,6 +19,7 @@ const ENGINE_COLORS: Record<string, string> = {
 };
 const SUITE_TITLES: Record<string, string> = {
   gemm: 'GEMM', conv: 'conv2d', act: 'Activations, GAAF, dropout and softmax cross-entropy', optim: 'Optimizer updates', train: 'Whole training (MLP 784-512-256-256-10)',
+  threads: 'Threads: speedup of 2 and 4 threads over 1 (same run)',
 };
 
 export interface ReportOptions {
@@ -90,7 +91,8 @@ function table(head: string[], rows: string[][], rightFrom: number): string {
 
 const sizeLabel = (r: BenchRecord): string => {
   if (r.suite === 'gemm') return `${r.size}`;
-  if (r.suite === 'train') return `batch ${r.size}`;
+  if (r.suite === 'train' || (r.suite === 'threads' && r.params?.batch !== undefined)) return `batch ${r.size}`;
+  if (r.suite === 'threads') return `${r.size}`;
   if (r.params?.B !== undefined && r.params?.C !== undefined) return `${r.params.B}×${r.params.C}`;
   return r.size >= 1 << 20 && r.size % (1 << 20) === 0 ? `${r.size >> 20}M` : r.size >= 1024 && r.size % 1024 === 0 ? `${r.size >> 10}K` : `${r.size}`;
 };
@@ -103,6 +105,8 @@ function ratioColumns(engines: string[]): Array<{ ours: string; peer: string }> 
   if (engines.includes('chromium-simd')) {
     for (const e of ['chromium-scalar']) if (engines.includes(e)) cols.push({ ours: 'chromium-simd', peer: e });
   }
+  // the threads suite: N threads ÷ 1 thread, the speedup
+  if (engines.includes('simd-1t')) for (const e of engines) if (/^simd-\d+t$/.test(e) && e !== 'simd-1t') cols.push({ ours: e, peer: 'simd-1t' });
   return cols;
 }
 

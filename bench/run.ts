@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { setThreads } from '../src/binding.js';
 import { formatKernelTable, machineInfo, peakCases, peakRecord, runCases } from '../src/bench/index.js';
 import type { BenchRecord, BenchResults } from '../src/bench/record.js';
 import type { BenchMode } from '../src/bench/runner.js';
@@ -65,6 +66,9 @@ const program = new Command('npm run bench --')
         // the ceiling again just before each flop-counted suite, so its % of peak compares
         // measurements taken under the same load (a shared machine's load drifts)
         if (s !== 'train' && s !== chosen[0]) records.push(...(await runCases(peakCases().map((c) => ({ ...c, params: { before: s } })), { mode, onRecord: progress })));
+        // Every suite but 'threads' measures one thread, as its peers run (tfjs-wasm in Node is
+        // single-threaded); the threads suite sets its own counts and compares them.
+        await setThreads(1);
         records.push(...(await SUITES[s]({ quick: mode !== 'full', mode, progress, data: o.data })));
       }
       const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();

@@ -3,6 +3,7 @@ import { actSuite } from './act.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
 import type { Suite } from './record.js';
+import { threadsSuite } from './threads.js';
 import { trainSuite } from './train.js';
 
 export const SUITES: Record<string, Suite> = {
@@ -11,5 +12,5 @@ export const SUITES: Record<string, Suite> = {
   optim: optimSuite,
   train: trainSuite,
   // conv: convSuite, (bench/conv.ts, with the conv2d kernels)
-  // threads: threadsSuite, (1 thread against N, with the multi-threading issue)
+  threads: threadsSuite,
 };

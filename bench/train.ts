@@ -43,7 +43,7 @@ export const TRAIN_SIZES = {
 } as const;
 
 /** Our step, as fit() does it: load the batch, forward and backward, count hits, gradient info, update. */
-function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch: number): Prepared {
+export function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch: number): Prepared {
   const spec = MODELS[name];
   const model = paperMlp({ gaaf: spec.gaaf, dropout: spec.dropout, inputSize: data.sampleShape.reduce((a, b) => a * b, 1), classes: data.numClasses });
   model.build(undefined, { seed: SEED });

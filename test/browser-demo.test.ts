@@ -59,8 +59,10 @@ test('demo page: trains both runs in workers, stays responsive, and matches Node
   await page.fill('#lr', String(DEMO_RUN.lr));
   await page.fill('#batch', String(DEMO_RUN.batchSize));
   await page.fill('#seed', String(DEMO_RUN.seed));
+  // Node's reference weights first: training them here while Chromium trains would block this
+  // process long enough, on a loaded machine, for the page's runs to finish before Pause is tested.
+  const expected = nodeHashes();
   await page.click('#start');
-  const expected = nodeHashes(); // trains in this process while Chromium trains in its workers
 
   // Both runs are stepping: count frames from here on.
   await page.waitForFunction(() => {

@@ -160,3 +160,14 @@ test('gaaf train --threads 2 exits by itself and matches --threads 1 bit for bit
   assert.equal(two.threads, 2);
   assert.equal(run(1).weightsSha256, two.weightsSha256);
 });
+
+test('memory that grows while the workers run: a split GEMM on buffers in the new pages', async () => {
+  const ref = await withThreads(1, () => fixedGemm(allocF32, gemm));
+  await setThreads(2);
+  const big = allocF32(16 << 20); // 64 MiB: grows the shared memory under the running workers
+  try {
+    assert.equal(await withThreads(2, () => fixedGemm(allocF32, gemm)), ref);
+  } finally {
+    big.free();
+  }
+});

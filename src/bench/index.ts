@@ -4,6 +4,7 @@
 //   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
 //   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
 //   pre.textContent = formatKernelTable(results);
+import { setThreads, threads } from '../binding.js';
 import { machineInfo } from './machine.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, metricValue } from './record.js';
 import { type BenchMode, type Case, runCases } from './runner.js';
@@ -35,7 +36,16 @@ export function kernelCases(mode: BenchMode, suites: readonly string[] = Object.
 export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<BenchResults> {
   const mode = opts.mode ?? 'full';
   const cases = kernelCases(mode, opts.suites).map((c) => (opts.host ? { ...c, host: opts.host } : c));
-  const records = await runCases(cases, { mode, onRecord: opts.onRecord });
+  // One thread: SIMD ÷ scalar and % of the (one-core) peak only mean something there; the
+  // repository's `npm run bench -- threads` measures the thread speedup.
+  const before = threads();
+  await setThreads(1);
+  let records: BenchRecord[];
+  try {
+    records = await runCases(cases, { mode, onRecord: opts.onRecord });
+  } finally {
+    await setThreads(before);
+  }
   return { date: new Date().toISOString(), quick: mode !== 'full', mode, command: opts.command, machine: await machineInfo(), records };
 }
 

@@ -3,7 +3,10 @@
 // batch 128 (the issue's targets: ≥ 1.7× with 2 threads at N ≥ 512 and for MLP training at
 // batch 128). Engines are 'simd-1t', 'simd-2t', 'simd-4t'; the report's ratio columns divide
 // each by 'simd-1t'. On a machine with fewer cores than threads, or one shared with other
-// work, the ratios are lower: the results file records the core count.
+// work, the ratios are lower: the results file records the core count, and each record's
+// params.cpuPerWall is the process's CPU time ÷ wall time over the timed calls, the cores it
+// actually got (about n on a quiet machine with n free cores; near 1 where a shared machine's
+// scheduler gives the process one core's worth whatever its thread count).
 //
 // Hook: conv2d joins as another kernel once it exists.
 import { allocF32, gemm, setThreads, threads } from '../src/binding.js';
@@ -20,6 +23,25 @@ export const THREADS_SIZES = {
 
 export const engineFor = (n: number): string => `simd-${n}t`;
 
+/** Wraps a case's call to keep params.cpuPerWall: the process's CPU time ÷ wall time over every call. */
+function measuringCores(p: Prepared, params: Record<string, number | string | boolean>): Prepared {
+  let cpu = 0;
+  let wall = 0;
+  const inner = p.fn;
+  return {
+    ...p,
+    fn: () => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      inner();
+      wall += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpu += (c.user + c.system) / 1000;
+      params.cpuPerWall = Math.round((100 * cpu) / wall) / 100;
+    },
+  };
+}
+
 /** Sets the thread count for a case; a platform that cannot run n threads is an error record, not a wrong label. */
 async function useThreads(n: number): Promise<string | null> {
   const got = await setThreads(n);
@@ -30,8 +52,9 @@ export function threadsCases(mode: BenchMode, o: SuiteOptions): Case[] {
   const cases: Case[] = [];
   for (const N of THREADS_SIZES.gemm[mode]) {
     for (const n of THREAD_COUNTS) {
+      const params: Record<string, number | string | boolean> = { M: N, N, K: N, threads: n };
       cases.push({
-        suite: 'threads', name: 'gemm A·B', engine: engineFor(n), size: N, params: { M: N, N, K: N, threads: n },
+        suite: 'threads', name: 'gemm A·B', engine: engineFor(n), size: N, params,
         impl: `gaaf simd (build/gaaf-mt.wasm), ${n} thread(s)`,
         work: { flop: 2 * N * N * N },
         prepare: async (): Promise<Prepared | string> => {
@@ -39,7 +62,7 @@ export function threadsCases(mode: BenchMode, o: SuiteOptions): Case[] {
           if (no) return no;
           const A = allocF32(N * N), B = allocF32(N * N), C = allocF32(N * N);
           A.write(uniform(N * N, 1)); B.write(uniform(N * N, 2));
-          return { fn: () => gemm(false, false, N, N, N, 1, A, N, B, N, 0, C, N), dispose: () => { A.free(); B.free(); C.free(); } };
+          return measuringCores({ fn: () => gemm(false, false, N, N, N, 1, A, N, B, N, 0, C, N), dispose: () => { A.free(); B.free(); C.free(); } }, params);
         },
       });
     }
@@ -47,14 +70,15 @@ export function threadsCases(mode: BenchMode, o: SuiteOptions): Case[] {
   const data = mode === 'smoke' ? null : trainData(o.data);
   for (const batch of THREADS_SIZES.batch[mode]) {
     for (const n of THREAD_COUNTS) {
+      const params: Record<string, number | string | boolean> = { batch, threads: n };
       cases.push({
-        suite: 'threads', name: 'mlp-base train step', engine: engineFor(n), size: batch, params: { batch, threads: n },
+        suite: 'threads', name: 'mlp-base train step', engine: engineFor(n), size: batch, params,
         impl: `gaaf Sequential, SIMD kernels, ${n} thread(s)`,
         work: { samples: batch },
         prepare: async (): Promise<Prepared | string> => {
           const no = await useThreads(n);
           if (no) return no;
-          return oursStep('mlp-base', 'simd', data ?? trainData(o.data), batch);
+          return measuringCores(oursStep('mlp-base', 'simd', data ?? trainData(o.data), batch), params);
         },
       });
     }

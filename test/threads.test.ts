@@ -3,6 +3,7 @@
 // single-threaded fallback; clean shutdown, and a CLI process that exits by itself.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -170,4 +171,15 @@ test('memory that grows while the workers run: a split GEMM on buffers in the ne
   } finally {
     big.free();
   }
+});
+
+// Every worker instantiates the same module on the same memory: a mutable global (a stack
+// pointer, an allocator's offset, any `let` at module level in assembly/) would exist once
+// per instance and silently differ between threads, and a start function would run again in
+// every worker. The build must have neither, and must import its memory, shared.
+test('the threaded build imports shared memory and has no mutable global and no start function', () => {
+  const wat = readFileSync(fileURLToPath(new URL('../build/gaaf-mt.wat', import.meta.url)), 'utf8');
+  assert.match(wat, /\(import "env" "memory" \(memory \$0 16 65536 shared\)\)/);
+  assert.doesNotMatch(wat, /\(global \$\S+ \(mut /, 'a mutable global in the threaded build');
+  assert.doesNotMatch(wat, /\(start /, 'a start function in the threaded build');
 });

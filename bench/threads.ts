@@ -86,10 +86,37 @@ export function threadsCases(mode: BenchMode, o: SuiteOptions): Case[] {
   return cases;
 }
 
+/**
+ * The cores this process can get right now: `n` worker threads spin on plain JS for `ms`
+ * milliseconds and the process's CPU time ÷ wall time is returned (about n on a machine with
+ * n idle cores). It tells a slow thread count caused by a busy machine from one caused by us.
+ */
+export async function coresAvailable(n: number, ms: number): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const src = `const { parentPort } = require('node:worker_threads');
+parentPort.once('message', (ms) => { const s = performance.now(); while (performance.now() - s < ms); parentPort.postMessage('done'); });`;
+  const ws = Array.from({ length: n }, () => new Worker(src, { eval: true }));
+  await Promise.all(ws.map((w) => new Promise((r) => w.once('online', r))));
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(ws.map((w) => new Promise((r) => { w.once('message', r); w.postMessage(ms); })));
+  const c = process.cpuUsage(c0);
+  const wall = performance.now() - t0;
+  await Promise.all(ws.map((w) => w.terminate()));
+  return Math.round((100 * (c.user + c.system)) / 1000 / wall) / 100;
+}
+
 export async function threadsSuite(o: SuiteOptions) {
   const before = threads();
+  // measured before and after the cases: each record keeps both (params.coresAvailable*)
+  const probe = Math.max(...THREAD_COUNTS);
+  const coresBefore = await coresAvailable(probe, modeOf(o) === 'smoke' ? 20 : 500);
   try {
-    return await runSuiteCases(threadsCases(modeOf(o), o), o);
+    const records = await runSuiteCases(threadsCases(modeOf(o), o), o);
+    const coresAfter = await coresAvailable(probe, modeOf(o) === 'smoke' ? 20 : 500);
+    for (const r of records) r.params = { ...r.params, coresAvailableBefore: coresBefore, coresAvailableAfter: coresAfter, probeThreads: probe };
+    process.stderr.write(`bench: threads: ${probe} spinning threads got ${coresBefore} cores before the cases and ${coresAfter} after\n`);
+    return records;
   } finally {
     await setThreads(before);
   }

@@ -183,3 +183,23 @@ test('the threaded build imports shared memory and has no mutable global and no 
   assert.doesNotMatch(wat, /\(global \$\S+ \(mut /, 'a mutable global in the threaded build');
   assert.doesNotMatch(wat, /\(start /, 'a start function in the threaded build');
 });
+
+test('bench threads suite (smoke): a record per kernel and thread count, with the cores used, and speedup columns', async () => {
+  const { threadsSuite } = await import('../bench/threads.js');
+  const { suiteTable } = await import('../bench/report.js');
+  const before = threads();
+  const recs = await threadsSuite({ quick: true, mode: 'smoke' });
+  assert.equal(threads(), before, 'the suite restores the thread count');
+  assert.deepEqual(recs.map((r) => `${r.name} ${r.size} ${r.engine}`), [
+    'mlp-base train step 8 simd-1t', 'mlp-base train step 8 simd-2t', 'mlp-base train step 8 simd-4t',
+    'gemm A·B 64 simd-1t', 'gemm A·B 64 simd-2t', 'gemm A·B 64 simd-4t',
+  ]);
+  for (const r of recs) {
+    assert.equal(r.error, undefined, `${r.name} ${r.engine}: ${r.error}`);
+    assert.ok(typeof r.params?.cpuPerWall === 'number' && r.params.cpuPerWall > 0, `${r.name} ${r.engine}: cpuPerWall`);
+    assert.ok(typeof r.params?.coresAvailableBefore === 'number', 'the cores probe');
+  }
+  const table = suiteTable(recs, 'threads');
+  assert.match(table, /\*\*simd-2t ÷ simd-1t\*\*/);
+  assert.match(table, /\*\*simd-4t ÷ simd-1t\*\*/);
+});

@@ -421,7 +421,7 @@ export async function setThreads(n: number): Promise<number> {
   try {
     await pool.resize(n - 1);
   } catch (e) {
-    console.warn(`gaaf: using ${pool.workers + 1} threads instead of ${n}: a worker failed to start: ${(e as Error).message}`);
+    console.warn(`gaaf: using ${pool.workers + 1} of ${n} threads: a worker failed to start: ${(e as Error).message}`);
     while (workerWork.length > pool.workers) workerWork.pop()!.free();
   }
   nThreads = pool.workers + 1;

@@ -33,17 +33,28 @@ function nodeWorkerCtor(): NodeWorkerCtor | undefined {
   return wt?.Worker;
 }
 
+/** A worker that has not said 'ready' by then is given up (and the others are used). */
+const START_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { onTimeout(); reject(new Error(`a worker did not start within ${ms / 1000} s`)); }, ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; id: number; names: string[] }): Promise<Handle> {
   const NodeWorker = nodeWorkerCtor();
   if (NodeWorker) {
     const w = new NodeWorker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
-    await new Promise<void>((resolve, reject) => {
+    await withTimeout(new Promise<void>((resolve, reject) => {
       const onMsg = (m: unknown): void => { if (m === 'ready') { done(); resolve(); } };
       const onErr = (e: unknown): void => { done(); reject(e instanceof Error ? e : new Error(String(e))); };
       const onExit = (c: unknown): void => { done(); reject(new Error(`worker exited with code ${String(c)} before it was ready`)); };
       const done = (): void => { w.off('message', onMsg); w.off('error', onErr); w.off('exit', onExit); };
       w.on('message', onMsg); w.on('error', onErr); w.on('exit', onExit);
-    });
+    }), START_TIMEOUT_MS, () => void w.terminate());
     // Idle workers sleep in Atomics.wait; unref'd, they never keep the process alive.
     w.unref();
     return { terminate: () => void w.terminate() };
@@ -53,11 +64,11 @@ async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.
   // and beside tsc's dist/threads.js by rollup.config.mjs. The `new Worker(new URL(…))` form
   // is the one bundlers (Vite, webpack) recognise and emit as a worker file of the app.
   const w = new Worker(new URL('./gaaf-worker.js', import.meta.url), { type: 'module', name: `gaaf kernel worker ${data.id}` });
-  await new Promise<void>((resolve, reject) => {
+  await withTimeout(new Promise<void>((resolve, reject) => {
     w.onmessage = (e: MessageEvent): void => { if (e.data === 'ready') resolve(); };
     w.onerror = (e: ErrorEvent): void => { e.preventDefault?.(); reject(new Error(e.message || 'worker failed to start')); };
     w.postMessage(data);
-  });
+  }), START_TIMEOUT_MS, () => w.terminate());
   w.onmessage = null;
   w.onerror = null;
   return { terminate: () => w.terminate() };

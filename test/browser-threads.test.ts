@@ -5,8 +5,11 @@
 // in one console line per context (page, worker) with the headers to set, never throws, and
 // gives the same bits.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
@@ -30,6 +33,7 @@ interface PageResult {
 
 let browser: Browser;
 let isolated: DemoServer;
+let noWorker: DemoServer;
 let plain: { url: string; close(): Promise<void> };
 let node: { matmul: string; train: string };
 
@@ -37,6 +41,9 @@ before(async () => {
   if (skipBrowser) return;
   node = { matmul: await matmulHash(gaafNode), train: await trainHash(gaafNode) };
   isolated = await startDemoServer({ mounts: [['/threads/', fixture]] });
+  // isolated, but the kernel worker's script is missing (a deployment that forgot the file)
+  const empty = mkdtempSync(join(tmpdir(), 'gaaf-empty-'));
+  noWorker = await startDemoServer({ mounts: [['/threads/', fixture], ['/dist/bundle/gaaf-worker.js', empty]] });
   // the same files with the same CSP, but no COOP/COEP: not cross-origin isolated
   const serve = [['/threads/', sirv(fixture, { dev: true })], ['/dist/', sirv(dist, { dev: true })]] as const;
   const server = createServer((req, res) => {
@@ -57,6 +64,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await isolated?.close();
+  await noWorker?.close();
   await plain?.close();
 });
 
@@ -121,4 +129,23 @@ test('without COOP/COEP: single-threaded, one line per context saying why and ho
   assert.equal(workerLines.length, 1, `worker: ${workerLines.join('\n')}`);
   assert.match(workerLines[0], expected);
   assert.deepEqual(problems, []);
+});
+
+test('isolated but the kernel worker cannot start: it says so in one line per context, runs on one thread, the same bits', { skip: skipBrowser, timeout: 120_000 }, async () => {
+  const { result, problems, pageLines, workerLines } = await load(noWorker.url);
+  assert.equal(result.error, undefined, result.error);
+  assert.equal(result.worker.error, undefined, result.worker.error);
+  assert.equal(result.isolated, true);
+  assert.equal(result.main.support.available, true);
+  assert.equal(result.main.matmul, node.matmul);
+  for (const r of result.worker.runs) {
+    assert.equal(r.got, 1, `setThreads(${r.n}) with no worker script`);
+    assert.equal(r.matmul, node.matmul);
+    assert.equal(r.train, node.train);
+  }
+  for (const l of [...pageLines, ...workerLines]) assert.match(l, /^gaaf: using 1 of \d+ threads: a worker failed to start/);
+  if (result.hardwareConcurrency > 1) assert.equal(pageLines.length, 1, pageLines.join('\n'));
+  assert.ok(workerLines.length >= 1);
+  // the only problems: the missing file, as requests for it
+  for (const p of problems) assert.match(p, /gaaf-worker\.js|404/, p);
 });

@@ -351,7 +351,7 @@ export function kernelImpl(): KernelImpl {
 export const MAX_THREADS = 64;
 /** Kernels that workers can run, by index in the control block's call slots. */
 const PAR_OPS = ['gemm', 'act_forward', 'act_backward', 'gaaf_forward', 'gaaf_backward', 'dropout_backward',
-  'sgd_update', 'adam_update'] as const;
+  'sgd_update', 'adam_update', 'sum_rows'] as const;
 type ParOp = typeof PAR_OPS[number];
 const OP_INDEX = Object.fromEntries(PAR_OPS.map((n, i) => [n, i])) as Record<ParOp, number>;
 // Grain: each thread gets at least this much work. One round costs a few µs to tens of µs (a
@@ -457,6 +457,26 @@ function share(units: number, parts: number, t: number): [number, number] {
 
 function runParallel(calls: Call[]): void {
   pool!.run(calls, (c) => (wasm[PAR_OPS[c.op]] as (...a: number[]) => void)(...c.args));
+}
+
+/**
+ * Runs a column-wise kernel over rows×cols on up to threads() threads, each part a range of
+ * whole 16-column blocks (`call(j0, ncols)`). Returns false when the call is too small to split.
+ */
+function parallelColumns(rows: number, cols: number, call: (j0: number, n: number) => Call): boolean {
+  const n = rows * cols;
+  if (nThreads < 2 || n < 2 * grain.elems) return false;
+  const units = Math.ceil(cols / GEMM_COL_UNIT);
+  const parts = Math.min(nThreads, units, Math.floor(n / grain.elems));
+  if (parts < 2) return false;
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [u0, u1] = share(units, parts, t);
+    const j0 = u0 * GEMM_COL_UNIT;
+    calls.push(call(j0, Math.min(cols, u1 * GEMM_COL_UNIT) - j0));
+  }
+  runParallel(calls);
+  return true;
 }
 
 /**
@@ -732,7 +752,12 @@ export function sumRows(x: Buf, rows: number, cols: number, ld: number, out: Buf
   const k = 'sumRows';
   checkDim(k, 'rows', rows); checkDim(k, 'cols', cols);
   checkMat(k, 'x', x, rows, cols, ld); checkLen(k, 'out', out, cols);
-  (impl === 'scalar' ? wasm.sum_rows_ref : wasm.sum_rows)(addrOf(x), rows, cols, ld, addrOf(out), beta);
+  if (impl === 'scalar') return wasm.sum_rows_ref(addrOf(x), rows, cols, ld, addrOf(out), beta);
+  // split over columns: each column's sum keeps its row order, so the bits do not change
+  const px = addrOf(x), po = addrOf(out);
+  if (!parallelColumns(rows, cols, (j0, nc) => ({ op: OP_INDEX.sum_rows, args: [px + 4 * j0, rows, nc, ld, po + 4 * j0, beta] }))) {
+    wasm.sum_rows(px, rows, cols, ld, po, beta);
+  }
 }
 
 /** Per-column mean and population variance of x (rows, cols) over its rows. */

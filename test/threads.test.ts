@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
-  setParallelGrain, setThreads, sgdUpdate, shutdownThreads, threadSupport, threads,
+  setParallelGrain, setThreads, sgdUpdate, sumRows, shutdownThreads, threadSupport, threads,
 } from '../src/binding.js';
 import { randomArray } from './helpers.js';
 import { fixedGemm, shortTraining } from './threads-cases.js';
@@ -85,7 +85,7 @@ test('GEMM: 1, 2, 3 and 16 threads (16 workers on 2 cores) give the same bits', 
     one.flatMap((x) => [...x]) as unknown as Uint32Array);
 });
 
-test('elementwise kernels: 1, 2 and 16 threads give the same bits at sizes 1 to 4097', async () => {
+test('elementwise kernels and column sums: 1, 2 and 16 threads give the same bits at sizes 1 to 4097', async () => {
   const sizes = [1, 3, 17, 63, 64, 65, 255, 1000, 4097];
   const kinds: ActKind[] = ['tanh', 'relu', 'sigmoid'];
   const run = (): Uint32Array[] => {
@@ -103,6 +103,15 @@ test('elementwise kernels: 1, 2 and 16 threads give the same bits at sizes 1 to 
       w.write(randomArray(n, n + 2)); v.fill(0.1); m.fill(-0.2);
       sgdUpdate(w, dy, v, n, 0.05, 0.9, 1e-4); out.push(bits(w), bits(v));
       adamUpdate(w, dy, m, v, n, 1e-3, 0.9, 0.999, 1e-7, 0.1, 0.001, 1e-4); out.push(bits(w), bits(m), bits(v));
+      // column sums (the bias gradient) of x seen as rows × cols with a stride: split by columns
+      for (const cols of [1, 5, 16, 17, 40]) {
+        const ld = cols + 2, rows = Math.floor(n / ld);
+        if (rows < 1) continue;
+        const o = allocF32(cols);
+        o.fill(0.5);
+        sumRows(x, rows, cols, ld, o, 0.75); out.push(bits(o));
+        o.free();
+      }
       for (const b of [x, y, dy, dx, w, m, v]) b.free();
     }
     return out;

@@ -7,9 +7,14 @@
 // Protocol (src/threads.ts is the other side; binding.ts owns every address in it):
 //   control block (Int32, at byte `ctrl`): [0] generation, [1] workers still running,
 //   [2] error flag; slot of worker `id` (Float64, at ctrl + 64 + id·256): [0] export index
-//   (−1: nothing to do this round, −2: stop), [1] argument count, [2..] the arguments.
-// A worker waits for the generation to change, runs its slot's call, decrements the running
-// count and wakes the main thread when it was the last. It allocates nothing in Wasm memory.
+//   (−1: nothing to do this round, −2: stop), [1] argument count, [2..] the arguments, and
+//   at byte 248 of the slot (Int32) the generation the slot was written for.
+// A worker waits for the generation to change; if its slot was written for that generation
+// it runs the call, decrements the running count and wakes the main thread when it was the
+// last; otherwise (a worker still starting, not yet counted in the round) it does nothing.
+// The main thread writes a slot only when every counted worker is done with the last round,
+// and a worker reads its slot only after seeing its tag, so no call is missed or run twice.
+// It allocates nothing in Wasm memory.
 //
 // Each worker instantiates the same module on the same shared memory. The module has no
 // mutable globals and no shadow stack (--runtime stub, kernels allocate nothing); its active
@@ -27,6 +32,7 @@ function gaafKernelWorker(data, post) {
   const fns = names.map((n) => ex[n]);
   const I = new Int32Array(memory.buffer, ctrl, 16);
   const F = new Float64Array(memory.buffer, ctrl + 64 + id * 256, 32);
+  const T = new Int32Array(memory.buffer, ctrl + 64 + id * 256 + 248, 1);
   let gen = Atomics.load(I, 0);
   post('ready');
   for (;;) {
@@ -34,6 +40,7 @@ function gaafKernelWorker(data, post) {
     const g = Atomics.load(I, 0);
     if (g === gen) continue;
     gen = g;
+    if (Atomics.load(T, 0) !== g) continue; // not counted in this round
     const op = F[0];
     if (op === -2) break;
     if (op >= 0) {

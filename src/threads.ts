@@ -13,7 +13,9 @@ import { NODE_WORKER_SOURCE } from './threads-worker.js';
 export function controlBytes(maxWorkers: number): number {
   return 64 + (maxWorkers + 1) * 256;
 }
-const MAX_ARGS = 30;
+/** A round whose running count does not move for this long is an error, not a hang. */
+const STALL_MS = 120_000;
+const MAX_ARGS = 29; // slot floats 2..30; bytes 248..251 hold the slot's generation tag
 
 interface Handle {
   terminate(): void;
@@ -98,6 +100,7 @@ export class Pool {
   #workers: Handle[] = [];
   #i32!: Int32Array;
   #f64!: Float64Array;
+  #tags!: Int32Array; // the generation each worker's slot was written for: #tags[k * 64]
   #block: boolean;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, maxWorkers: number, names: string[]) {
@@ -108,6 +111,7 @@ export class Pool {
     this.#names = names;
     this.#views();
     this.#i32.fill(0, 0, 16);
+    this.#tags.fill(-1);
     this.#block = canBlock(this.#i32);
   }
 
@@ -118,6 +122,20 @@ export class Pool {
     const buf = this.#memory.buffer;
     this.#i32 = new Int32Array(buf, this.#ctrl, 16);
     this.#f64 = new Float64Array(buf, this.#ctrl + 64, (this.#maxWorkers + 1) * 32);
+    this.#tags = new Int32Array(buf, this.#ctrl + 64 + 248, (this.#maxWorkers + 1) * 64 - 62);
+  }
+
+  // Publishes a round: tags the slots 1..count (already written) with the next generation,
+  // sets the running count (the workers that will count down), then bumps the generation
+  // and wakes the workers.
+  #publish(count: number, running = count): void {
+    const I = this.#i32;
+    const next = (Atomics.load(I, 0) + 1) | 0;
+    for (let k = 1; k <= count; k++) Atomics.store(this.#tags, k * 64, next);
+    Atomics.store(I, 2, 0);
+    Atomics.store(I, 1, running);
+    Atomics.store(I, 0, next);
+    Atomics.notify(I, 0);
   }
 
   get workers(): number {
@@ -148,19 +166,27 @@ export class Pool {
   // worker holds no lock and owns nothing in Wasm memory, so nothing is left half-written.
   #stopAbove(n: number): void {
     if (this.#i32.buffer !== this.#memory.buffer) this.#views();
-    const I = this.#i32;
-    for (let k = 1; k <= this.#workers.length; k++) this.#f64[k * 32] = k > n ? -2 : -1;
-    Atomics.store(I, 1, n);
-    Atomics.add(I, 0, 1);
-    Atomics.notify(I, 0);
+    const count = this.#workers.length;
+    for (let k = 1; k <= count; k++) this.#f64[k * 32] = k > n ? -2 : -1;
+    this.#publish(count, n); // the stopped workers leave without counting down
     this.#waitDone();
     for (const w of this.#workers.splice(n)) w.terminate();
   }
 
+  // Waits until the running count is 0. A worker that died (killed, out of memory) would
+  // leave it above 0 forever: if it has not moved for STALL_MS, this throws instead of hanging.
   #waitDone(): void {
     const I = this.#i32;
-    for (let d = Atomics.load(I, 1); d !== 0; d = Atomics.load(I, 1)) {
-      if (this.#block) Atomics.wait(I, 1, d);
+    let last = Atomics.load(I, 1);
+    let since = performance.now();
+    for (let d = last; d !== 0; d = Atomics.load(I, 1)) {
+      if (this.#block) Atomics.wait(I, 1, d, 1000);
+      if (d !== last) {
+        last = d;
+        since = performance.now();
+      } else if (performance.now() - since > STALL_MS) {
+        throw new Error(`gaaf: ${d} worker thread(s) did not finish a kernel call within ${STALL_MS / 1000} s`);
+      }
     }
   }
 
@@ -186,10 +212,7 @@ export class Pool {
         F[s] = -1;
       }
     }
-    Atomics.store(I, 2, 0);
-    Atomics.store(I, 1, this.#workers.length);
-    Atomics.add(I, 0, 1);
-    Atomics.notify(I, 0);
+    this.#publish(this.#workers.length);
     let localError: unknown;
     try {
       local(calls[0]);

@@ -212,3 +212,24 @@ test('bench threads suite (smoke): a record per kernel and thread count, with th
   assert.match(table, /\*\*simd-2t ÷ simd-1t\*\*/);
   assert.match(table, /\*\*simd-4t ÷ simd-1t\*\*/);
 });
+
+test('kernel calls while setThreads is still starting workers: the starting ones stay out, the bits do not change', async () => {
+  const ref = await withThreads(1, () => fixedGemm(allocF32, gemm));
+  await setThreads(2);
+  setParallelGrain({ gemmMacs: 1, elems: 1 });
+  try {
+    let settled = false;
+    const p = setThreads(8).then((n) => { settled = true; return n; });
+    let calls = 0;
+    while (!settled) {
+      assert.equal(fixedGemm(allocF32, gemm), ref, `call ${calls} while workers start`);
+      calls++;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(await p, 8);
+    assert.ok(calls > 0, 'no call overlapped the start');
+    assert.equal(fixedGemm(allocF32, gemm), ref, 'after the start, on 8 threads');
+  } finally {
+    setParallelGrain();
+  }
+});

@@ -52,6 +52,12 @@ export interface CnnOptions {
   dense?: number[];
 }
 
+/**
+ * BatchNorm momentum of the CNNs: 0.9 (PyTorch's 0.1 in its convention) rather than Keras's
+ * 0.99, so the running statistics catch up within the few hundred steps of a short run.
+ */
+export const BN_MOMENTUM = 0.9;
+
 /** He initialisation for ReLU, Glorot for tanh and sigmoid. */
 const initFor = (o: CnnOptions): 'heUniform' | 'glorotUniform' => ((o.activation ?? 'relu') === 'relu' ? 'heUniform' : 'glorotUniform');
 
@@ -62,7 +68,7 @@ function convStack(filters: readonly number[], poolAfter: ReadonlySet<number>, o
     layers.push(new Conv2D(f, 3, {
       padding: 'same', useBias: !o.bn, kernelInitializer: initFor(o), inputShape: i === 0 ? input : undefined,
     }));
-    if (o.bn) layers.push(new BatchNorm());
+    if (o.bn) layers.push(new BatchNorm({ momentum: BN_MOMENTUM }));
     layers.push(new Activation(o.activation ?? 'relu', { gaaf: o.gaaf ?? false }));
     if (poolAfter.has(i)) layers.push(new MaxPool2D(2));
   });
@@ -73,7 +79,7 @@ function denseHead(widths: readonly number[], classes: number, o: CnnOptions): L
   const layers: Layer[] = [new Flatten()];
   for (const u of widths) {
     layers.push(new Dense(u, { useBias: !o.bn, kernelInitializer: initFor(o) }));
-    if (o.bn) layers.push(new BatchNorm());
+    if (o.bn) layers.push(new BatchNorm({ momentum: BN_MOMENTUM }));
     layers.push(new Activation(o.activation ?? 'relu', { gaaf: o.gaaf ?? false }));
   }
   layers.push(new Dense(classes));

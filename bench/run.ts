@@ -2,10 +2,13 @@
 // writes every record, with machine info, to bench/results/<timestamp>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import type { BenchRecord, SuiteOptions } from './record.js';
 
-const SUITES: Record<string, (o: SuiteOptions) => Promise<BenchRecord[]>> = { gemm: gemmSuite };
+const SUITES: Record<string, (o: SuiteOptions) => Promise<BenchRecord[]>> = { gemm: gemmSuite, conv: convSuite };
+// suites that print their own comparison table (against a peer engine) instead of the one below
+const OWN_TABLE = new Set(['conv']);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -27,7 +30,7 @@ for (const s of chosen) {
 // ratio of each SIMD record to the scalar reference of the same kernel and size, and to the
 // SIMD peak, all measured in this run
 const peak = records.find((r) => r.name === 'peak');
-const table = records.filter((r) => r.engine === 'simd' && r !== peak).map((r) => {
+const table = records.filter((r) => r.engine === 'simd' && r !== peak && !OWN_TABLE.has(r.suite)).map((r) => {
   const ref = records.find((q) => q.engine === 'scalar' && q.suite === r.suite && q.name === r.name && q.size === r.size);
   return {
     suite: r.suite, kernel: r.name, N: r.size, 'SIMD GFLOP/s': +r.gflops.toFixed(2),
@@ -36,8 +39,8 @@ const table = records.filter((r) => r.engine === 'simd' && r !== peak).map((r) =
     'median ms': +r.medianMs.toFixed(3),
   };
 });
-if (peak) console.log(`SIMD peak (register-only f32x4 mul+add, no loads): ${peak.gflops.toFixed(1)} GFLOP/s`);
-console.table(table);
+if (table.length && peak) console.log(`SIMD peak (register-only f32x4 mul+add, no loads): ${peak.gflops.toFixed(1)} GFLOP/s`);
+if (table.length) console.table(table);
 
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const dir = new URL('./results/', import.meta.url);

@@ -7,14 +7,21 @@
 // With rows r = (b, oy, ox) of the output flattened and K = kh·kw·c, the filter stored
 // (kh,kw,c,oc) is already the K×oc matrix W, and
 //   forward          y[rows]  = col(x)[rows] (R,K) · W (K,oc) + bias      (one GEMM per chunk)
-//   backward-filter  dW       = Σ_chunks col(x)ᵀ (K,R) · dy[rows] (R,oc)  (GEMM's Aᵀ·B path,
-//                              beta = 0 for the first chunk, 1 after: fixed order, deterministic)
-//                    dbias    = Σ_rows dy                                  (sum_rows, row order)
-//   backward-data    stride 1 (and pad <= k−1): dx is the forward convolution of dy, padded by
+//   backward-filter  dWᵀ (oc,K) = Σ_chunks dy[rows]ᵀ (oc,R) · col(x) (R,K)  (GEMM's Aᵀ·B path,
+//                              beta = 0 for the first chunk, 1 after: fixed order, deterministic),
+//                              accumulated in the workspace and transposed into dW at the end
+//                              (measured 2-5% faster than col(x)ᵀ·dy straight into dW: packing
+//                              col as GEMM's B operand is a row-by-row copy, as its A it is a
+//                              transpose);
+//                    dbias    = Σ_rows dy, per chunk (sum_rows, row order within a chunk)
+//   backward-data    stride 1, pad <= k−1 and c >= FLIP_MIN_C: dx is the forward convolution of dy, padded by
 //                    k−1−pad, with the filter rotated 180° and its in/out channels swapped
 //                    (W' (kh,kw,oc,c), built in the workspace) — a gather, no scatter;
-//                    otherwise (stride > 1): dcol = dy[rows] (R,oc) · Wᵀ (oc,K) per chunk,
-//                    then col2im adds dcol into dx (zeroed first).
+//                    otherwise (stride > 1, or few input channels, where the rotated form's
+//                    GEMM would be c < 16 columns wide): dcol = dy[rows] (R,oc) · Wᵀ (oc,K) per
+//                    chunk, then col2im adds dcol into dx (zeroed first). At c = 1 (a network's
+//                    first layer) col2im measured 10 GFLOP/s against 2 for the rotated form; at
+//                    c = 8, 27 against 15; at c = 16 both about 33.
 // A 1×1, stride 1, pad 0 convolution needs no im2col: x is the column matrix, and each pass
 // is a single GEMM on the tensors themselves.
 //
@@ -22,13 +29,14 @@
 // packing absorbs the transposes, so the three passes share one tuned inner loop. The im2col
 // copy is O(R·K) against the GEMM's O(R·K·oc) work (oc >= 32 in the CNNs here), and a chunk
 // of CONV_ROWS rows keeps the column matrix small and cache-resident (256 × 576 floats =
-// 576 KiB for a 3×3×64 filter) instead of materializing n·oh·ow rows. The gather form of
-// backward-data (rotated filter) measured faster than GEMM + col2im at stride 1 because its
-// GEMM has the long K = kh·kw·oc inner dimension and it writes dx once, with no read-modify-
-// write scatter; see README "Kernels" for the figures.
+// 576 KiB for a 3×3×64 filter) instead of materializing n·oh·ow rows (128, 256 and 512 rows
+// measured within 1% of each other). The gather form of backward-data (rotated filter)
+// measured 5-10% faster than GEMM + col2im at stride 1 with c >= 16 (42.1 against 40.1 GFLOP/s
+// at 32×32×64→64, 38.3 against 34.9 at 28×28×32→32): its GEMM has the long K = kh·kw·oc inner
+// dimension and it writes dx once, with no read-modify-write scatter.
 //
 // Workspace (caller provides conv2d_workspace_bytes(...) bytes, 16-byte aligned):
-//   [GEMM packing: gemm_workspace_bytes()][column chunk: R·max(K, kh·kw·oc)][rotated filter: K·oc]
+//   [GEMM packing: gemm_workspace_bytes()][column chunk: R·max(K, kh·kw·oc)][rotated filter or dWᵀ: K·oc]
 //
 // The scalar references (`*_ref`) are the plain direct loops (no im2col, no workspace).
 
@@ -38,6 +46,7 @@ import { sum_rows } from "./stats";
 // ---- tile choice: the only place it is set ----
 const CONV_ROWS: i32 = 256; // output pixels per im2col chunk (= GEMM's KC, so backward-filter's
                             // inner dimension is one full K block per chunk)
+const FLIP_MIN_C: i32 = 16; // backward-data: rotated-filter gather when c >= this, else col2im (measured, see header)
 
 // @ts-ignore: decorator
 @inline function out_size(size: i32, k: i32, stride: i32, pad: i32): i32 {
@@ -225,7 +234,7 @@ export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: 
     gemm(0, 1, n * h * w, c, oc, 1, dy, oc, filter, oc, 0, dx, c, 0, work);
     return;
   }
-  if (stride == 1 && pad <= kh - 1 && pad <= kw - 1) {
+  if (stride == 1 && pad <= kh - 1 && pad <= kw - 1 && c >= FLIP_MIN_C) {
     // dx = conv(dy padded by (kh−1−pad, kw−1−pad), W'), W'[ky,kx,o,ci] = W[kh−1−ky, kw−1−kx, ci, o]
     const flip = flip_area(work, n, h, w, oh, ow, c, oc, kh, kw);
     for (let ky = 0; ky < kh; ky++) {
@@ -266,17 +275,26 @@ export function conv2d_backward_filter(x: usize, dy: usize, dfilter: usize, dbia
                                        stride: i32, pad: i32): void {
   const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
   const rows = n * oh * ow, K = kh * kw * c;
-  if (dbias != 0) sum_rows(dy, rows, oc, oc, dbias, 0);
   if (is_pointwise(kh, kw, stride, pad)) {
+    if (dbias != 0) sum_rows(dy, rows, oc, oc, dbias, 0);
     gemm(1, 0, c, oc, rows, 1, x, c, dy, oc, 0, dfilter, oc, 0, work);
     return;
   }
   const col = col_area(work);
+  const dwt = flip_area(work, n, h, w, oh, ow, c, oc, kh, kw);
   for (let r0 = 0; r0 < rows; r0 += CONV_ROWS) {
     const R = min(CONV_ROWS, rows - r0);
+    const dyc = dy + (<usize>r0 * <usize>oc << 2);
+    const bt: f32 = r0 == 0 ? 0 : 1;
+    // dbias per chunk, while the chunk of dy is in cache for the GEMM
+    if (dbias != 0) sum_rows(dyc, R, oc, oc, dbias, bt);
     im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, r0, R, col);
-    gemm(1, 0, K, oc, R, 1, col, K, dy + (<usize>r0 * <usize>oc << 2), oc, r0 == 0 ? 0 : 1,
-         dfilter, oc, 0, work);
+    gemm(1, 0, oc, K, R, 1, dyc, oc, col, K, bt, dwt, K, 0, work);
+  }
+  for (let o = 0; o < oc; o++) {
+    for (let k = 0; k < K; k++) {
+      store<f32>(dfilter + (<usize>(k * oc + o) << 2), load<f32>(dwt + (<usize>(o * K + k) << 2)));
+    }
   }
 }
 

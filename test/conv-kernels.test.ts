@@ -59,6 +59,7 @@ const CONV_CASES: ConvGeom[] = [
   { n: 1, h: 11, w: 9, c: 32, oc: 20, kh: 3, kw: 3, stride: 1, pad: 0 }, // K = 288 > GEMM's KC
   { n: 3, h: 6, w: 5, c: 4, oc: 16, kh: 3, kw: 2, stride: 2, pad: 0 },
   { n: 2, h: 5, w: 5, c: 7, oc: 9, kh: 1, kw: 1, stride: 2, pad: 1 },
+  { n: 2, h: 13, w: 11, c: 16, oc: 5, kh: 3, kw: 3, stride: 1, pad: 1 }, // rotated-filter backward-data, 2 chunks
 ];
 
 test('conv2d forward, backward-data and backward-filter: SIMD, scalar reference and a direct loop agree', () => {

@@ -37,10 +37,12 @@ const CASES: G[] = [
   new G(3, 7, 9, 3, 5, 1, 1, 1, 0),     // 1×1 (no im2col: the tensors are the GEMM operands)
   new G(2, 5, 5, 7, 9, 1, 1, 2, 1),     // 1×1 with stride and padding (through im2col)
   new G(1, 11, 9, 32, 20, 3, 3, 1, 0),  // K = 288 > GEMM's KC = 256
-  new G(3, 13, 11, 3, 16, 3, 3, 1, 1),  // 429 output rows: two chunks, the boundary inside an image
+  new G(3, 13, 11, 3, 16, 3, 3, 1, 1),  // 429 output rows: two chunks, the boundary inside an image (c < 16: col2im)
   new G(3, 23, 21, 2, 7, 3, 3, 2, 1),   // stride 2, 396 rows: col2im across chunks
   new G(1, 6, 5, 4, 15, 3, 2, 2, 0),    // kh != kw
   new G(1, 3, 3, 4, 4, 3, 3, 1, 2),     // pad > k−1 at stride 1: the general (col2im) path
+  new G(2, 13, 11, 16, 5, 3, 3, 1, 1),  // c >= 16 at stride 1: backward-data by the rotated filter, 286 rows
+  new G(1, 7, 5, 17, 3, 5, 5, 1, 2),    // the same with a 5×5 filter and c = 17
 ];
 
 function rand(n: i32): StaticArray<f32> {

@@ -22,10 +22,12 @@ export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
 export { loadDataDir, loadTrainTest } from './data/load.js';
 export { parseCifar, loadCifarFiles, loadCifarDir, detectCifar, type CifarKind, type CifarLabel } from './data/cifar.js';
 export { loadBundledDigits } from './data/bundled.js';
-export { paperMlp, svhnCnn, reducedVgg16, type MlpOptions, type CnnOptions } from './models.js';
+export { paperMlp, svhnCnn, reducedVgg16, BN_MOMENTUM, type MlpOptions, type CnnOptions } from './models.js';
 export {
   reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
   type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
+  reproduceCnn, CNN_DEFAULTS, CNN_VARIANTS, CNN_REPORT_SECTIONS, type CnnVariant, type CnnModelName, type CnnReproduceOptions,
+  type CnnReproduceResults, type CnnReproduceOutput, type CnnRunResult, type CnnVariantSummary,
 } from './reproduce/index.js';
 export { type StateTensor } from './layers/layer.js';
 export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';

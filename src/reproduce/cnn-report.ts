@@ -48,7 +48,7 @@ function accuracyChart(r: CnnReproduceResults): Chart {
   return {
     file: 'table4-accuracy.svg',
     title: 'Table 4: test and training accuracy per variant',
-    caption: 'Accuracy with the best epoch\'s weights, in inference mode; one dot per seed, the bar is the mean over seeds and the whisker ±1 standard deviation.',
+    caption: 'Accuracy with the best epoch\'s weights, in inference mode; one dot per seed, the coloured tick is the mean over seeds and the whisker ±1 standard deviation.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: 'Test and training accuracy', subtitle: `${r.protocol.seeds.length} seed(s); ${r.data.trainCount} training, ${r.data.testCount} test samples` },
@@ -59,7 +59,7 @@ function accuracyChart(r: CnnReproduceResults): Chart {
         height: 220,
         layer: [
           {
-            mark: { type: 'bar', opacity: 0.35 },
+            mark: { type: 'tick', thickness: 3, size: 36 },
             encoding: {
               x: { field: 'variant', type: 'nominal', title: null, sort: keys.map((k) => CNN_VARIANT_LABELS[k]), axis: { labelAngle: -30 } },
               y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
@@ -70,14 +70,14 @@ function accuracyChart(r: CnnReproduceResults): Chart {
             mark: { type: 'errorbar', extent: 'stdev' },
             encoding: {
               x: { field: 'variant', type: 'nominal', sort: keys.map((k) => CNN_VARIANT_LABELS[k]) },
-              y: { field: 'value', type: 'quantitative' },
+              y: { field: 'value', type: 'quantitative', title: 'accuracy (%)' },
             },
           },
           {
-            mark: { type: 'point', filled: true, size: 40, color: '#333' },
+            mark: { type: 'point', filled: true, size: 30, color: '#333', opacity: 0.8 },
             encoding: {
               x: { field: 'variant', type: 'nominal', sort: keys.map((k) => CNN_VARIANT_LABELS[k]) },
-              y: { field: 'value', type: 'quantitative' },
+              y: { field: 'value', type: 'quantitative', title: 'accuracy (%)' },
             },
           },
         ],

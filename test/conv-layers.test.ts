@@ -228,6 +228,14 @@ test("the paper's CNNs: layer sizes, BatchNorm and GAAF placement", () => {
   assert.deepEqual(cnn.layers.filter((l) => l instanceof Dense).map((l) => (l as Dense).units), [512, 256, 10]);
   assert.ok(cnn.layers.filter((l) => l instanceof Activation).every((l) => (l as Activation).kind === 'relu' && (l as Activation).gaaf?.shape === 'shiftedSigmoid'));
   cnn.dispose();
+  // the four variants of Table 4 start from the same conv and dense kernels for the same seed
+  const kernels = [false, true].flatMap((bn) => [false, true].map((gaaf) => {
+    const m = svhnCnn({ inputShape: [12, 12, 2], bn, gaaf, filters: [2, 2, 3, 3], dense: [5, 4] }).build(undefined, { seed: 5 });
+    const k = m.params().filter((p) => p.name.endsWith('/kernel')).map((p) => Array.from(p.value.read()));
+    m.dispose();
+    return k;
+  }));
+  for (const k of kernels.slice(1)) assert.deepEqual(k, kernels[0]);
   const vgg = reducedVgg16({ classes: 100 }).build(undefined, { seed: 1 });
   assert.deepEqual(vgg.layers.filter((l) => l instanceof Conv2D).map((l) => l.outputShape[2]), [64, 64, 128, 128, 256, 256, 256, 512, 512, 512]);
   assert.deepEqual(vgg.layers.find((l) => l instanceof Flatten)!.outputShape, [2048]);

@@ -87,6 +87,10 @@ test('results.json: four variants × two seeds on [28, 28, 1] images, mean and s
   assert.equal(results.protocol.params.gaaf, results.protocol.params.base);
   assert.ok(results.protocol.layers.some((l) => /BatchNorm/.test(l)) && results.protocol.layers.some((l) => /relu \+ GAAF/.test(l)));
   assert.deepEqual(Object.keys(results.paper.table4 as object), ['base', 'bn', 'gaaf', 'bnGaaf']);
+  // the BatchNorm settings reported are those of the layers the models build
+  assert.deepEqual({ momentum: results.protocol.batchNorm.momentum, epsilon: results.protocol.batchNorm.epsilon }, { momentum: 0.9, epsilon: 1e-3 });
+  assert.ok(results.protocol.layers.filter((l) => /BatchNorm/.test(l)).every((l) => l.includes('momentum 0.9, ε 0.001')));
+  assert.ok(report.includes('BatchNorm momentum 0.9, ε 0.001'));
 });
 
 test('the same command gives the same weights (one variant, one seed)', () => {

@@ -270,10 +270,15 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
   let layers: string[] = [];
   let filters: number[] = [];
   let dense: number[] = [];
+  let bnLayer = { momentum: NaN, epsilon: NaN };
   for (const v of CNN_VARIANTS) {
     const m = buildVariant(o, v, shape, classes).build(undefined, { seed: 0 });
     params[v] = m.countParams();
-    if (v === 'bnGaaf') layers = describeLayers(m);
+    if (v === 'bnGaaf') {
+      layers = describeLayers(m);
+      const bn = m.layers.find((l): l is BatchNorm => l instanceof BatchNorm)!;
+      bnLayer = { momentum: bn.momentum, epsilon: bn.epsilon }; // as the models build it
+    }
     if (v === 'base') {
       filters = m.layers.filter((l): l is Conv2D => l instanceof Conv2D).map((l) => l.filters);
       dense = m.layers.filter((l): l is Dense => l instanceof Dense).map((l) => l.units).slice(0, -1);
@@ -305,7 +310,6 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
       samplesPerSec: meanSd(rs.map((r) => r.samplesPerSec)),
     };
   });
-  const bnProbe = new BatchNorm();
   const g = resolveGaaf('relu', { K: o.gaafK });
   return {
     schema: 'gaaf-reproduce-cnn/1',
@@ -344,8 +348,8 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
       seeds,
       gaaf: { K: g.K, shape: 'shifted sigmoid s(x) = 1/(1 + exp(-a(x - b)))', a: g.p1, b: g.p2 },
       batchNorm: {
-        momentum: bnProbe.momentum,
-        epsilon: bnProbe.epsilon,
+        momentum: bnLayer.momentum,
+        epsilon: bnLayer.epsilon,
         runningVariance: 'unbiased batch variance (× rows/(rows − 1)), as PyTorch and Keras\'s fused path',
       },
     },

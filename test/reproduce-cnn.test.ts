@@ -3,7 +3,7 @@
 // report, results.json, the paper's numbers beside ours, determinism, and the errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -152,3 +152,24 @@ for (const [args, msg] of [
     assert.match(r.stderr, msg);
   });
 }
+
+test('gaaf train --model vgg reads a CIFAR-10 directory as [32, 32, 3] images', () => {
+  const d = mkdtempSync(join(tmpdir(), 'gaaf-cifar-cli-'));
+  try {
+    const c10 = join(d, 'cifar-10-batches-bin');
+    mkdirSync(c10);
+    // 4 records per file: label byte, then 3072 pixel bytes
+    const batch = (seed: number): Uint8Array => Uint8Array.from({ length: 4 * 3073 }, (_, i) => (i % 3073 === 0 ? (i / 3073 + seed) % 10 : (i * 7 + seed) & 255));
+    for (let i = 1; i <= 5; i++) writeFileSync(join(c10, `data_batch_${i}.bin`), batch(i));
+    writeFileSync(join(c10, 'test_batch.bin'), batch(9));
+    const r = run('train', '--model', 'vgg', '--data', d, '--filters', '2,2,2,2,2,2,2,2,2,2', '--dense', '4,4', '--epochs', '1', '--batch', '8', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(s.model, 'vgg');
+    assert.equal(s.data.trainCount, 20);
+    assert.equal(s.layers[0], 'conv2d_1 [32, 32, 2]');
+    assert.ok(s.layers.includes('flatten_1 [8]'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

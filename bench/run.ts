@@ -2,13 +2,14 @@
 // writes every record, with machine info, to bench/results/<timestamp>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { cnnTrainSuite } from './cnn-train.js';
 import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import type { BenchRecord, SuiteOptions } from './record.js';
 
-const SUITES: Record<string, (o: SuiteOptions) => Promise<BenchRecord[]>> = { gemm: gemmSuite, conv: convSuite };
+const SUITES: Record<string, (o: SuiteOptions) => Promise<BenchRecord[]>> = { gemm: gemmSuite, conv: convSuite, 'cnn-train': cnnTrainSuite };
 // suites that print their own comparison table (against a peer engine) instead of the one below
-const OWN_TABLE = new Set(['conv']);
+const OWN_TABLE = new Set(['conv', 'cnn-train']);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -6,7 +6,8 @@
 // for our SIMD kernels, our scalar references (at batch 2: they run ~1 GFLOP/s, so batch 32
 // would take seconds per sample; GFLOP/s does not depend on the batch for a direct loop), and
 // @tensorflow/tfjs-backend-wasm (single-threaded in Node; tf.conv2d, and the op kernels
-// Conv2DBackpropInput / Conv2DBackpropFilter run directly). A kernel that tfjs-wasm does not
+// Conv2DBackpropInput / Conv2DBackpropFilter run directly). For the 32×32×64 case it also times
+// our forward pass's GEMM calls alone (no im2col), to show what im2col costs. A kernel that tfjs-wasm does not
 // have is recorded with its error message instead of a time. Operands live in each engine's
 // own memory before timing; nothing is copied inside a timed call.
 //
@@ -19,7 +20,7 @@ import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { type Buf, type ConvGeom, allocF32, conv2dBackwardData, conv2dBackwardFilter, conv2dForward,
-  conv2dWorkspaceLength, convOutSize, setKernelImpl } from '../src/binding.js';
+  conv2dWorkspaceLength, convOutSize, gemm, setKernelImpl } from '../src/binding.js';
 import { Rng } from '../src/rng.js';
 import type { BenchRecord, SuiteOptions } from './record.js';
 import { recordFrom } from './record.js';
@@ -99,6 +100,21 @@ function addOurs(bench: Bench, engine: 'simd' | 'scalar', l: Layer, g: ConvGeom,
 }
 
 /**
+ * The GEMM calls of our forward pass without the im2col: the same col (256 rows × K) · W (K × oc)
+ * product once per chunk of 256 output pixels, from one column buffer that stays in cache.
+ * Conv forward ÷ this is what im2col costs.
+ */
+function addGemmOnly(bench: Bench, l: Layer, g: ConvGeom, bufs: Buf[]): void {
+  const K = 9 * g.c, rows = g.n * g.h * g.w, R = 256;
+  const col = filled(R * K, 5, 'col'), W = filled(K * g.oc, 2, 'W'), b = filled(g.oc, 3, 'b');
+  const y = allocF32(rows * g.oc, 'y');
+  bufs.push(col, W, b, y);
+  bench.add(`gemm-only|${l.name}|forward|${g.n}`, () => {
+    for (let r0 = 0; r0 < rows; r0 += R) gemm(false, false, Math.min(R, rows - r0), g.oc, K, 1, col, K, W, g.oc, 0, y, g.oc, b);
+  });
+}
+
+/**
  * tfjs-wasm on geometry g: tf.conv2d and the two backprop op kernels. A kernel that throws
  * (tfjs-wasm has no Conv2DBackpropFilter) goes into `errors` with its message, not into the bench.
  */
@@ -145,6 +161,7 @@ export async function convSuite(opts: SuiteOptions): Promise<BenchRecord[]> {
     const g = geom(l, BATCH);
     addOurs(bench, 'simd', l, g, bufs);
     addOurs(bench, 'scalar', l, geom(l, SCALAR_BATCH), bufs);
+    if (l === LAYERS[0]) addGemmOnly(bench, l, g, bufs);
     const tfErrors = new Map<string, string>();
     addTf(bench, l, g, tensors, tfErrors);
     await bench.run();
@@ -171,7 +188,7 @@ function printTable(records: ConvRecord[]): void {
   const find = (engine: string, layer: string, pass: Pass) => records.find((r) => r.engine === engine && r.layer === layer && r.pass === pass);
   const fmt = (v: number) => +v.toFixed(2);
   const rows = records.filter((r) => r.engine === 'simd').map((r) => {
-    const s = find('scalar', r.layer, r.pass), t = find('tfjs-wasm', r.layer, r.pass);
+    const s = find('scalar', r.layer, r.pass), t = find('tfjs-wasm', r.layer, r.pass), gm = find('gemm-only', r.layer, r.pass);
     return {
       layer: r.layer, pass: r.pass, batch: r.batch,
       'ours GFLOP/s': fmt(r.gflops),
@@ -179,6 +196,7 @@ function printTable(records: ConvRecord[]): void {
       'tfjs-wasm GFLOP/s': t ? (t.error ? 'no kernel' : fmt(t.gflops)) : '-',
       'ours ÷ tfjs-wasm': t && !t.error ? fmt(r.gflops / t.gflops) : '-',
       'ours ÷ scalar': s ? fmt(r.gflops / s.gflops) : '-',
+      'its GEMM calls alone GFLOP/s': gm ? fmt(gm.gflops) : '-',
       'ours median ms': fmt(r.medianMs),
     };
   });

@@ -255,7 +255,9 @@ test('batch norm wrappers refuse bad shapes', () => {
   const x = allocF32(12, 'x'), c3 = allocF32(3, 'c3'), c2 = allocF32(2, 'c2'), y = allocF32(12, 'y');
   assert.throws(() => batchNormForwardTrain(x, c3, c3, y, c2, c3, 4, 3, 1e-5), /batchNormForwardTrain: mean \('c2'\) needs 3 elements, buffer has 2/);
   assert.throws(() => batchNormForwardTrain(x, c3, c3, y, c3, c3, 5, 3, 1e-5), /x \('x'\) needs 15 elements, buffer has 12/);
-  assert.throws(() => batchNormForwardTrain(x, c3, c3, y, y, c2, 4, 3, NaN), /eps must be finite and >= 0, got NaN/);
+  assert.throws(() => batchNormForwardTrain(x, c3, c3, y, y, c2, 4, 3, NaN), /eps must be finite and > 0 .*, got NaN/);
+  assert.throws(() => batchNormForwardTrain(x, c3, c3, y, c3, c3, 4, 3, 0), /batchNormForwardTrain: eps must be finite and > 0 .*, got 0/);
+  assert.throws(() => batchNormForwardInference(x, c3, c3, c3, c3, y, 4, 3, -1), /batchNormForwardInference: eps must be finite and > 0 .*, got -1/);
   assert.throws(() => batchNormForwardInference(x, c3, c3, c3, c2, y, 4, 3, 1e-5), /runVar \('c2'\) needs 3 elements/);
   assert.throws(() => batchNormBackward(x, y, c3, c3, c3, allocF32(12, 'dx'), c3, c2, 4, 3), /batchNormBackward: dbeta \('c2'\) needs 3 elements, buffer has 2/);
   assert.throws(() => batchNormBackward(x, y, c3, c3, c3, allocF32(12), c3, c3, 0, 3), /rows must be an integer >= 1, got 0/);

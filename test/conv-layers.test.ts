@@ -8,41 +8,11 @@ import {
   Activation, BatchNorm, Conv2D, Dense, Flatten, type Layer, MaxPool2D, Sequential, layerFromConfig, makeDataset,
   memoryStats, reducedVgg16, reshapeDataset, setKernelImpl, svhnCnn,
 } from '../src/index.js';
-import { assertClose, randomArray, randomLabels } from './helpers.js';
+import { assertClose, checkGradients, randomArray, randomLabels } from './helpers.js';
 
+// a training-mode pass moves BatchNorm's running statistics; they do not enter the training loss
 function checkModel(name: string, model: Sequential, x: Float32Array, y: Int32Array, training: boolean, EPS: number): void {
-  const opts = { training, seed: 7, step: 3, inputGrad: true };
-  const { grads, inputGrad } = model.lossAndGradients(x, y, opts);
-  const lossAt = (): number => model.lossAndGradients(x, y, opts).loss;
-  const weights = model.getWeights();
-  const params = model.params();
-  const bn = model.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
-  // a training-mode pass moves BatchNorm's running statistics; they do not enter the training loss
-  weights.forEach((w, k) => {
-    const numeric = new Float64Array(w.length);
-    for (let i = 0; i < w.length; i++) {
-      const w0 = w[i];
-      w[i] = w0 + EPS; model.setWeights(weights);
-      const lp = lossAt();
-      w[i] = w0 - EPS; model.setWeights(weights);
-      const lm = lossAt();
-      w[i] = w0; model.setWeights(weights);
-      numeric[i] = (lp - lm) / (Math.fround(w0 + EPS) - Math.fround(w0 - EPS));
-    }
-    assertClose(`${name}: ${params[k].name}`, grads[k], numeric, 2e-2, 3e-4);
-  });
-  const numericX = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i];
-    x[i] = x0 + EPS;
-    const lp = lossAt();
-    x[i] = x0 - EPS;
-    const lm = lossAt();
-    x[i] = x0;
-    numericX[i] = (lp - lm) / (Math.fround(x0 + EPS) - Math.fround(x0 - EPS));
-  }
-  assertClose(`${name}: input gradient`, inputGrad!, numericX, 2e-2, 3e-4);
-  assert.ok(bn.length === 0 || bn.every((l) => l.stateTensors().length === 2));
+  checkGradients(name, model, x, y, training, EPS, 3e-4);
 }
 
 interface Case {

@@ -8,9 +8,8 @@ import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { reducedVgg16, svhnCnn } from '../models.js';
-import { Adam, type Optimizer, SGD } from '../optimizers.js';
 import type { Sequential } from '../sequential.js';
-import { type Machine, type Splits, convergenceRule, loadSplits, machineInfo } from './experiment.js';
+import { type Machine, type Splits, convergenceRule, loadSplits, machineInfo, makeOptimizer } from './experiment.js';
 import { type MeanSd, meanSd } from './measure.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
@@ -162,10 +161,6 @@ const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
 export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
   const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? { K: o.gaafK } : false, filters: o.filters, dense: o.dense };
   return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
-}
-
-function makeOptimizer(o: CnnReproduceOptions): Optimizer {
-  return o.optimizer === 'adam' ? new Adam({ lr: o.lr }) : new SGD({ lr: o.lr, momentum: o.momentum });
 }
 
 /** Loads the data as images and carves the validation split (the same loader as the MLP experiment). */

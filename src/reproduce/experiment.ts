@@ -245,7 +245,8 @@ export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | '
   };
 }
 
-function makeOptimizer(o: ReproduceOptions): Optimizer {
+/** The optimizer of one run (both experiments): Adam(lr) or SGD(lr, momentum). */
+export function makeOptimizer(o: Pick<ReproduceOptions, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
   return o.optimizer === 'adam' ? new Adam({ lr: o.lr }) : new SGD({ lr: o.lr, momentum: o.momentum });
 }
 

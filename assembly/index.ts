@@ -6,3 +6,6 @@ export * from "./dropout";
 export * from "./loss";
 export * from "./optim";
 export * from "./peak";
+export * from "./conv";
+export * from "./pool";
+export * from "./batchnorm";

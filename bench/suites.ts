@@ -1,5 +1,7 @@
 // Every suite of `npm run bench`, by name. A new suite is one file exporting a Suite and one line here.
 import { actSuite } from './act.js';
+import { cnnTrainSuite } from './cnn-train.js';
+import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
 import type { Suite } from './record.js';
@@ -11,6 +13,7 @@ export const SUITES: Record<string, Suite> = {
   act: actSuite,
   optim: optimSuite,
   train: trainSuite,
-  // conv: convSuite, (bench/conv.ts, with the conv2d kernels)
+  conv: convSuite,
+  'cnn-train': cnnTrainSuite,
   threads: threadsSuite,
 };

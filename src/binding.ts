@@ -803,6 +803,231 @@ export function simdPeakLoop(iters: number): number {
   return wasm.simd_peak_flops(iters);
 }
 
+// =======================================================================================
+// Convolution, pooling, batch norm (assembly/conv.ts, pool.ts, batchnorm.ts)
+// =======================================================================================
+// Tensors are NHWC. Each wrapper checks every geometry value and operand extent, then calls
+// the SIMD kernel or, under setKernelImpl('scalar'), its plain `_ref` loop.
+
+// merges into the Exports interface above
+interface Exports {
+  conv2d_workspace_bytes(n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): number;
+  conv2d_forward(x: number, f: number, bias: number, y: number, work: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_forward_ref(x: number, f: number, bias: number, y: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_backward_data(dy: number, f: number, dx: number, work: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_backward_data_ref(dy: number, f: number, dx: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_backward_filter(x: number, dy: number, df: number, dbias: number, work: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_backward_filter_ref(x: number, dy: number, df: number, dbias: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  maxpool_forward(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, k: number, stride: number): void;
+  maxpool_forward_ref(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, k: number, stride: number): void;
+  maxpool_backward(dy: number, argmax: number, dx: number, n: number, h: number, w: number, c: number, k: number, stride: number): number;
+  maxpool_backward_ref(dy: number, argmax: number, dx: number, n: number, h: number, w: number, c: number, k: number, stride: number): number;
+  batchnorm_forward_train(x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, rows: number, cols: number, eps: number): void;
+  batchnorm_forward_train_ref(x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, rows: number, cols: number, eps: number): void;
+  batchnorm_forward_inference(x: number, gamma: number, beta: number, runMean: number, runVar: number, y: number, rows: number, cols: number, eps: number): void;
+  batchnorm_forward_inference_ref(x: number, gamma: number, beta: number, runMean: number, runVar: number, y: number, rows: number, cols: number, eps: number): void;
+  batchnorm_backward(x: number, dy: number, gamma: number, mean: number, invStd: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
+  batchnorm_backward_ref(x: number, dy: number, gamma: number, mean: number, invStd: number, dx: number, dgamma: number, dbeta: number, rows: number, cols: number): void;
+}
+
+/** 2-D convolution over NHWC tensors: x (n,h,w,c), filter (kh,kw,c,oc), bias (oc), y (n,oh,ow,oc). */
+export interface ConvGeom { n: number; h: number; w: number; c: number; oc: number; kh: number; kw: number; stride: number; pad: number }
+
+/** Max pooling over NHWC, no padding: x (n,h,w,c) → y (n,oh,ow,c), oh = floor((h − k)/stride) + 1. */
+export interface PoolGeom { n: number; h: number; w: number; c: number; k: number; stride: number }
+
+const MAX_ELEMS = 2 ** 30; // a Buf of f32 cannot hold more in wasm32
+
+function checkPos(kernel: string, name: string, v: number, min = 1): void {
+  if (!Number.isInteger(v) || v < min || v > 0x7fffffff) {
+    throw new RangeError(`gaaf.${kernel}: ${name} must be an integer >= ${min}, got ${v}`);
+  }
+}
+
+function checkElems(kernel: string, what: string, n: number): void {
+  if (n > MAX_ELEMS) throw new RangeError(`gaaf.${kernel}: ${what} has ${n} elements, more than a Wasm buffer can hold (${MAX_ELEMS})`);
+}
+
+/** Outputs must not share a buffer with any input (the kernels read inputs while writing outputs). */
+function checkDistinct(kernel: string, outs: Record<string, Buf | null>, ins: Record<string, Buf | null>): void {
+  const all = { ...ins, ...outs };
+  for (const [on, ob] of Object.entries(outs)) {
+    if (!ob) continue;
+    for (const [n2, b2] of Object.entries(all)) {
+      if (n2 !== on && b2 === ob) throw new RangeError(`gaaf.${kernel}: ${on} and ${n2} are the same buffer ('${ob.label}')`);
+    }
+  }
+}
+
+/** floor((size + 2·pad − k)/stride) + 1, or a RangeError naming the sizes if < 1. */
+export function convOutSize(size: number, k: number, stride: number, pad: number): number {
+  const kn = 'convOutSize';
+  checkPos(kn, 'size', size); checkPos(kn, 'kernel size', k); checkPos(kn, 'stride', stride); checkPos(kn, 'pad', pad, 0);
+  const o = Math.floor((size + 2 * pad - k) / stride) + 1;
+  if (o < 1) {
+    throw new RangeError(`gaaf.${kn}: a ${k}-wide kernel with pad ${pad} does not fit an input of size ${size} ` +
+      `(size + 2·pad = ${size + 2 * pad} < ${k})`);
+  }
+  return o;
+}
+
+/** Checks g and returns the output size. */
+function convShape(kernel: string, g: ConvGeom): { oh: number; ow: number; K: number } {
+  if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,oc,kh,kw,stride,pad}`);
+  for (const f of ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride'] as const) checkPos(kernel, `geometry.${f}`, g[f]);
+  checkPos(kernel, 'geometry.pad', g.pad, 0);
+  let oh: number, ow: number;
+  try {
+    oh = convOutSize(g.h, g.kh, g.stride, g.pad);
+    ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+  } catch (e) {
+    throw new RangeError(`gaaf.${kernel}: input ${g.h}×${g.w} is too small for a ${g.kh}×${g.kw} kernel with pad ${g.pad}: ${(e as Error).message}`);
+  }
+  const K = g.kh * g.kw * g.c;
+  checkElems(kernel, 'x', g.n * g.h * g.w * g.c);
+  checkElems(kernel, 'y', g.n * oh * ow * g.oc);
+  checkElems(kernel, 'filter', K * g.oc);
+  return { oh, ow, K };
+}
+
+/** f32 elements of scratch that conv2dForward/BackwardData/BackwardFilter need for geometry g (g.n = batch capacity). */
+export function conv2dWorkspaceLength(g: ConvGeom): number {
+  convShape('conv2dWorkspaceLength', g);
+  return Math.ceil(wasm.conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
+}
+
+function checkWork(kernel: string, work: Buf, g: ConvGeom): void {
+  const need = Math.ceil(wasm.conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
+  checkLen(kernel, 'work', work, need);
+}
+
+/** y (n,oh,ow,oc) = conv2d(x (n,h,w,c), filter (kh,kw,c,oc)) + bias (oc). Writes y. */
+export function conv2dForward(x: Buf, filter: Buf, bias: Buf | null, y: Buf, g: ConvGeom, work: Buf): void {
+  const k = 'conv2dForward';
+  const { oh, ow, K } = convShape(k, g);
+  checkLen(k, 'x', x, g.n * g.h * g.w * g.c); checkLen(k, 'filter', filter, K * g.oc);
+  if (bias) checkLen(k, 'bias', bias, g.oc);
+  checkLen(k, 'y', y, g.n * oh * ow * g.oc); checkWork(k, work, g);
+  checkDistinct(k, { y, work }, { x, filter, bias });
+  const b = bias ? addrOf(bias) : 0;
+  if (impl === 'scalar') {
+    wasm.conv2d_forward_ref(addrOf(x), addrOf(filter), b, addrOf(y), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  } else {
+    wasm.conv2d_forward(addrOf(x), addrOf(filter), b, addrOf(y), addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  }
+}
+
+/** dx (n,h,w,c) = gradient of conv2dForward w.r.t. x, from dy (n,oh,ow,oc) and filter. Overwrites dx. */
+export function conv2dBackwardData(dy: Buf, filter: Buf, dx: Buf, g: ConvGeom, work: Buf): void {
+  const k = 'conv2dBackwardData';
+  const { oh, ow, K } = convShape(k, g);
+  checkLen(k, 'dy', dy, g.n * oh * ow * g.oc); checkLen(k, 'filter', filter, K * g.oc);
+  checkLen(k, 'dx', dx, g.n * g.h * g.w * g.c); checkWork(k, work, g);
+  checkDistinct(k, { dx, work }, { dy, filter });
+  if (impl === 'scalar') {
+    wasm.conv2d_backward_data_ref(addrOf(dy), addrOf(filter), addrOf(dx), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  } else {
+    wasm.conv2d_backward_data(addrOf(dy), addrOf(filter), addrOf(dx), addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  }
+}
+
+/** dfilter (kh,kw,c,oc) and dbias (oc) = gradients of conv2dForward, summed over n, oh, ow. Overwrites both. */
+export function conv2dBackwardFilter(x: Buf, dy: Buf, dfilter: Buf, dbias: Buf | null, g: ConvGeom, work: Buf): void {
+  const k = 'conv2dBackwardFilter';
+  const { oh, ow, K } = convShape(k, g);
+  checkLen(k, 'x', x, g.n * g.h * g.w * g.c); checkLen(k, 'dy', dy, g.n * oh * ow * g.oc);
+  checkLen(k, 'dfilter', dfilter, K * g.oc);
+  if (dbias) checkLen(k, 'dbias', dbias, g.oc);
+  checkWork(k, work, g);
+  checkDistinct(k, { dfilter, dbias, work }, { x, dy });
+  const db = dbias ? addrOf(dbias) : 0;
+  if (impl === 'scalar') {
+    wasm.conv2d_backward_filter_ref(addrOf(x), addrOf(dy), addrOf(dfilter), db, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  } else {
+    wasm.conv2d_backward_filter(addrOf(x), addrOf(dy), addrOf(dfilter), db, addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+  }
+}
+
+function poolShape(kernel: string, g: PoolGeom): { oh: number; ow: number } {
+  if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,k,stride}`);
+  for (const f of ['n', 'h', 'w', 'c', 'k', 'stride'] as const) checkPos(kernel, `geometry.${f}`, g[f]);
+  if (g.k > g.h || g.k > g.w) throw new RangeError(`gaaf.${kernel}: a ${g.k}×${g.k} pooling window does not fit a ${g.h}×${g.w} input`);
+  checkElems(kernel, 'x', g.n * g.h * g.w * g.c);
+  return { oh: Math.floor((g.h - g.k) / g.stride) + 1, ow: Math.floor((g.w - g.k) / g.stride) + 1 };
+}
+
+/** y (n,oh,ow,c) = max over each k×k window (stride s) of x (n,h,w,c); argmax (i32) = index into x of that max. */
+export function maxPoolForward(x: Buf, y: Buf, argmax: Buf, g: PoolGeom): void {
+  const k = 'maxPoolForward';
+  const { oh, ow } = poolShape(k, g);
+  const no = g.n * oh * ow * g.c;
+  checkLen(k, 'x', x, g.n * g.h * g.w * g.c); checkLen(k, 'y', y, no); checkLen(k, 'argmax', argmax, no, 'i32');
+  checkDistinct(k, { y, argmax }, { x });
+  (impl === 'scalar' ? wasm.maxpool_forward_ref : wasm.maxpool_forward)(addrOf(x), addrOf(y), addrOf(argmax), g.n, g.h, g.w, g.c, g.k, g.stride);
+}
+
+/** dx (n,h,w,c) = 0, then dx[argmax[i]] += dy[i]. Overwrites dx. */
+export function maxPoolBackward(dy: Buf, argmax: Buf, dx: Buf, g: PoolGeom): void {
+  const k = 'maxPoolBackward';
+  const { oh, ow } = poolShape(k, g);
+  const no = g.n * oh * ow * g.c;
+  checkLen(k, 'dy', dy, no); checkLen(k, 'argmax', argmax, no, 'i32'); checkLen(k, 'dx', dx, g.n * g.h * g.w * g.c);
+  checkDistinct(k, { dx }, { dy, argmax });
+  const bad = (impl === 'scalar' ? wasm.maxpool_backward_ref : wasm.maxpool_backward)(
+    addrOf(dy), addrOf(argmax), addrOf(dx), g.n, g.h, g.w, g.c, g.k, g.stride);
+  if (bad !== 0) {
+    throw new RangeError(`gaaf.${k}: ${bad} of ${no} argmax entries ('${argmax.label}') point outside their pooling window; ` +
+      `argmax must come from maxPoolForward with the same geometry`);
+  }
+}
+
+function bnShape(kernel: string, rows: number, cols: number): void {
+  checkPos(kernel, 'rows', rows); checkPos(kernel, 'cols', cols);
+  checkElems(kernel, 'x', rows * cols);
+}
+
+/** Training-mode batch norm over rows × cols (per-column statistics); writes y, mean and invStd = 1/sqrt(var_biased + eps). */
+export function batchNormForwardTrain(x: Buf, gamma: Buf, beta: Buf, y: Buf, mean: Buf, invStd: Buf,
+  rows: number, cols: number, eps: number): void {
+  const k = 'batchNormForwardTrain';
+  bnShape(k, rows, cols);
+  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gaaf.${k}: eps must be finite and > 0 (a constant column would give 1/0), got ${eps}`);
+  const n = rows * cols;
+  checkLen(k, 'x', x, n); checkLen(k, 'gamma', gamma, cols); checkLen(k, 'beta', beta, cols);
+  checkLen(k, 'y', y, n); checkLen(k, 'mean', mean, cols); checkLen(k, 'invStd', invStd, cols);
+  checkDistinct(k, { y, mean, invStd }, { x, gamma, beta });
+  (impl === 'scalar' ? wasm.batchnorm_forward_train_ref : wasm.batchnorm_forward_train)(
+    addrOf(x), addrOf(gamma), addrOf(beta), addrOf(y), addrOf(mean), addrOf(invStd), rows, cols, eps);
+}
+
+/** Inference-mode batch norm: y = (x − runMean)·gamma/sqrt(runVar + eps) + beta, per column. */
+export function batchNormForwardInference(x: Buf, gamma: Buf, beta: Buf, runMean: Buf, runVar: Buf, y: Buf,
+  rows: number, cols: number, eps: number): void {
+  const k = 'batchNormForwardInference';
+  bnShape(k, rows, cols);
+  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gaaf.${k}: eps must be finite and > 0 (a constant column would give 1/0), got ${eps}`);
+  const n = rows * cols;
+  checkLen(k, 'x', x, n); checkLen(k, 'gamma', gamma, cols); checkLen(k, 'beta', beta, cols);
+  checkLen(k, 'runMean', runMean, cols); checkLen(k, 'runVar', runVar, cols); checkLen(k, 'y', y, n);
+  checkDistinct(k, { y }, { gamma, beta, runMean, runVar });
+  (impl === 'scalar' ? wasm.batchnorm_forward_inference_ref : wasm.batchnorm_forward_inference)(
+    addrOf(x), addrOf(gamma), addrOf(beta), addrOf(runMean), addrOf(runVar), addrOf(y), rows, cols, eps);
+}
+
+/** Training-mode batch norm backward (Ioffe & Szegedy 2015): overwrites dx, dgamma = Σ dy·x̂, dbeta = Σ dy. */
+export function batchNormBackward(x: Buf, dy: Buf, gamma: Buf, mean: Buf, invStd: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
+  rows: number, cols: number): void {
+  const k = 'batchNormBackward';
+  bnShape(k, rows, cols);
+  const n = rows * cols;
+  checkLen(k, 'x', x, n); checkLen(k, 'dy', dy, n); checkLen(k, 'gamma', gamma, cols);
+  checkLen(k, 'mean', mean, cols); checkLen(k, 'invStd', invStd, cols); checkLen(k, 'dx', dx, n);
+  checkLen(k, 'dgamma', dgamma, cols); checkLen(k, 'dbeta', dbeta, cols);
+  checkDistinct(k, { dx, dgamma, dbeta }, { x, gamma, mean, invStd });
+  (impl === 'scalar' ? wasm.batchnorm_backward_ref : wasm.batchnorm_backward)(
+    addrOf(x), addrOf(dy), addrOf(gamma), addrOf(mean), addrOf(invStd), addrOf(dx), addrOf(dgamma), addrOf(dbeta), rows, cols);
+}
+
 // Start the default number of threads at load (one line is logged where threads are
 // unavailable); setThreads changes it, shutdownThreads stops the workers. Idle workers are
 // unref'd in Node, so they never keep a process alive.

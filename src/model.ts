@@ -356,6 +356,11 @@ export class Model {
   checkData(data: Dataset, where: string): void {
     const d = size(this.inputShape);
     const ds = size(data.sampleShape);
+    // a flat model reads any sample row-major; an image model never reshapes its input silently
+    if (this.inputShape.length > 1 && shapeStr(data.sampleShape) !== shapeStr(this.inputShape)) {
+      throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)}, ` +
+        `the model expects images of shape ${shapeStr(this.inputShape)}; reshape the dataset explicitly (reshapeDataset)`);
+    }
     if (ds !== d) {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
         `the model expects ${shapeStr(this.inputShape)} (${d} values)`);

@@ -2,10 +2,13 @@
 // entry, plus what reads files or Node-only packages.
 export * from './index.js';
 export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
-export { loadDataDir } from './data/load.js';
+export { loadDataDir, loadTrainTest } from './data/load.js';
+export { parseCifar, loadCifarFiles, loadCifarDir, detectCifar, type CifarKind, type CifarLabel } from './data/cifar.js';
 export { loadBundledDigits, readBundledDigits } from './data/bundled.js';
 export {
   reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
   type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
+  reproduceCnn, CNN_DEFAULTS, CNN_VARIANTS, CNN_REPORT_SECTIONS, type CnnVariant, type CnnModelName, type CnnReproduceOptions,
+  type CnnReproduceResults, type CnnReproduceOutput, type CnnRunResult, type CnnVariantSummary,
 } from './reproduce/index.js';
 export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadCheckpointDir } from '../src/checkpoint/node.js';
+import { parseCifar } from '../src/data/cifar.js';
 import { restore } from '../src/checkpoint/checkpoint.js';
 import {
   CheckpointError, checkTensors, memoryHandler, parseCheckpointConfig, parseSafetensors, sha256Hex,
@@ -93,6 +94,17 @@ async function latestDir(): Promise<string> {
   return d;
 }
 
+/** n CIFAR records: labelBytes label bytes (each < classes) then 3072 pixel bytes. */
+function cifarRecords(n: number, labelBytes: number, classes: number): Uint8Array {
+  const rec = labelBytes + 3072;
+  const b = new Uint8Array(n * rec);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < labelBytes; j++) b[r * rec + j] = (r * 3 + j) % classes;
+    for (let p = 0; p < 3072; p++) b[r * rec + labelBytes + p] = (r * 31 + p * 7) & 255;
+  }
+  return b;
+}
+
 export const FORMATS: FuzzFormat[] = [
   {
     name: 'IDX3 images',
@@ -173,6 +185,6 @@ export const FORMATS: FuzzFormat[] = [
     },
     errors: CKPT_ERRORS,
   },
-  // CIFAR-10 binary (src/data/cifar.ts, another branch): one line, e.g.
-  // { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin'), errors: [DataFormatError] },
+  { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5, 1, 10), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin', 'cifar10'), errors: [DataFormatError] },
+  { name: 'CIFAR-100 binary', valid: async () => cifarRecords(4, 2, 20), parse: async (b) => void parseCifar(b, 'fuzz_train.bin', 'cifar100'), errors: [DataFormatError] },
 ];

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Activation, Dense, Dropout, type Layer, Sequential, ops } from '../src/index.js';
-import { assertClose, randomArray, randomLabels } from './helpers.js';
+import { assertClose, checkGradients, randomArray, randomLabels } from './helpers.js';
 
 interface Case {
   name: string;
@@ -14,39 +14,6 @@ interface Case {
   eps?: number;
 }
 
-/** Checks every parameter's gradient and the input gradient of `model` by central differences. */
-function checkModel(name: string, model: Sequential, x: Float32Array, y: Int32Array, training: boolean, EPS: number): void {
-  const opts = { training, seed: 7, step: 3, inputGrad: true };
-  const { grads, inputGrad } = model.lossAndGradients(x, y, opts);
-  const lossAt = (): number => model.lossAndGradients(x, y, opts).loss;
-  const weights = model.getWeights();
-  const params = model.params();
-  weights.forEach((w, k) => {
-    const numeric = new Float64Array(w.length);
-    for (let i = 0; i < w.length; i++) {
-      const w0 = w[i];
-      w[i] = w0 + EPS; model.setWeights(weights);
-      const lp = lossAt();
-      w[i] = w0 - EPS; model.setWeights(weights);
-      const lm = lossAt();
-      w[i] = w0; model.setWeights(weights);
-      // the float32 weight moved by exactly Math.fround(w0 ± EPS) − w0
-      numeric[i] = (lp - lm) / (Math.fround(w0 + EPS) - Math.fround(w0 - EPS));
-    }
-    assertClose(`${name}: ${params[k].name}`, grads[k], numeric, 2e-2, 2e-4);
-  });
-  const numericX = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const x0 = x[i];
-    x[i] = x0 + EPS;
-    const lp = lossAt();
-    x[i] = x0 - EPS;
-    const lm = lossAt();
-    x[i] = x0;
-    numericX[i] = (lp - lm) / (Math.fround(x0 + EPS) - Math.fround(x0 - EPS));
-  }
-  assertClose(`${name}: input gradient`, inputGrad!, numericX, 2e-2, 2e-4);
-}
 
 const cases: Case[] = [
   { name: 'Dense', layers: () => [new Dense(4)] },
@@ -73,7 +40,7 @@ for (const c of cases) {
     const batch = 3;
     const x = randomArray(batch * 5, 101, 1.5);
     const y = randomLabels(batch, model.numClasses, 102);
-    checkModel(c.name, model, x, y, !!c.training, c.eps ?? 1e-2);
+    checkGradients(c.name, model, x, y, !!c.training, c.eps ?? 1e-2);
     model.dispose();
   });
 }

@@ -3,7 +3,7 @@
 // ensureBatch() and the optimizer allocate (and not overstate it by much).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Adam, Dense, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
+import { Adam, Dense, Flatten, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
 
 // One sample per registered layer class: its config and an input shape it accepts.
 // A new layer class must add a line here (the test below fails until it does).
@@ -11,6 +11,10 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   Dense: { config: { units: 7 }, inputShape: [13] },
   Activation: { config: { activation: 'tanh', gaaf: true }, inputShape: [13] },
   Dropout: { config: { rate: 0.5 }, inputShape: [13] },
+  Conv2D: { config: { filters: 5, kernelSize: [3, 3], strides: 1, padding: 'same', useBias: true }, inputShape: [9, 7, 3] },
+  MaxPool2D: { config: { poolSize: 2, strides: 2 }, inputShape: [9, 7, 3] },
+  BatchNorm: { config: { momentum: 0.9, epsilon: 1e-3 }, inputShape: [9, 7, 3] },
+  Flatten: { config: {}, inputShape: [9, 7, 3] },
 };
 
 for (const cls of registeredLayers()) {
@@ -18,7 +22,9 @@ for (const cls of registeredLayers()) {
     const s = SAMPLES[cls];
     assert.ok(s, `add a sample config for the registered layer class '${cls}' to test/memory.test.ts`);
     const layer = layerFromConfig(cls, s.config);
-    const model = new Sequential([layer, new Dense(3)], { inputShape: s.inputShape });
+    // image-shaped outputs are flattened (Flatten allocates nothing) before the Dense logits
+    const flat = layer.computeOutputShape(s.inputShape).length === 1 ? [] : [new Flatten()];
+    const model = new Sequential([layer, ...flat, new Dense(3)], { inputShape: s.inputShape });
     const batch = 37;
     const est = model.estimateMemory({ batchSize: batch, optimizerSlots: 2 });
     const before = memoryStats().liveBytes;

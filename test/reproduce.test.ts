@@ -150,7 +150,7 @@ for (const [args, msg] of [
   [['mlp', '--seeds', '0'], /--seeds must be an integer in \[1, 1000\], got '0'/],
   [['mlp', '--patience', '-1'], /--patience must be an integer in \[1, 100000\], got '-1'/],
   [['mlp', '--max-epochs', '0'], /--max-epochs must be an integer/],
-  [['cnn'], /value 'cnn' is invalid for argument 'experiment'\. Allowed choices are mlp/],
+  [['rnn'], /value 'rnn' is invalid for argument 'experiment'\. Allowed choices are mlp, cnn/],
   [[], /missing required argument 'experiment'/],
   [['mlp', '--models', 'base,resnet'], /--models takes a comma-separated list of base, dropout, gaaf, got 'base,resnet' \(unknown: resnet\)/],
   [['mlp', '--dropout', '0'], /--dropout must be in \(0, 1\), got '0'/],

@@ -96,3 +96,18 @@ export function subset(
   }
   return freeze(x, y, ds.sampleShape, ds.numClasses, name ?? `${ds.name} (subset of ${n})`);
 }
+
+/**
+ * The same samples with another sample shape of the same size (e.g. [784] → [28, 28, 1]);
+ * shares memory with `ds`. An explicit step: models never reshape their input silently.
+ */
+export function reshapeDataset(ds: Dataset, sampleShape: readonly number[], name?: string): Dataset {
+  if (sampleShape.length === 0 || !sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`reshape of "${ds.name}": sampleShape [${sampleShape.join(', ')}] must be a non-empty list of positive integers`);
+  }
+  if (sampleSize(sampleShape) !== sampleSize(ds.sampleShape)) {
+    throw new Error(`reshape of "${ds.name}": samples of shape [${ds.sampleShape.join(', ')}] (${sampleSize(ds.sampleShape)} values) ` +
+      `cannot become [${sampleShape.join(', ')}] (${sampleSize(sampleShape)} values)`);
+  }
+  return freeze(ds.x, ds.y, sampleShape, ds.numClasses, name ?? ds.name);
+}

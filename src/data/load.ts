@@ -1,8 +1,11 @@
-// Loads an MNIST-layout directory of IDX files (plain or .gz).
+// Loads a --data directory: MNIST-layout IDX files (plain or .gz), or CIFAR-10 / CIFAR-100
+// binary files (detected by name, see cifar.ts).
 // Debian's Fashion-MNIST (`apt-get install dataset-fashion-mnist`) lives in /usr/share/datasets/fashion-mnist.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from './dataset.js';
+import { loadBundledDigits } from './bundled.js';
+import { type CifarLabel, detectCifar, loadCifarDir } from './cifar.js';
+import { type Dataset, reshapeDataset } from './dataset.js';
 import { MissingDataFilesError } from './errors.js';
 import { loadIdxPair, type LoadIdxPairOptions } from './idx.js';
 
@@ -15,14 +18,25 @@ export function candidateNames(prefix: 'train' | 't10k', kind: 'images' | 'label
   return bases.flatMap((b) => [b, `${b}.gz`]);
 }
 
-export type LoadDataDirOptions = Omit<LoadIdxPairOptions, 'name'>;
+export type LoadDataDirOptions = Omit<LoadIdxPairOptions, 'name'> & {
+  /** CIFAR-100: 'fine' (default, 100 classes) or 'coarse' (20). */
+  readonly cifarLabel?: CifarLabel;
+};
 
-/** Finds and loads train-/t10k- images and labels in `dir`. Throws MissingDataFilesError listing the names tried. */
+/**
+ * Loads the train and test sets in `dir`: CIFAR-10 / CIFAR-100 binary files if it holds them
+ * (or its cifar-10-batches-bin / cifar-100-binary subdirectory does), else MNIST-layout
+ * train-/t10k- IDX images and labels. As with IDX, `flatten` (default true) gives flat samples
+ * ([784], [3072]); flatten: false gives images [h, w, c] ([28, 28, 1], [32, 32, 3]).
+ * Throws MissingDataFilesError listing the names tried.
+ */
 export function loadDataDir(dir: string, opts: LoadDataDirOptions = {}): { train: Dataset; test: Dataset } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const all = (['train', 't10k'] as const).flatMap((p) => [candidateNames(p, 'images'), candidateNames(p, 'labels')]);
     throw new MissingDataFilesError(dir, all, 'not a directory');
   }
+  const cifar = detectCifar(dir);
+  if (cifar) return loadCifarDir(cifar, { label: opts.cifarLabel, flatten: opts.flatten ?? true, maxBytes: opts.maxBytes });
   const missing: string[][] = [];
   const find = (prefix: 'train' | 't10k', kind: 'images' | 'labels'): string => {
     const names = candidateNames(prefix, kind);
@@ -41,4 +55,16 @@ export function loadDataDir(dir: string, opts: LoadDataDirOptions = {}): { train
     train: loadIdxPair(paths.trainImages, paths.trainLabels, opts),
     test: loadIdxPair(paths.testImages, paths.testLabels, opts),
   };
+}
+
+/**
+ * The train and test sets of a --data directory, or of the bundled digits when `dir` is
+ * undefined, as flat samples (`image: false`, for the MLP) or as images [h, w, c]
+ * (`image: true`, for convolutional models: [28, 28, 1] for MNIST layouts, [32, 32, 3] for CIFAR).
+ */
+export function loadTrainTest(dir: string | undefined, opts: { image: boolean; cifarLabel?: CifarLabel }): { train: Dataset; test: Dataset } {
+  if (dir) return loadDataDir(dir, { flatten: !opts.image, cifarLabel: opts.cifarLabel });
+  const { train, test } = loadBundledDigits();
+  if (!opts.image) return { train, test };
+  return { train: reshapeDataset(train, [28, 28, 1]), test: reshapeDataset(test, [28, 28, 1]) };
 }

@@ -4,8 +4,12 @@
 import type { ActKind } from '../binding.js';
 import type { GaafOptions } from '../gaaf.js';
 import { Activation } from './activation.js';
+import { BatchNorm } from './batchnorm.js';
+import { Conv2D, type Padding } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+import { MaxPool2D } from './maxpool2d.js';
 import type { Layer } from './layer.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -35,3 +39,12 @@ registerLayer('Dense', (c) => new Dense(c.units as number, {
 }));
 registerLayer('Activation', (c) => new Activation(c.activation as ActKind, { gaaf: (c.gaaf ?? false) as boolean | GaafOptions }));
 registerLayer('Dropout', (c) => new Dropout(c.rate as number));
+registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [number, number], {
+  strides: c.strides as number | undefined,
+  padding: c.padding as Padding | undefined,
+  useBias: c.useBias as boolean | undefined,
+  kernelInitializer: c.kernelInitializer as Conv2D['kernelInitializer'] | undefined,
+}));
+registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, { strides: c.strides as number | undefined }));
+registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number | undefined, epsilon: c.epsilon as number | undefined }));
+registerLayer('Flatten', () => new Flatten());

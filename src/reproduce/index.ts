@@ -1,14 +1,23 @@
-// `gaaf reproduce mlp`: runs the paper's MLP experiments and writes results.json, REPORT.md
-// and the charts (SVG) to one directory.
+// `gaaf reproduce mlp` and `gaaf reproduce cnn`: run the paper's MLP (Tables 1-3) or CNN
+// (Table 4) experiments and write results.json, REPORT.md and the charts (SVG) to one directory.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCharts, renderSvg } from './charts.js';
+import { type Chart, buildCharts, renderSvg } from './charts.js';
+import { type CnnReproduceOptions, type CnnReproduceResults, buildVariant, loadCnnSplits, runCnnExperiment } from './cnn.js';
+import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
 import { type ReproduceOptions, type ReproduceResults, loadSplits, runExperiment } from './experiment.js';
-import { LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3 } from './paper.js';
+import {
+  LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3, PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN,
+} from './paper.js';
 import { renderReport } from './report.js';
 
 export { DEFAULTS, MODEL_KEYS, MODEL_LABELS, type ModelKey, type Monitor, type ReproduceOptions, type ReproduceResults, type RunResult, type ModelSummary } from './experiment.js';
 export { REPORT_SECTIONS } from './report.js';
+export {
+  CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, type CnnModelName, type CnnReproduceOptions, type CnnReproduceResults,
+  type CnnRunResult, type CnnVariantSummary,
+} from './cnn.js';
+export { CNN_REPORT_SECTIONS } from './cnn-report.js';
 export { DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, netHistograms, netVariance } from './measure.js';
 
 export interface ReproduceOutput {
@@ -46,6 +55,43 @@ export async function reproduceMlp(o: ReproduceOptions, meta: { command: string;
   writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
   const reportFile = join(meta.out, 'REPORT.md');
   writeFileSync(reportFile, renderReport(results, o, charts));
+  files.push(jsonFile, reportFile);
+  return { results, dir: meta.out, files };
+}
+
+async function writeCharts(charts: Chart[], out: string, files: string[]): Promise<void> {
+  for (const c of charts) {
+    const f = join(out, c.file);
+    writeFileSync(f, await renderSvg(c.spec));
+    files.push(f);
+  }
+}
+
+export interface CnnReproduceOutput {
+  results: CnnReproduceResults;
+  dir: string;
+  files: string[];
+}
+
+/** Runs the CNN experiment (Table 4) and writes results.json, REPORT.md and the SVG charts into `out`. */
+export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: string; version: string; out: string }): Promise<CnnReproduceOutput> {
+  const t0 = performance.now();
+  // a data or shape error (e.g. vgg on 28×28 images) stops the command before anything is written
+  const splits = loadCnnSplits(o);
+  buildVariant(o, 'base', [...splits.train.sampleShape], splits.train.numClasses);
+  mkdirSync(meta.out, { recursive: true });
+  const results = await runCnnExperiment(o, meta, splits);
+  results.paper = { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN };
+  const charts = buildCnnCharts(results);
+  results.charts = charts.map((c) => c.file);
+  const files: string[] = [];
+  await writeCharts(charts, meta.out, files);
+  results.finishedAt = new Date().toISOString();
+  results.wallSeconds = (performance.now() - t0) / 1000;
+  const jsonFile = join(meta.out, 'results.json');
+  writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
+  const reportFile = join(meta.out, 'REPORT.md');
+  writeFileSync(reportFile, renderCnnReport(results, charts));
   files.push(jsonFile, reportFile);
   return { results, dir: meta.out, files };
 }

@@ -1,0 +1,172 @@
+// 2-D convolution over NHWC samples: y = conv(x, W) + b.
+// x (n, h, w, c), W (kh, kw, c, oc) as Keras stores it, b (oc), y (n, oh, ow, oc),
+// oh = floor((h + 2·pad − kh) / stride) + 1 (likewise ow). 'valid': pad 0. 'same': pad
+// (k − 1)/2 on every side (odd square kernels only), so oh = ceil(h / stride). With stride 1
+// this is exactly Keras/TF 'same'; with stride > 1 TF puts the odd padding row at the bottom
+// and right only, we pad evenly: same output size, windows shifted by one pixel.
+import { Buf, type ConvGeom, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize } from '../binding.js';
+import { INITIALIZERS, initialize, type Initializer } from '../init.js';
+import type { Rng } from '../rng.js';
+import { Layer, type Param, type StepContext, shapeStr, size } from './layer.js';
+
+export type Padding = 'valid' | 'same';
+
+export interface Conv2DOptions {
+  /** Step of the window in both directions (default 1). */
+  strides?: number;
+  padding?: Padding;
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  /** Shape of one input sample [h, w, c], for the first layer of a model. */
+  inputShape?: number[];
+}
+
+const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: readonly [number, number];
+  readonly strides: number;
+  readonly padding: Padding;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly declaredInputShape?: number[];
+  private kernel: Param | null = null;
+  private bias: Param | null = null;
+  private geom: ConvGeom | null = null;
+  private y: Buf | null = null;
+  private work: Buf | null = null;
+  private x: Buf | null = null;
+
+  constructor(filters: number, kernelSize: number | readonly [number, number], opts: Conv2DOptions = {}) {
+    super();
+    if (!posInt(filters)) throw new RangeError(`gaaf: Conv2D filters must be a positive integer, got ${filters}`);
+    const ks = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    if (!Array.isArray(ks) || ks.length !== 2 || !ks.every(posInt)) {
+      throw new RangeError(`gaaf: Conv2D kernelSize must be a positive integer or [kh, kw], got ${JSON.stringify(kernelSize)}`);
+    }
+    const strides = opts.strides ?? 1;
+    if (!posInt(strides)) throw new RangeError(`gaaf: Conv2D strides must be a positive integer, got ${strides}`);
+    const padding = opts.padding ?? 'valid';
+    if (padding !== 'valid' && padding !== 'same') throw new RangeError(`gaaf: Conv2D padding must be 'valid' or 'same', got '${padding as string}'`);
+    if (padding === 'same' && (ks[0] !== ks[1] || ks[0] % 2 === 0)) {
+      throw new RangeError(`gaaf: Conv2D padding 'same' needs an odd square kernel (pads (k−1)/2 on every side), got ${ks[0]}×${ks[1]}`);
+    }
+    const init = opts.kernelInitializer ?? 'glorotUniform';
+    if (!INITIALIZERS.includes(init)) throw new RangeError(`gaaf: Conv2D kernelInitializer must be one of ${INITIALIZERS.join(', ')}, got '${init}'`);
+    this.filters = filters;
+    this.kernelSize = [ks[0], ks[1]];
+    this.strides = strides;
+    this.padding = padding;
+    this.useBias = opts.useBias ?? true;
+    this.kernelInitializer = init;
+    this.declaredInputShape = opts.inputShape;
+  }
+
+  private get pad(): number {
+    return this.padding === 'same' ? (this.kernelSize[0] - 1) / 2 : 0;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): readonly number[] {
+    const [kh, kw] = this.kernelSize;
+    if (inputShape.length !== 3) {
+      throw new RangeError(`gaaf: layer '${this.name}' (Conv2D) expects input [height, width, channels], got shape ${shapeStr(inputShape)}` +
+        (inputShape.length === 1 ? '; give the data image-shaped samples (e.g. [28, 28, 1]) instead of flat ones' : ''));
+    }
+    const [h, w] = inputShape;
+    if (h + 2 * this.pad < kh || w + 2 * this.pad < kw) {
+      throw new RangeError(`gaaf: layer '${this.name}' (Conv2D): a ${kh}×${kw} '${this.padding}' kernel does not fit input ${shapeStr(inputShape)}`);
+    }
+    return [convOutSize(h, kh, this.strides, this.pad), convOutSize(w, kw, this.strides, this.pad), this.filters];
+  }
+
+  override countParamsFor(inputShape: readonly number[]): number {
+    const [kh, kw] = this.kernelSize;
+    return kh * kw * inputShape[2] * this.filters + (this.useBias ? this.filters : 0);
+  }
+
+  /** dx, y and the im2col/GEMM workspace. */
+  override activationFloatsFor(inputShape: readonly number[], batch: number): number {
+    const [h, w, c] = inputShape;
+    const g: ConvGeom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
+    return batch * (size(inputShape) + size(this.computeOutputShape(inputShape))) + conv2dWorkspaceLength(g);
+  }
+
+  override build(inputShape: readonly number[], rng: Rng): void {
+    super.build(inputShape, rng);
+    const [kh, kw] = this.kernelSize;
+    const c = inputShape[2];
+    const oc = this.filters;
+    // fan-in and fan-out as Keras counts them for a conv kernel
+    const w = new Float32Array(kh * kw * c * oc);
+    initialize(w, this.kernelInitializer, kh * kw * c, kh * kw * oc, rng);
+    this.kernel = {
+      name: `${this.name}/kernel`,
+      shape: [kh, kw, c, oc],
+      value: new Buf(w.length, 'f32', `${this.name}/kernel`),
+      grad: new Buf(w.length, 'f32', `${this.name}/kernel.grad`),
+    };
+    this.kernel.value.write(w);
+    if (this.useBias) {
+      this.bias = {
+        name: `${this.name}/bias`,
+        shape: [oc],
+        value: new Buf(oc, 'f32', `${this.name}/bias`),
+        grad: new Buf(oc, 'f32', `${this.name}/bias.grad`),
+      };
+      this.bias.value.fill(0);
+    }
+  }
+
+  protected allocateOwn(batch: number): void {
+    const [h, w, c] = this.inputShape;
+    this.geom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
+    this.y = new Buf(batch * this.outputSize, 'f32', `${this.name}/y`);
+    this.work = new Buf(conv2dWorkspaceLength(this.geom), 'f32', `${this.name}/workspace`);
+  }
+
+  protected releaseOwn(): void {
+    this.y?.free();
+    this.work?.free();
+    this.y = this.work = this.x = null;
+    this.geom = null;
+  }
+
+  // y (n, oh, ow, oc) = conv(x (n, h, w, c), W (kh, kw, c, oc)) + b (oc)
+  forward(x: Buf, ctx: StepContext): Buf {
+    this.x = x;
+    const g = this.geom!;
+    g.n = ctx.n; // ≤ the batch capacity the workspace was sized for
+    conv2dForward(x, this.kernel!.value, this.bias?.value ?? null, this.y!, g, this.work!);
+    return this.y!;
+  }
+
+  // dW (kh, kw, c, oc) and db (oc) from x and dy; dx (n, h, w, c) = convᵀ(dy, W)
+  backward(dy: Buf, ctx: StepContext): Buf | null {
+    const g = this.geom!;
+    g.n = ctx.n;
+    conv2dBackwardFilter(this.x!, dy, this.kernel!.grad, this.bias?.grad ?? null, g, this.work!);
+    if (!this.dx) return null;
+    conv2dBackwardData(dy, this.kernel!.value, this.dx, g, this.work!);
+    return this.dx;
+  }
+
+  output(): Buf | null {
+    return this.y;
+  }
+
+  override params(): Param[] {
+    const p: Param[] = [];
+    if (this.kernel) p.push(this.kernel);
+    if (this.bias) p.push(this.bias);
+    return p;
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      filters: this.filters, kernelSize: [...this.kernelSize], strides: this.strides, padding: this.padding,
+      useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+    };
+  }
+}

@@ -1,0 +1,253 @@
+// REPORT.md and charts for the CNN reproduction (Table 4): test and training accuracy per
+// variant, mean and standard deviation over seeds, with the paper's numbers beside ours.
+import type { TopLevelSpec } from 'vega-lite';
+import type { Chart } from './charts.js';
+import { CNN_VARIANT_LABELS, type CnnReproduceResults, type CnnVariant, type CnnVariantSummary } from './cnn.js';
+import type { MeanSd } from './measure.js';
+import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
+
+/** The level-2 headings the CNN REPORT.md always has, in order. */
+export const CNN_REPORT_SECTIONS: readonly string[] = [
+  'Summary',
+  'Table 4: test and training accuracy',
+  'Setup',
+  'Charts',
+  "Where and why our numbers differ from the paper's",
+  'Files',
+];
+
+const COLORS: Readonly<Record<CnnVariant, string>> = { base: '#4c78a8', bn: '#f58518', gaaf: '#54a24b', bnGaaf: '#b279a2' };
+const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+
+const fix = (x: number | undefined, d: number): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const pct = (m: MeanSd, d = 2): string => `${fix(100 * m.mean, d)}${m.sd === null ? '' : ` (${fix(100 * m.sd, d)})`}`;
+const signed = (x: number, d = 2): string => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
+const minutes = (s: number): string => `${(s / 60).toFixed(1)} min (${Math.round(s)} s)`;
+
+function table(head: string[], rows: string[][]): string {
+  const line = (r: string[]): string => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function colorScale(keys: readonly CnnVariant[]) {
+  return {
+    field: 'variant',
+    type: 'nominal' as const,
+    title: 'variant',
+    scale: { domain: keys.map((k) => CNN_VARIANT_LABELS[k]), range: keys.map((k) => COLORS[k]) },
+    sort: keys.map((k) => CNN_VARIANT_LABELS[k]),
+  };
+}
+
+function accuracyChart(r: CnnReproduceResults): Chart {
+  const keys = r.summary.map((s) => s.variant);
+  const points = r.runs.flatMap((x) => [
+    { variant: CNN_VARIANT_LABELS[x.variant], set: 'test', value: 100 * x.testAccuracy, seed: x.seed },
+    { variant: CNN_VARIANT_LABELS[x.variant], set: 'train', value: 100 * x.trainAccuracy, seed: x.seed },
+  ]);
+  return {
+    file: 'table4-accuracy.svg',
+    title: 'Table 4: test and training accuracy per variant',
+    caption: 'Accuracy with the best epoch\'s weights, in inference mode; one dot per seed, the coloured tick is the mean over seeds and the whisker ±1 standard deviation.',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Test and training accuracy', subtitle: `${r.protocol.seeds.length} seed(s); ${r.data.trainCount} training, ${r.data.testCount} test samples` },
+      data: { values: points },
+      facet: { column: { field: 'set', type: 'nominal', title: null, sort: ['test', 'train'] } },
+      spec: {
+        width: 260,
+        height: 220,
+        layer: [
+          {
+            mark: { type: 'tick', thickness: 3, size: 36 },
+            encoding: {
+              x: { field: 'variant', type: 'nominal', title: null, sort: keys.map((k) => CNN_VARIANT_LABELS[k]), axis: { labelAngle: -30 } },
+              y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
+              color: colorScale(keys),
+            },
+          },
+          {
+            mark: { type: 'errorbar', extent: 'stdev' },
+            encoding: {
+              x: { field: 'variant', type: 'nominal', sort: keys.map((k) => CNN_VARIANT_LABELS[k]) },
+              y: { field: 'value', type: 'quantitative', title: 'accuracy (%)' },
+            },
+          },
+          {
+            mark: { type: 'point', filled: true, size: 30, color: '#333', opacity: 0.8 },
+            encoding: {
+              x: { field: 'variant', type: 'nominal', sort: keys.map((k) => CNN_VARIANT_LABELS[k]) },
+              y: { field: 'value', type: 'quantitative', title: 'accuracy (%)' },
+            },
+          },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
+function curvesChart(r: CnnReproduceResults): Chart {
+  const keys = r.summary.map((s) => s.variant);
+  const values: Array<Record<string, unknown>> = [];
+  for (const run of r.runs) {
+    for (const c of run.curve) {
+      const base = { variant: CNN_VARIANT_LABELS[run.variant], line: `${CNN_VARIANT_LABELS[run.variant]}, seed ${run.seed}`, epoch: c.epoch };
+      values.push({ ...base, metric: 'training loss', value: c.loss });
+      values.push({ ...base, metric: 'training accuracy (%), as trained', value: 100 * c.accuracy });
+      values.push({ ...base, metric: 'test accuracy (%)', value: 100 * c.testAccuracy });
+    }
+  }
+  return {
+    file: 'training-curves.svg',
+    title: 'Training curves',
+    caption: 'Training loss and accuracy over each epoch\'s minibatches (BatchNorm on batch statistics, as trained) and test accuracy after every epoch; one line per variant and seed.',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Training curves', subtitle: 'one line per variant and seed' },
+      data: { values },
+      facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['training loss', 'training accuracy (%), as trained', 'test accuracy (%)'] } },
+      spec: {
+        width: 240,
+        height: 200,
+        mark: { type: 'line', strokeWidth: 1.4, point: true, clip: true },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+          y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+          color: colorScale(keys),
+          detail: { field: 'line', type: 'nominal' },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
+export function buildCnnCharts(r: CnnReproduceResults): Chart[] {
+  return [accuracyChart(r), curvesChart(r)];
+}
+
+const find = (r: CnnReproduceResults, v: CnnVariant): CnnVariantSummary | undefined => r.summary.find((s) => s.variant === v);
+
+/** GAAF's effect on test accuracy (percentage points): +GAAF − base and +BN+GAAF − +BN, ours and the paper's. */
+function gaafEffects(r: CnnReproduceResults): string[][] {
+  const rows: string[][] = [];
+  for (const [withG, without] of [['gaaf', 'base'], ['bnGaaf', 'bn']] as Array<[CnnVariant, CnnVariant]>) {
+    const a = find(r, withG);
+    const b = find(r, without);
+    if (!a || !b) continue;
+    const diffs = r.protocol.seeds.map((seed) => {
+      const x = r.runs.find((u) => u.variant === withG && u.seed === seed);
+      const y = r.runs.find((u) => u.variant === without && u.seed === seed);
+      return x && y ? 100 * (x.testAccuracy - y.testAccuracy) : NaN;
+    }).filter(Number.isFinite);
+    const wins = diffs.filter((d) => d > 0).length;
+    const p = (k: 'CIFAR100' | 'CIFAR10' | 'SVHN'): string => signed(PAPER_TABLE4[withG][k] - PAPER_TABLE4[without][k]);
+    rows.push([`${CNN_VARIANT_LABELS[withG]} vs ${CNN_VARIANT_LABELS[without]}`, signed(100 * (a.testAccuracy.mean - b.testAccuracy.mean)),
+      `${wins} of ${diffs.length}`, p('SVHN'), p('CIFAR10'), p('CIFAR100')]);
+  }
+  return rows;
+}
+
+export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string {
+  const L: string[] = [];
+  const chart = (file: string): void => {
+    const c = charts.find((x) => x.file === file);
+    if (c) L.push(`![${c.title}](${c.file})`, '', `*${c.caption}*`, '');
+  };
+  const modelName = r.protocol.model === 'vgg' ? 'reduced VGG16 (the paper\'s CIFAR model)' : 'SVHN CNN (the paper\'s SVHN model)';
+  const column = r.protocol.model === 'vgg' ? (r.data.classes > 10 ? 'CIFAR100' : 'CIFAR10') : 'SVHN';
+  L.push("# Reproducing the GAAF paper's CNN experiments (Table 4)", '');
+  L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
+    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpuModel} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
+  L.push(`Paper: ${PAPER_TABLE4_SOURCE}.`, '');
+
+  L.push('## Summary', '');
+  const limited = r.data.trainSamplesLimit !== null || r.data.testSamplesLimit !== null;
+  L.push(`Model: ${modelName}${r.protocol.defaultWidths ? '' : ', with the narrower widths stated under Setup'}. ` +
+    `Data: ${r.data.source}${limited ? `, limited to ${r.data.trainCount + r.data.valCount} training and ${r.data.testCount} test samples` : ''}. ` +
+    `${r.protocol.seeds.length} seed(s), up to ${r.protocol.maxEpochs} epochs each. ` +
+    'The paper ran on CIFAR-10, CIFAR-100 and SVHN; its numbers are quoted for comparison of the direction and size of the effects, not of the accuracies themselves, unless the data is the same.', '');
+  const effects = gaafEffects(r);
+  if (effects.length) {
+    L.push('GAAF\'s effect on test accuracy, percentage points (ours: difference of the means; "seeds improved": seeds on which the GAAF variant beat its partner trained with the same seed):', '');
+    L.push(table(['Comparison', 'This run', 'Seeds improved', 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100'], effects), '');
+  }
+
+  L.push('## Table 4: test and training accuracy', '');
+  L.push(`Mean (standard deviation) over ${r.protocol.seeds.length} seed(s), in %, with the best epoch's weights and BatchNorm running statistics restored, in inference mode. ` +
+    `Training accuracy is measured the same way on the training split after training (the paper: "the base and GAAF models have almost the same training accuracies (98.2%, 99.6%, and 99.9% for CIFAR100, CIFAR10 and SVHN)"). ` +
+    `The paper's column closest to this model is ${column}.`, '');
+  L.push(table(['Model', 'Activation', 'Test accuracy (%)', 'Train accuracy (%)', 'Best epoch', 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100', 'Samples/s'],
+    r.summary.map((s) => {
+      const p = PAPER_TABLE4[s.variant];
+      return [s.label, `ReLU${s.gaaf ? ' + GAAF' : ''}`, pct(s.testAccuracy), pct(s.trainAccuracy), fix(s.epochs.mean, 1),
+        fix(p.SVHN, 2), fix(p.CIFAR10, 2), fix(p.CIFAR100, 2), fix(s.samplesPerSec.mean, 0)];
+    })), '');
+  L.push(`Paper training accuracy (base and GAAF, "almost the same"): SVHN ${PAPER_TABLE4_TRAIN.SVHN}%, CIFAR-10 ${PAPER_TABLE4_TRAIN.CIFAR10}%, CIFAR-100 ${PAPER_TABLE4_TRAIN.CIFAR100}%.`, '');
+  L.push('Per run:', '');
+  L.push(table(['Variant', 'Seed', 'Test accuracy (%)', 'Train accuracy (%)', 'Best epoch', 'Epochs run', 'Best validation accuracy (%)', 'Samples/s', 'Train time (s)', 'Run time (s)'],
+    r.runs.map((x) => [CNN_VARIANT_LABELS[x.variant], String(x.seed), fix(100 * x.testAccuracy, 2), fix(100 * x.trainAccuracy, 2), String(x.bestEpoch),
+      String(x.epochsRun), fix(100 * x.bestValAccuracy, 2), fix(x.samplesPerSec, 0), fix(x.trainSeconds, 1), fix(x.seconds, 1)])), '');
+
+  L.push('## Setup', '');
+  L.push('### Data', '');
+  L.push(`- Source: ${r.data.source}; samples of shape [${r.data.sampleShape.join(', ')}], ${r.data.classes} classes, pixels scaled to [0, 1], no augmentation.`);
+  L.push(`- Training: ${r.data.trainCount.toLocaleString('en-US')} samples; validation: ${r.data.valCount.toLocaleString('en-US')} (a fixed ${Math.round(100 * r.data.valFraction)}% of the training samples, split with seed ${r.data.splitSeed}); test: ${r.data.testCount.toLocaleString('en-US')}.`);
+  if (limited) L.push(`- Limited to the first ${r.data.trainSamplesLimit ?? 'all'} training and the first ${r.data.testSamplesLimit ?? 'all'} test samples (\`--train-samples\`, \`--test-samples\`).`);
+  L.push('');
+  L.push('### Models', '');
+  L.push(`- ${modelName}: conv widths ${r.protocol.filters.join('-')}, hidden dense widths ${r.protocol.dense.join('-')}, then ${r.data.classes} logits with softmax cross-entropy. ` +
+    `${r.protocol.defaultWidths ? 'These are the default widths (see the README for how they were derived from the paper).' : '**Narrower than the defaults** (`--filters`, `--dense`), to fit the time budget.'}`);
+  L.push('- 3×3 convolutions with \'same\' padding, 2×2 max-pools, He-uniform weights, zero biases.');
+  L.push(`- +BN: BatchNorm after every hidden conv and dense layer, before its ReLU; those layers then have no bias (β replaces it). BatchNorm momentum ${r.protocol.batchNorm.momentum}, ε ${r.protocol.batchNorm.epsilon}; running variance from the ${r.protocol.batchNorm.runningVariance}.`);
+  L.push(`- +GAAF: every ReLU becomes ReLU + g(x)·s(x), K = ${r.protocol.gaaf.K}, ${r.protocol.gaaf.shape} with a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}.`);
+  L.push('- The same seed gives all four variants the same initial conv and dense kernels and the same order of minibatches.');
+  L.push(`- Parameters: ${r.summary.map((s) => `${s.label} ${r.protocol.params[s.variant].toLocaleString('en-US')}`).join(', ')}.`, '');
+  L.push('Layers of the +BN +GAAF variant (the others drop the BatchNorm layers or GAAF):', '');
+  L.push('```', ...r.protocol.layers, '```', '');
+  L.push('### Hyper-parameters', '');
+  const opt = r.protocol.optimizer;
+  L.push(table(['Setting', 'Value'], [
+    ['optimizer', opt.name === 'sgd' ? `SGD, momentum ${opt.momentum}, no weight decay` : `Adam (β1 ${opt.beta1}, β2 ${opt.beta2}, ε ${opt.epsilon})`],
+    ['learning rate', String(opt.lr)],
+    ['batch size', String(r.protocol.batchSize)],
+    ['max epochs', String(r.protocol.maxEpochs)],
+    ['patience', `${r.protocol.patience} epochs, on validation accuracy`],
+    ['seeds', r.protocol.seeds.join(', ')],
+  ]), '');
+  L.push('The paper gives none of optimizer, learning rate, batch size or epochs for Table 4.', '');
+  L.push('### Convergence rule', '');
+  L.push(r.protocol.convergenceRule, '');
+  L.push('### Machine and wall time', '');
+  L.push(table(['', ''], [
+    ['command', `\`${r.command}\``],
+    ['wall time', minutes(r.wallSeconds)],
+    ['started', r.startedAt],
+    ['CPU', `${r.machine.cpuModel}, ${r.machine.cores} cores (shared with other jobs while this ran; samples/s are noisy)`],
+    ['memory', `${r.machine.memoryGiB} GiB`],
+    ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
+    ['kernels', r.machine.kernels],
+  ]), '');
+
+  L.push('## Charts', '');
+  chart('table4-accuracy.svg');
+  chart('training-curves.svg');
+
+  L.push("## Where and why our numbers differ from the paper's", '');
+  L.push(`- **Data.** ${r.protocol.model === 'cnn' && !/CIFAR/.test(r.data.source) ? 'The paper trained this model on SVHN (73K training images of 32×32×3); this run uses other data, so its accuracies are not comparable with the SVHN column, only the direction of the effects is.' : 'See the Data section for how this data relates to the paper\'s.'}`);
+  if (limited || r.protocol.maxEpochs < 30) {
+    L.push(`- **Reduced protocol.** ${limited ? `Only ${r.data.trainCount + r.data.valCount} training samples, ` : ''}at most ${r.protocol.maxEpochs} epochs and ${r.protocol.seeds.length} seed(s): the models are not trained to convergence (the paper reports training accuracies of 98-99.9%), so the differences between variants are those of early training.`);
+  }
+  if (!r.protocol.defaultWidths) L.push('- **Narrower model.** The conv and dense widths are smaller than our defaults (see Models), to fit the time budget on a 2-core machine.');
+  L.push('- **Unstated settings.** The paper gives no layer widths for either model, nor the optimizer, learning rate, batch size, epochs, BatchNorm settings, data augmentation or GAAF\'s K for ReLU; ours are stated above.');
+  L.push(`- **Spread.** With ${r.protocol.seeds.length} seed(s), differences smaller than about two standard deviations of the per-seed accuracies are within run-to-run noise; the paper reports single numbers without a spread.`, '');
+
+  L.push('## Files', '');
+  L.push('- [results.json](results.json): every number above, per run and summarised, with each epoch\'s losses and accuracies, and the protocol.');
+  for (const c of charts) L.push(`- [${c.file}](${c.file}): ${c.title}.`);
+  L.push('', `To rerun: \`${r.command}\`.`, '');
+  return L.join('\n');
+}

@@ -351,7 +351,7 @@ export function kernelImpl(): KernelImpl {
 export const MAX_THREADS = 64;
 /** Kernels that workers can run, by index in the control block's call slots. */
 const PAR_OPS = ['gemm', 'act_forward', 'act_backward', 'gaaf_forward', 'gaaf_backward', 'dropout_backward',
-  'sgd_update', 'adam_update', 'sum_rows'] as const;
+  'sgd_update', 'adam_update', 'sum_rows', 'conv2d_forward', 'conv2d_backward_data'] as const;
 type ParOp = typeof PAR_OPS[number];
 const OP_INDEX = Object.fromEntries(PAR_OPS.map((n, i) => [n, i])) as Record<ParOp, number>;
 // Grain: each thread gets at least this much work. One round costs a few µs to tens of µs (a
@@ -417,6 +417,7 @@ export async function setThreads(n: number): Promise<number> {
   // each worker's GEMM workspace, allocated now so a training step never allocates
   while (workerWork.length < n - 1) workerWork.push(new Buf(Math.ceil(wasm.gemm_workspace_bytes() / 4), 'f32', `gemm workspace ${workerWork.length + 1}`));
   while (workerWork.length > n - 1) workerWork.pop()!.free();
+  while (convWork.length > n - 1) convWork.pop()!.free();
   nThreads = 1 + Math.min(pool.workers, n - 1); // shrink at once, grow once the workers are ready
   try {
     await pool.resize(n - 1);
@@ -442,6 +443,7 @@ export function threadSupport(): { available: boolean; reason: string | null } {
 export function shutdownThreads(): void {
   pool?.shutdown();
   while (workerWork.length) workerWork.pop()!.free();
+  while (convWork.length) convWork.pop()!.free();
   nThreads = 1;
 }
 
@@ -913,8 +915,42 @@ export function conv2dForward(x: Buf, filter: Buf, bias: Buf | null, y: Buf, g: 
   if (impl === 'scalar') {
     wasm.conv2d_forward_ref(addrOf(x), addrOf(filter), b, addrOf(y), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   } else {
-    wasm.conv2d_forward(addrOf(x), addrOf(filter), b, addrOf(y), addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+    const px = addrOf(x), pf = addrOf(filter), py = addrOf(y);
+    const split = convByImages('conv2d_forward', g, oh, ow, addrOf(work), (b0, nb, wk) =>
+      [px + 4 * b0 * g.h * g.w * g.c, pf, b, py + 4 * b0 * oh * ow * g.oc, wk, nb, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad]);
+    if (!split) wasm.conv2d_forward(px, pf, b, py, addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   }
+}
+
+const convWork: Buf[] = []; // conv workspace of worker k at [k − 1], grown to the largest share asked for
+
+/**
+ * conv2d forward or backward-data split by the images of the batch, one range per thread, each
+ * thread running the same kernel on its images with its own workspace (`args(b0, nb, work)`).
+ * An image's outputs depend on that image only and are computed with the same arithmetic
+ * (GEMM over the full K per output pixel, col2im in row order), so the result is bit-identical.
+ * Backward-filter sums over the batch, so it is not split. Returns false when too small to split.
+ */
+function convByImages(op: 'conv2d_forward' | 'conv2d_backward_data', g: ConvGeom, oh: number, ow: number, mainWork: number,
+  args: (b0: number, nb: number, work: number) => number[]): boolean {
+  if (nThreads < 2 || g.n < 2) return false;
+  const macs = g.n * oh * ow * g.oc * g.kh * g.kw * g.c;
+  const parts = Math.min(nThreads, g.n, Math.floor(macs / grain.gemmMacs));
+  if (parts < 2) return false;
+  const floats = Math.ceil(wasm.conv2d_workspace_bytes(Math.ceil(g.n / parts), g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
+  for (let t = 1; t < parts; t++) {
+    if (!convWork[t - 1] || convWork[t - 1].length < floats) {
+      convWork[t - 1]?.free();
+      convWork[t - 1] = new Buf(floats, 'f32', `conv workspace ${t}`);
+    }
+  }
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [b0, b1] = share(g.n, parts, t);
+    calls.push({ op: OP_INDEX[op], args: args(b0, b1 - b0, t === 0 ? mainWork : addrOf(convWork[t - 1])) });
+  }
+  runParallel(calls);
+  return true;
 }
 
 /** dx (n,h,w,c) = gradient of conv2dForward w.r.t. x, from dy (n,oh,ow,oc) and filter. Overwrites dx. */
@@ -927,7 +963,10 @@ export function conv2dBackwardData(dy: Buf, filter: Buf, dx: Buf, g: ConvGeom, w
   if (impl === 'scalar') {
     wasm.conv2d_backward_data_ref(addrOf(dy), addrOf(filter), addrOf(dx), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   } else {
-    wasm.conv2d_backward_data(addrOf(dy), addrOf(filter), addrOf(dx), addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+    const pdy = addrOf(dy), pf = addrOf(filter), pdx = addrOf(dx);
+    const split = convByImages('conv2d_backward_data', g, oh, ow, addrOf(work), (b0, nb, wk) =>
+      [pdy + 4 * b0 * oh * ow * g.oc, pf, pdx + 4 * b0 * g.h * g.w * g.c, wk, nb, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad]);
+    if (!split) wasm.conv2d_backward_data(pdy, pf, pdx, addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   }
 }
 

@@ -8,7 +8,8 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
-  setParallelGrain, setThreads, sgdUpdate, sumRows, shutdownThreads, threadSupport, threads,
+  setParallelGrain, setThreads, sgdUpdate, sumRows, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
+  conv2dWorkspaceLength, convOutSize, type ConvGeom, shutdownThreads, threadSupport, threads,
 } from '../src/binding.js';
 import { randomArray } from './helpers.js';
 import { fixedGemm, shortTraining } from './threads-cases.js';
@@ -232,4 +233,54 @@ test('kernel calls while setThreads is still starting workers: the starting ones
   } finally {
     setParallelGrain();
   }
+});
+
+// conv2d forward and backward-data split by images (batches smaller than, equal to and larger
+// than the thread count; both backward-data paths: rotated filter (c >= 16, stride 1) and
+// col2im; 1×1 pointwise), backward-filter (not split) alongside.
+test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images of the batch)', async () => {
+  const geoms: ConvGeom[] = [
+    { n: 1, h: 5, w: 5, c: 3, oc: 4, kh: 3, kw: 3, stride: 1, pad: 1 },
+    { n: 3, h: 7, w: 6, c: 16, oc: 17, kh: 3, kw: 3, stride: 1, pad: 1 },
+    { n: 5, h: 9, w: 9, c: 2, oc: 8, kh: 3, kw: 3, stride: 2, pad: 0 },
+    { n: 17, h: 4, w: 4, c: 8, oc: 16, kh: 1, kw: 1, stride: 1, pad: 0 },
+    { n: 4, h: 12, w: 12, c: 3, oc: 32, kh: 5, kw: 5, stride: 1, pad: 2 },
+  ];
+  const run = (): Uint32Array[] => geoms.flatMap((g, i) => {
+    const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+    const x = allocF32(g.n * g.h * g.w * g.c), f = allocF32(g.kh * g.kw * g.c * g.oc), b = allocF32(g.oc);
+    const y = allocF32(g.n * oh * ow * g.oc), dy = allocF32(y.length), dx = allocF32(x.length);
+    const df = allocF32(f.length), db = allocF32(g.oc), work = allocF32(conv2dWorkspaceLength(g));
+    x.write(randomArray(x.length, 50 + i)); f.write(randomArray(f.length, 60 + i)); b.write(randomArray(g.oc, 70 + i));
+    dy.write(randomArray(dy.length, 80 + i));
+    conv2dForward(x, f, b, y, g, work);
+    conv2dBackwardData(dy, f, dx, g, work);
+    conv2dBackwardFilter(x, dy, df, db, g, work);
+    const out = [bits(y), bits(dx), bits(df), bits(db)];
+    for (const t of [x, f, b, y, dy, dx, df, db, work]) t.free();
+    return out;
+  });
+  const one = await withThreads(1, run);
+  for (const n of [2, 3, 16]) {
+    const got = await withThreads(n, run);
+    got.forEach((g, i) => assertSameBits(`conv output ${i} (${['y', 'dx', 'dfilter', 'dbias'][i % 4]} of geometry ${i >> 2}) on ${n} threads`, g, one[i]));
+  }
+});
+
+test('a short CNN training run (conv, max-pool, batch norm) gives the same weights on 1 and 2 threads', async () => {
+  const { Adam, makeDataset, svhnCnn, Rng } = await import('../src/node.js');
+  const train = async (): Promise<string> => {
+    const r = new Rng(12);
+    const count = 32;
+    const x = Float32Array.from({ length: count * 16 * 16 * 3 }, () => r.next());
+    const y = Int32Array.from({ length: count }, () => r.int(10));
+    const model = svhnCnn({ inputShape: [16, 16, 3], filters: [8, 8, 16, 16], dense: [32, 16], bn: true });
+    await model.fit(makeDataset(x, y, [16, 16, 3], 10, 'random'), { epochs: 1, batchSize: 16, optimizer: new Adam({ lr: 1e-3 }), seed: 3 });
+    const h = await model.weightsSha256();
+    model.dispose();
+    return h;
+  };
+  const one = await withThreads(1, train, false);
+  assert.equal(await withThreads(2, train, false), one, '2 threads, default grain');
+  assert.equal(await withThreads(2, train), one, '2 threads, finest split');
 });

@@ -201,6 +201,7 @@ test('bench threads suite (smoke): a record per kernel and thread count, with th
   const recs = await threadsSuite({ quick: true, mode: 'smoke' });
   assert.equal(threads(), before, 'the suite restores the thread count');
   assert.deepEqual(recs.map((r) => `${r.name} ${r.size} ${r.engine}`), [
+    'conv2d 3×3 32→32 fwd+bwd-data 2 simd-1t', 'conv2d 3×3 32→32 fwd+bwd-data 2 simd-2t', 'conv2d 3×3 32→32 fwd+bwd-data 2 simd-4t',
     'mlp-base train step 8 simd-1t', 'mlp-base train step 8 simd-2t', 'mlp-base train step 8 simd-4t',
     'gemm A·B 64 simd-1t', 'gemm A·B 64 simd-2t', 'gemm A·B 64 simd-4t',
   ]);

@@ -44,7 +44,7 @@ test('the universal entry (src/index.ts) reaches no node: module and no package'
 });
 
 test('dist/bundle/gaaf.js: under 100 KB minified, no eval or new Function, no Node imports, Wasm beside it', () => {
-  for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {
+  for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'bundle/gaaf-mt.wasm', 'bundle/gaaf-worker.js', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {
     assert.ok(existsSync(dist(f)), `dist/${f} is missing: run npm run build`);
   }
   const min = readFileSync(dist('bundle/gaaf.min.js'));
@@ -54,9 +54,12 @@ test('dist/bundle/gaaf.js: under 100 KB minified, no eval or new Function, no No
     assert.doesNotMatch(js, /\beval\s*\(|\bnew\s+Function\b|\bFunction\s*\(/, `${f} must not eval`);
     assert.doesNotMatch(js, /\bimport\s*\(\s*['"]node:|\bfrom\s*['"]node:|\brequire\s*\(/, `${f} must not import Node built-ins`);
     assert.match(js, /new URL\(\s*['"]\.\/gaaf\.wasm['"]\s*,\s*import\.meta\.url\s*\)/, `${f} must load ./gaaf.wasm relative to itself`);
+    assert.match(js, /new URL\(\s*['"]\.\/gaaf-mt\.wasm['"]\s*,\s*import\.meta\.url\s*\)/, `${f} must load ./gaaf-mt.wasm relative to itself`);
+    assert.match(js, /new URL\(\s*['"]\.\/gaaf-worker\.js['"]\s*,\s*import\.meta\.url\s*\)/, `${f} must load ./gaaf-worker.js relative to itself`);
   }
   const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
   assert.equal(sha(dist('bundle/gaaf.wasm')), sha(join(root, 'build/gaaf.wasm')), 'dist/bundle/gaaf.wasm differs from build/gaaf.wasm');
+  assert.equal(sha(dist('bundle/gaaf-mt.wasm')), sha(join(root, 'build/gaaf-mt.wasm')), 'dist/bundle/gaaf-mt.wasm differs from build/gaaf-mt.wasm');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const dot = pkg.exports['.'];
   assert.equal(Object.keys(dot)[0], 'node', 'the node condition must come first');
@@ -65,6 +68,7 @@ test('dist/bundle/gaaf.js: under 100 KB minified, no eval or new Function, no No
   }
   console.log(`# bundle: gaaf.js ${statSync(dist('bundle/gaaf.js')).size} B, gaaf.min.js ${min.length} B ` +
     `(${gzipSync(min, { level: 9 }).length} B gzipped), gaaf.wasm ${statSync(dist('bundle/gaaf.wasm')).size} B, ` +
+    `gaaf-mt.wasm ${statSync(dist('bundle/gaaf-mt.wasm')).size} B, gaaf-worker.js ${statSync(dist('bundle/gaaf-worker.js')).size} B, ` +
     `digits.bin.gz ${statSync(dist('digits.bin.gz')).size} B`);
 });
 

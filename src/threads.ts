@@ -180,6 +180,7 @@ export class Pool {
     let last = Atomics.load(I, 1);
     let since = performance.now();
     for (let d = last; d !== 0; d = Atomics.load(I, 1)) {
+      if (d < 0) throw new Error(`gaaf: the thread pool is out of step (running count ${d}): a worker counted down twice`);
       if (this.#block) Atomics.wait(I, 1, d, 1000);
       if (d !== last) {
         last = d;

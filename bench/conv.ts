@@ -167,13 +167,15 @@ export async function convSuite(opts: SuiteOptions): Promise<BenchRecord[]> {
     await bench.run();
     for (const t of bench.tasks) {
       const [engine, layer, pass, n] = t.name.split('|');
-      const r = recordFrom('conv', pass, engine, Number(n), t, flopOf(geom(l, Number(n))));
-      if (r) records.push({ ...r, clock: CLOCK, layer, pass: pass as Pass, batch: Number(n) });
-      opts.progress?.(r && { ...r, name: `${layer} ${pass}` });
+      // One report row per layer and pass at the reference batch: the scalar reference's rate
+      // (GFLOP/s, timed at batch SCALAR_BATCH, params.batch) stands in its column.
+      const r = recordFrom('conv', `${layer} ${pass}`, engine, BATCH, t, flopOf(geom(l, Number(n))));
+      if (r) records.push({ ...r, params: { batch: Number(n), clock: CLOCK }, clock: CLOCK, layer, pass: pass as Pass, batch: Number(n) });
+      opts.progress?.(r);
     }
     for (const [name, error] of tfErrors) {
       const [engine, layer, pass, n] = name.split('|');
-      records.push({ suite: 'conv', name: pass, engine, size: Number(n), gflops: NaN, medianMs: NaN, madMs: NaN, samples: 0,
+      records.push({ suite: 'conv', name: `${layer} ${pass}`, engine, size: BATCH, gflops: 0, medianMs: 0, madMs: 0, samples: 0,
         clock: CLOCK, layer, pass: pass as Pass, batch: Number(n), error });
       process.stderr.write(`  ${engine} ${layer} ${pass}: ${error}\n`);
     }

@@ -363,6 +363,8 @@ const GEMM_COL_UNIT = 16; // columns: the micro-kernel's NR
 const ELEM_UNIT = 64; // elementwise ranges start on multiples of 64 elements (a cache line is 16)
 
 let pool: Pool | null = null;
+/** Spin-before-sleep iterations of the pool's threads (tens of µs) when threads ≤ cores; see Pool.setSpin. */
+const SPIN_ITERATIONS = 20000;
 let nThreads = 1;
 let ctrlBuf: Buf | null = null;
 const workerWork: Buf[] = []; // GEMM packing workspace of worker k at [k − 1]
@@ -426,6 +428,7 @@ export async function setThreads(n: number): Promise<number> {
     while (workerWork.length > pool.workers) workerWork.pop()!.free();
   }
   nThreads = pool.workers + 1;
+  pool.setSpin(nThreads <= hardwareThreads() ? SPIN_ITERATIONS : 0);
   return nThreads;
 }
 

@@ -6,7 +6,7 @@
 //
 // Protocol (src/threads.ts is the other side; binding.ts owns every address in it):
 //   control block (Int32, at byte `ctrl`): [0] generation, [1] workers still running,
-//   [2] error flag; slot of worker `id` (Float64, at ctrl + 64 + id·256): [0] export index
+//   [2] error flag, [4] iterations to spin before sleeping; slot of worker `id` (Float64, at ctrl + 64 + id·256): [0] export index
 //   (−1: nothing to do this round, −2: stop), [1] argument count, [2..] the arguments, and
 //   at byte 248 of the slot (Int32) the generation the slot was written for.
 // A worker waits for the generation to change; if its slot was written for that generation
@@ -36,6 +36,10 @@ function gaafKernelWorker(data, post) {
   let gen = Atomics.load(I, 0);
   post('ready');
   for (;;) {
+    // Spin briefly first (I[4] iterations, 0 when there are more threads than cores): the
+    // next call of a training step usually follows within microseconds, sooner than a futex
+    // wake-up would deliver it.
+    for (let spin = 0, n = Atomics.load(I, 4); spin < n && Atomics.load(I, 0) === gen; spin++);
     Atomics.wait(I, 0, gen);
     const g = Atomics.load(I, 0);
     if (g === gen) continue;

@@ -276,11 +276,27 @@ export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: 
 export function conv2d_backward_filter(x: usize, dy: usize, dfilter: usize, dbias: usize, work: usize,
                                        n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
                                        stride: i32, pad: i32): void {
+  conv2d_backward_filter_oc(x, dy, dfilter, dbias, work, n, h, w, c, oc, kh, kw, stride, pad, 0, oc);
+}
+
+/**
+ * conv2d_backward_filter for the output channels [o0, o1) only: writes dfilter[.., o0:o1] and
+ * dbias[o0:o1] and nothing else (threads split the filter gradient this way, each with its own
+ * workspace; the sum over the batch stays whole, so every value has the same arithmetic as in
+ * the unsplit call: GEMM rows or columns, and sum_rows columns, are computed independently).
+ */
+export function conv2d_backward_filter_oc(x: usize, dy: usize, dfilter: usize, dbias: usize, work: usize,
+                                          n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
+                                          stride: i32, pad: i32, o0: i32, o1: i32): void {
   const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
   const rows = n * oh * ow, K = kh * kw * c;
+  const m = o1 - o0;
+  if (m <= 0) return;
+  const off = <usize>o0 << 2;
+  const db = dbias != 0 ? dbias + off : 0;
   if (is_pointwise(kh, kw, stride, pad)) {
-    if (dbias != 0) sum_rows(dy, rows, oc, oc, dbias, 0);
-    gemm(1, 0, c, oc, rows, 1, x, c, dy, oc, 0, dfilter, oc, 0, work);
+    if (db != 0) sum_rows(dy + off, rows, m, oc, db, 0);
+    gemm(1, 0, c, m, rows, 1, x, c, dy + off, oc, 0, dfilter + off, oc, 0, work);
     return;
   }
   const col = col_area(work);
@@ -288,16 +304,16 @@ export function conv2d_backward_filter(x: usize, dy: usize, dfilter: usize, dbia
   const transposed = K >= DWT_MIN_K;
   for (let r0 = 0; r0 < rows; r0 += CONV_ROWS) {
     const R = min(CONV_ROWS, rows - r0);
-    const dyc = dy + (<usize>r0 * <usize>oc << 2);
+    const dyc = dy + (<usize>r0 * <usize>oc << 2) + off;
     const bt: f32 = r0 == 0 ? 0 : 1;
     // dbias per chunk, while the chunk of dy is in cache for the GEMM
-    if (dbias != 0) sum_rows(dyc, R, oc, oc, dbias, bt);
+    if (db != 0) sum_rows(dyc, R, m, oc, db, bt);
     im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, r0, R, col);
-    if (transposed) gemm(1, 0, oc, K, R, 1, dyc, oc, col, K, bt, dwt, K, 0, work);
-    else gemm(1, 0, K, oc, R, 1, col, K, dyc, oc, bt, dfilter, oc, 0, work);
+    if (transposed) gemm(1, 0, m, K, R, 1, dyc, oc, col, K, bt, dwt + (<usize>o0 * <usize>K << 2), K, 0, work);
+    else gemm(1, 0, K, m, R, 1, col, K, dyc, oc, bt, dfilter + off, oc, 0, work);
   }
   if (!transposed) return;
-  for (let o = 0; o < oc; o++) {
+  for (let o = o0; o < o1; o++) {
     for (let k = 0; k < K; k++) {
       store<f32>(dfilter + (<usize>(k * oc + o) << 2), load<f32>(dwt + (<usize>(o * K + k) << 2)));
     }

@@ -8,9 +8,9 @@
 // actually got (about n on a quiet machine with n free cores; near 1 where a shared machine's
 // scheduler gives the process one core's worth whatever its thread count).
 //
-// conv2d (forward and backward-data; backward-filter is not split) is measured on a 3×3
-// 32×32×32 → 32 layer.
-import { allocF32, conv2dBackwardData, conv2dForward, conv2dWorkspaceLength, convOutSize, gemm, setThreads, threads } from '../src/binding.js';
+// conv2d (forward, backward-data and backward-filter: split by images, by images and by
+// output channels) is measured on a 3×3 32×32×32 → 32 layer.
+import { allocF32, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize, gemm, setThreads, threads } from '../src/binding.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { uniform } from '../src/bench/kernels.js';
 import { type SuiteOptions, modeOf, runSuiteCases } from './record.js';
@@ -19,7 +19,7 @@ import { oursStep, trainData } from './train.js';
 export const THREAD_COUNTS = [1, 2, 4] as const;
 export const THREADS_SIZES = {
   gemm: { full: [256, 512, 1024], quick: [512], smoke: [64] },
-  /** conv2d 3×3, 32×32×32 → 32, pad 1 (SVHN's second layer), forward + backward-data, at these batch sizes */
+  /** conv2d 3×3, 32×32×32 → 32, pad 1 (SVHN's second layer), all three passes, at these batch sizes */
   conv: { full: [32], quick: [32], smoke: [2] },
   batch: { full: [128], quick: [128], smoke: [8] },
 } as const satisfies Record<string, Record<BenchMode, readonly number[]>>;
@@ -76,18 +76,19 @@ export function threadsCases(mode: BenchMode, o: SuiteOptions): Case[] {
     for (const n of THREAD_COUNTS) {
       const params: Record<string, number | string | boolean> = { ...g, threads: n };
       cases.push({
-        suite: 'threads', name: 'conv2d 3×3 32→32 fwd+bwd-data', engine: engineFor(n), size: n0, params,
+        suite: 'threads', name: 'conv2d 3×3 32→32 fwd+bwd', engine: engineFor(n), size: n0, params,
         impl: `gaaf simd (build/gaaf-mt.wasm), ${n} thread(s)`,
-        work: { flop: 2 * 2 * g.n * oh * ow * g.oc * g.kh * g.kw * g.c },
+        work: { flop: 3 * 2 * g.n * oh * ow * g.oc * g.kh * g.kw * g.c },
         prepare: async (): Promise<Prepared | string> => {
           const no = await useThreads(n);
           if (no) return no;
           const x = allocF32(g.n * g.h * g.w * g.c), f = allocF32(g.kh * g.kw * g.c * g.oc), y = allocF32(g.n * oh * ow * g.oc);
           const dx = allocF32(x.length), work = allocF32(conv2dWorkspaceLength(g));
+          const df = allocF32(f.length), db = allocF32(g.oc);
           x.write(uniform(x.length, 3)); f.write(uniform(f.length, 4));
           return measuringCores({
-            fn: () => { conv2dForward(x, f, null, y, g, work); conv2dBackwardData(y, f, dx, g, work); },
-            dispose: () => { for (const b of [x, f, y, dx, work]) b.free(); },
+            fn: () => { conv2dForward(x, f, null, y, g, work); conv2dBackwardData(y, f, dx, g, work); conv2dBackwardFilter(x, y, df, db, g, work); },
+            dispose: () => { for (const b of [x, f, y, dx, df, db, work]) b.free(); },
           }, params);
         },
       });

@@ -351,7 +351,7 @@ export function kernelImpl(): KernelImpl {
 export const MAX_THREADS = 64;
 /** Kernels that workers can run, by index in the control block's call slots. */
 const PAR_OPS = ['gemm', 'act_forward', 'act_backward', 'gaaf_forward', 'gaaf_backward', 'dropout_backward',
-  'sgd_update', 'adam_update', 'sum_rows', 'conv2d_forward', 'conv2d_backward_data'] as const;
+  'sgd_update', 'adam_update', 'sum_rows', 'conv2d_forward', 'conv2d_backward_data', 'conv2d_backward_filter_oc'] as const;
 type ParOp = typeof PAR_OPS[number];
 const OP_INDEX = Object.fromEntries(PAR_OPS.map((n, i) => [n, i])) as Record<ParOp, number>;
 // Grain: each thread gets at least this much work. One round costs a few µs to tens of µs (a
@@ -823,6 +823,7 @@ interface Exports {
   conv2d_backward_data_ref(dy: number, f: number, dx: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
   conv2d_backward_filter(x: number, dy: number, df: number, dbias: number, work: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
   conv2d_backward_filter_ref(x: number, dy: number, df: number, dbias: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number): void;
+  conv2d_backward_filter_oc(x: number, dy: number, df: number, dbias: number, work: number, n: number, h: number, w: number, c: number, oc: number, kh: number, kw: number, stride: number, pad: number, o0: number, o1: number): void;
   maxpool_forward(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, k: number, stride: number): void;
   maxpool_forward_ref(x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, k: number, stride: number): void;
   maxpool_backward(dy: number, argmax: number, dx: number, n: number, h: number, w: number, c: number, k: number, stride: number): number;
@@ -932,7 +933,8 @@ const convWork: Buf[] = []; // conv workspace of worker k at [k − 1], grown to
  * thread running the same kernel on its images with its own workspace (`args(b0, nb, work)`).
  * An image's outputs depend on that image only and are computed with the same arithmetic
  * (GEMM over the full K per output pixel, col2im in row order), so the result is bit-identical.
- * Backward-filter sums over the batch, so it is not split. Returns false when too small to split.
+ * Backward-filter sums over the batch, so it is split by output channels instead
+ * (convFilterByChannels). Returns false when too small to split.
  */
 function convByImages(op: 'conv2d_forward' | 'conv2d_backward_data', g: ConvGeom, oh: number, ow: number, mainWork: number,
   args: (b0: number, nb: number, work: number) => number[]): boolean {
@@ -951,6 +953,37 @@ function convByImages(op: 'conv2d_forward' | 'conv2d_backward_data', g: ConvGeom
   for (let t = 0; t < parts; t++) {
     const [b0, b1] = share(g.n, parts, t);
     calls.push({ op: OP_INDEX[op], args: args(b0, b1 - b0, t === 0 ? mainWork : addrOf(convWork[t - 1])) });
+  }
+  runParallel(calls);
+  return true;
+}
+
+/**
+ * conv2d backward-filter split by output channels, in blocks of GEMM_COL_UNIT (16) channels: each
+ * thread computes dfilter[.., o0:o1] and dbias[o0:o1] over the whole batch with its own
+ * workspace, so the sum over the batch keeps its order and the result is bit-identical (GEMM
+ * rows and columns and sum_rows columns are computed independently). Each thread repeats the
+ * im2col of the batch: that copy is O(rows·K) against the GEMM's O(rows·K·oc/threads).
+ * Returns false when too small to split (fewer than two 16-channel blocks, or too little work).
+ */
+function convFilterByChannels(g: ConvGeom, oh: number, ow: number, mainWork: number,
+  args: (o0: number, o1: number, work: number) => number[]): boolean {
+  if (nThreads < 2) return false;
+  const macs = g.n * oh * ow * g.oc * g.kh * g.kw * g.c;
+  const parts = Math.min(nThreads, Math.ceil(g.oc / GEMM_COL_UNIT), Math.floor(macs / grain.gemmMacs));
+  if (parts < 2) return false;
+  const floats = Math.ceil(wasm.conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
+  for (let t = 1; t < parts; t++) {
+    if (!convWork[t - 1] || convWork[t - 1].length < floats) {
+      convWork[t - 1]?.free();
+      convWork[t - 1] = new Buf(floats, 'f32', `conv workspace ${t}`);
+    }
+  }
+  const units = Math.ceil(g.oc / GEMM_COL_UNIT);
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [u0, u1] = share(units, parts, t);
+    calls.push({ op: OP_INDEX.conv2d_backward_filter_oc, args: args(u0 * GEMM_COL_UNIT, Math.min(g.oc, u1 * GEMM_COL_UNIT), t === 0 ? mainWork : addrOf(convWork[t - 1])) });
   }
   runParallel(calls);
   return true;
@@ -986,7 +1019,9 @@ export function conv2dBackwardFilter(x: Buf, dy: Buf, dfilter: Buf, dbias: Buf |
   if (impl === 'scalar') {
     wasm.conv2d_backward_filter_ref(addrOf(x), addrOf(dy), addrOf(dfilter), db, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   } else {
-    wasm.conv2d_backward_filter(addrOf(x), addrOf(dy), addrOf(dfilter), db, addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+    const split = convFilterByChannels(g, oh, ow, addrOf(work), (o0, o1, wk) =>
+      [addrOf(x), addrOf(dy), addrOf(dfilter), db, wk, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, o0, o1]);
+    if (!split) wasm.conv2d_backward_filter(addrOf(x), addrOf(dy), addrOf(dfilter), db, addrOf(work), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
   }
 }
 

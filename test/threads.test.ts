@@ -201,7 +201,7 @@ test('bench threads suite (smoke): a record per kernel and thread count, with th
   const recs = await threadsSuite({ quick: true, mode: 'smoke' });
   assert.equal(threads(), before, 'the suite restores the thread count');
   assert.deepEqual(recs.map((r) => `${r.name} ${r.size} ${r.engine}`), [
-    'conv2d 3×3 32→32 fwd+bwd-data 2 simd-1t', 'conv2d 3×3 32→32 fwd+bwd-data 2 simd-2t', 'conv2d 3×3 32→32 fwd+bwd-data 2 simd-4t',
+    'conv2d 3×3 32→32 fwd+bwd 2 simd-1t', 'conv2d 3×3 32→32 fwd+bwd 2 simd-2t', 'conv2d 3×3 32→32 fwd+bwd 2 simd-4t',
     'mlp-base train step 8 simd-1t', 'mlp-base train step 8 simd-2t', 'mlp-base train step 8 simd-4t',
     'gemm A·B 64 simd-1t', 'gemm A·B 64 simd-2t', 'gemm A·B 64 simd-4t',
   ]);
@@ -238,14 +238,17 @@ test('kernel calls while setThreads is still starting workers: the starting ones
 
 // conv2d forward and backward-data split by images (batches smaller than, equal to and larger
 // than the thread count; both backward-data paths: rotated filter (c >= 16, stride 1) and
-// col2im; 1×1 pointwise), backward-filter (not split) alongside.
-test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images of the batch)', async () => {
+// col2im; 1×1 pointwise), backward-filter split by 16-channel blocks of the output channels
+// (both its paths: dWᵀ for K >= 64 and dW directly for K < 64; pointwise; a last block of 1).
+test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images, and by output channels for the filter gradient)', async () => {
   const geoms: ConvGeom[] = [
     { n: 1, h: 5, w: 5, c: 3, oc: 4, kh: 3, kw: 3, stride: 1, pad: 1 },
     { n: 3, h: 7, w: 6, c: 16, oc: 17, kh: 3, kw: 3, stride: 1, pad: 1 },
     { n: 5, h: 9, w: 9, c: 2, oc: 8, kh: 3, kw: 3, stride: 2, pad: 0 },
     { n: 17, h: 4, w: 4, c: 8, oc: 16, kh: 1, kw: 1, stride: 1, pad: 0 },
     { n: 4, h: 12, w: 12, c: 3, oc: 32, kh: 5, kw: 5, stride: 1, pad: 2 },
+    { n: 2, h: 6, w: 5, c: 2, oc: 33, kh: 3, kw: 3, stride: 1, pad: 1 },
+    { n: 3, h: 4, w: 4, c: 8, oc: 40, kh: 1, kw: 1, stride: 1, pad: 0 },
   ];
   const run = (): Uint32Array[] => geoms.flatMap((g, i) => {
     const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);

@@ -928,6 +928,17 @@ export function conv2dForward(x: Buf, filter: Buf, bias: Buf | null, y: Buf, g: 
 
 const convWork: Buf[] = []; // conv workspace of worker k at [k − 1], grown to the largest share asked for
 
+/** Makes the workspaces of workers 1..parts−1 big enough for a conv call of geometry g. */
+function growConvWork(parts: number, g: ConvGeom): void {
+  const floats = Math.ceil(wasm.conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
+  for (let t = 1; t < parts; t++) {
+    if (!convWork[t - 1] || convWork[t - 1].length < floats) {
+      convWork[t - 1]?.free();
+      convWork[t - 1] = new Buf(floats, 'f32', `conv workspace ${t}`);
+    }
+  }
+}
+
 /**
  * conv2d forward or backward-data split by the images of the batch, one range per thread, each
  * thread running the same kernel on its images with its own workspace (`args(b0, nb, work)`).
@@ -942,13 +953,7 @@ function convByImages(op: 'conv2d_forward' | 'conv2d_backward_data', g: ConvGeom
   const macs = g.n * oh * ow * g.oc * g.kh * g.kw * g.c;
   const parts = Math.min(nThreads, g.n, Math.floor(macs / grain.gemmMacs));
   if (parts < 2) return false;
-  const floats = Math.ceil(wasm.conv2d_workspace_bytes(Math.ceil(g.n / parts), g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
-  for (let t = 1; t < parts; t++) {
-    if (!convWork[t - 1] || convWork[t - 1].length < floats) {
-      convWork[t - 1]?.free();
-      convWork[t - 1] = new Buf(floats, 'f32', `conv workspace ${t}`);
-    }
-  }
+  growConvWork(parts, { ...g, n: Math.ceil(g.n / parts) });
   const calls: Call[] = [];
   for (let t = 0; t < parts; t++) {
     const [b0, b1] = share(g.n, parts, t);
@@ -972,13 +977,7 @@ function convFilterByChannels(g: ConvGeom, oh: number, ow: number, mainWork: num
   const macs = g.n * oh * ow * g.oc * g.kh * g.kw * g.c;
   const parts = Math.min(nThreads, Math.ceil(g.oc / GEMM_COL_UNIT), Math.floor(macs / grain.gemmMacs));
   if (parts < 2) return false;
-  const floats = Math.ceil(wasm.conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) / 4);
-  for (let t = 1; t < parts; t++) {
-    if (!convWork[t - 1] || convWork[t - 1].length < floats) {
-      convWork[t - 1]?.free();
-      convWork[t - 1] = new Buf(floats, 'f32', `conv workspace ${t}`);
-    }
-  }
+  growConvWork(parts, g);
   const units = Math.ceil(g.oc / GEMM_COL_UNIT);
   const calls: Call[] = [];
   for (let t = 0; t < parts; t++) {

@@ -8,7 +8,7 @@
 // x (rows, cols), γ β μ σ² (cols), y (rows, cols).
 import { Buf, batchNormBackward, batchNormForwardInference, batchNormForwardTrain } from '../binding.js';
 import type { Rng } from '../rng.js';
-import { Layer, type Param, type StateTensor, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, makeParam, type Param, type StateTensor, type StepContext, shapeStr, size } from './layer.js';
 
 export interface BatchNormOptions {
   /** Weight of the old running statistics in each update (Keras default 0.99). */
@@ -76,18 +76,13 @@ export class BatchNorm extends Layer {
   override build(inputShape: readonly number[], rng: Rng): void {
     super.build(inputShape, rng);
     const c = this.cols;
-    const param = (what: string, v: number): Param => {
-      const p = { name: `${this.name}/${what}`, shape: [c], value: new Buf(c, 'f32', `${this.name}/${what}`), grad: new Buf(c, 'f32', `${this.name}/${what}.grad`) };
-      p.value.fill(v);
-      return p;
-    };
     const state = (what: string, v: number): StateTensor => {
       const t = { name: `${this.name}/${what}`, shape: [c], value: new Buf(c, 'f32', `${this.name}/${what}`) };
       t.value.fill(v);
       return t;
     };
-    this.gamma = param('gamma', 1);
-    this.beta = param('beta', 0);
+    this.gamma = makeParam(this.name, 'gamma', [c], 1);
+    this.beta = makeParam(this.name, 'beta', [c], 0);
     this.movingMean = state('moving_mean', 0);
     this.movingVar = state('moving_variance', 1);
     this.mean = new Buf(c, 'f32', `${this.name}/batch_mean`);

@@ -7,7 +7,7 @@
 import { Buf, type ConvGeom, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { Layer, type Param, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
 
 export type Padding = 'valid' | 'same';
 
@@ -101,22 +101,8 @@ export class Conv2D extends Layer {
     // fan-in and fan-out as Keras counts them for a conv kernel
     const w = new Float32Array(kh * kw * c * oc);
     initialize(w, this.kernelInitializer, kh * kw * c, kh * kw * oc, rng);
-    this.kernel = {
-      name: `${this.name}/kernel`,
-      shape: [kh, kw, c, oc],
-      value: new Buf(w.length, 'f32', `${this.name}/kernel`),
-      grad: new Buf(w.length, 'f32', `${this.name}/kernel.grad`),
-    };
-    this.kernel.value.write(w);
-    if (this.useBias) {
-      this.bias = {
-        name: `${this.name}/bias`,
-        shape: [oc],
-        value: new Buf(oc, 'f32', `${this.name}/bias`),
-        grad: new Buf(oc, 'f32', `${this.name}/bias.grad`),
-      };
-      this.bias.value.fill(0);
-    }
+    this.kernel = makeParam(this.name, 'kernel', [kh, kw, c, oc], w);
+    if (this.useBias) this.bias = makeParam(this.name, 'bias', [oc], 0);
   }
 
   protected allocateOwn(batch: number): void {

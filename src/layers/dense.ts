@@ -3,7 +3,7 @@
 import { Buf, gemm, sumRows } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { Layer, type Param, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
 
 export interface DenseOptions {
   /** Shape of one input sample, for the first layer of a model. */
@@ -49,22 +49,8 @@ export class Dense extends Layer {
     const fanOut = this.units;
     const w = new Float32Array(fanIn * fanOut);
     initialize(w, this.kernelInitializer, fanIn, fanOut, rng);
-    this.kernel = {
-      name: `${this.name}/kernel`,
-      shape: [fanIn, fanOut],
-      value: new Buf(w.length, 'f32', `${this.name}/kernel`),
-      grad: new Buf(w.length, 'f32', `${this.name}/kernel.grad`),
-    };
-    this.kernel.value.write(w);
-    if (this.useBias) {
-      this.bias = {
-        name: `${this.name}/bias`,
-        shape: [fanOut],
-        value: new Buf(fanOut, 'f32', `${this.name}/bias`),
-        grad: new Buf(fanOut, 'f32', `${this.name}/bias.grad`),
-      };
-      this.bias.value.fill(0);
-    }
+    this.kernel = makeParam(this.name, 'kernel', [fanIn, fanOut], w);
+    if (this.useBias) this.bias = makeParam(this.name, 'bias', [fanOut], 0);
   }
 
   protected allocateOwn(batch: number): void {

@@ -32,6 +32,19 @@ export interface StepContext {
 
 export const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * A parameter named `${layer}/${what}` of `shape`, in Wasm memory with its gradient: its value
+ * is `init` (the initialised values, or one constant for every element).
+ */
+export function makeParam(layer: string, what: string, shape: readonly number[], init: Float32Array | number): Param {
+  const name = `${layer}/${what}`;
+  const n = size(shape);
+  const p: Param = { name, shape: [...shape], value: new Buf(n, 'f32', name), grad: new Buf(n, 'f32', `${name}.grad`) };
+  if (typeof init === 'number') p.value.fill(init);
+  else p.value.write(init);
+  return p;
+}
+
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -465,6 +465,19 @@ function runParallel(calls: Call[]): void {
 }
 
 /**
+ * Splits `units` work units into `parts` near-equal shares and runs `call(u0, u1, t)` for share t
+ * ([u0, u1)) on thread t (t = 0: this thread), returning when all are done.
+ */
+function runShares(units: number, parts: number, call: (u0: number, u1: number, t: number) => Call): void {
+  const calls: Call[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [u0, u1] = share(units, parts, t);
+    calls.push(call(u0, u1, t));
+  }
+  runParallel(calls);
+}
+
+/**
  * Runs a column-wise kernel over rows×cols on up to threads() threads, each part a range of
  * whole 16-column blocks (`call(j0, ncols)`). Returns false when the call is too small to split.
  */
@@ -474,13 +487,10 @@ function parallelColumns(rows: number, cols: number, call: (j0: number, n: numbe
   const units = Math.ceil(cols / GEMM_COL_UNIT);
   const parts = Math.min(nThreads, units, Math.floor(n / grain.elems));
   if (parts < 2) return false;
-  const calls: Call[] = [];
-  for (let t = 0; t < parts; t++) {
-    const [u0, u1] = share(units, parts, t);
+  runShares(units, parts, (u0, u1) => {
     const j0 = u0 * GEMM_COL_UNIT;
-    calls.push(call(j0, Math.min(cols, u1 * GEMM_COL_UNIT) - j0));
-  }
-  runParallel(calls);
+    return call(j0, Math.min(cols, u1 * GEMM_COL_UNIT) - j0);
+  });
   return true;
 }
 
@@ -494,14 +504,10 @@ function parallelElementwise(op: ParOp, n: number, args: (off: number, len: numb
   const units = Math.ceil(n / ELEM_UNIT);
   const parts = Math.min(nThreads, units, Math.floor(n / grain.elems));
   if (parts < 2) return false;
-  const calls: Call[] = [];
-  for (let t = 0; t < parts; t++) {
-    const [u0, u1] = share(units, parts, t);
+  runShares(units, parts, (u0, u1) => {
     const off = u0 * ELEM_UNIT;
-    const len = Math.min(n, u1 * ELEM_UNIT) - off;
-    calls.push({ op: OP_INDEX[op], args: args(off, len) });
-  }
-  runParallel(calls);
+    return { op: OP_INDEX[op], args: args(off, Math.min(n, u1 * ELEM_UNIT) - off) };
+  });
   return true;
 }
 
@@ -587,21 +593,17 @@ function gemmParallel(tA: number, tB: number, M: number, N: number, K: number, a
   const units = byRows ? Math.ceil(M / GEMM_ROW_UNIT) : Math.ceil(N / GEMM_COL_UNIT);
   const parts = Math.min(nThreads, units, Math.floor(macs / grain.gemmMacs));
   if (parts < 2) return false;
-  const calls: Call[] = [];
-  for (let t = 0; t < parts; t++) {
+  runShares(units, parts, (u0, u1, t) => {
     const work = t === 0 ? addrOf(gemmWork!) : addrOf(workerWork[t - 1]);
-    const [u0, u1] = share(units, parts, t);
     if (byRows) {
       const i0 = u0 * GEMM_ROW_UNIT, i1 = Math.min(M, u1 * GEMM_ROW_UNIT);
       const a = A + 4 * (tA ? i0 : i0 * lda);
-      calls.push({ op: OP_INDEX.gemm, args: [tA, tB, i1 - i0, N, K, alpha, a, lda, B, ldb, beta, C + 4 * i0 * ldc, ldc, bias, work] });
-    } else {
-      const j0 = u0 * GEMM_COL_UNIT, j1 = Math.min(N, u1 * GEMM_COL_UNIT);
-      const b = B + 4 * (tB ? j0 * ldb : j0);
-      calls.push({ op: OP_INDEX.gemm, args: [tA, tB, M, j1 - j0, K, alpha, A, lda, b, ldb, beta, C + 4 * j0, ldc, bias ? bias + 4 * j0 : 0, work] });
+      return { op: OP_INDEX.gemm, args: [tA, tB, i1 - i0, N, K, alpha, a, lda, B, ldb, beta, C + 4 * i0 * ldc, ldc, bias, work] };
     }
-  }
-  runParallel(calls);
+    const j0 = u0 * GEMM_COL_UNIT, j1 = Math.min(N, u1 * GEMM_COL_UNIT);
+    const b = B + 4 * (tB ? j0 * ldb : j0);
+    return { op: OP_INDEX.gemm, args: [tA, tB, M, j1 - j0, K, alpha, A, lda, b, ldb, beta, C + 4 * j0, ldc, bias ? bias + 4 * j0 : 0, work] };
+  });
   return true;
 }
 
@@ -954,12 +956,7 @@ function convByImages(op: 'conv2d_forward' | 'conv2d_backward_data', g: ConvGeom
   const parts = Math.min(nThreads, g.n, Math.floor(macs / grain.gemmMacs));
   if (parts < 2) return false;
   growConvWork(parts, { ...g, n: Math.ceil(g.n / parts) });
-  const calls: Call[] = [];
-  for (let t = 0; t < parts; t++) {
-    const [b0, b1] = share(g.n, parts, t);
-    calls.push({ op: OP_INDEX[op], args: args(b0, b1 - b0, t === 0 ? mainWork : addrOf(convWork[t - 1])) });
-  }
-  runParallel(calls);
+  runShares(g.n, parts, (b0, b1, t) => ({ op: OP_INDEX[op], args: args(b0, b1 - b0, t === 0 ? mainWork : addrOf(convWork[t - 1])) }));
   return true;
 }
 
@@ -979,12 +976,10 @@ function convFilterByChannels(g: ConvGeom, oh: number, ow: number, mainWork: num
   if (parts < 2) return false;
   growConvWork(parts, g);
   const units = Math.ceil(g.oc / GEMM_COL_UNIT);
-  const calls: Call[] = [];
-  for (let t = 0; t < parts; t++) {
-    const [u0, u1] = share(units, parts, t);
-    calls.push({ op: OP_INDEX.conv2d_backward_filter_oc, args: args(u0 * GEMM_COL_UNIT, Math.min(g.oc, u1 * GEMM_COL_UNIT), t === 0 ? mainWork : addrOf(convWork[t - 1])) });
-  }
-  runParallel(calls);
+  runShares(units, parts, (u0, u1, t) => ({
+    op: OP_INDEX.conv2d_backward_filter_oc,
+    args: args(u0 * GEMM_COL_UNIT, Math.min(g.oc, u1 * GEMM_COL_UNIT), t === 0 ? mainWork : addrOf(convWork[t - 1])),
+  }));
   return true;
 }
 

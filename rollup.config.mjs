@@ -1,7 +1,9 @@
 // The universal ESM bundle for browsers and bundlers: dist/bundle/gaaf.js (and a minified copy,
+// dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
 // dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
 // through dist/node.js (package.json's `node` condition).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import terser from '@rollup/plugin-terser';
 
 /**
@@ -42,15 +44,37 @@ function wasmAsset() {
   };
 }
 
-export default {
-  input: 'dist/index.js',
-  plugins: [wasmAsset()],
-  output: [
-    { file: 'dist/bundle/gaaf.js', format: 'es', sourcemap: true },
-    { file: 'dist/bundle/gaaf.min.js', format: 'es', sourcemap: true, plugins: [terser({ module: true, ecma: 2022 })] },
-  ],
-  onwarn(warning, warn) {
-    // Any warning (an unresolved import, a circular dependency) fails the build.
-    throw new Error(`rollup: ${warning.code}: ${warning.message}`);
-  },
+const onwarn = (warning) => {
+  // Any warning (an unresolved import, a circular dependency) fails the build.
+  throw new Error(`rollup: ${warning.code}: ${warning.message}`);
 };
+
+/** Resolves the bench module's one package import, tinybench, to its ESM file, so it is bundled in. */
+function tinybenchBundled() {
+  return {
+    name: 'gaaf-tinybench',
+    resolveId(id) {
+      return id === 'tinybench' ? fileURLToPath(new URL('./node_modules/tinybench/dist/index.js', import.meta.url)) : null;
+    },
+  };
+}
+
+export default [
+  {
+    input: 'dist/index.js',
+    plugins: [wasmAsset()],
+    output: [
+      { file: 'dist/bundle/gaaf.js', format: 'es', sourcemap: true },
+      { file: 'dist/bundle/gaaf.min.js', format: 'es', sourcemap: true, plugins: [terser({ module: true, ecma: 2022 })] },
+    ],
+    onwarn,
+  },
+  // `gaaf/bench` for pages without a bundler or an import map (the demo's bench page):
+  // the kernel suites and the ceiling, with tinybench inside, beside the same Wasm files.
+  {
+    input: 'dist/bench/index.js',
+    plugins: [wasmAsset(), tinybenchBundled()],
+    output: { file: 'dist/bundle/gaaf-bench.js', format: 'es', sourcemap: true },
+    onwarn,
+  },
+];

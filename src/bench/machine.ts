@@ -27,9 +27,10 @@ export function wasmFeatures(): Record<string, boolean> {
 }
 
 export async function machineInfo(): Promise<MachineInfo> {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; platform?: string; arch?: string } }).process;
-  if (proc?.versions?.node) {
-    const os = await import('node:os');
+  const proc = (globalThis as { process?: { versions?: { node?: string }; platform?: string; arch?: string; getBuiltinModule?: (id: string) => unknown } }).process;
+  // node:os through process.getBuiltinModule, so bundles of this module hold no node: import
+  const os = proc?.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+  if (proc?.versions?.node && os) {
     const cpus = os.cpus();
     return {
       cpu: cpus[0]?.model?.trim(),

@@ -1052,6 +1052,10 @@ export function maxPoolBackward(dy: Buf, argmax: Buf, dx: Buf, g: PoolGeom): voi
   }
 }
 
+function checkEps(kernel: string, eps: number): void {
+  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gaaf.${kernel}: eps must be finite and > 0 (a constant column would give 1/0), got ${eps}`);
+}
+
 function bnShape(kernel: string, rows: number, cols: number): void {
   checkPos(kernel, 'rows', rows); checkPos(kernel, 'cols', cols);
   checkElems(kernel, 'x', rows * cols);
@@ -1062,7 +1066,7 @@ export function batchNormForwardTrain(x: Buf, gamma: Buf, beta: Buf, y: Buf, mea
   rows: number, cols: number, eps: number): void {
   const k = 'batchNormForwardTrain';
   bnShape(k, rows, cols);
-  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gaaf.${k}: eps must be finite and > 0 (a constant column would give 1/0), got ${eps}`);
+  checkEps(k, eps);
   const n = rows * cols;
   checkLen(k, 'x', x, n); checkLen(k, 'gamma', gamma, cols); checkLen(k, 'beta', beta, cols);
   checkLen(k, 'y', y, n); checkLen(k, 'mean', mean, cols); checkLen(k, 'invStd', invStd, cols);
@@ -1076,7 +1080,7 @@ export function batchNormForwardInference(x: Buf, gamma: Buf, beta: Buf, runMean
   rows: number, cols: number, eps: number): void {
   const k = 'batchNormForwardInference';
   bnShape(k, rows, cols);
-  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gaaf.${k}: eps must be finite and > 0 (a constant column would give 1/0), got ${eps}`);
+  checkEps(k, eps);
   const n = rows * cols;
   checkLen(k, 'x', x, n); checkLen(k, 'gamma', gamma, cols); checkLen(k, 'beta', beta, cols);
   checkLen(k, 'runMean', runMean, cols); checkLen(k, 'runVar', runVar, cols); checkLen(k, 'y', y, n);

@@ -2,14 +2,13 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import type { EpochLogs } from '../fit.js';
 import { resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { reducedVgg16, svhnCnn } from '../models.js';
 import type { Sequential } from '../sequential.js';
-import { type Machine, type Splits, convergenceRule, loadSplits, machineInfo, makeOptimizer } from './experiment.js';
+import { type Machine, type Splits, convergenceRule, loadSplits, machineInfo, makeOptimizer, trainToBest } from './experiment.js';
 import { type MeanSd, meanSd } from './measure.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
@@ -168,60 +167,35 @@ export function loadCnnSplits(o: CnnReproduceOptions): Splits {
   return loadSplits({ ...o, image: true });
 }
 
-/** Copies of every parameter and every state tensor (BatchNorm's running statistics). */
-function snapshot(m: Sequential): { weights: Float32Array[]; state: Float32Array[] } {
-  return { weights: m.getWeights(), state: m.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read()) };
-}
-
-function restore(m: Sequential, s: { weights: Float32Array[]; state: Float32Array[] }): void {
-  m.setWeights(s.weights);
-  m.layers.flatMap((l) => l.stateTensors()).forEach((t, i) => t.value.write(s.state[i]));
-}
-
 /** Trains one variant with one seed and measures it. */
 export async function runCnnOne(v: CnnVariant, seed: number, splits: Splits, o: CnnReproduceOptions): Promise<CnnRunResult> {
   const t0 = performance.now();
-  const { train, val, test } = splits;
+  const { train, test } = splits;
   const model = buildVariant(o, v, [...train.sampleShape], Math.max(train.numClasses, test.numClasses));
   try {
     model.build(undefined, { seed });
     const curve: CnnEpochRecord[] = [];
-    let best = { epoch: 0, valAccuracy: -Infinity, snap: null as ReturnType<typeof snapshot> | null };
-    let sinceBest = 0;
-    const history = await model.fit(train, {
-      epochs: o.maxEpochs,
-      batchSize: o.batchSize,
-      optimizer: makeOptimizer(o),
-      seed,
-      validationData: val,
-      callbacks: {
-        onEpochEnd: (l: EpochLogs) => {
-          const t = model.evaluate(test);
-          curve.push({
-            epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
-            testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, samplesPerSec: l.samplesPerSec,
-          });
-          o.log?.(`  ${CNN_VARIANT_LABELS[v]} seed ${seed} epoch ${l.epoch}: loss ${l.loss.toFixed(4)}, train ${(100 * l.accuracy).toFixed(2)}%, ` +
-            `val ${(100 * l.valAccuracy!).toFixed(2)}%, test ${(100 * t.accuracy).toFixed(2)}%, ${Math.round(l.samplesPerSec)} samples/s`);
-          if (l.valAccuracy! > best.valAccuracy) {
-            best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, snap: snapshot(model) };
-            sinceBest = 0;
-          } else if (++sinceBest >= o.patience) {
-            model.stopTraining = true;
-          }
-        },
+    // the experiment's protocol: best epoch by validation accuracy, its weights and BatchNorm statistics restored
+    const run = await trainToBest(model, splits, seed, { ...o, monitor: 'val-accuracy' }, {
+      onEpoch: (l, t) => {
+        curve.push({
+          epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
+          testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, samplesPerSec: l.samplesPerSec,
+        });
+        o.log?.(`  ${CNN_VARIANT_LABELS[v]} seed ${seed} epoch ${l.epoch}: loss ${l.loss.toFixed(4)}, train ${(100 * l.accuracy).toFixed(2)}%, ` +
+          `val ${(100 * l.valAccuracy!).toFixed(2)}%, test ${(100 * t.accuracy).toFixed(2)}%, ${Math.round(l.samplesPerSec)} samples/s`);
       },
     });
-    if (best.snap) restore(model, best.snap);
+    const history = run.history;
     const final = model.evaluate(test);
     const fitTrain = model.evaluate(train);
     return {
       variant: v,
       seed,
       epochsRun: history.epochs.length,
-      bestEpoch: best.epoch,
-      stoppedEarly: sinceBest >= o.patience,
-      bestValAccuracy: best.valAccuracy,
+      bestEpoch: run.bestEpoch,
+      stoppedEarly: run.stoppedEarly,
+      bestValAccuracy: run.bestValAccuracy,
       testAccuracy: final.accuracy,
       testLoss: final.loss,
       trainAccuracy: fitTrain.accuracy,

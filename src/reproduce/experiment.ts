@@ -7,7 +7,8 @@ import { kernelImpl } from '../binding.js';
 import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadTrainTest } from '../data/load.js';
-import type { EpochLogs } from '../fit.js';
+import type { EpochLogs, History } from '../fit.js';
+import type { Sequential } from '../sequential.js';
 import { paperMlp } from '../models.js';
 import { Adam, type Optimizer, SGD } from '../optimizers.js';
 import { Rng, deriveSeed, shuffle } from '../rng.js';
@@ -252,10 +253,60 @@ export function makeOptimizer(o: Pick<ReproduceOptions, 'optimizer' | 'lr' | 'mo
 
 const now = (): number => performance.now();
 
+/** Where trainToBest stopped: the fit history and the best epoch by the monitored metric. */
+export interface BestRun {
+  history: History;
+  bestEpoch: number;
+  bestValAccuracy: number;
+  bestValLoss: number;
+  stoppedEarly: boolean;
+}
+
+/**
+ * The training protocol of both experiments: fit on splits.train with validation on
+ * splits.val, and after each epoch call `onEpoch(logs, test)` with the test set's loss and
+ * accuracy; keep the weights and state tensors (BatchNorm's running statistics) of the best
+ * epoch by `monitor` (calling `onBest` when one is found), stop after `patience` epochs
+ * without improvement or at `maxEpochs`, and restore the best epoch's values at the end.
+ */
+export async function trainToBest(model: Sequential, splits: Splits, seed: number,
+  o: Pick<ReproduceOptions, 'maxEpochs' | 'batchSize' | 'patience' | 'monitor' | 'optimizer' | 'lr' | 'momentum'>,
+  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void } = {}): Promise<BestRun> {
+  const states = (): Float32Array[] => model.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read());
+  let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, state: [] as Float32Array[] };
+  let sinceBest = 0;
+  const improved = (l: EpochLogs): boolean =>
+    o.monitor === 'val-accuracy' ? l.valAccuracy! > best.valAccuracy : l.valLoss! < best.valLoss;
+  const history = await model.fit(splits.train, {
+    epochs: o.maxEpochs,
+    batchSize: o.batchSize,
+    optimizer: makeOptimizer(o),
+    seed,
+    validationData: splits.val,
+    callbacks: {
+      onEpochEnd: (l) => {
+        hooks.onEpoch?.(l, model.evaluate(splits.test));
+        if (improved(l)) {
+          best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };
+          hooks.onBest?.();
+          sinceBest = 0;
+        } else if (++sinceBest >= o.patience) {
+          model.stopTraining = true;
+        }
+      },
+    },
+  });
+  if (best.weights) {
+    model.setWeights(best.weights);
+    model.layers.flatMap((l) => l.stateTensors()).forEach((t, i) => t.value.write(best.state[i]));
+  }
+  return { history, bestEpoch: best.epoch, bestValAccuracy: best.valAccuracy, bestValLoss: best.valLoss, stoppedEarly: sinceBest >= o.patience };
+}
+
 /** Trains one model with one seed under the protocol and measures it. */
 export async function runOne(key: ModelKey, seed: number, splits: Splits, o: ReproduceOptions): Promise<RunResult> {
   const t0 = now();
-  const { train, val, test } = splits;
+  const { train, test } = splits;
   const model = paperMlp({
     activation: 'tanh',
     gaaf: key === 'gaaf' ? { K: o.gaafK } : false,
@@ -266,39 +317,25 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
   try {
     model.build(undefined, { seed });
     const curve: EpochRecord[] = [];
-    let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, steps: 0 };
-    let sinceBest = 0;
     const gradToBest: number[] = [];
     const gradSum: number[] = [];
     let steps = 0;
-    const improved = (l: EpochLogs): boolean =>
-      o.monitor === 'val-accuracy' ? l.valAccuracy! > best.valAccuracy : l.valLoss! < best.valLoss;
-    const history = await model.fit(train, {
-      epochs: o.maxEpochs,
-      batchSize: o.batchSize,
-      optimizer: makeOptimizer(o),
-      seed,
-      validationData: val,
-      callbacks: {
-        onEpochEnd: (l) => {
-          const t = model.evaluate(test);
-          curve.push({
-            epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
-            testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, gradInfo: l.gradInfo,
-          });
-          steps += l.steps;
-          l.gradInfo.forEach((g, k) => (gradSum[k] = (gradSum[k] ?? 0) + g * l.steps));
-          if (improved(l)) {
-            best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), steps };
-            gradSum.forEach((g, k) => (gradToBest[k] = g));
-            sinceBest = 0;
-          } else if (++sinceBest >= o.patience) {
-            model.stopTraining = true;
-          }
-        },
+    let bestSteps = 0;
+    const run = await trainToBest(model, splits, seed, o, {
+      onEpoch: (l, t) => {
+        curve.push({
+          epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
+          testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, gradInfo: l.gradInfo,
+        });
+        steps += l.steps;
+        l.gradInfo.forEach((g, k) => (gradSum[k] = (gradSum[k] ?? 0) + g * l.steps));
+      },
+      onBest: () => {
+        gradSum.forEach((g, k) => (gradToBest[k] = g));
+        bestSteps = steps;
       },
     });
-    if (best.weights) model.setWeights(best.weights);
+    const history = run.history;
     const final = model.evaluate(test);
     const histograms = netHistograms(model, test, o.histogram, o.saturation);
     const variance = key === 'dropout'
@@ -309,14 +346,14 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
       model: key,
       seed,
       epochsRun: history.epochs.length,
-      bestEpoch: best.epoch,
-      stoppedEarly: sinceBest >= o.patience,
-      bestValAccuracy: best.valAccuracy,
-      bestValLoss: best.valLoss,
+      bestEpoch: run.bestEpoch,
+      stoppedEarly: run.stoppedEarly,
+      bestValAccuracy: run.bestValAccuracy,
+      bestValLoss: run.bestValLoss,
       testAccuracy: final.accuracy,
       testLoss: final.loss,
       gradInfo: byLayer(history.gradInfo),
-      gradInfoToBest: byLayer(gradToBest.map((g) => g / best.steps)),
+      gradInfoToBest: byLayer(gradToBest.map((g) => g / bestSteps)),
       netVariance: variance,
       histograms,
       trainSeconds: history.seconds,

@@ -78,5 +78,5 @@ test('a named pipe or a directory given as a data or checkpoint file is refused,
   const ck = join(root, 'ck-dir');
   mkdirSync(join(ck), { recursive: true });
   mkdirSync(join(ck, 'checkpoint.json'));
-  await assert.rejects(Sequential.load(ck), (e: unknown) => e instanceof CheckpointError && /checkpoint\.json: checkpoint\.json is not a regular file/.test(e.message));
+  await assert.rejects(Sequential.load(ck), (e: unknown) => e instanceof CheckpointError && /checkpoint\.json: is a directory, not a regular file/.test(e.message));
 });

@@ -27,7 +27,9 @@ export function fileKind(st: Stats): string {
   return 'not a file';
 }
 
-const describeErrno = (e: NodeJS.ErrnoException): string => (e.code ? `${e.code}: ${e.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')}` : e.message);
+/** An errno error in words without the path it names (the caller's message names it): "ENOSPC: no space left on device". */
+export const describeErrno = (e: NodeJS.ErrnoException): string =>
+  (e.code ? `${e.code}: ${e.message.replace(/^\w+: /, '').replace(/, \w+( '.*')?$/, '')}` : e.message);
 
 // O_NONBLOCK: should the path turn into a FIFO between the stat and the open, opening it does not wait for a writer.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);

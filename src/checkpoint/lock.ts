@@ -13,7 +13,7 @@
 // put back. The dead holder's own temporaries (names carrying its pid and token) are removed
 // then, and nothing else. A holder on another host cannot be checked: the error says so.
 // Every save checks that its lock is still in place with its token before it writes.
-import { closeSync, linkSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describeErrno, readInputFile } from '../io/read-input.js';
@@ -36,6 +36,14 @@ const TOKEN_RE = /^[0-9a-f]{16}$/;
 
 /** The holder recorded in the lock file at `path`; undefined if there is none, null if the file is not a gaaf lock. */
 function readHolder(path: string): Holder | null | undefined {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  if (!st.isFile()) return null; // gaaf's locks are regular files, never links, pipes or directories
   const bytes = readInputFile(path, { maxBytes: 4096, optional: true, error: (p, detail) => new CheckpointLockedError(p, detail, null) });
   if (bytes === null) return undefined;
   let h: Partial<Holder>;

@@ -112,11 +112,71 @@ describe('one writer at a time', () => {
     const m = mlp().build(undefined, { seed: 1 });
     await m.save(d);
     assert.deepEqual(readdirSync(d).sort(), ['ckpt-000000000001', 'latest', ...keep].sort());
-    // a lock under our own pid but a token this process never issued: a previous process with the same pid (a restarted container)
-    writeFileSync(join(d, 'lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', token }));
+    // a lock under our own pid recorded by a process that started earlier: a previous process with the same pid (a restarted container)
+    writeFileSync(join(d, 'lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', token, processStart: 0 }));
     await m.save(d);
     assert.ok(!existsSync(join(d, 'lock')));
     m.dispose();
+  });
+
+  test('writers racing for a stale lock: never two at once', { timeout: 120_000 }, async () => {
+    // Child processes released at the same instant each try to take the lock, hold it 300 ms and release it; the
+    // intervals in which they held it must not overlap. (A takeover that left DIR/lock missing for a moment let a third
+    // writer in beside the second.)
+    const child = `import { checkpointDir } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
+      const [dir, start] = process.argv.slice(1);
+      while (Date.now() < Number(start)) {}
+      const h = checkpointDir(dir);
+      try {
+        await h.open();
+        const t1 = performance.timeOrigin + performance.now();
+        await new Promise((r) => setTimeout(r, 300));
+        const t2 = performance.timeOrigin + performance.now();
+        await h.close();
+        console.log(JSON.stringify([t1, t2]));
+      } catch (e) { console.log(JSON.stringify(e.name)); }`;
+    for (let round = 0; round < 3; round++) {
+      const d = fresh('race');
+      mkdirSync(d);
+      writeFileSync(join(d, 'lock'), JSON.stringify({ pid: deadPid(), host: hostname(), since: 'then', token: '0123456789abcdef' }));
+      const start = String(Date.now() + 1500);
+      const outs = await Promise.all(Array.from({ length: 5 }, () => new Promise<unknown>((resolve) => {
+        const c = spawn(process.execPath, ['--input-type=module', '-e', child, d, start], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let o = '';
+        c.stdout.on('data', (b: Buffer) => { o += b; });
+        c.on('exit', () => resolve(JSON.parse(o)));
+      })));
+      const held = outs.filter((o): o is [number, number] => Array.isArray(o)).sort((a, b) => a[0] - b[0]);
+      assert.ok(held.length >= 1 && outs.every((o) => Array.isArray(o) || o === 'CheckpointLockedError'), JSON.stringify(outs));
+      for (let i = 1; i < held.length; i++) assert.ok(held[i][0] >= held[i - 1][1], `two writers held the lock at once: ${JSON.stringify(held)}`);
+      assert.deepEqual(readdirSync(d), [], 'no lock, break file or temporary is left');
+    }
+  });
+
+  test('worker threads of one process are one writer each: the second is refused', async () => {
+    const d = fresh('threads');
+    const { Worker } = await import('node:worker_threads');
+    const url = new URL('../dist/node.js', import.meta.url).href;
+    const code = `const { workerData, parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(url)}).then(async ({ checkpointDir }) => {
+        const h = checkpointDir(workerData);
+        try { await h.open(); parentPort.postMessage('held'); await new Promise((r) => setTimeout(r, 1000)); await h.close(); parentPort.postMessage('released'); }
+        catch (e) { parentPort.postMessage(e.name + ': ' + e.message); }
+      });`;
+    const run = (): { msgs: string[]; done: Promise<void>; first: Promise<string> } => {
+      const w = new Worker(code, { eval: true, workerData: d });
+      const msgs: string[] = [];
+      let firstResolve: (m: string) => void;
+      const first = new Promise<string>((r) => { firstResolve = r; });
+      w.on('message', (m: string) => { msgs.push(m); if (msgs.length === 1) firstResolve(m); });
+      return { msgs, first, done: new Promise((r) => w.on('exit', () => r())) };
+    };
+    const a = run();
+    assert.equal(await a.first, 'held');
+    const b = run();
+    assert.match(await b.first, /^CheckpointLockedError: .*lock: .* is being written by this process on host/);
+    await Promise.all([a.done, b.done]);
+    assert.deepEqual(a.msgs, ['held', 'released']);
   });
 
   test('a live holder, a holder on another host, or a lock that is not gaaf\'s is never taken over', async () => {

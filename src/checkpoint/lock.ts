@@ -6,13 +6,17 @@
 // (where the file system has no hard links, an exclusive create takes the link's place).
 // Creating it is also the check that the directory can be written at all.
 //
-// A lock is stale when its holder is gone: on this host, its pid is not alive (or is ours
-// under a token we never issued: a restarted container reusing the pid). A stale lock is
-// taken over by renaming it aside (only one renamer can win) and checking that what was
-// renamed is the stale lock that was read; if a live writer took the lock in between, it is
-// put back. The dead holder's own temporaries (names carrying its pid and token) are removed
-// then, and nothing else. A holder on another host cannot be checked: the error says so.
-// Every save checks that its lock is still in place with its token before it writes.
+// A lock is stale when its holder is gone: on this host, its pid is not alive, or is ours but
+// was recorded by a process that started at another time (a restarted container reusing the
+// pid; worker threads of one process share its pid and start time, so they never take over
+// one another's lock). A stale lock is taken
+// over in one step, so that there is never a moment without a lock for a third writer to slip
+// into: the writer that wins DIR/lock.break-<stale token> (hard-linked like the lock, so only
+// one wins) checks that DIR/lock still holds that token and renames its own lock file over it.
+// The others wait for it briefly, then find its live lock and are refused. The dead holder's
+// own temporaries (names carrying its pid and token) are removed then, and nothing else. A
+// holder on another host cannot be checked: the error says so. After taking the lock, and
+// before every save, a writer checks that the lock holds its token.
 import { closeSync, linkSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +31,12 @@ interface Holder {
   host: string;
   since: string;
   token: string;
+  /** When the holder's process started (ms since the epoch), to tell it from a later process with the same pid. */
+  processStart?: number;
 }
 
-/** Tokens of the locks this process holds, to tell our own live locks from a previous process's with the same pid. */
-const ownTokens = new Set<string>();
+/** When this process started, as every thread of it computes it. */
+const processStart = (): number => Math.round(Date.now() - process.uptime() * 1000);
 
 const TOKEN_RE = /^[0-9a-f]{16}$/;
 
@@ -68,7 +74,8 @@ function alive(pid: number): boolean {
 
 function isStale(h: Holder): boolean {
   if (h.host !== hostname()) return false;
-  return h.pid === process.pid ? !ownTokens.has(h.token) : !alive(h.pid);
+  // our pid: stale only if recorded by an earlier process (start times more than 2 s apart)
+  return h.pid === process.pid ? h.processStart !== undefined && Math.abs(h.processStart - processStart()) > 2000 : !alive(h.pid);
 }
 
 const describe = (h: Holder): string =>
@@ -115,28 +122,28 @@ function removeTemporariesOf(dir: string, h: Holder): void {
   for (const n of readdirSync(dir)) if (theirs.test(n)) rmSync(join(dir, n), { recursive: true, force: true });
 }
 
-/** Takes over the stale lock read as `h`, unless another writer replaced it meanwhile. */
-function breakStale(dir: string, lockPath: string, h: Holder): void {
-  const aside = join(dir, `${LOCK_FILE}.stale-${process.pid}-${randomTag()}`);
-  try {
-    renameSync(lockPath, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another writer took it over first
-    throw e;
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Takes over the stale lock read as `h` by renaming `tmp` (our lock) over it, if this writer
+ * wins the right to break that lock and the lock still is `h`. Returns whether it did.
+ */
+function takeOver(dir: string, lockPath: string, h: Holder, tmp: string, content: Uint8Array): boolean {
+  const breakPath = join(dir, `${LOCK_FILE}.break-${h.token}`);
+  if (!linkLock(tmp, breakPath, content)) {
+    // another writer is taking it over; one that died doing so leaves a stale break file, removed for the next try
+    const b = readHolder(breakPath);
+    if (b === null || (b !== undefined && isStale(b))) rmSync(breakPath, { force: true });
+    return false;
   }
-  const moved = readHolder(aside);
-  if (moved?.token === h.token) {
-    rmSync(aside, { force: true });
+  try {
+    if (readHolder(lockPath)?.token !== h.token) return false; // taken over, or released, meanwhile
+    renameSync(tmp, lockPath); // replaces the stale lock: DIR/lock never goes missing
     removeTemporariesOf(dir, h);
-    return;
+    return true;
+  } finally {
+    rmSync(breakPath, { force: true });
   }
-  // a live writer's lock, taken between our read and the rename: put it back
-  try {
-    linkSync(aside, lockPath);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') renameSync(aside, lockPath);
-  }
-  rmSync(aside, { force: true });
 }
 
 /**
@@ -148,7 +155,7 @@ export function acquireLock(dir: string): string {
   makeDirectory(dir);
   const lockPath = join(dir, LOCK_FILE);
   const token = randomTag();
-  const content = new TextEncoder().encode(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), token }) + '\n');
+  const content = new TextEncoder().encode(JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), token, processStart: processStart() }) + '\n');
   const tmp = join(dir, `${LOCK_FILE}.tmp-${process.pid}-${token}`);
   try {
     try {
@@ -159,16 +166,21 @@ export function acquireLock(dir: string): string {
       if (!(e instanceof CheckpointError) || !cause) throw e;
       throw Object.assign(new CheckpointError(dir, `cannot write checkpoints into this directory (${describeErrno(cause)})`), { code: cause.code, cause });
     }
-    for (let attempt = 0; attempt < 8; attempt++) {
-      if (fsStep(lockPath, 'create the lock file', () => linkLock(tmp, lockPath, content))) {
-        ownTokens.add(token);
-        fsyncPath(dir);
-        return token;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      let won = fsStep(lockPath, 'create the lock file', () => linkLock(tmp, lockPath, content));
+      if (!won) {
+        const h = readHolder(lockPath);
+        if (h === undefined) continue; // released meanwhile
+        if (h === null || !isStale(h)) throw lockedError(lockPath, dir, h);
+        won = fsStep(lockPath, 'take over the stale lock', () => takeOver(dir, lockPath, h, tmp, content));
+        if (!won) {
+          pause(2); // another writer is taking it over: its lock appears within milliseconds
+          continue;
+        }
       }
-      const h = readHolder(lockPath);
-      if (h === undefined) continue; // released meanwhile
-      if (h === null || !isStale(h)) throw lockedError(lockPath, dir, h);
-      fsStep(lockPath, 'take over the stale lock', () => breakStale(dir, lockPath, h));
+      checkLock(dir, token);
+      fsyncPath(dir);
+      return token;
     }
     throw new CheckpointLockedError(lockPath, 'could not take the lock: other writers kept taking it', null);
   } finally {
@@ -190,7 +202,6 @@ export function checkLock(dir: string, token: string): void {
 
 /** Releases the lock of `dir` if it still holds `token`; never throws (a release that fails leaves a stale lock, which the next writer takes over). */
 export function releaseLock(dir: string, token: string): void {
-  ownTokens.delete(token);
   try {
     const lockPath = join(dir, LOCK_FILE);
     if (readHolder(lockPath)?.token === token) rmSync(lockPath, { force: true });

@@ -107,7 +107,9 @@ describe('one writer at a time', () => {
     mkdirSync(join(d, `.tmp-ckpt-000000000004-${pid}-${token}`));
     writeFileSync(join(d, `.tmp-ckpt-000000000004-${pid}-${token}`, 'model.safetensors'), 'half');
     writeFileSync(join(d, `latest.tmp-${pid}-${token}`), 'half');
-    const keep = [`.tmp-ckpt-000000000004-${pid}-fedcba9876543210`, '.tmp-notes', 'latest.tmp-mine', 'notes.txt'];
+    // it died taking over an earlier stale lock: the break file holds its own lock record
+    writeFileSync(join(d, 'lock.break-aaaaaaaaaaaaaaaa'), JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', token }));
+    const keep = [`.tmp-ckpt-000000000004-${pid}-fedcba9876543210`, '.tmp-notes', 'latest.tmp-mine', 'notes.txt', 'lock.break-notes'];
     for (const k of keep) writeFileSync(join(d, k), 'mine');
     const m = mlp().build(undefined, { seed: 1 });
     await m.save(d);

@@ -116,10 +116,16 @@ function linkLock(tmp: string, lockPath: string, content: Uint8Array): boolean {
   return true;
 }
 
-/** Removes the temporaries a writer made under `h` (its pid and token in the name): a dead writer's leftovers. */
+/**
+ * Removes what a dead writer made under `h`: the temporaries with its pid and token in the
+ * name, and a break file it left while taking over an earlier lock (which holds its lock record).
+ */
 function removeTemporariesOf(dir: string, h: Holder): void {
   const theirs = new RegExp(`^(\\.tmp-ckpt-\\d{12}|latest\\.tmp|${LOCK_FILE}\\.tmp)-${h.pid}-${h.token}$`);
-  for (const n of readdirSync(dir)) if (theirs.test(n)) rmSync(join(dir, n), { recursive: true, force: true });
+  const breaks = new RegExp(`^${LOCK_FILE}\\.break-[0-9a-f]{16}$`);
+  for (const n of readdirSync(dir)) {
+    if (theirs.test(n) || (breaks.test(n) && readHolder(join(dir, n))?.token === h.token)) rmSync(join(dir, n), { recursive: true, force: true });
+  }
 }
 
 const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -133,7 +139,7 @@ function takeOver(dir: string, lockPath: string, h: Holder, tmp: string, content
   if (!linkLock(tmp, breakPath, content)) {
     // another writer is taking it over; one that died doing so leaves a stale break file, removed for the next try
     const b = readHolder(breakPath);
-    if (b === null || (b !== undefined && isStale(b))) rmSync(breakPath, { force: true });
+    if (b && isStale(b)) rmSync(breakPath, { force: true });
     return false;
   }
   try {

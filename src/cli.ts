@@ -2,12 +2,13 @@
 // gaaf command line: `gaaf train ...` trains the paper's MLP or CNNs (default: the MLP on the
 // bundled digits); `gaaf reproduce mlp|cnn ...` reproduces the paper's MLP (Tables 1-3) or CNN
 // (Table 4) experiments and writes a report.
-import './checkpoint/node.js'; // directory paths as checkpoint targets (Node)
+import { checkpointDir } from './checkpoint/node.js'; // also makes directory paths checkpoint targets (Node)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { MAX_THREADS, setThreads, threads, type ActKind } from './binding.js';
 import type { Dataset } from './data/dataset.js';
 import { loadTrainTest } from './data/load.js';
+import type { Restored } from './checkpoint/checkpoint.js';
 import type { EpochLogs, FitOptions, History } from './fit.js';
 import { Activation } from './layers/activation.js';
 import { Dropout } from './layers/dropout.js';
@@ -31,6 +32,14 @@ function parseIntArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
       throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'.`);
     }
     return n;
+  };
+}
+
+/** A path flag: an empty value (an unset shell variable in `--resume "$CKPT"`) is an error, never "not given". */
+function parsePath(name: string) {
+  return (v: string): string => {
+    if (v.trim() === '') throw new InvalidArgumentError(`${name} needs a path, got ${v ? `only whitespace ('${v}')` : 'an empty string'} (an unset shell variable?).`);
+    return v;
   };
 }
 
@@ -86,7 +95,8 @@ interface TrainOpts {
   gaaf: boolean;
   gaafK: number;
   dropout: number;
-  epochs: number;
+  /** Unset: 15, or with --resume the run's recorded total. */
+  epochs?: number;
   batch: number;
   lr?: number;
   optimizer: OptimizerName;
@@ -128,9 +138,10 @@ async function train(o: TrainOpts): Promise<void> {
   // Results do not depend on the thread count (bit-identical weights), only the speed does.
   if (o.threads !== undefined) await setThreads(o.threads);
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
-  if (o.checkpointEvery !== undefined && !o.checkpoint && !o.resume) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
-  const resumed = o.resume ? await Sequential.loadCheckpoint(o.resume) : null;
+  if (o.checkpointEvery !== undefined && o.checkpoint === undefined && o.resume === undefined) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
+  const resumed = o.resume !== undefined ? await Sequential.loadCheckpoint(o.resume) : null;
   if (resumed && !resumed.training) throw new InvalidArgumentError(`${o.resume} holds weights but no training state; it cannot be resumed.`);
+  const epochs = o.epochs ?? resumed?.training?.epochs ?? 15;
   if (resumed) {
     o.seed = resumed.training!.seed;
     o.batch = resumed.training!.batchSize;
@@ -140,9 +151,25 @@ async function train(o: TrainOpts): Promise<void> {
     o.bn = cls.has('BatchNorm');
   }
   const checkpointDirArg = o.checkpoint ?? o.resume;
-  const checkpoint: FitOptions['checkpoint'] = checkpointDirArg
-    ? { to: checkpointDirArg, everySteps: o.checkpointEvery, onSave: (c) => { if (o.json) log(JSON.stringify({ type: 'checkpoint', ...c })); } }
-    : undefined;
+  // Taken now, before the data is loaded: a directory that cannot be written, or that another run writes, is refused at once.
+  const ckDir = checkpointDirArg !== undefined ? checkpointDir(checkpointDirArg) : null;
+  await ckDir?.open();
+  try {
+    await trainWith(o, t0, epochs, resumed, ckDir
+      ? { to: ckDir, everySteps: o.checkpointEvery, onSave: (c) => { if (o.json) log(JSON.stringify({ type: 'checkpoint', ...c })); } }
+      : undefined);
+  } finally {
+    await ckDir?.close();
+  }
+}
+
+const log = (s: string): void => {
+  process.stdout.write(s + '\n');
+};
+
+/** Loads the data, builds (or takes the resumed) model and trains it, checkpointing through `checkpoint`. */
+async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Restored<Sequential> | null, checkpoint: FitOptions['checkpoint']): Promise<void> {
+  const checkpointDirArg = o.checkpoint ?? o.resume;
   // --- end checkpoints
   const image = o.model !== 'mlp';
   if (!resumed && !image && (o.bn || o.filters || o.dense)) {
@@ -179,14 +206,15 @@ async function train(o: TrainOpts): Promise<void> {
   const arch = o.model === 'mlp' ? `MLP ${widths.join('-')}`
     : `${o.model === 'vgg' ? 'reduced VGG16' : 'SVHN CNN'} ${shapeStr(model.inputShape)} → conv ${convWidths.join('-')} → dense ${denseUnits.join('-')}`;
   const optimizer = resumed?.optimizer ?? makeOptimizer(o.optimizer, { lr: o.lr ?? DEFAULT_LR[o.optimizer] });
-  const log = (s: string): void => {
-    process.stdout.write(s + '\n');
-  };
   const describe = `${activation}${o.gaaf ? ` + GAAF (K=${o.gaafK})` : ''}${o.bn ? ' + batch norm' : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
   if (!o.json) {
     log(`gaaf ${VERSION}: ${arch}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}, ${threads()} thread(s)`);
     log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
-    if (resumed) log(`resuming from ${o.resume} at epoch ${resumed.training!.epoch}, step ${resumed.training!.step}`);
+    if (resumed) {
+      const t = resumed.training!;
+      log(t.epoch > epochs ? `${o.resume} has finished its run (${t.epoch - 1} of ${epochs} epochs): nothing to train; give --epochs N to train up to N epochs`
+        : `resuming from ${o.resume} at epoch ${t.epoch} of ${epochs}, step ${t.step}`);
+    }
     if (checkpoint) log(`checkpoints: ${o.checkpointEvery ? `every ${o.checkpointEvery} steps and ` : ''}at each epoch end, into ${checkpointDirArg}`);
   }
   const bar = o.progress && !o.json && process.stdout.isTTY
@@ -194,7 +222,7 @@ async function train(o: TrainOpts): Promise<void> {
       cliProgress.Presets.shades_classic)
     : null;
   const history: History = await model.fit(train, {
-    epochs: o.epochs,
+    epochs,
     ...(resumed ? { resume: resumed } : { batchSize: o.batch, optimizer, seed: o.seed }),
     checkpoint,
     validationData: test,
@@ -204,7 +232,7 @@ async function train(o: TrainOpts): Promise<void> {
       onEpochEnd: (l) => {
         bar?.stop();
         if (o.json) log(JSON.stringify({ type: 'epoch', ...l }));
-        else log(epochLine(l, o.epochs));
+        else log(epochLine(l, epochs));
       },
     },
   });
@@ -268,18 +296,18 @@ program.command('train')
   .option('--gaaf', 'use GAAF (gradient acceleration in activation functions)', false)
   .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), 10000)
   .option('--dropout <p>', 'dropout rate after each hidden layer, in [0, 1)', parseRate, 0)
-  .option('--epochs <n>', 'epochs', parseIntArg('--epochs', 1), 15)
+  .option('--epochs <n>', 'epochs, the total (default: 15; with --resume, the run\'s recorded total)', parseIntArg('--epochs', 1))
   .option('--batch <b>', 'batch size', parseIntArg('--batch', 1, 1 << 20), 128)
   .option('--lr <lr>', 'learning rate (default: 0.05 for sgd with momentum 0.9, 0.001 for adam)', parsePositive('--lr'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('sgd'))
   .option('--seed <s>', 'seed for weights, shuffling and dropout', parseIntArg('--seed', 0, 0xffffffff), 1)
-  .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz) or CIFAR-10/100 binary files; default: the bundled 10,000 digits')
+  .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz) or CIFAR-10/100 binary files; default: the bundled 10,000 digits', parsePath('--data'))
   .option('--json', 'print one JSON object per epoch and a summary object', false)
   .option('--no-progress', 'no progress bar')
-  .option('--checkpoint <dir>', 'save checkpoints into DIR (atomically) at each epoch end and with --checkpoint-every')
+  .option('--checkpoint <dir>', 'save checkpoints into DIR (atomically) at each epoch end and with --checkpoint-every', parsePath('--checkpoint'))
   .option('--checkpoint-every <n>', 'also save a checkpoint every N steps', parseIntArg('--checkpoint-every', 1))
   .option('--threads <n>', 'threads for the kernels (default: the hardware concurrency, or $GAAF_THREADS); results do not depend on it', parseIntArg('--threads', 1, MAX_THREADS))
-  .option('--resume <dir>', "continue the run checkpointed in DIR, bit for bit (its model, optimizer, seed and batch size; --epochs is the total); keeps checkpointing there unless --checkpoint is given")
+  .option('--resume <dir>', "continue the run checkpointed in DIR, bit for bit (its model, optimizer, seed and batch size; --epochs is the total, by default the run's); keeps checkpointing there unless --checkpoint is given", parsePath('--resume'))
   .action(async (o: TrainOpts) => {
     await train(o);
   });
@@ -406,7 +434,7 @@ program.command('reproduce')
   .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts to --out")
   .showHelpAfterError('(run gaaf reproduce --help for the options)')
   .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4)").choices(['mlp', 'cnn']))
-  .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits')
+  .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))
   .addOption(new Option('--model <name>', 'cnn: which model, the SVHN CNN (cnn) or the reduced VGG16 for 32×32 images (vgg)').choices(['cnn', 'vgg']).default('cnn'))
   .addOption(new Option('--variants <list>', `cnn: comma-separated variants to run`).argParser(parseVariants).default([...CNN_VARIANTS], CNN_VARIANTS.join(',')))
   .option('--filters <list>', 'cnn: conv widths, comma-separated (default: the model\'s, see the README)', parseWidths('--filters'))
@@ -430,7 +458,7 @@ program.command('reproduce')
   .addOption(new Option('--models <list>', 'mlp: comma-separated models to run').argParser(parseModels).default([...MODEL_KEYS], MODEL_KEYS.join(',')))
   .option('--train-samples <n>', 'use only the first N training samples (quick runs)', parseIntArg('--train-samples', 2))
   .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
-  .addOption(new Option('--out <dir>', 'output directory').default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
+  .addOption(new Option('--out <dir>', 'output directory').argParser(parsePath('--out')).default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
   .option('--quiet', 'no progress lines', false)
   .action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
     await reproduce(experiment, o, cmd);

@@ -194,6 +194,8 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
     await ck!.onSave?.({ epoch, batch, step: model.step, where: handler!.description });
   };
 
+  // The checkpoint target is checked before the first epoch: a directory must be writable and not locked by another writer.
+  await handler?.open?.();
   try {
     for (let epoch = st?.epoch ?? 1; epoch <= epochs && !model.stopTraining; epoch++) {
       const resumeHere = st !== null && epoch === st.epoch && st.batch > 0;
@@ -257,6 +259,7 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
       if (ck) await save(epoch + 1, 0, { lossSum: 0, correct: 0, busy: 0, grad: new Float64Array(dense.length) });
     }
   } finally {
+    await handler?.close?.();
     history.gradInfo = Array.from(gradTotal, (g) => (history.steps ? g / history.steps : 0));
     history.samplesPerSec = history.seconds > 0 ? history.epochs.length * data.count / history.seconds : 0;
   }

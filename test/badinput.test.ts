@@ -72,11 +72,11 @@ test('a named pipe or a directory given as a data or checkpoint file is refused,
   const fifo = join(root, 'pipe-idx3-ubyte');
   const mk = spawnSync('mkfifo', [fifo]);
   if (mk.status === 0) {
-    assert.throws(() => readIdxFile(fifo), (e: unknown) => e instanceof DataFormatError && /pipe-idx3-ubyte: byte 0: not a regular file/.test(e.message));
+    assert.throws(() => readIdxFile(fifo), (e: unknown) => e instanceof DataFormatError && /pipe-idx3-ubyte: byte 0: is a named pipe \(FIFO\), not a regular file/.test(e.message));
   }
-  assert.throws(() => readIdxFile(root), (e: unknown) => e instanceof DataFormatError && /not a regular file/.test(e.message));
+  assert.throws(() => readIdxFile(root), (e: unknown) => e instanceof DataFormatError && /: byte 0: is a directory, not a regular file/.test(e.message));
   const ck = join(root, 'ck-dir');
   mkdirSync(join(ck), { recursive: true });
   mkdirSync(join(ck, 'checkpoint.json'));
-  await assert.rejects(Sequential.load(ck), (e: unknown) => e instanceof CheckpointError && /checkpoint\.json: checkpoint\.json is not a regular file/.test(e.message));
+  await assert.rejects(Sequential.load(ck), (e: unknown) => e instanceof CheckpointError && /checkpoint\.json: is a directory, not a regular file/.test(e.message));
 });

@@ -46,10 +46,24 @@ for (const [args, msg] of [
   [['--optimizer', 'rmsprop'], /Allowed choices are sgd, adam/],
   [['--data', '/nonexistent-dir'], /nonexistent-dir/],
   [['--bogus'], /unknown option '--bogus'/],
+  // an empty value (an unset shell variable in --resume "$CKPT") is an error, never "not given"
+  [['--resume', ''], /option '--resume <dir>' argument '' is invalid\. --resume needs a path, got an empty string \(an unset shell variable\?\)/],
+  [['--checkpoint', ''], /--checkpoint needs a path, got an empty string/],
+  [['--data', ''], /--data needs a path, got an empty string/],
+  [['--data', '  '], /--data needs a path, got only whitespace \('  '\)/],
 ] as Array<[string[], RegExp]>) {
   test(`gaaf train ${args.join(' ')} fails with a clear message`, () => {
     const r = run('train', ...args);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, msg);
+  });
+}
+
+for (const args of [['reproduce', 'mlp', '--out', ''], ['reproduce', 'cnn', '--data', '']]) {
+  test(`gaaf ${args.join(' ')} (an empty path) fails before any work`, () => {
+    const r = run(...args);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`${args[2]} needs a path, got an empty string`));
+    assert.equal(r.stdout, '');
   });
 }

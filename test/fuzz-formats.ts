@@ -20,6 +20,11 @@ import { Dropout } from '../src/layers/dropout.js';
 import { MemoryLimitError } from '../src/memory.js';
 import { Adam } from '../src/optimizers.js';
 import { Sequential } from '../src/sequential.js';
+import { makeDataset } from '../src/data/dataset.js';
+import { TrainingDivergedError } from '../src/fit.js';
+import type { Rng } from '../src/rng.js';
+import { craftJsonBytes, craftSafetensorsHeader } from './fuzz-crafted.js';
+import type { Mutant } from './fuzz-mutate.js';
 
 export interface FuzzFormat {
   name: string;
@@ -29,6 +34,8 @@ export interface FuzzFormat {
   parse(bytes: Uint8Array): Promise<void>;
   /** Errors that are a correct refusal. Anything else thrown is a failure of the loader. */
   errors: ReadonlyArray<abstract new (...a: never[]) => Error>;
+  /** How to vary the valid file (default: ./fuzz-mutate.ts's byte mutations). */
+  mutate?(valid: Uint8Array, rng: Rng): Mutant;
 }
 
 const idx = (type: number, dims: number[], data: Uint8Array): Uint8Array => {
@@ -79,6 +86,49 @@ async function loadCheckpoint(weights: Uint8Array, config: Uint8Array): Promise<
 }
 
 const CKPT_ERRORS = [CheckpointError, MemoryLimitError] as const;
+
+// A checkpoint with a training position (epoch 2, batch 1 of 3, one finished epoch in the
+// history), for crafted values: whatever loads is resumed on its data for up to 3 epochs.
+const FIT_DATA = makeDataset(Float32Array.from({ length: 40 }, (_, i) => ((i * 7) % 11) / 11 - 0.5), Int32Array.from({ length: 10 }, (_, i) => i % 3), [4], 3, 'fuzz');
+let trained: { weights: Uint8Array; config: Uint8Array } | null = null;
+async function trainedCheckpoint(): Promise<{ weights: Uint8Array; config: Uint8Array }> {
+  if (trained) return trained;
+  const m = new Sequential([new Dense(5), new Activation('tanh', { gaaf: true }), new Dropout(0.2), new Dense(3)], { inputShape: [4] });
+  const h = memoryHandler();
+  await m.fit(FIT_DATA, { epochs: 2, batchSize: 4, seed: 1, optimizer: new Adam(), checkpoint: { to: h, everySteps: 2 } });
+  m.dispose();
+  const c = h.saved.find((s) => { const t = JSON.parse(new TextDecoder().decode(s.config)).training; return t.epoch === 2 && t.batch === 1; })!;
+  const cfg = JSON.parse(new TextDecoder().decode(c.config));
+  cfg.savedAt = '2026-01-01T00:00:00.000Z';
+  trained = { weights: c.weights, config: new TextEncoder().encode(JSON.stringify(cfg, null, 1) + '\n') };
+  return trained;
+}
+
+/** fit() refusing to resume (other data, shapes, options) is a refusal with gaaf's own message, not a crash. */
+class ResumeRefused extends Error {}
+
+async function loadAndResume(weights: Uint8Array, config: Uint8Array): Promise<void> {
+  const r = await restore({ weights, config, weightsName: 'fuzz/model.safetensors', configName: 'fuzz/checkpoint.json' }, Sequential);
+  try {
+    if (!r.training) return;
+    let hist;
+    try {
+      hist = await r.model.fit(FIT_DATA, { resume: r, epochs: 3 });
+    } catch (e) {
+      if (e instanceof RangeError && /^gaaf: /.test(e.message)) throw new ResumeRefused(e.message);
+      throw e;
+    }
+    const batches = Math.ceil(FIT_DATA.count / r.training.batchSize);
+    const want = Math.max(r.training.epoch - 1, 3);
+    if (hist.epochs.length !== want) throw new Error(`resumed history has ${hist.epochs.length} epochs, expected ${want}`);
+    hist.epochs.forEach((l, i) => {
+      if (l.epoch !== i + 1 || l.steps !== batches || !Number.isFinite(l.loss)) throw new Error(`resumed epoch log ${i} is ${JSON.stringify(l)}`);
+    });
+  } finally {
+    r.optimizer?.dispose();
+    r.model.dispose();
+  }
+}
 
 // One checkpoint directory for the 'latest' cases; only the pointer file changes per case.
 let latestDirPath: string | null = null;
@@ -184,6 +234,25 @@ export const FORMATS: FuzzFormat[] = [
       await loadCheckpoint(got.weights, got.config);
     },
     errors: CKPT_ERRORS,
+  },
+  {
+    name: 'checkpoint.json with a training position, crafted values (what loads is resumed)',
+    valid: async () => (await trainedCheckpoint()).config,
+    mutate: craftJsonBytes,
+    parse: async (b) => loadAndResume((await trainedCheckpoint()).weights, b),
+    errors: [...CKPT_ERRORS, ResumeRefused, TrainingDivergedError],
+  },
+  {
+    name: 'safetensors header, crafted values (hash updated, loaded through restore)',
+    valid: async () => (await trainedCheckpoint()).weights,
+    mutate: craftSafetensorsHeader,
+    parse: async (b) => {
+      const cfg = JSON.parse(new TextDecoder().decode((await trainedCheckpoint()).config));
+      cfg.weights.sha256 = await sha256Hex(b);
+      cfg.weights.bytes = b.length;
+      await loadAndResume(b, new TextEncoder().encode(JSON.stringify(cfg)));
+    },
+    errors: [...CKPT_ERRORS, ResumeRefused, TrainingDivergedError],
   },
   { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5, 1, 10), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin', 'cifar10'), errors: [DataFormatError] },
   { name: 'CIFAR-100 binary', valid: async () => cifarRecords(4, 2, 20), parse: async (b) => void parseCifar(b, 'fuzz_train.bin', 'cifar100'), errors: [DataFormatError] },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DataFormatError, MissingDataFilesError } from '../src/data/errors.js';
-import { loadIdxPair, parseIdx, readIdxFile } from '../src/data/idx.js';
+import { gunzipCapped, loadIdxPair, parseIdx, readIdxFile } from '../src/data/idx.js';
 import { DEBIAN_FASHION_MNIST_DIR, loadDataDir } from '../src/data/load.js';
 import { makeDataset, subset } from '../src/data/dataset.js';
 
@@ -180,7 +180,70 @@ describe('IDX errors: DataFormatError with file and byte offset', () => {
     const p = file('trunc-idx3.gz', gz.subarray(0, gz.length - 20));
     throwsAt(() => readIdxFile(p), p, gz.length - 20, 'truncated gzip stream');
     const q = file('trunc2.gz', Uint8Array.from([0x1f, 0x8b]));
-    throwsAt(() => readIdxFile(q), q, 2, 'truncated gzip stream');
+    throwsAt(() => readIdxFile(q), q, 2, 'truncated gzip header: the file ends inside the fixed 10-byte header');
+    const t = file('trunc3.gz', gz.subarray(0, gz.length - 3));
+    throwsAt(() => readIdxFile(t), t, gz.length - 3, /truncated gzip stream: the file ends inside the 8-byte trailer/);
+  });
+
+  test('zero dimensions: no samples, or samples of no pixels', () => {
+    const p = file('zero-idx3', idx(0x08, [0, 28, 28], new Uint8Array(0)));
+    throwsAt(() => readIdxFile(p), p, 4, 'dimension 1 of 3 is 0, expected at least 1');
+    const q = file('zero-idx3', idx(0x08, [2, 28, 0], new Uint8Array(0)));
+    throwsAt(() => readIdxFile(q), q, 12, 'dimension 3 of 3 is 0');
+  });
+
+  test('gzip members, header fields and trailer: each error at its byte', () => {
+    const a = images(2);
+    const b = images(3);
+    // two members (gzip a b > c) decompress to both; zero padding after the last is ignored
+    const two = file('two-idx3.gz', Buffer.concat([gzipSync(Buffer.concat([a.subarray(0, 10)])), gzipSync(Buffer.concat([a.subarray(10)])), Buffer.alloc(7)]));
+    assert.deepEqual(readIdxFile(two).dims, [2, 3, 4]);
+    const gz = gzipSync(b);
+    const junk = file('junk-idx3.gz', Buffer.concat([gz, Buffer.from('junk')]));
+    throwsAt(() => readIdxFile(junk), junk, gz.length, '4 bytes follow the end of the gzip data and do not begin another gzip member');
+    const method = Buffer.from(gz);
+    method[2] = 7;
+    const pm = file('m.gz', method);
+    throwsAt(() => readIdxFile(pm), pm, 2, 'compression method 7 is not deflate (8)');
+    const flags = Buffer.from(gz);
+    flags[3] = 0x20;
+    const pf = file('f.gz', flags);
+    throwsAt(() => readIdxFile(pf), pf, 3, 'reserved header flag bits set');
+    // FNAME + FHCRC with a wrong header CRC
+    const named = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 8 | 2, 0, 0, 0, 0, 0, 3]), Buffer.from('name\0'), Buffer.from([0x12, 0x34]), gz.subarray(10)]);
+    const ph = file('h.gz', named);
+    throwsAt(() => readIdxFile(ph), ph, 15, /header CRC 0x3412 does not match the header's 0x[0-9a-f]+/);
+    const len = Buffer.from(gz);
+    len.writeUInt32LE(b.length + 1, gz.length - 4);
+    const pl = file('l.gz', len);
+    throwsAt(() => readIdxFile(pl), pl, gz.length - 4, `length mismatch: the trailer records ${b.length + 1} bytes`);
+  });
+
+  test('a bad CRC is found in one pass: refusing it costs about one decompression, at any size', (t) => {
+    // The error path used to bisect over prefixes, inflating about log2(size) of them. Timed
+    // against a valid decompression of the same bytes, in the same process, interleaved.
+    const ratio = (mib: number): number => {
+      const raw = Uint8Array.from({ length: mib << 20 }, (_, i) => (Math.imul(i, 2654435761) >>> 27) * (i % 3));
+      const ok = gzipSync(raw);
+      const bad = Buffer.from(ok);
+      bad[ok.length - 6]! ^= 1;
+      const times = { ok: [] as number[], bad: [] as number[] };
+      for (let r = 0; r < 5; r++) {
+        let t = performance.now();
+        gunzipCapped(ok, 'ok.gz');
+        times.ok.push(performance.now() - t);
+        t = performance.now();
+        assert.throws(() => gunzipCapped(bad, 'bad.gz'), (e: unknown) => e instanceof DataFormatError && e.offset === ok.length - 8 && /CRC-32 mismatch/.test(e.message));
+        times.bad.push(performance.now() - t);
+      }
+      const med = (xs: number[]) => xs.sort((x, y) => x - y)[2]!;
+      return med(times.bad) / med(times.ok);
+    };
+    const small = ratio(1);
+    const large = ratio(8);
+    t.diagnostic(`refusing a bad CRC / a valid decompression of the same bytes (medians of 5): ${small.toFixed(2)} at 1 MiB, ${large.toFixed(2)} at 8 MiB`);
+    // bisecting gave 13 to 18 here (1, 4 and 16 MiB); one pass about 1
+    assert.ok(small < 4 && large < 4, `refusing a bad CRC took ${small.toFixed(1)}× a valid decompression at 1 MiB, ${large.toFixed(1)}× at 8 MiB`);
   });
 
   test('corrupt gzip: offset at or after the damaged byte', () => {
@@ -193,7 +256,8 @@ describe('IDX errors: DataFormatError with file and byte offset', () => {
     assert.throws(() => readIdxFile(p), (e: unknown) => {
       assert.ok(e instanceof DataFormatError);
       assert.ok(e.offset >= at && e.offset < gz.length, `offset ${e.offset} should be in [${at}, ${gz.length})`);
-      assert.match(e.message, new RegExp(`corrupt-idx3\\.gz: byte ${e.offset}: corrupt gzip data \\(zlib: `));
+      // zlib refuses the data, or it inflates to other bytes and the trailer's CRC-32 does not match
+      assert.match(e.message, new RegExp(`corrupt-idx3\\.gz: byte ${e.offset}: (corrupt gzip data \\(zlib: |CRC-32 mismatch)`));
       return true;
     });
     const crc = Buffer.from(gz);
@@ -201,8 +265,8 @@ describe('IDX errors: DataFormatError with file and byte offset', () => {
     const q = file('crc-idx3.gz', crc);
     assert.throws(() => readIdxFile(q), (e: unknown) => {
       assert.ok(e instanceof DataFormatError);
-      assert.ok(e.offset >= gz.length - 8 && e.offset < gz.length, `offset ${e.offset} in trailer`);
-      assert.match(e.message, /corrupt gzip data/);
+      assert.equal(e.offset, gz.length - 8, 'the offset of the trailer');
+      assert.match(e.message, /CRC-32 mismatch: the trailer records 0x[0-9a-f]{8}, the 156816 decompressed bytes have 0x[0-9a-f]{8}/);
       return true;
     });
   });

@@ -48,6 +48,7 @@ test('SIGKILL mid-epoch, then --resume: the final weights are byte-identical to 
   assert.deepEqual(killedAfter, { step: 10, epoch: 1 });
   assert.ok(!seen.includes('epoch'), `killed before the end of epoch 1 (saw ${seen.join(', ')})`);
   assert.ok(readdirSync(ck).includes('latest'));
+  assert.ok(readdirSync(ck).includes('lock'), 'the killed run left its lock, which the resume must take over');
 
   const res = spawnSync(process.execPath, [cli, 'train', '--resume', ck, '--epochs', '2', '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(res.status, 0, res.stderr);
@@ -61,7 +62,16 @@ test('SIGKILL mid-epoch, then --resume: the final weights are byte-identical to 
   const ep = (o: Array<{ type: string; epoch: number; loss: number; accuracy: number; valAccuracy: number }>) =>
     o.filter((l) => l.type === 'epoch').map((l) => [l.epoch, l.loss, l.accuracy, l.valAccuracy]);
   assert.deepEqual(ep(resOut), ep(refOut));
+  assert.ok(!readdirSync(ck).includes('lock'), 'the resumed run released the lock');
   t.diagnostic(`uninterrupted weightsSha256 ${want.weightsSha256}; killed after the step-${killedAfter!.step} checkpoint and resumed: ${got.weightsSha256}`);
+
+  // the run is finished: resumed without --epochs it keeps its recorded total (2), trains nothing and reports the same weights
+  const again = spawnSync(process.execPath, [cli, 'train', '--resume', ck, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(again.status, 0, again.stderr);
+  const againOut = lines(again.stdout);
+  assert.deepEqual(againOut.map((l) => l.type), ['summary'], 'no epoch trained');
+  assert.equal(againOut[0].epochs, 2);
+  assert.equal(againOut[0].weightsSha256, want.weightsSha256);
 });
 
 test('gaaf train --resume on a checkpoint saved without training state is refused', async () => {

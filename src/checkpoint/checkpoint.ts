@@ -11,7 +11,7 @@ import type { Model, ModelOptions } from '../model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from '../optimizers.js';
 import {
   CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type CheckpointBytes, type CheckpointConfig, CheckpointError, type CheckpointHandler,
-  type LoadedBytes, type Tensor, type TrainingState, checkTensors, encodeSafetensors, parseCheckpointConfig, parseSafetensors, sha256Hex,
+  type LoadedBytes, type Tensor, type TrainingState, checkFinite, checkTensors, checkTrainingLayers, encodeSafetensors, parseCheckpointConfig, parseSafetensors, sha256Hex,
 } from './format.js';
 
 const RNG_SCHEME = 'counter-based: init = f(seed), shuffle of epoch e = f(seed, e), dropout mask of layer l at step t = f(seed, l, t)';
@@ -83,6 +83,7 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
     throw new CheckpointError(b.weightsName, `SHA-256 ${sha} does not match ${cfg.weights.sha256} recorded in ${b.configName}: the file is damaged or from another checkpoint`);
   }
   const st = parseSafetensors(b.weights, b.weightsName);
+  checkFinite(st, b.weightsName);
 
   // Layers from their configs: any failure to construct one is an invalid config.
   const layers = cfg.model.layers.map((l, i) => {
@@ -146,10 +147,7 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
       if (optimizer && optimizer.iterations !== training.step) {
         throw new CheckpointError(b.configName, `training.step ${training.step} does not match the optimizer's ${optimizer.iterations} iterations`);
       }
-      const nDense = model.denseLayers().length;
-      if (training.epochGradSum.length !== nDense || training.gradTotal.length !== nDense) {
-        throw new CheckpointError(b.configName, `training.epochGradSum and gradTotal must have one entry per Dense layer (${nDense})`);
-      }
+      checkTrainingLayers(training, model.denseLayers().length, b.configName);
       model.step = training.step;
     }
     return { model, optimizer, training, config: cfg };

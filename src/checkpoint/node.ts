@@ -5,24 +5,43 @@
 //   DIR/ckpt-000000000007/model.safetensors   weights, optimizer slots, layer state
 //   DIR/ckpt-000000000007/checkpoint.json     architecture, optimizer, training state, SHA-256 of the weights
 //   DIR/latest                                {"checkpoint": "ckpt-000000000007", "sha256": <of checkpoint.json>}
+//   DIR/lock                                  the writer's lock, while one writes (./lock.ts)
 //
-// A save writes both files into a fresh DIR/.tmp-… directory (each file written, fsynced and
-// closed), fsyncs that directory, renames it to DIR/ckpt-<n> and fsyncs DIR; only then does
-// it replace DIR/latest by the same write-fsync-rename-fsync dance. rename() is atomic, so
-// `latest` always names a complete directory, and the hashes chain latest → config → weights:
-// a pair that does not belong together is refused on load. A crash before the last rename
-// leaves `latest` on the previous checkpoint; stale .tmp-… entries are removed by the next
-// save. The newest `keep` checkpoints are kept (default 2). One process writes a directory
-// at a time (a second writer's save would remove the first's temporary directory); any
-// number may read it.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+// The directory is shared ground: it may be a user's working directory, and other gaaf runs
+// may point at it. One process writes it at a time, holding its lock (a second writer is
+// refused at once, naming the holder); any number may read it. A writer touches only names it
+// made itself: its temporaries carry its pid and its lock's random token
+// (DIR/.tmp-ckpt-<n>-<pid>-<token>, DIR/latest.tmp-<pid>-<token>), a failed save removes its
+// own, and the leftovers of a writer killed mid-save are removed when its stale lock is taken
+// over (./lock.ts). Nothing else in DIR is ever deleted except checkpoints beyond the newest
+// `keep`.
+//
+// A save writes both files into its temporary directory (each written, fsynced and closed),
+// fsyncs it, renames it to DIR/ckpt-<n> and fsyncs DIR; only then does it replace DIR/latest
+// by the same write-fsync-rename-fsync dance. rename() is atomic, so `latest` always names a
+// complete directory, and the hashes chain latest → config → weights: a pair that does not
+// belong together is refused on load. A crash before the last rename leaves `latest` on the
+// previous checkpoint.
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FILE, type CheckpointBytes, CheckpointError, type CheckpointHandler, type LoadedBytes, WEIGHTS_FILE, sha256Hex } from './format.js';
+import { readInputFile } from '../io/read-input.js';
+import { CONFIG_FILE, type CheckpointBytes, CheckpointError, type CheckpointHandler, type LoadedBytes, WEIGHTS_FILE, parseJson, sha256Hex } from './format.js';
 import { registerDirectoryHandler } from './checkpoint.js';
+import { fsStep, fsyncPath, writeDurable, writeFileAtomic } from './fs.js';
+import { acquireLock, checkLock, releaseLock } from './lock.js';
+
+export { writeFileAtomic } from './fs.js';
 
 const LATEST = 'latest';
 const PREFIX = 'ckpt-';
+const DIGITS = 12;
 const NAME_RE = /^ckpt-(\d{12})$/;
+/** The largest checkpoint number a name (and so `latest`) can carry. */
+const MAX_NUMBER = 10 ** DIGITS - 1;
+/** Caps on what a load reads: `latest` is one line; checkpoint.json holds the history too; wasm32 bounds the weights. */
+const MAX_LATEST_BYTES = 4096;
+const MAX_CONFIG_BYTES = 256 << 20;
+const MAX_WEIGHTS_BYTES = 2 ** 31 - 1;
 
 /** Stages of a save, for fault-injection tests: a hook that throws there simulates a crash at that point. */
 export type SaveStage = 'weights' | 'config' | 'rename' | 'latest';
@@ -32,45 +51,6 @@ export interface CheckpointDirOptions {
   keep?: number;
   /** Called before each stage of a save; tests throw from it to simulate a crash. */
   beforeStage?: (stage: SaveStage) => void;
-}
-
-function fsyncPath(path: string): void {
-  // Windows cannot open a directory to fsync it; the renames stay atomic, only their durability after a power cut is not forced.
-  if (process.platform === 'win32' && statSync(path).isDirectory()) return;
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Writes `bytes` to `path` (which must not be the live file) and fsyncs it before closing. */
-function writeDurable(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Replaces `path` atomically: writes a temporary file beside it, fsyncs it, renames it over
- * `path` and fsyncs the directory. Readers see the old or the new content, never a mix.
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array, dir: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeDurable(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncPath(dir);
 }
 
 function listCheckpoints(dir: string): string[] {
@@ -83,31 +63,73 @@ function listCheckpoints(dir: string): string[] {
   return names.filter((n) => NAME_RE.test(n)).sort();
 }
 
-const rel = (dir: string, f: string): string => join(dir, f);
+/** The name of the next checkpoint in `dir`; refuses when the newest already has the largest number a name can carry. */
+function nextName(dir: string): string {
+  const last = listCheckpoints(dir).at(-1);
+  const n = last ? Number(NAME_RE.exec(last)![1]) : 0;
+  if (n >= MAX_NUMBER) {
+    throw new CheckpointError(join(dir, last!), `is numbered ${n}, the largest a ${DIGITS}-digit checkpoint name can carry, so no later checkpoint can be named: move it away or give another directory`);
+  }
+  return `${PREFIX}${String(n + 1).padStart(DIGITS, '0')}`;
+}
 
-/** A checkpoint directory handler (Node). See the comment at the top of this file for the layout and guarantees. */
-export function checkpointDir(dir: string, opts: CheckpointDirOptions = {}): CheckpointHandler & { readonly dir: string; list(): string[] } {
+/**
+ * A checkpoint directory handler (Node). See the comment at the top of this file for the
+ * layout and guarantees. open() (fit calls it before the first epoch) takes the directory's
+ * lock, which is also the check that it can be written; close() releases it. A save outside an
+ * open()/close() pair takes the lock for itself.
+ */
+export type CheckpointDirHandler = CheckpointHandler & { readonly dir: string; list(): string[]; open(): Promise<void>; close(): Promise<void> };
+
+export function checkpointDir(dir: string, opts: CheckpointDirOptions = {}): CheckpointDirHandler {
+  if (typeof dir !== 'string' || dir === '') throw new RangeError(`gaaf: checkpointDir: the directory must be a non-empty path, got ${JSON.stringify(dir)}`);
   const keep = opts.keep ?? 2;
   if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`gaaf: checkpointDir: keep must be an integer ≥ 1, got ${keep}`);
   const hook = opts.beforeStage ?? (() => {});
+  let held: { token: string; depth: number } | null = null;
 
-  /** Writes a complete ckpt-<n> directory; returns its name. */
-  function writeCheckpoint(c: CheckpointBytes): string {
-    mkdirSync(dir, { recursive: true });
-    // Leftovers of an interrupted save (ours or a crashed process's): nothing refers to them.
-    for (const n of readdirSync(dir)) if (n.startsWith('.tmp-') || n.startsWith(`${LATEST}.tmp-`)) rmSync(join(dir, n), { recursive: true, force: true });
-    const existing = listCheckpoints(dir);
-    const next = existing.length ? Number(NAME_RE.exec(existing[existing.length - 1])![1]) + 1 : 1;
-    const name = `${PREFIX}${String(next).padStart(12, '0')}`;
-    const tmp = join(dir, `.tmp-${name}-${process.pid}`);
-    mkdirSync(tmp);
-    hook('weights');
-    writeDurable(join(tmp, WEIGHTS_FILE), c.weights);
-    hook('config');
-    writeDurable(join(tmp, CONFIG_FILE), c.config);
-    fsyncPath(tmp);
-    hook('rename');
-    renameSync(tmp, join(dir, name));
+  function open(): void {
+    if (held) {
+      held.depth++;
+      return;
+    }
+    const token = acquireLock(dir);
+    try {
+      nextName(dir); // a directory that cannot number another checkpoint is refused now, not at the first save
+    } catch (e) {
+      releaseLock(dir, token);
+      throw e;
+    }
+    held = { token, depth: 1 };
+  }
+
+  function close(): void {
+    if (!held || --held.depth > 0) return;
+    releaseLock(dir, held.token);
+    held = null;
+  }
+
+  /** Writes a complete ckpt-<n> directory under the lock `token`; returns its name. */
+  function writeCheckpoint(c: CheckpointBytes, token: string): string {
+    checkLock(dir, token);
+    const name = nextName(dir);
+    const tmp = join(dir, `.tmp-${name}-${process.pid}-${token}`);
+    try {
+      fsStep(tmp, 'create the temporary directory', () => mkdirSync(tmp));
+      hook('weights');
+      writeDurable(join(tmp, WEIGHTS_FILE), c.weights);
+      hook('config');
+      writeDurable(join(tmp, CONFIG_FILE), c.config);
+      fsyncPath(tmp);
+      hook('rename');
+      fsStep(join(dir, name), 'rename the new checkpoint into place', () => renameSync(tmp, join(dir, name)));
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true }); // our own, and only ours
+      if (!(e instanceof CheckpointError)) throw e;
+      const prev = listCheckpoints(dir).at(-1);
+      throw Object.assign(new CheckpointError(e.file, `${e.detail}; the unfinished checkpoint was removed${prev ? `, the previous one (${join(dir, prev)}) is intact` : ''}`),
+        { code: (e as { code?: string }).code, cause: e });
+    }
     fsyncPath(dir);
     return name;
   }
@@ -116,13 +138,28 @@ export function checkpointDir(dir: string, opts: CheckpointDirOptions = {}): Che
     dir,
     description: dir,
     list: () => listCheckpoints(dir),
+    async open() {
+      open();
+    },
+    async close() {
+      close();
+    },
     async save(c: CheckpointBytes): Promise<void> {
       const configSha = await sha256Hex(c.config);
-      const name = writeCheckpoint(c);
-      hook('latest');
-      writeFileAtomic(join(dir, LATEST), new TextEncoder().encode(JSON.stringify({ checkpoint: name, sha256: configSha }) + '\n'), dir);
-      const all = listCheckpoints(dir);
-      for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(dir, old), { recursive: true, force: true });
+      const own = held === null;
+      if (own) open();
+      try {
+        const token = held!.token;
+        const name = writeCheckpoint(c, token);
+        hook('latest');
+        writeFileAtomic(join(dir, LATEST), new TextEncoder().encode(JSON.stringify({ checkpoint: name, sha256: configSha }) + '\n'), dir, `${process.pid}-${token}`);
+        const all = listCheckpoints(dir);
+        for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+          fsStep(join(dir, old), `remove this old checkpoint (${name} itself was saved)`, () => rmSync(join(dir, old), { recursive: true, force: true }));
+        }
+      } finally {
+        if (own) close();
+      }
     },
     async load(): Promise<LoadedBytes> {
       return loadCheckpointDir(dir);
@@ -130,20 +167,9 @@ export function checkpointDir(dir: string, opts: CheckpointDirOptions = {}): Che
   };
 }
 
-/** Node's readFileSync reads at most 2 GiB. */
-const MAX_READ_BYTES = 2 ** 31 - 1;
-
-function readOr(path: string, what: string): Uint8Array {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new CheckpointError(path, `${what} is not a regular file`);
-    if (st.size > MAX_READ_BYTES) throw new CheckpointError(path, `${what} is ${st.size} bytes, over the ${MAX_READ_BYTES}-byte limit of this reader`);
-    return readFileSync(path);
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === 'ENOENT' ? `${what} is missing` : `cannot read ${what}: ${(e as Error).message}`);
-  }
+/** Reads one file of a checkpoint directory through the shared input reader, with CheckpointErrors. */
+function readCheckpointFile(path: string, maxBytes: number): Uint8Array {
+  return readInputFile(path, { maxBytes, error: (p, detail, offset) => new CheckpointError(p, detail, offset) });
 }
 
 /**
@@ -151,6 +177,7 @@ function readOr(path: string, what: string): Uint8Array {
  * checkpoint.json itself (one ckpt-… directory, copied elsewhere), that one.
  */
 export async function loadCheckpointDir(dir: string): Promise<LoadedBytes> {
+  if (dir === '') throw new CheckpointError(dir, 'the checkpoint directory path is an empty string');
   let st;
   try {
     st = statSync(dir);
@@ -161,36 +188,31 @@ export async function loadCheckpointDir(dir: string): Promise<LoadedBytes> {
   let ckdir = dir;
   let expectSha: string | null = null;
   const latestPath = join(dir, LATEST);
-  let latestText: string | null = null;
-  try {
-    latestText = statSync(latestPath).isFile() && statSync(latestPath).size < 4096 ? readFileSync(latestPath, 'utf8') : null;
-  } catch {
-    latestText = null;
-  }
-  if (latestText !== null) {
-    let l: unknown;
+  const latest = readInputFile(latestPath, { maxBytes: MAX_LATEST_BYTES, optional: true, error: (p, detail, offset) => new CheckpointError(p, detail, offset) });
+  if (latest !== null) {
+    let text: string;
     try {
-      l = JSON.parse(latestText);
-    } catch (e) {
-      throw new CheckpointError(latestPath, `not well-formed JSON (${(e as Error).message})`, 0);
+      text = new TextDecoder('utf-8', { fatal: true }).decode(latest);
+    } catch {
+      throw new CheckpointError(latestPath, 'is not valid UTF-8', 0);
     }
-    const rec = l as { checkpoint?: unknown; sha256?: unknown };
+    const rec = parseJson(text, latestPath, 0, 'latest') as { checkpoint?: unknown; sha256?: unknown };
     if (typeof rec?.checkpoint !== 'string' || !NAME_RE.test(rec.checkpoint) || typeof rec.sha256 !== 'string') {
-      throw new CheckpointError(latestPath, `expected {"checkpoint": "ckpt-<12 digits>", "sha256": "<hex>"}, got ${latestText.slice(0, 120)}`);
+      throw new CheckpointError(latestPath, `expected {"checkpoint": "ckpt-<12 digits>", "sha256": "<hex>"}, got ${text.slice(0, 120)}`);
     }
     ckdir = join(dir, rec.checkpoint);
     expectSha = rec.sha256;
   } else if (listCheckpoints(dir).length > 0) {
     throw new CheckpointError(latestPath, `is missing, but ${dir} holds ${listCheckpoints(dir).join(', ')}: give one of those directories to load it`);
   }
-  const configPath = rel(ckdir, CONFIG_FILE);
-  const weightsPath = rel(ckdir, WEIGHTS_FILE);
-  const config = readOr(configPath, CONFIG_FILE);
+  const configPath = join(ckdir, CONFIG_FILE);
+  const weightsPath = join(ckdir, WEIGHTS_FILE);
+  const config = readCheckpointFile(configPath, MAX_CONFIG_BYTES);
   if (expectSha !== null) {
     const sha = await sha256Hex(config);
     if (sha !== expectSha) throw new CheckpointError(configPath, `SHA-256 ${sha} does not match ${expectSha} recorded in ${latestPath}: the file is damaged`);
   }
-  const weights = readOr(weightsPath, WEIGHTS_FILE);
+  const weights = readCheckpointFile(weightsPath, MAX_WEIGHTS_BYTES);
   return { weights, config, weightsName: weightsPath, configName: configPath };
 }
 

@@ -3,11 +3,11 @@
 // a row-major 32×32 plane. CIFAR-100 record: 2 label bytes (coarse, fine), then the same 3072.
 // Files: cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin, cifar-100-binary/{train,test}.bin.
 // Output: NHWC float samples [32, 32, 3] (or flattened [3072], in HWC order) scaled to [0, 1].
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Dataset, makeDataset } from './dataset.js';
 import { DataFormatError, MissingDataFilesError } from './errors.js';
-import { DEFAULT_MAX_BYTES } from './idx.js';
+import { readDataFile } from './read.js';
 
 export type CifarKind = 'cifar10' | 'cifar100';
 export type CifarLabel = 'fine' | 'coarse';
@@ -101,15 +101,9 @@ export function parseCifar(bytes: Uint8Array, file: string, kind: CifarKind, opt
   return { x, y };
 }
 
-function readCapped(path: string, maxBytes: number): Uint8Array {
-  const size = statSync(path).size;
-  if (size > maxBytes) throw new DataFormatError(path, maxBytes, `file is ${size} bytes, more than the limit of ${maxBytes}`);
-  return readFileSync(path);
-}
-
 /** Reads and concatenates CIFAR binary files into one Dataset. Node only. */
 export function loadCifarFiles(paths: readonly string[], kind: CifarKind, opts: CifarOptions & { maxBytes?: number } = {}): Dataset {
-  const parts = paths.map((p) => parseCifar(readCapped(p, opts.maxBytes ?? DEFAULT_MAX_BYTES), p, kind, opts));
+  const parts = paths.map((p) => parseCifar(readDataFile(p, opts.maxBytes), p, kind, opts));
   const count = parts.reduce((a, p) => a + p.y.length, 0);
   let x: Float32Array;
   let y: Int32Array;

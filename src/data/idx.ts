@@ -1,10 +1,13 @@
 // IDX file reader (format: http://yann.lecun.com/exdb/mnist/).
 // Magic = 0x00 0x00 <type> <ndim>, then ndim big-endian u32 dims, then the data (big-endian).
-// parseIdx is pure (no Node APIs); readIdxFile/loadIdxPair use node:fs and node:zlib.
-import { readFileSync, statSync } from 'node:fs';
-import { constants as zc, gunzipSync } from 'node:zlib';
+// parseIdx is pure (no Node APIs); readIdxFile/loadIdxPair read files (./read.ts) and gunzip (./gzip.ts).
 import { DataFormatError, type OffsetSpace } from './errors.js';
 import { makeDataset, type Dataset } from './dataset.js';
+import { gunzipCapped } from './gzip.js';
+import { DEFAULT_MAX_BYTES, readDataFile } from './read.js';
+
+export { DEFAULT_MAX_BYTES } from './read.js';
+export { gunzipCapped } from './gzip.js';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -82,7 +85,12 @@ export function parseIdx(bytes: Uint8Array, file: string, opts: ParseIdxOptions 
     fail(len, `truncated header: ${ndim} dimensions need a ${headerLen}-byte header, file has ${len} bytes`);
   }
   const dims: number[] = [];
-  for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i));
+  for (let i = 0; i < ndim; i++) {
+    const d = view.getUint32(4 + 4 * i);
+    // an empty array is no dataset (no samples, or samples of no pixels), and would reach training as one
+    if (d === 0) fail(4 + 4 * i, `dimension ${i + 1} of ${ndim} is 0, expected at least 1`);
+    dims.push(d);
+  }
   const count = dims.reduce((a, b) => a * b, 1);
   const dataLen = count * info.bytes;
   const dimsText = `dims ${dims.join('×')} of ${info.name} need ${dataLen} data bytes (file length ${headerLen + dataLen})`;
@@ -102,53 +110,6 @@ export function parseIdx(bytes: Uint8Array, file: string, opts: ParseIdxOptions 
   return { file, type, dims, data, dataOffset: headerLen, offsetIn };
 }
 
-/** Default cap on a data file's (decompressed) size: 1 GiB. */
-export const DEFAULT_MAX_BYTES = 1 << 30;
-
-/**
- * Gunzips `gz` with the output capped at `maxBytes`. Errors are DataFormatErrors:
- * truncated streams point at the end of the file, corrupt ones at the first compressed
- * byte at which zlib fails (found by bisecting over prefixes; error path only).
- */
-export function gunzipCapped(gz: Uint8Array, file: string, maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
-  try {
-    return gunzipSync(gz, { maxOutputLength: maxBytes });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DataFormatError(
-        file,
-        maxBytes,
-        `decompressed data exceeds the cap of ${maxBytes} bytes (gzip bomb or wrong file? raise maxBytes if genuine)`,
-        'decompressed',
-      );
-    }
-    if (err.code === 'Z_BUF_ERROR') {
-      throw new DataFormatError(file, gz.length, `truncated gzip stream: file ends after ${gz.length} bytes, before the compressed data is complete (or earlier data is corrupt; zlib: ${err.message})`);
-    }
-    throw new DataFormatError(file, firstBadGzipByte(gz, maxBytes), `corrupt gzip data (zlib: ${err.message})`);
-  }
-}
-
-function firstBadGzipByte(gz: Uint8Array, maxBytes: number): number {
-  const fails = (k: number) => {
-    try {
-      gunzipSync(gz.subarray(0, k), { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength: maxBytes });
-      return false;
-    } catch {
-      return true;
-    }
-  };
-  let lo = 0; // prefix of lo bytes decodes so far without error
-  let hi = gz.length; // prefix of hi bytes fails
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (fails(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi - 1;
-}
-
 export interface ReadIdxOptions extends Pick<ParseIdxOptions, 'expect'> {
   /** Cap on the file's size after decompression (default 1 GiB). */
   readonly maxBytes?: number;
@@ -157,14 +118,7 @@ export interface ReadIdxOptions extends Pick<ParseIdxOptions, 'expect'> {
 /** Reads an IDX file, plain or gzip (detected by the 1f 8b magic, not the name). Node only. */
 export function readIdxFile(path: string, opts: ReadIdxOptions = {}): IdxArray {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const st = statSync(path);
-  // A FIFO or device would block or never end: only regular files are read.
-  if (!st.isFile()) throw new DataFormatError(path, 0, 'not a regular file (a directory, pipe or device cannot be read as IDX data)');
-  const size = st.size;
-  if (size > maxBytes) {
-    throw new DataFormatError(path, maxBytes, `file is ${size} bytes, over the cap of ${maxBytes} bytes (raise maxBytes if genuine)`);
-  }
-  const raw = readFileSync(path);
+  const raw = readDataFile(path, maxBytes);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     return parseIdx(gunzipCapped(raw, path, maxBytes), path, { expect: opts.expect, offsetIn: 'decompressed' });
   }

@@ -31,6 +31,7 @@ export type LoadDataDirOptions = Omit<LoadIdxPairOptions, 'name'> & {
  * Throws MissingDataFilesError listing the names tried.
  */
 export function loadDataDir(dir: string, opts: LoadDataDirOptions = {}): { train: Dataset; test: Dataset } {
+  if (dir === '') throw new RangeError('gaaf: loadDataDir: the data directory path is an empty string');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const all = (['train', 't10k'] as const).flatMap((p) => [candidateNames(p, 'images'), candidateNames(p, 'labels')]);
     throw new MissingDataFilesError(dir, all, 'not a directory');
@@ -63,7 +64,8 @@ export function loadDataDir(dir: string, opts: LoadDataDirOptions = {}): { train
  * (`image: true`, for convolutional models: [28, 28, 1] for MNIST layouts, [32, 32, 3] for CIFAR).
  */
 export function loadTrainTest(dir: string | undefined, opts: { image: boolean; cifarLabel?: CifarLabel }): { train: Dataset; test: Dataset } {
-  if (dir) return loadDataDir(dir, { flatten: !opts.image, cifarLabel: opts.cifarLabel });
+  // undefined, not any falsy value: an empty path is an error in loadDataDir, never the bundled digits
+  if (dir !== undefined) return loadDataDir(dir, { flatten: !opts.image, cifarLabel: opts.cifarLabel });
   const { train, test } = loadBundledDigits();
   if (!opts.image) return { train, test };
   return { train: reshapeDataset(train, [28, 28, 1]), test: reshapeDataset(test, [28, 28, 1]) };

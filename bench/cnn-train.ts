@@ -16,7 +16,7 @@ import { Bench } from 'tinybench';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeDataset } from '../src/data/dataset.js';
-import { svhnCnn } from '../src/models.js';
+import { svhnCnn } from '../src/paper-models.js';
 import { SGD } from '../src/optimizers.js';
 import { Rng } from '../src/rng.js';
 import type { BenchRecord, SuiteOptions } from './record.js';

@@ -13,9 +13,15 @@
 //    layer state ("batchnorm_1/moving_mean") and the optimizer's slots under
 //    "optimizer/<parameter>/<slot>" (e.g. "optimizer/dense_1/kernel/m"), so other tools can
 //    read the weights.
-//  - config: checkpoint.json (CheckpointConfig below): the architecture, the optimizer's
-//    configuration and scalar state, the training position and the history so far, and the
-//    SHA-256 of the weights file, which ties the two together.
+//  - config: checkpoint.json (CheckpointConfig below): the architecture (and the builder that
+//    made it, if one did), the optimizer's configuration and scalar state, the training
+//    position, the history so far and the training callbacks' states, and the SHA-256 of the
+//    weights file, which ties the two together.
+import type { TrainingState } from '../callbacks.js';
+import type { GradientInfoState } from '../gradient-info.js';
+import type { BuilderRecord } from '../model.js';
+
+export type { TrainingState } from '../callbacks.js';
 
 /** A checkpoint file is malformed or does not match the model. Names the file and, where it applies, the byte offset and tensor. */
 export class CheckpointError extends Error {
@@ -210,37 +216,19 @@ export function checkTensors(st: SafetensorsFile, expected: ReadonlyArray<{ name
 export const CHECKPOINT_FORMAT = 'gaaf-checkpoint';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'checkpoint.json';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * Version 2 records the builder (model.builder) and keeps the training callbacks' states under
+ * training.callbacks. Version 1 (no builder; the gradient information's sums as
+ * training.epochGradSum and gradTotal, which fit() then computed itself) is still read:
+ * parseCheckpointConfig turns it into version 2 with no builder and those sums as the
+ * GradientInfo callback's state.
+ */
+export const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface LayerSpec {
   className: string;
   config: Record<string, unknown>;
-}
-
-/** Where training stands and what it has accumulated, so fit() can continue bit for bit. */
-export interface TrainingState {
-  seed: number;
-  /** The epoch to continue (1-based) and the index of its next batch (0-based). */
-  epoch: number;
-  batch: number;
-  /** Global step: optimizer updates done so far. */
-  step: number;
-  epochs: number;
-  batchSize: number;
-  shuffle: boolean;
-  /** Samples in the training data and a fingerprint of them, to refuse resuming on other data. */
-  dataCount: number;
-  dataSha256: string;
-  /** Running sums of the current epoch. */
-  epochLossSum: number;
-  epochCorrect: number;
-  epochSeconds: number;
-  epochGradSum: number[];
-  /** Sums over all finished epochs, and the finished epochs' logs. */
-  gradTotal: number[];
-  history: Array<Record<string, unknown>>;
-  historySteps: number;
-  historySeconds: number;
 }
 
 export interface CheckpointConfig {
@@ -248,7 +236,8 @@ export interface CheckpointConfig {
   version: number;
   /** The weights file and its SHA-256 (hex), written first; a mismatch means the two files do not belong together. */
   weights: { file: string; bytes: number; sha256: string };
-  model: { inputShape: number[]; layers: LayerSpec[] };
+  /** builder: what made the layers (paperMlp, svhnCnn, ...) with its options; null for plain layers. */
+  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null };
   optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle
@@ -273,7 +262,8 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   };
   if (!isObject(c)) return bad('(top level)', 'an object', c);
   if (c.format !== CHECKPOINT_FORMAT) bad('format', `"${CHECKPOINT_FORMAT}"`, c.format);
-  if (c.version !== CHECKPOINT_VERSION) bad('version', `${CHECKPOINT_VERSION} (this gaaf reads version ${CHECKPOINT_VERSION})`, c.version);
+  if (!READABLE_VERSIONS.includes(c.version as number)) bad('version', `${READABLE_VERSIONS.join(' or ')} (this gaaf reads versions ${READABLE_VERSIONS.join(' and ')})`, c.version);
+  const v1 = c.version === 1;
   const w = c.weights;
   if (!isObject(w)) return bad('weights', 'an object', w);
   if (typeof w.file !== 'string') bad('weights.file', 'a string', w.file);
@@ -288,6 +278,10 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   m.layers.forEach((l, i) => {
     if (!isObject(l) || typeof l.className !== 'string' || !isObject(l.config)) bad(`model.layers[${i}]`, 'an object {className, config}', l);
   });
+  if (v1) m.builder = null;
+  else if (m.builder !== null && (!isObject(m.builder) || typeof m.builder.name !== 'string' || !isObject(m.builder.options))) {
+    bad('model.builder', 'null or an object {name, options}', m.builder);
+  }
   const o = c.optimizer;
   if (o !== null) {
     if (!isObject(o)) return bad('optimizer', 'an object or null', o);
@@ -303,12 +297,21 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
     for (const k of ['seed', 'step', 'batch', 'dataCount', 'historySteps', 'epochCorrect'] as const) if (!isCount(t[k])) bad(`training.${k}`, 'an integer ≥ 0', t[k]);
     for (const k of ['epoch', 'epochs', 'batchSize'] as const) if (!isCount(t[k]) || t[k] < 1) bad(`training.${k}`, 'an integer ≥ 1', t[k]);
     for (const k of ['epochLossSum', 'epochSeconds', 'historySeconds'] as const) if (!isNum(t[k])) bad(`training.${k}`, 'a finite number', t[k]);
-    for (const k of ['epochGradSum', 'gradTotal'] as const) if (!isNumArray(t[k])) bad(`training.${k}`, 'a list of finite numbers', t[k]);
+    if (v1) {
+      for (const k of ['epochGradSum', 'gradTotal'] as const) if (!isNumArray(t[k])) bad(`training.${k}`, 'a list of finite numbers', t[k]);
+      const gradInfo: GradientInfoState = { epochSum: t.epochGradSum as number[], total: t.gradTotal as number[] };
+      t.callbacks = { gradInfo };
+      delete t.epochGradSum;
+      delete t.gradTotal;
+    } else if (!isObject(t.callbacks)) {
+      bad('training.callbacks', "an object of the training callbacks' states", t.callbacks);
+    }
     if (typeof t.shuffle !== 'boolean') bad('training.shuffle', 'true or false', t.shuffle);
     if (typeof t.dataSha256 !== 'string') bad('training.dataSha256', 'a string', t.dataSha256);
     if (!Array.isArray(t.history) || !t.history.every(isObject)) bad('training.history', 'a list of epoch logs', t.history);
   }
   if (typeof c.savedAt !== 'string') bad('savedAt', 'a string', c.savedAt);
+  c.version = CHECKPOINT_VERSION; // what it now holds
   return c as unknown as CheckpointConfig;
 }
 
@@ -354,8 +357,4 @@ export function memoryHandler(name = 'memory'): CheckpointHandler & { readonly s
   };
 }
 
-/** SHA-256 (hex) with WebCrypto, available in Node ≥ 20 and browsers. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export { sha256Hex } from '../sha256.js';

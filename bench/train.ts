@@ -16,7 +16,7 @@ import { loadDataDir } from '../src/data/load.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../src/paper-models.js';
 import { SGD } from '../src/optimizers.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
-import { type SuiteOptions, modeOf, runSuiteCases } from './record.js';
+import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
 import { TFJS_ENGINES, type TfjsEngine, tf, tfjsImpl, useBackend } from './tfjs.js';
 
 const { lr: LR, momentum: MOMENTUM } = PAPER_MLP_RECIPE;

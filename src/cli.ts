@@ -7,6 +7,7 @@ import './checkpoint/node.js'; // directory paths as checkpoint targets (Node)
 import { Command, Option } from 'commander';
 import { MAX_THREADS } from './binding.js';
 import { type BenchCliOptions, benchCli } from './bench/command.js';
+import { KERNEL_SUITES } from './bench/index.js';
 import { VERSION, parseIntArg, parsePositive, parseRate, parseWidths, shellQuote } from './cli/args.js';
 import { addReproduceCommand } from './cli/reproduce.js';
 import { type TrainOpts, train } from './cli/train.js';
@@ -58,7 +59,7 @@ addReproduceCommand(program);
 
 program.command('bench')
   .description('benchmark the kernels on this machine: SIMD against the scalar reference, and % of the SIMD peak')
-  .argument('[suite...]', 'kernel suites to run: gemm, act, optim (default: all)')
+  .argument('[suite...]', `kernel suites to run: ${Object.keys(KERNEL_SUITES).join(', ')} (default: all)`)
   .option('--quick', 'short run (seconds; the full run takes minutes)', false)
   .addOption(new Option('--smoke', 'tiny sizes and a few calls, for tests').default(false).hideHelp())
   .option('--json', 'print every record and the machine info as one JSON object', false)

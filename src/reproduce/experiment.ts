@@ -2,13 +2,13 @@
 // +dropout and +GAAF models trained on the same data, seeds and protocol, each run measured
 // for test accuracy, epochs to converge, gradient information, net variance and net-value
 // histograms. Returns plain data; report.ts turns it into results.json and REPORT.md.
-import { arch, cpus, platform, totalmem } from 'node:os';
 import { kernelImpl } from '../binding.js';
 import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadTrainTest } from '../data/load.js';
 import type { Callback, EpochLogs, History } from '../fit.js';
 import { GradientInfo } from '../gradient-info.js';
+import { type MachineInfo, machineInfo } from '../machine.js';
 import type { Sequential } from '../sequential.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import { type Optimizer, makeOptimizer } from '../optimizers.js';
@@ -134,13 +134,8 @@ export interface ModelSummary {
   histograms: Record<string, { counts: number[]; underflow: number; overflow: number; total: number }>;
 }
 
-export interface Machine {
-  cpuModel: string;
-  cores: number;
-  node: string;
-  platform: string;
-  arch: string;
-  memoryGiB: number;
+/** The machine (src/machine.ts) and the kernels the runs used. */
+export interface Machine extends MachineInfo {
   kernels: string;
 }
 
@@ -192,17 +187,8 @@ export interface ReproduceResults {
   charts: string[];
 }
 
-export function machineInfo(): Machine {
-  const c = cpus();
-  return {
-    cpuModel: c[0]?.model?.trim() || 'unknown',
-    cores: c.length,
-    node: process.version,
-    platform: platform(),
-    arch: arch(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
-    kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread`,
-  };
+export async function runMachine(): Promise<Machine> {
+  return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread` };
 }
 
 export function convergenceRule(o: Pick<ReproduceOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {
@@ -436,7 +422,7 @@ export async function runExperiment(o: ReproduceOptions, meta: { command: string
     startedAt: started.toISOString(),
     finishedAt: '',
     wallSeconds: (now() - t0) / 1000,
-    machine: machineInfo(),
+    machine: await runMachine(),
     data: {
       source: splits.source,
       train: splits.train.name,

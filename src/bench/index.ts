@@ -67,7 +67,10 @@ export function peakRecord(records: readonly BenchRecord[]): BenchRecord | undef
 
 const fmt = (v: number): string => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-/** A plain-text table: each kernel and size, SIMD and scalar, SIMD ÷ scalar and % of the peak. */
+/** The clock a record's samples were timed with. */
+const clockOf = (r: BenchRecord): unknown => r.params?.clock ?? 'wall';
+
+/** A plain-text table: each kernel and size, SIMD and scalar, SIMD ÷ scalar and % of the peak (timed on the same clock). */
 export function formatKernelTable(results: BenchResults): string {
   const recs = results.records;
   const peak = peakRecord(recs);
@@ -80,14 +83,16 @@ export function formatKernelTable(results: BenchResults): string {
     const s = ref ? metricValue(ref) : NaN;
     const m = r.metric ?? 'gflops';
     rows.push([r.suite, r.name, String(r.size), METRIC_UNITS[m], r.error ? `(${r.error})` : fmt(v), fmt(s),
-      Number.isFinite(v / s) ? `${(v / s).toFixed(1)}×` : '-', m === 'gflops' && peak ? `${(100 * v / peak.gflops).toFixed(0)}%` : '']);
+      Number.isFinite(v / s) ? `${(v / s).toFixed(1)}×` : '-', m === 'gflops' && peak && clockOf(r) === clockOf(peak) ? `${(100 * v / peak.gflops).toFixed(0)}%` : '']);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const m = results.machine;
+  const otherClock = peak ? [...new Set(recs.filter((r) => r.engine === 'simd' && clockOf(r) !== clockOf(peak)).map((r) => r.suite))] : [];
   const out = [
     `${m.cpu ?? m.browser ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, ${m.node ? `Node ${m.node}` : ''}; Wasm ${Object.entries(m.wasm ?? {}).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')}`,
     peak ? `SIMD peak (register-only f32x4 mul+add, no memory traffic): ${peak.gflops.toFixed(1)} GFLOP/s` : 'SIMD peak: not measured',
+    ...(otherClock.length ? [`${otherClock.join(', ')}: timed in ${String(clockOf(recs.find((r) => otherClock.includes(r.suite))!))} time, the peak in ${String(clockOf(peak!))} time, so no % of peak`] : []),
     '',
     line(head),
     line(widths.map((w) => '-'.repeat(w))),

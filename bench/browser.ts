@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { chromium } from 'playwright-core';
-import { machineInfo } from '../src/bench/machine.js';
+import { machineInfo } from '../src/machine.js';
 import type { BenchResults } from '../src/bench/record.js';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, serve } from './serve.js';
 
@@ -40,7 +40,7 @@ async function main(o: Opts): Promise<void> {
     const results = (await page.evaluate(() => (window as unknown as { benchDone: Promise<unknown> }).benchDone, undefined)) as BenchResults;
     const version = context.browser()?.version() ?? '';
     const node = await machineInfo();
-    results.machine = { ...results.machine, browser: `Chromium ${version} (headless)`, userAgent: results.machine.browser, cpu: node.cpu, platform: node.platform };
+    results.machine = { ...results.machine, browser: `Chromium ${version} (headless)`, userAgent: results.machine.browser, cpu: node.cpu, platform: node.platform, arch: node.arch };
     mkdirSync(RESULTS, { recursive: true });
     const out = o.out ?? `${RESULTS}${results.date.replace(/[:.]/g, '-')}-chromium.json`;
     writeFileSync(`${out}.tmp`, JSON.stringify(results, null, 2) + '\n');

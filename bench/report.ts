@@ -331,8 +331,10 @@ export function buildCharts(results: BenchResults): ReportChart[] {
 function machineLine(r: BenchResults): string {
   const m = r.machine;
   const wasm = Object.entries(m.wasm ?? {}).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ');
-  const extra = Object.entries(m).filter(([k]) => !['cpu', 'cores', 'node', 'platform', 'wasm'].includes(k)).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  return [`${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores`, m.node ? `Node ${m.node}` : '', m.platform ?? '', wasm ? `Wasm: ${wasm}` : '', ...extra].filter(Boolean).join('; ');
+  const extra = Object.entries(m).filter(([k]) => !['cpu', 'cores', 'memoryGiB', 'node', 'platform', 'arch', 'wasm'].includes(k))
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return [`${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores${m.memoryGiB ? `, ${m.memoryGiB} GiB` : ''}`, m.node ? `Node ${m.node}` : '',
+    [m.platform, m.arch].filter(Boolean).join(' '), wasm ? `Wasm: ${wasm}` : '', ...extra].filter(Boolean).join('; ');
 }
 
 /** The report: markdown (with links to the charts) and the chart specs. */

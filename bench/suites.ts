@@ -4,7 +4,7 @@ import { cnnTrainSuite } from './cnn-train.js';
 import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
-import type { Suite } from './record.js';
+import type { Suite } from './suite.js';
 import { threadsSuite } from './threads.js';
 import { trainSuite } from './train.js';
 

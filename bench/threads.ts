@@ -13,7 +13,7 @@
 import { allocF32, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize, gemm, setThreads, threads } from '../src/binding.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { uniform } from '../src/bench/kernels.js';
-import { type SuiteOptions, modeOf, runSuiteCases } from './record.js';
+import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
 import { oursStep, trainData } from './train.js';
 
 export const THREAD_COUNTS = [1, 2, 4] as const;

@@ -1,4 +1,4 @@
-// Whole training: samples/s of the paper's MLP (784-512-256-256-10, tanh, batch 128, SGD
+// Whole training: samples/s of the paper's MLP (784-512-256-256-10, tanh; its recipe: batch 128, SGD
 // with momentum 0.9, lr 0.05) with the base, +dropout (0.5) and +GAAF activations, ours
 // (SIMD and the scalar reference) against the same model and batch in tfjs-layers on the
 // tfjs-wasm and tfjs-cpu backends, all on the same data. Each timed call is one training
@@ -9,18 +9,17 @@
 // Hook: the CNN joins here as another entry of MODELS once it exists (its tfjs-layers twin
 // beside it).
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type KernelImpl, meanAbs, setKernelImpl } from '../src/binding.js';
+import { type KernelImpl, setKernelImpl } from '../src/binding.js';
 import { loadBundledDigits } from '../src/data/bundled.js';
 import type { Dataset } from '../src/data/dataset.js';
 import { loadDataDir } from '../src/data/load.js';
-import { paperMlp } from '../src/models.js';
+import { PAPER_MLP_RECIPE, paperMlp } from '../src/paper-models.js';
 import { SGD } from '../src/optimizers.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
-import { type SuiteOptions, modeOf, runSuiteCases } from './record.js';
+import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
 import { TFJS_ENGINES, type TfjsEngine, tf, tfjsImpl, useBackend } from './tfjs.js';
 
-const LR = 0.05;
-const MOMENTUM = 0.9;
+const { lr: LR, momentum: MOMENTUM } = PAPER_MLP_RECIPE;
 const DROPOUT = 0.5;
 const SEED = 1;
 
@@ -32,7 +31,7 @@ export const MODELS = {
 type ModelName = keyof typeof MODELS;
 
 export const TRAIN_SIZES = {
-  batch: 128,
+  batch: PAPER_MLP_RECIPE.batchSize,
   // --quick leaves out batch 512 (tfjs-cpu takes 5 s a step there)
   scaling: { full: [1, 8, 32, 128, 512], quick: [1, 8, 32, 128], smoke: [4] },
   /** Steps per case: full runs one epoch at batch 128; scaling runs this many samples. */
@@ -42,7 +41,7 @@ export const TRAIN_SIZES = {
   maxScalingSteps: 256,
 } as const;
 
-/** Our step, as fit() does it: load the batch, forward and backward, count hits, gradient info, update. */
+/** Our step, as fit() does it: load the batch, forward and backward, count hits, update. */
 export function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch: number): Prepared {
   const spec = MODELS[name];
   const model = paperMlp({ gaaf: spec.gaaf, dropout: spec.dropout, inputSize: data.sampleShape.reduce((a, b) => a * b, 1), classes: data.numClasses });
@@ -50,7 +49,6 @@ export function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch
   model.ensureBatch(batch);
   const opt = new SGD({ lr: LR, momentum: MOMENTUM });
   opt.attach(model.params());
-  const kernels = model.denseLayers().map((l) => l.params()[0].grad);
   const batches = Math.floor(data.count / batch);
   let b = 0;
   return {
@@ -62,7 +60,6 @@ export function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch
         const loss = model.forwardBackward({ n: batch, training: true, seed: SEED, step: model.step });
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss}`);
         model.countCorrect(batch);
-        for (const k of kernels) meanAbs(k);
         opt.step();
         model.step++;
       } finally {

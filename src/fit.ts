@@ -1,14 +1,16 @@
-// The training loop: seeded shuffling, minibatch SGD/Adam, per-epoch logs, the paper's
-// gradient information (eq. 5) per Dense layer, and a stop with a clear message when the
-// loss turns NaN or Inf.
-import { countNonFinite, meanAbs } from './binding.js';
-import { firstNonFiniteTensor, resolveHandler, snapshot } from './checkpoint/checkpoint.js';
-import { type CheckpointHandler, type TrainingState, sha256Hex } from './checkpoint/format.js';
+// The training loop: seeded shuffling, minibatch SGD/Adam, per-epoch logs, callbacks in the
+// order given, resuming from a TrainingState, and a stop with a clear message when the loss
+// turns NaN or Inf. It knows nothing of checkpoints or of the paper: saving (a checkpoint
+// callback) and the gradient statistic (GradientInfo) are callbacks that others attach.
+import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
 import type { Dataset } from './data/dataset.js';
 import { checkFits } from './memory.js';
-import type { Model } from './model.js';
+import type { Network } from './model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
 import { Rng, deriveSeed, shuffle } from './rng.js';
+import { sha256Hex } from './sha256.js';
+
+export type { BatchInfo, Callback, Callbacks, EpochLogs, History, TrainingRun, TrainingState } from './callbacks.js';
 
 /** Thrown when the loss turns NaN or ±Inf during training. */
 export class TrainingDivergedError extends Error {
@@ -18,81 +20,33 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-export interface BatchInfo {
-  epoch: number; // 1-based
-  batch: number; // 1-based within the epoch
-  batches: number;
-  step: number; // global step, 1-based after the update
-  loss: number; // mean loss of this batch
-}
-
-export interface EpochLogs {
-  epoch: number; // 1-based
-  loss: number; // mean training loss over the epoch (with dropout active, as trained)
-  accuracy: number; // training accuracy over the epoch, from the training forward passes
-  valLoss?: number;
-  valAccuracy?: number;
-  seconds: number; // wall time of the training part of the epoch
-  samplesPerSec: number;
-  steps: number;
-  /** Mean |∂E/∂W| of each Dense kernel over this epoch's steps (paper eq. 5). */
-  gradInfo: number[];
-}
-
-export interface Callbacks {
-  onTrainBegin?(): void | Promise<void>;
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  onBatchEnd?(info: BatchInfo): void | Promise<void>;
-  /** Set model.stopTraining = true here to stop after this epoch. */
-  onEpochEnd?(logs: EpochLogs): void | Promise<void>;
-  onTrainEnd?(history: History): void | Promise<void>;
-}
-
-export interface FitOptions {
+/** fit's options. Checkpoints are a callback (src/checkpoint/callback.ts); model.fit adds its `checkpoint` option. */
+export interface TrainOptions {
   epochs?: number;
   batchSize?: number;
-  /** An optimizer instance, or a name with `lr`. Default: SGD with momentum 0.9. */
+  /** An optimizer instance, or a name with `lr`. Default: SGD with momentum 0.9 and its default learning rate. */
   optimizer?: Optimizer | OptimizerName;
   lr?: number;
   /** Fixes the initial weights (if fit builds the model), the shuffling and the dropout masks. */
   seed?: number;
   shuffle?: boolean;
   validationData?: Dataset;
-  callbacks?: Callbacks;
+  /** Called in this order at every stage (an object of hooks is one callback). */
+  callbacks?: Callback | readonly Callback[];
   /** Yield to the event loop after this much work, so timers and UIs stay live. Default 50 ms. */
   yieldEveryMs?: number;
   /**
-   * Save checkpoints (with the optimizer and the training position) into a directory (Node)
-   * or through a handler: every `everySteps` steps (if given) and at the end of every epoch.
-   * Weights that turned NaN or ±Inf are never saved: training stops with TrainingDivergedError
-   * and the last good checkpoint stays.
-   */
-  checkpoint?: CheckpointOptions;
-  /**
-   * Continue a run from a checkpoint (Model.loadCheckpoint): its optimizer and training state.
-   * The data, seed, batch size and shuffle must be those of the run; epochs (the total) may grow.
-   * The result is bit for bit that of a run that was never interrupted.
+   * Continue a run from its saved state (Sequential.loadCheckpoint gives one): its optimizer and
+   * training state, and its stateful callbacks' values (pass the same callbacks). The data,
+   * seed, batch size and shuffle must be those of the run; epochs (the total) may grow. The
+   * result is bit for bit that of a run that was never interrupted.
    */
   resume?: { optimizer: Optimizer | null; training: TrainingState | null };
 }
 
-export interface CheckpointOptions {
-  to: string | CheckpointHandler;
-  everySteps?: number;
-  /** Called after each checkpoint is complete. */
-  onSave?(info: { epoch: number; batch: number; step: number; where: string }): void | Promise<void>;
-}
-
-export interface History {
-  epochs: EpochLogs[];
-  /** Dense layer names, matching gradInfo's order. */
-  layers: string[];
-  /** Mean |∂E/∂W| of each Dense kernel over all training steps (paper eq. 5, Table 1). */
-  gradInfo: number[];
-  steps: number;
-  samplesPerSec: number;
-  seconds: number;
-}
+const TRAIN_OPTIONS: ReadonlySet<string> = new Set([
+  'epochs', 'batchSize', 'optimizer', 'lr', 'seed', 'shuffle', 'validationData', 'callbacks', 'yieldEveryMs', 'resume',
+]);
 
 const SHUFFLE_TAG = 0x73687566; // "shuf"
 
@@ -116,9 +70,11 @@ async function dataFingerprint(data: Dataset): Promise<string> {
 }
 
 /** Trains `model` on `data` for `epochs` passes of shuffled minibatches. */
-export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): Promise<History> {
+export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}): Promise<History> {
+  const unknown = Object.keys(opts).filter((k) => !TRAIN_OPTIONS.has(k));
+  if (unknown.length) throw new RangeError(`gaaf: fit: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${[...TRAIN_OPTIONS].join(', ')})`);
   const st = opts.resume?.training ?? null;
-  if (opts.resume && !st) throw new RangeError('gaaf: fit: resume: the checkpoint has no training state (it was saved without one); load it with Model.load to use its weights');
+  if (opts.resume && !st) throw new RangeError('gaaf: fit: resume: the checkpoint has no training state (it was saved without one); load it with Sequential.load to use its weights');
   const epochs = opts.epochs ?? st?.epochs ?? 1;
   const batchSize = opts.batchSize ?? st?.batchSize ?? 128;
   const seed = opts.seed ?? st?.seed ?? 0;
@@ -128,8 +84,11 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`gaaf: fit: seed must be an integer in [0, 2^32), got ${seed}`);
   if (opts.lr !== undefined && !(Number.isFinite(opts.lr) && opts.lr > 0)) throw new RangeError(`gaaf: fit: lr must be a positive finite number, got ${opts.lr}`);
   if (data.count < 1) throw new RangeError(`gaaf: fit: '${data.name}' has no samples`);
-  const ck = opts.checkpoint;
-  if (ck?.everySteps !== undefined) checkInt('checkpoint.everySteps', ck.everySteps, 1);
+  const callbacks = callbackList(opts.callbacks);
+  const stateful = callbacks.filter((c) => c.stateKey !== undefined);
+  const keys = stateful.map((c) => c.stateKey!);
+  const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (twice !== undefined) throw new RangeError(`gaaf: fit: two callbacks keep state under the same key '${twice}'`);
   let optimizer: Optimizer;
   if (st) {
     if (!opts.resume?.optimizer) throw new RangeError('gaaf: fit: resume: the checkpoint has no optimizer state');
@@ -149,65 +108,62 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
   const batchRows = Math.min(batchSize, data.count);
   const est = model.estimateMemory({ batchSize: batchRows, optimizerSlots: optimizer.slotNames.length });
   checkFits(est, (st ? 0 : est.optimizerBytes) + (model.batchCapacity >= batchRows ? 0 : est.activationBytes), 'training this model', batchRows, model.inputShape);
-  const fingerprint = ck || st ? await dataFingerprint(data) : '';
-  if (st && st.dataSha256 !== fingerprint) {
+  let fingerprint: Promise<string> | null = null;
+  const dataSha256 = (): Promise<string> => (fingerprint ??= dataFingerprint(data));
+  if (st && st.dataSha256 !== (await dataSha256())) {
     throw new RangeError(`gaaf: fit: cannot resume: '${data.name}' is not the data the checkpoint was trained on (its SHA-256 differs)`);
   }
-  const handler = ck ? await resolveHandler(ck.to) : null;
 
-  const cb = opts.callbacks ?? {};
   const yieldMs = opts.yieldEveryMs ?? 50;
   model.ensureBatch(batchRows);
   optimizer.attach(model.params());
-  const dense = model.denseLayers();
-  const kernels = dense.map((l) => l.params()[0].grad);
-  const gradTotal = st ? Float64Array.from(st.gradTotal) : new Float64Array(dense.length);
   const history: History = {
-    epochs: st ? (st.history as unknown as EpochLogs[]) : [],
-    layers: dense.map((l) => l.name),
-    gradInfo: [],
+    epochs: st ? [...(st.history as unknown as EpochLogs[])] : [],
     steps: st?.historySteps ?? 0,
     samplesPerSec: 0,
     seconds: st?.historySeconds ?? 0,
   };
   const order = new Int32Array(data.count);
   const batches = Math.ceil(data.count / batchSize);
-  if (st) model.step = st.step;
-  model.stopTraining = false;
-  await cb.onTrainBegin?.();
-
-  /** Saves a checkpoint at the start of batch `batch` of `epoch`, with the running sums of that epoch. */
-  const save = async (epoch: number, batch: number, sums: { lossSum: number; correct: number; busy: number; grad: Float64Array }): Promise<void> => {
-    const bad = firstNonFiniteTensor(model) ?? optimizer.slotTensors().find((t) => countNonFinite(t.value) > 0)?.value.label ?? null;
-    if (bad) {
-      throw new TrainingDivergedError(
-        `gaaf: training diverged by epoch ${epoch}, step ${model.step}: '${bad}' holds NaN or Inf, so no checkpoint was saved ` +
-        `(the last good one in ${handler!.description} is kept). Try a lower learning rate.`, epoch, model.step, bad);
-    }
-    const training: TrainingState = {
-      seed, epoch, batch, step: model.step, epochs, batchSize, shuffle: doShuffle, dataCount: data.count, dataSha256: fingerprint,
-      epochLossSum: sums.lossSum, epochCorrect: sums.correct, epochSeconds: sums.busy / 1000, epochGradSum: Array.from(sums.grad),
-      gradTotal: Array.from(gradTotal), history: history.epochs as unknown as Array<Record<string, unknown>>,
+  // Where training stands and the running sums of the epoch in progress: what a saved state holds.
+  const pos = st
+    ? { epoch: st.epoch, batch: st.batch, lossSum: st.epochLossSum, correct: st.epochCorrect, busyMs: st.epochSeconds * 1000 }
+    : { epoch: 1, batch: 0, lossSum: 0, correct: 0, busyMs: 0 };
+  const run: TrainingRun = {
+    model, optimizer, data, history,
+    state: async () => ({
+      seed, epoch: pos.epoch, batch: pos.batch, step: model.step, epochs, batchSize, shuffle: doShuffle, dataCount: data.count,
+      dataSha256: await dataSha256(), epochLossSum: pos.lossSum, epochCorrect: pos.correct, epochSeconds: pos.busyMs / 1000,
+      history: history.epochs.map((e) => ({ ...e })) as unknown as Array<Record<string, unknown>>,
       historySteps: history.steps, historySeconds: history.seconds,
-    };
-    await handler!.save(await snapshot(model, { optimizer, training }));
-    await ck!.onSave?.({ epoch, batch, step: model.step, where: handler!.description });
+      callbacks: Object.fromEntries(stateful.map((c) => [c.stateKey!, c.state?.() ?? null])),
+    }),
   };
+  if (st) {
+    model.step = st.step;
+    for (const c of stateful) {
+      const s = st.callbacks[c.stateKey!];
+      if (s === undefined) {
+        throw new RangeError(`gaaf: fit: resume: the checkpoint holds no state for the callback '${c.stateKey}' (it was not attached when the checkpoint was saved), so its values cannot continue`);
+      }
+      c.setState?.(s, run);
+    }
+  }
+  model.stopTraining = false;
+  const each = async (f: (c: Callback) => void | Promise<void>): Promise<void> => {
+    for (const c of callbacks) await f(c);
+  };
+  await each((c) => c.onTrainBegin?.(run));
 
-  // The checkpoint target is checked before the first epoch: a directory must be writable and not locked by another writer.
-  await handler?.open?.();
   try {
-    for (let epoch = st?.epoch ?? 1; epoch <= epochs && !model.stopTraining; epoch++) {
+    for (let epoch = pos.epoch; epoch <= epochs && !model.stopTraining; epoch++) {
       const resumeHere = st !== null && epoch === st.epoch && st.batch > 0;
-      await cb.onEpochBegin?.(epoch);
+      await each((c) => c.onEpochBegin?.(epoch, run));
       for (let i = 0; i < order.length; i++) order[i] = i;
       if (doShuffle) shuffle(order, new Rng(deriveSeed(seed, SHUFFLE_TAG, epoch)));
-      const gradEpoch = resumeHere ? Float64Array.from(st.epochGradSum) : new Float64Array(dense.length);
-      let lossSum = resumeHere ? st.epochLossSum : 0;
-      let correct = resumeHere ? st.epochCorrect : 0;
-      let busy = resumeHere ? st.epochSeconds * 1000 : 0;
+      if (!resumeHere) Object.assign(pos, { epoch, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
       let lastYield = now();
-      for (let b = resumeHere ? st.batch : 0; b < batches; b++) {
+      for (let b = pos.batch; b < batches; b++) {
         const t0 = now();
         const start = b * batchSize;
         const n = Math.min(batchSize, data.count - start);
@@ -221,33 +177,29 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
             `${where ? `; first non-finite values in ${where}` : ''}. Try a lower learning rate.`,
             epoch, model.step + 1, where);
         }
-        lossSum += loss;
-        correct += model.countCorrect(n);
-        for (let k = 0; k < kernels.length; k++) gradEpoch[k] += meanAbs(kernels[k]);
+        pos.lossSum += loss;
+        pos.correct += model.countCorrect(n);
         optimizer.step();
         model.step++;
         const t1 = now();
-        busy += t1 - t0;
-        await cb.onBatchEnd?.({ epoch, batch: b + 1, batches, step: model.step, loss: loss / n });
-        if (ck?.everySteps && model.step % ck.everySteps === 0 && b + 1 < batches) {
-          await save(epoch, b + 1, { lossSum, correct, busy, grad: gradEpoch });
-        }
+        pos.busyMs += t1 - t0;
+        pos.batch = b + 1;
+        const info: BatchInfo = { epoch, batch: b + 1, batches, step: model.step, loss: loss / n };
+        await each((c) => c.onBatchEnd?.(info, run));
         if (t1 - lastYield >= yieldMs) {
           await yieldToEventLoop();
           lastYield = now();
         }
       }
-      for (let k = 0; k < dense.length; k++) gradTotal[k] += gradEpoch[k];
       history.steps += batches;
-      history.seconds += busy / 1000;
+      history.seconds += pos.busyMs / 1000;
       const logs: EpochLogs = {
         epoch,
-        loss: lossSum / data.count,
-        accuracy: correct / data.count,
-        seconds: busy / 1000,
-        samplesPerSec: data.count / (busy / 1000),
+        loss: pos.lossSum / data.count,
+        accuracy: pos.correct / data.count,
+        seconds: pos.busyMs / 1000,
+        samplesPerSec: data.count / (pos.busyMs / 1000),
         steps: batches,
-        gradInfo: Array.from(gradEpoch, (g) => g / batches),
       };
       if (opts.validationData) {
         const v = model.evaluate(opts.validationData);
@@ -255,15 +207,12 @@ export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): P
         logs.valAccuracy = v.accuracy;
       }
       history.epochs.push(logs);
-      await cb.onEpochEnd?.(logs);
-      if (ck) await save(epoch + 1, 0, { lossSum: 0, correct: 0, busy: 0, grad: new Float64Array(dense.length) });
+      Object.assign(pos, { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
+      await each((c) => c.onEpochEnd?.(logs, run));
     }
   } finally {
-    await handler?.close?.();
-    history.gradInfo = Array.from(gradTotal, (g) => (history.steps ? g / history.steps : 0));
     history.samplesPerSec = history.seconds > 0 ? history.epochs.length * data.count / history.seconds : 0;
   }
-  await cb.onTrainEnd?.(history);
+  await each((c) => c.onTrainEnd?.(history, run));
   return history;
 }
-

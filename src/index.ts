@@ -2,8 +2,13 @@
 // imports here or below. Node-only loaders (files, the `mnist` package, reports) are added
 // by src/node.ts, which package.json's `node` export condition selects.
 export { Sequential } from './sequential.js';
-export { Model, type ModelOptions, type Gradients } from './model.js';
-export { fit, TrainingDivergedError, type FitOptions, type History, type EpochLogs, type BatchInfo, type Callbacks } from './fit.js';
+// Network is the core every model class builds on; `Model` is its earlier name (issue 14's
+// functional Model will take the name).
+export { Network, Network as Model, type ModelOptions, type Gradients, type BuilderRecord } from './model.js';
+export {
+  fit, TrainingDivergedError, type TrainOptions, type History, type EpochLogs, type BatchInfo, type Callback, type Callbacks, type TrainingRun,
+} from './fit.js';
+export { GradientInfo, type GradientInfoState } from './gradient-info.js';
 export { Layer, type Param } from './layers/layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';
@@ -12,7 +17,7 @@ export { Conv2D, type Conv2DOptions, type Padding } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxpool2d.js';
 export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';
-export { SGD, Adam, makeOptimizer, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
+export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
@@ -21,7 +26,7 @@ export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MA
 export * as ops from './ops.js';
 export { type Dataset, makeDataset, subset, reshapeDataset } from './data/dataset.js';
 export { DataFormatError, MissingDataFilesError } from './data/errors.js';
-export { paperMlp, svhnCnn, reducedVgg16, BN_MOMENTUM, type MlpOptions, type CnnOptions } from './models.js';
+export { paperMlp, svhnCnn, reducedVgg16, BN_MOMENTUM, PAPER_MLP_RECIPE, type MlpOptions, type CnnOptions } from './paper-models.js';
 export { type StateTensor } from './layers/layer.js';
 export { registerLayer, registeredLayers, layerFromConfig, type LayerFactory } from './layers/registry.js';
 // --- Checkpoints and reliability (issue #7). Universal: no static node: imports (checkpoint.ts imports ./node.js only when given a directory path).
@@ -29,10 +34,12 @@ export {
   CheckpointError, CheckpointLockedError, type CheckpointBytes, type CheckpointConfig, type CheckpointHandler, type LoadedBytes, type TrainingState, type Tensor,
   type SafetensorsFile, encodeSafetensors, parseSafetensors, parseCheckpointConfig, checkTensors, memoryHandler, CHECKPOINT_VERSION,
 } from './checkpoint/format.js';
-export { snapshot, restore, type Restored, type SnapshotOptions } from './checkpoint/checkpoint.js';
+export {
+  snapshot, restore, saveModel, loadModel, loadModelCheckpoint, type Restored, type SnapshotOptions, type NetworkCtor,
+} from './checkpoint/checkpoint.js';
 export { indexedDBHandler, downloadHandler, uploadedFilesHandler } from './checkpoint/browser.js';
 export { MemoryLimitError, estimateMemory, type MemoryEstimate } from './memory.js';
-export { type CheckpointOptions } from './fit.js';
+export { ModelCheckpoint, fitWithCheckpoints, type CheckpointOptions, type FitOptions } from './checkpoint/callback.js';
 // --- end checkpoints
 export {
   DEFAULT_SPLIT_SEED, type BundledDigits, bundledSplitIndices, parseBundledDigits, splitBundledDigits,

@@ -1,20 +1,25 @@
-// Model: a stack of layers ending in logits, with softmax cross-entropy as its loss. The
-// training loop (fit) builds on it in fit.ts, and Sequential (sequential.ts) joins the two.
-// Buffers for activations, gradients and the loss are laid out once for a batch capacity;
-// a training step allocates nothing.
+// Network, the core of every model: a stack of layers ending in logits (loss: softmax
+// cross-entropy) that it builds, runs forward and backward, evaluates, and whose weights it
+// reads and writes. Training (fit.ts), checkpoints (src/checkpoint/) and Sequential build on
+// it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
 import { Buf, allocF32, allocI32, argmaxRows, countNonFinite, softmaxXent } from './binding.js';
-import { type Restored, type SnapshotOptions, resolveHandler, restore, snapshot } from './checkpoint/checkpoint.js';
-import type { CheckpointHandler } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
 import { type EstimateOptions, type MemoryEstimate, checkFits, estimateMemory } from './memory.js';
 import { Rng, deriveSeed } from './rng.js';
+import { sha256Hex } from './sha256.js';
 
 export interface ModelOptions {
   /** Shape of one input sample, e.g. [784]. Else taken from the first layer or from the data. */
   inputShape?: number[];
+}
+
+/** The builder that made a network and its options (JSON), e.g. { name: 'svhnCnn', options: { bn: true } }; checkpoints record it. */
+export interface BuilderRecord {
+  name: string;
+  options: Record<string, unknown>;
 }
 
 /** Loss, gradients (one array per parameter, in `params()` order) and, if asked, dL/dx. */
@@ -26,8 +31,10 @@ export interface Gradients {
 
 const INIT_TAG = 0x696e6974; // "init"
 
-export class Model {
+export class Network {
   readonly layers: Layer[] = [];
+  /** The builder and its options, if a builder made this network (paperMlp, svhnCnn, ...); null for plain layers. */
+  builtBy: BuilderRecord | null = null;
   private declaredInputShape?: number[];
   private isBuilt = false;
   private cap = 0;
@@ -40,7 +47,7 @@ export class Model {
   private inputGrad: Buf | null = null;
   /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
   step = 0;
-  /** Set to true (e.g. from a callback) to end fit() after the current epoch. */
+  /** Set to true (e.g. from a callback) to end training after the current epoch. */
   stopTraining = false;
 
   constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
@@ -49,7 +56,7 @@ export class Model {
   }
 
   add(layer: Layer): this {
-    if (!(layer instanceof Layer)) throw new TypeError(`gaaf: Model.add expects a Layer, got ${String(layer)}`);
+    if (!(layer instanceof Layer)) throw new TypeError(`gaaf: add expects a Layer, got ${String(layer)}`);
     if (this.isBuilt) throw new Error('gaaf: cannot add a layer to a model that is already built');
     if (this.layers.includes(layer)) throw new Error('gaaf: the same layer instance cannot be added twice');
     this.layers.push(layer);
@@ -135,7 +142,7 @@ export class Model {
     return this.params().reduce((a, p) => a + p.value.length, 0);
   }
 
-  /** Dense layers, whose kernel gradients give the paper's gradient information (eq. 5). */
+  /** The Dense layers, in order. */
   denseLayers(): Dense[] {
     return this.layers.filter((l): l is Dense => l instanceof Dense);
   }
@@ -341,15 +348,13 @@ export class Model {
   /** SHA-256 (hex) of every parameter's bytes (little-endian f32), in params() order. */
   async weightsSha256(): Promise<string> {
     const ws = this.getWeights();
-    const total = ws.reduce((a, w) => a + w.byteLength, 0);
-    const all = new Uint8Array(total);
+    const all = new Uint8Array(ws.reduce((a, w) => a + w.byteLength, 0));
     let o = 0;
     for (const w of ws) {
       all.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), o);
       o += w.byteLength;
     }
-    const digest = await globalThis.crypto.subtle.digest('SHA-256', all);
-    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    return sha256Hex(all);
   }
 
   /** Throws a clear error if the dataset does not fit this model. */
@@ -382,30 +387,6 @@ export class Model {
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
     return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
-  }
-
-  // ---- Checkpoints (src/checkpoint/): weights in safetensors, the rest in checkpoint.json.
-
-  /**
-   * Saves a checkpoint: to a directory (Node; written atomically, see src/checkpoint/node.ts)
-   * or through a handler (browser IndexedDB or download, in memory, ...). With `optimizer`
-   * and `training`, the checkpoint can resume training bit for bit.
-   */
-  async save(target: string | CheckpointHandler, opts: SnapshotOptions = {}): Promise<void> {
-    const handler = await resolveHandler(target);
-    await handler.save(await snapshot(this, opts));
-  }
-
-  /** Loads a model saved with save(): the architecture, the weights and layer state, all validated first. */
-  static async load<M extends Model>(this: new (layers: Layer[], opts?: ModelOptions) => M, target: string | CheckpointHandler): Promise<M> {
-    const r = await restore(await (await resolveHandler(target)).load(), this);
-    r.optimizer?.dispose();
-    return r.model;
-  }
-
-  /** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
-  static async loadCheckpoint<M extends Model>(this: new (layers: Layer[], opts?: ModelOptions) => M, target: string | CheckpointHandler): Promise<Restored<M>> {
-    return restore(await (await resolveHandler(target)).load(), this);
   }
 
   /** Frees every buffer of the model. It cannot be used afterwards. */

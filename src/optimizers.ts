@@ -3,6 +3,16 @@
 import { Buf, adamUpdate, sgdUpdate } from './binding.js';
 import type { Param } from './layers/layer.js';
 
+export type OptimizerName = 'sgd' | 'adam';
+
+/**
+ * The learning rate each optimizer takes when none is given: the one place it is set (the
+ * optimizers' constructors, fit's optimizer by name and the command line read it). Keras's
+ * defaults. A recipe that trains with another rate (the paper MLP's SGD at 0.05,
+ * PAPER_MLP_RECIPE in paper-models.ts) states it, rather than being a default.
+ */
+export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = { sgd: 0.01, adam: 0.001 };
+
 export interface Optimizer {
   readonly name: string;
   /** Allocates state for these parameters (once). */
@@ -72,7 +82,7 @@ export class SGD implements Optimizer {
   private slots: Array<{ p: Param; v: Buf }> = [];
 
   constructor(opts: SGDOptions = {}) {
-    this.lr = opts.lr ?? 0.01;
+    this.lr = opts.lr ?? DEFAULT_LR.sgd;
     this.momentum = opts.momentum ?? 0.9;
     this.weightDecay = opts.weightDecay ?? 0;
     checkPositive('SGD learning rate', this.lr);
@@ -144,7 +154,7 @@ export class Adam implements Optimizer {
   private slots: Array<{ p: Param; m: Buf; v: Buf }> = [];
 
   constructor(opts: AdamOptions = {}) {
-    this.lr = opts.lr ?? 0.001;
+    this.lr = opts.lr ?? DEFAULT_LR.adam;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;
@@ -215,11 +225,19 @@ export class Adam implements Optimizer {
   }
 }
 
-export type OptimizerName = 'sgd' | 'adam';
+const OPTIONS: Readonly<Record<OptimizerName, readonly string[]>> = {
+  sgd: ['lr', 'momentum', 'weightDecay'],
+  adam: ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+};
 
-/** An optimizer by name, with the learning rate (and other options) given. */
+/**
+ * An optimizer by name, with its options (the learning rate defaults to DEFAULT_LR[name]).
+ * An option the optimizer does not take (momentum for Adam) is an error, not ignored.
+ */
 export function makeOptimizer(name: OptimizerName, opts: SGDOptions & AdamOptions = {}): Optimizer {
-  if (name === 'sgd') return new SGD(opts);
-  if (name === 'adam') return new Adam(opts);
-  throw new RangeError(`gaaf: unknown optimizer '${name as string}' (expected sgd or adam)`);
+  const known = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : null;
+  if (!known) throw new RangeError(`gaaf: unknown optimizer '${name as string}' (expected sgd or adam)`);
+  const bad = Object.keys(opts).filter((k) => !known.includes(k));
+  if (bad.length) throw new RangeError(`gaaf: optimizer '${name}' has no option ${bad.map((k) => `'${k}'`).join(', ')} (it takes ${known.join(', ')})`);
+  return name === 'sgd' ? new SGD(opts) : new Adam(opts);
 }

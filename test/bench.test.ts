@@ -120,22 +120,28 @@ test('runner: a missing kernel and a failing case become error records, not cras
   assert.ok(ok.samples >= 2 && ok.gbps! > 0);
 });
 
-test('gaaf bench --smoke --json: valid records for every kernel suite and the ceiling', () => {
+test('gaaf bench --smoke --json: valid records for every kernel suite (conv included) and the ceiling', () => {
   const r = spawnSync(process.execPath, [cli, 'bench', '--smoke', '--json', '--no-progress'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as BenchResults;
   assert.equal(j.mode, 'smoke');
   assert.equal(j.machine.wasm?.simd, true);
   assert.ok((j.machine.cores ?? 0) >= 1);
-  assert.deepEqual([...new Set(j.records.map((x) => x.suite))], ['peak', 'gemm', 'act', 'optim']);
+  assert.deepEqual([...new Set(j.records.map((x) => x.suite))], ['peak', 'gemm', 'act', 'optim', 'conv']);
   for (const x of j.records) {
     assert.equal(x.error, undefined, `${x.suite} ${x.name} ${x.engine}: ${x.error}`);
     assert.ok(['simd', 'scalar'].includes(x.engine));
     assert.ok(x.medianMs > 0 && x.samples >= 1 && x.madMs >= 0, `${x.name}: timings`);
     assert.ok(metricValue(x) > 0 && Number.isFinite(metricValue(x)), `${x.name}: rate`);
   }
-  for (const name of ['A·B', 'A·Bᵀ', 'Aᵀ·B', 'tanh fwd', 'gaaf tanh fwd', 'gaaf tanh bwd', 'dropout fwd', 'softmax-xent fwd+bwd', 'sgd momentum', 'adam']) {
+  for (const name of ['A·B', 'A·Bᵀ', 'Aᵀ·B', 'tanh fwd', 'gaaf tanh fwd', 'gaaf tanh bwd', 'dropout fwd', 'softmax-xent fwd+bwd', 'sgd momentum', 'adam',
+    '6×6×3→4 forward', '6×6×3→4 backward-data', '6×6×3→4 backward-filter']) {
     assert.deepEqual(j.records.filter((x) => x.name === name).map((x) => x.engine).sort(), ['scalar', 'simd'], name);
+  }
+  // conv: CPU-time samples where Node reports them, the scalar reference at its own batch
+  for (const x of j.records.filter((r) => r.suite === 'conv')) {
+    assert.equal(x.params?.clock, 'cpu', x.name);
+    assert.equal(x.params?.batch, x.engine === 'scalar' ? 1 : 2, x.name);
   }
   const table = spawnSync(process.execPath, [cli, 'bench', 'gemm', '--smoke', '--no-progress'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(table.status, 0, table.stderr);
@@ -143,7 +149,7 @@ test('gaaf bench --smoke --json: valid records for every kernel suite and the ce
   assert.match(table.stdout, /gemm +A·Bᵀ +17 +GFLOP\/s +[\d.]+ +[\d.]+ +[\d.]+× +\d+%/);
   const bad = spawnSync(process.execPath, [cli, 'bench', 'nosuch'], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /unknown suite 'nosuch' \(available: gemm, act, optim\)/);
+  assert.match(bad.stderr, /unknown suite 'nosuch' \(available: gemm, act, optim, conv\)/);
 });
 
 test('bench/ results are not shipped: the package files list only dist and the Wasm build', () => {
@@ -157,7 +163,7 @@ test('bench/ results are not shipped: the package files list only dist and the W
 test("'gaaf/bench' is the page-ready entry point for the demo's bench page", async () => {
   const m = await import('gaaf/bench');
   for (const f of ['runKernelBench', 'formatKernelTable', 'kernelCases', 'machineInfo']) assert.equal(typeof (m as Record<string, unknown>)[f], 'function', f);
-  assert.deepEqual(Object.keys(m.KERNEL_SUITES), ['gemm', 'act', 'optim']);
+  assert.deepEqual(Object.keys(m.KERNEL_SUITES), ['gemm', 'act', 'optim', 'conv']);
   assert.equal(m.kernelCases('smoke', ['gemm'])[0].suite, 'peak', 'the ceiling comes first');
 });
 

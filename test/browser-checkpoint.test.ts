@@ -2,8 +2,9 @@
 // a checkpoint saved to IndexedDB survives closing the page and is read back byte for byte,
 // the download handler offers both files with the same bytes, and the upload handler reads
 // them back; the safetensors reader validates in the browser too. Skips cleanly without
-// Chromium. Uses the compiled dist/checkpoint/{format,browser}.js (built by npm test), which
-// have no Node imports.
+// Chromium. Uses the compiled dist/checkpoint/{format,browser}.js (built by npm test) and the
+// modules they import (dist/sha256.js), none with a Node import; the page gets only dist/*.js
+// and dist/checkpoint/*.js.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,9 +15,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const CHROMIUM = '/usr/bin/chromium';
-const dist = fileURLToPath(new URL('../dist/checkpoint/', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} not found (apt-get install chromium)`
-  : !existsSync(join(dist, 'browser.js')) ? 'dist/checkpoint/browser.js missing: run npm run build' : false;
+  : !existsSync(join(dist, 'checkpoint/browser.js')) ? 'dist/checkpoint/browser.js missing: run npm run build' : false;
 
 test('browser: IndexedDB, download and upload handlers round-trip checkpoint bytes', { skip, timeout: 120_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
@@ -27,7 +28,7 @@ test('browser: IndexedDB, download and upload handlers round-trip checkpoint byt
       res.end('<!doctype html><title>gaaf</title>');
       return;
     }
-    if (!/^[a-z]+\.js$/.test(name) || !existsSync(join(dist, name))) {
+    if (!/^(checkpoint\/)?[a-z0-9-]+\.js$/.test(name) || !existsSync(join(dist, name))) {
       res.writeHead(404);
       res.end();
       return;
@@ -50,8 +51,8 @@ test('browser: IndexedDB, download and upload handlers round-trip checkpoint byt
     const page = await context.newPage();
     await page.goto(url);
     const saved = await page.evaluate(async () => {
-      const f = (await import('/format.js' as string)) as typeof import('../src/checkpoint/format.js');
-      const b = (await import('/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
+      const f = (await import('/checkpoint/format.js' as string)) as typeof import('../src/checkpoint/format.js');
+      const b = (await import('/checkpoint/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
       const w = f.encodeSafetensors([
         { name: 'dense_1/kernel', shape: [3, 2], data: Float32Array.from([1, -2, 3.5, 0, -0, 1e-30]) },
         { name: 'optimizer/dense_1/kernel/m', shape: [3, 2], data: new Float32Array(6).fill(0.25) },
@@ -68,8 +69,8 @@ test('browser: IndexedDB, download and upload handlers round-trip checkpoint byt
     const page2 = await context.newPage();
     await page2.goto(url);
     const loaded = await page2.evaluate(async () => {
-      const f = (await import('/format.js' as string)) as typeof import('../src/checkpoint/format.js');
-      const b = (await import('/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
+      const f = (await import('/checkpoint/format.js' as string)) as typeof import('../src/checkpoint/format.js');
+      const b = (await import('/checkpoint/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
       const got = await b.indexedDBHandler('run-1').load();
       const st = f.parseSafetensors(got.weights, got.weightsName);
       let missing = '';
@@ -103,7 +104,7 @@ test('browser: IndexedDB, download and upload handlers round-trip checkpoint byt
       downloads.push({ name: d.suggestedFilename(), bytes: Array.from(readFileSync(p)) });
     });
     await page2.evaluate(async () => {
-      const b = (await import('/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
+      const b = (await import('/checkpoint/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
       const got = await b.indexedDBHandler('run-1').load();
       await b.downloadHandler('mnist-mlp').save({ weights: got.weights, config: got.config });
     });
@@ -113,7 +114,7 @@ test('browser: IndexedDB, download and upload handlers round-trip checkpoint byt
     assert.deepEqual(downloads[1].bytes, saved.weights);
     assert.deepEqual(downloads[0].bytes, saved.config);
     const uploaded = await page2.evaluate(async ({ w, c }) => {
-      const b = (await import('/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
+      const b = (await import('/checkpoint/browser.js' as string)) as typeof import('../src/checkpoint/browser.js');
       const files = [new File([new Uint8Array(c)], 'mnist-mlp.checkpoint.json'), new File([new Uint8Array(w)], 'mnist-mlp.safetensors')];
       const got = await b.uploadedFilesHandler(files).load();
       let one = '';

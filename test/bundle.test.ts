@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -12,26 +12,11 @@ import { startDemoServer } from '../scripts/serve-demo.js';
 import { DataFormatError } from '../src/data/errors.js';
 import { encodeDigitsAsset, fetchBundledDigits, parseDigitsAsset } from '../src/data/digits-asset.js';
 import { loadBundledDigits, readBundledDigits } from '../src/node.js';
+import { moduleGraph } from './module-graph.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p: string): string => join(root, 'dist', p);
 const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** Every module reachable from `entry` through relative imports, with the bare/`node:` specifiers each imports. */
-function moduleGraph(entry: string): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  const todo = [entry];
-  while (todo.length) {
-    const file = todo.pop()!;
-    if (graph.has(file)) continue;
-    const src = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // comments out
-    const specs = [...src.matchAll(/(?:^|[^\w.])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)]
-      .map((m) => m[1] ?? m[2] ?? m[3]!);
-    graph.set(file, specs.filter((s) => !s.startsWith('.')));
-    for (const s of specs.filter((s) => s.startsWith('.'))) todo.push(resolve(dirname(file), s.replace(/\.js$/, '.ts')));
-  }
-  return graph;
-}
 
 test('the universal entry (src/index.ts) reaches no node: module and no package', () => {
   const graph = moduleGraph(join(root, 'src/index.ts'));

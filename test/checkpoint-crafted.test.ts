@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
-  Adam, CheckpointError, Sequential, encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseCheckpointConfig, parseSafetensors, subset,
+  Adam, CheckpointError, GradientInfo, Sequential, encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseCheckpointConfig, parseSafetensors, subset,
 } from '../src/node.js';
 import { sha256Hex } from '../src/checkpoint/format.js';
 
@@ -37,7 +37,8 @@ async function rejectsCk(p: Promise<unknown> | (() => unknown), re: RegExp): Pro
 const h = memoryHandler('c');
 {
   const m = paperMlp({ hidden: [8] });
-  await m.fit(small, { epochs: 2, batchSize: 50, seed: 3, optimizer: new Adam(), checkpoint: { to: h, everySteps: 3 } });
+  // with the gradient information attached, so its saved sums are in the training state too
+  await m.fit(small, { epochs: 2, batchSize: 50, seed: 3, optimizer: new Adam(), callbacks: [new GradientInfo()], checkpoint: { to: h, everySteps: 3 } });
   m.dispose();
 }
 const base = h.saved.find((c) => { const t = JSON.parse(new TextDecoder().decode(c.config)).training; return t.epoch === 2 && t.batch === 2; })!;
@@ -102,7 +103,7 @@ describe('every training field is checked at load time', () => {
     ['a negative loss sum', (c) => { c.training.epochLossSum = -1; }, /field 'training\.epochLossSum' must be a finite number ≥ 0, got -1/],
     ['no samples', (c) => { c.training.dataCount = 0; }, /field 'training\.dataCount' must be an integer ≥ 1, got 0/],
     ['a data hash that is no hash', (c) => { c.training.dataSha256 = 'abc'; }, /field 'training\.dataSha256' must be a hex SHA-256, got "abc"/],
-    ['gradient sums of another architecture', (c) => { c.training.gradTotal = [1, 2, 3]; }, /field 'training\.gradTotal' must have one entry per Dense layer \(2\), got 3/],
+    ['gradient sums of another architecture', (c) => { c.training.callbacks.gradInfo.total = [1, 2, 3]; }, /field 'training\.callbacks\.gradInfo\.total' must have one entry per Dense layer \(2\), got 3/],
     ['an epoch log of another architecture', (c) => { c.training.history[0].gradInfo = [1]; }, /field 'training\.history\[0\]\.gradInfo' must have one entry per Dense layer \(2\), got 1/],
   ];
   for (const [what, mut, re] of cases) {

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
-  Adam, Activation, CheckpointError, Dense, MemoryLimitError, SGD, Sequential, TrainingDivergedError,
-  encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseSafetensors, subset,
+  Adam, Activation, CheckpointError, Dense, GradientInfo, MemoryLimitError, SGD, Sequential, TrainingDivergedError,
+  encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseSafetensors, reducedVgg16, subset, svhnCnn,
 } from '../src/node.js';
+import { fileURLToPath } from 'node:url';
 import { checkpointDir } from '../src/checkpoint/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gaaf-ckpt-'));
@@ -211,30 +212,31 @@ describe('Model.save / Model.load', () => {
     ocfg.optimizer.state.iterations = -3;
     withOpt.saved[0].config = new TextEncoder().encode(JSON.stringify(ocfg));
     await rejectsCk(Sequential.load(withOpt), /optimizer\.state: SGD state 'iterations' must be an integer ≥ 0, got -3/);
-    h.saved[0].config = new TextEncoder().encode('{"format": "gaaf-checkpoint", "version": 2}');
-    await rejectsCk(Sequential.load(h), /h\/checkpoint\.json: field 'version' must be 1/);
+    h.saved[0].config = new TextEncoder().encode('{"format": "gaaf-checkpoint", "version": 3}');
+    await rejectsCk(Sequential.load(h), /h\/checkpoint\.json: field 'version' must be 1 or 2 \(this gaaf reads versions 1 and 2\), got 3/);
     m.dispose();
   });
 });
 
 describe('training with checkpoints', () => {
   const opts = { epochs: 3, batchSize: 50, seed: 11 } as const;
-  test('resuming from any checkpoint, mid-epoch or at an epoch end, gives the same bits as an uninterrupted run', async () => {
+  test('resuming from any checkpoint, mid-epoch or at an epoch end, gives the same bits as an uninterrupted run, the gradient information included', async () => {
     const a = mlp();
-    const ha = await a.fit(small, { ...opts, optimizer: new Adam({ lr: 2e-3 }) });
+    const ha = await a.fit(small, { ...opts, optimizer: new Adam({ lr: 2e-3 }), callbacks: [new GradientInfo()] });
     const want = await a.weightsSha256();
     const h = memoryHandler();
     const b = mlp();
-    await b.fit(small, { ...opts, optimizer: new Adam({ lr: 2e-3 }), checkpoint: { to: h, everySteps: 3 } });
+    await b.fit(small, { ...opts, optimizer: new Adam({ lr: 2e-3 }), callbacks: [new GradientInfo()], checkpoint: { to: h, everySteps: 3 } });
     assert.equal(await b.weightsSha256(), want, 'checkpointing does not change the run');
     assert.equal(h.saved.length, 10); // 8 steps an epoch: steps 3, 6, end 8, 9, 12, 15, end 16, 18, 21, end 24
     for (const k of [0, 2, 5, 9]) {
       const one = memoryHandler();
       one.saved.push(h.saved[k]);
       const r = await Sequential.loadCheckpoint(one);
-      const hist = await r.model.fit(small, { resume: r });
+      const hist = await r.model.fit(small, { resume: r, callbacks: [new GradientInfo()] });
       assert.equal(await r.model.weightsSha256(), want, `resumed from checkpoint ${k} (epoch ${r.training!.epoch}, batch ${r.training!.batch})`);
       assert.deepEqual(hist.epochs.map((e) => [e.loss, e.accuracy, e.gradInfo]), ha.epochs.map((e) => [e.loss, e.accuracy, e.gradInfo]));
+      assert.ok(ha.gradInfo?.length === 3 && ha.epochs.every((e) => e.gradInfo?.length === 3));
       assert.deepEqual(hist.gradInfo, ha.gradInfo);
       r.model.dispose();
       r.optimizer!.dispose();
@@ -285,6 +287,57 @@ describe('training with checkpoints', () => {
     assert.equal(last.model.predict(small.x.subarray(0, 784)).length, 10);
     last.model.dispose();
     model.dispose();
+  });
+});
+
+describe('what a checkpoint records', () => {
+  const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
+  test('the builder and its options (paperMlp, svhnCnn, reducedVgg16), or null for plain layers, and a load gives them back', async () => {
+    const h = memoryHandler();
+    const m = paperMlp({ hidden: [8], dropout: 0.25, gaaf: { K: 100 } }).build(undefined, { seed: 1 });
+    await m.save(h);
+    assert.deepEqual(decode(h.saved[0].config).model.builder, { name: 'paperMlp', options: { hidden: [8], dropout: 0.25, gaaf: { K: 100 } } });
+    const back = await Sequential.load(h);
+    assert.deepEqual(back.builtBy, m.builtBy);
+    const plain = new Sequential([new Dense(3)], { inputShape: [4] }).build();
+    const hp = memoryHandler();
+    await plain.save(hp);
+    assert.equal(decode(hp.saved[0].config).model.builder, null);
+    assert.equal((await Sequential.load(hp)).builtBy, null);
+    assert.deepEqual(svhnCnn({ inputShape: [28, 28, 1], bn: true, filters: undefined }).builtBy, { name: 'svhnCnn', options: { inputShape: [28, 28, 1], bn: true } });
+    assert.deepEqual(reducedVgg16({ classes: 100 }).builtBy, { name: 'reducedVgg16', options: { classes: 100 } });
+    for (const x of [m, back, plain]) x.dispose();
+  });
+
+  test('a version-1 checkpoint (no builder; the gradient sums in training.epochGradSum and gradTotal) loads and resumes bit for bit', async () => {
+    // made by gaaf at 47f0a0c, before checkpoints recorded builders and callback states (see expected.json)
+    const fx = (f: string) => fileURLToPath(new URL(`./fixtures/checkpoint-v1/${f}`, import.meta.url));
+    const want = JSON.parse(readFileSync(fx('expected.json'), 'utf8'));
+    const bytes = { weights: readFileSync(fx('model.safetensors')), config: readFileSync(fx('checkpoint.json')), weightsName: 'v1/model.safetensors', configName: 'v1/checkpoint.json' };
+    assert.equal(decode(bytes.config).version, 1);
+    const r = await Sequential.loadCheckpoint({ description: 'v1', save: async () => { throw new Error('read-only'); }, load: async () => bytes });
+    assert.equal(r.model.builtBy, null, 'a version-1 checkpoint has no builder: its layers are the architecture');
+    assert.deepEqual(Object.keys(r.training!.callbacks), ['gradInfo']);
+    assert.deepEqual(r.training!.callbacks.gradInfo, { epochSum: decode(bytes.config).training.epochGradSum, total: decode(bytes.config).training.gradTotal });
+    const hist = await r.model.fit(subset(train, { start: 0, end: 200 }), { resume: r, callbacks: [new GradientInfo()] });
+    assert.equal(await r.model.weightsSha256(), want.weightsSha256);
+    assert.deepEqual(hist.epochs.map((e) => ({ loss: e.loss, accuracy: e.accuracy, gradInfo: e.gradInfo })), want.epochs);
+    assert.deepEqual(hist.gradInfo, want.gradInfo);
+    assert.deepEqual(hist.layers, want.layers);
+    r.model.dispose();
+  });
+
+  test("a stateful callback resumes only from its own state: missing or malformed, it is refused", async () => {
+    const h = memoryHandler();
+    const m = mlp();
+    await m.fit(small, { epochs: 1, batchSize: 50, seed: 1, checkpoint: { to: h, everySteps: 3 } });
+    const r = await Sequential.loadCheckpoint(h);
+    await assert.rejects(r.model.fit(small, { resume: r, callbacks: [new GradientInfo()] }),
+      /resume: the checkpoint holds no state for the callback 'gradInfo' \(it was not attached when the checkpoint was saved\)/);
+    r.training!.callbacks.gradInfo = { epochSum: [0], total: [0, 0, 0] };
+    await assert.rejects(r.model.fit(small, { resume: r, callbacks: [new GradientInfo()] }), /GradientInfo state must be \{ epochSum, total \}, each a list of 3 finite numbers/);
+    await assert.rejects(r.model.fit(small, { resume: r, callbacks: [new GradientInfo(), new GradientInfo()] }), /two callbacks keep state under the same key 'gradInfo'/);
+    for (const x of [m, r.model]) x.dispose();
   });
 });
 

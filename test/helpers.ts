@@ -1,6 +1,6 @@
 // Shared test helpers: deterministic inputs and gradient comparison.
 import assert from 'node:assert/strict';
-import type { Model } from '../src/model.js';
+import type { Network } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
@@ -36,7 +36,7 @@ export function assertClose(what: string, analytic: ArrayLike<number>, numeric: 
  * differences in float64 around the float32 values: (L(w + ε) − L(w − ε)) / (fround(w + ε) −
  * fround(w − ε)), the exact distance the float32 value moved. Within atol + rtol·max(|a|, |n|).
  */
-export function checkGradients(name: string, model: Model, x: Float32Array, y: Int32Array, training: boolean, EPS: number, atol = 2e-4, rtol = 2e-2): void {
+export function checkGradients(name: string, model: Network, x: Float32Array, y: Int32Array, training: boolean, EPS: number, atol = 2e-4, rtol = 2e-2): void {
   const opts = { training, seed: 7, step: 3, inputGrad: true };
   const { grads, inputGrad } = model.lossAndGradients(x, y, opts);
   const lossAt = (): number => model.lossAndGradients(x, y, opts).loss;

@@ -71,7 +71,7 @@ test('results.json holds every field', () => {
   }
   assert.equal(results.schema, 'gaaf-reproduce-mlp/1');
   assert.ok(results.wallSeconds > 0);
-  for (const k of ['cpuModel', 'cores', 'node', 'platform', 'arch', 'memoryGiB', 'kernels']) assert.ok(k in results.machine, `machine lacks ${k}`);
+  for (const k of ['cpu', 'cores', 'node', 'platform', 'arch', 'memoryGiB', 'kernels']) assert.ok(k in results.machine, `machine lacks ${k}`);
   assert.equal(results.machine.node, process.version);
   assert.deepEqual(
     { train: results.data.trainCount, val: results.data.valCount, test: results.data.testCount },

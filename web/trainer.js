@@ -22,18 +22,8 @@ let resume = null;
 let started = false;
 let pausedMs = 0; // time spent paused, left out of the reported training time
 
-/** Mean |g| of each Dense kernel's gradient: the paper's gradient information (eq. 5) for this step. */
-function gradientInfo(m) {
-  return m.denseLayers().map((layer) => {
-    const g = layer.params()[0].grad.read();
-    let s = 0;
-    for (let i = 0; i < g.length; i++) s += Math.abs(g[i]);
-    return s / g.length;
-  });
-}
-
 async function train(config) {
-  const { fetchBundledDigits, paperMlp } = await gaaf;
+  const { GradientInfo, fetchBundledDigits, paperMlp } = await gaaf;
   const { train: trainSet, test } = await fetchBundledDigits(DIGITS_URL);
   postMessage({ type: 'ready', train: trainSet.count, test: test.count });
   model = paperMlp({ gaaf: config.gaaf });
@@ -45,6 +35,8 @@ async function train(config) {
   const evalEvery = Math.max(1, Math.ceil(batches / 3));
   let lossSum = 0;
   let lossCount = 0;
+  // the paper's gradient information (eq. 5): mean |dE/dW| of each Dense kernel, every step
+  const gradInfo = new GradientInfo();
   const t0 = performance.now();
   const history = await model.fit(trainSet, {
     epochs: config.epochs,
@@ -52,7 +44,7 @@ async function train(config) {
     lr: config.lr,
     seed: config.seed,
     validationData: test,
-    callbacks: {
+    callbacks: [gradInfo, {
       onBatchEnd: async (info) => {
         lossSum += info.loss;
         lossCount++;
@@ -62,7 +54,7 @@ async function train(config) {
           lossCount = 0;
         }
         if (info.step % gradEvery === 0) {
-          postMessage({ type: 'grad', step: info.step, layers: model.denseLayers().map((l) => l.name), values: gradientInfo(model) });
+          postMessage({ type: 'grad', step: info.step, layers: gradInfo.layers, values: [...gradInfo.last] });
         }
         if (info.step % evalEvery === 0) {
           const r = model.evaluate(test);
@@ -77,7 +69,7 @@ async function train(config) {
       onEpochEnd: (logs) => {
         postMessage({ type: 'epoch', epoch: logs.epoch, step: model.step, logs });
       },
-    },
+    }],
   });
   const seconds = (performance.now() - t0 - pausedMs) / 1000;
   const final = model.evaluate(test);

@@ -1,19 +1,30 @@
 // `gaaf bench` and the demo's bench page: runs the kernel suites and the SIMD ceiling on this
-// machine (Node or a browser), SIMD against the scalar reference, with no TF.js.
+// machine (Node or a browser), SIMD against the scalar reference, with no TF.js: gemm, act
+// and optim (./kernels.ts) and conv (./conv.ts).
 //
 //   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
 //   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
 //   pre.textContent = formatKernelTable(results);
 import { setThreads, threads } from '../binding.js';
-import { machineInfo } from './machine.js';
+import { machineInfo } from '../machine.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, metricValue } from './record.js';
 import { type BenchMode, type Case, runCases } from './runner.js';
-import { KERNEL_SUITES, peakCases } from './kernels.js';
+import { convCases } from './conv.js';
+import { actCases, gemmCases, optimCases, peakCases } from './kernels.js';
 
 export * from './record.js';
-export { type BenchMode, type Case, type Prepared, BUDGETS, runCase, runCases } from './runner.js';
-export { KERNEL_SUITES, GEMM_VARIANTS, SIZES, peakCases, gemmCases, actCases, optimCases, uniform } from './kernels.js';
-export { machineInfo, wasmFeatures } from './machine.js';
+export { type BenchMode, type Case, type Clock, type Prepared, BUDGETS, clockFor, runCase, runCases } from './runner.js';
+export { GEMM_VARIANTS, SIZES, peakCases, gemmCases, actCases, optimCases, uniform } from './kernels.js';
+export { CONV_PASSES, CONV_SIZES, type ConvLayer, type ConvPass, convCases, convFlop, convGeom } from './conv.js';
+export { machineInfo, wasmFeatures } from '../machine.js';
+
+/** The suites of `gaaf bench`, by name; each is a list of cases for a mode. */
+export const KERNEL_SUITES: Readonly<Record<string, (mode: BenchMode) => Case[]>> = {
+  gemm: gemmCases,
+  act: actCases,
+  optim: optimCases,
+  conv: convCases,
+};
 
 export interface KernelBenchOptions {
   mode?: BenchMode;
@@ -56,7 +67,10 @@ export function peakRecord(records: readonly BenchRecord[]): BenchRecord | undef
 
 const fmt = (v: number): string => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-/** A plain-text table: each kernel and size, SIMD and scalar, SIMD ÷ scalar and % of the peak. */
+/** The clock a record's samples were timed with. */
+const clockOf = (r: BenchRecord): unknown => r.params?.clock ?? 'wall';
+
+/** A plain-text table: each kernel and size, SIMD and scalar, SIMD ÷ scalar and % of the peak (timed on the same clock). */
 export function formatKernelTable(results: BenchResults): string {
   const recs = results.records;
   const peak = peakRecord(recs);
@@ -69,14 +83,16 @@ export function formatKernelTable(results: BenchResults): string {
     const s = ref ? metricValue(ref) : NaN;
     const m = r.metric ?? 'gflops';
     rows.push([r.suite, r.name, String(r.size), METRIC_UNITS[m], r.error ? `(${r.error})` : fmt(v), fmt(s),
-      Number.isFinite(v / s) ? `${(v / s).toFixed(1)}×` : '-', m === 'gflops' && peak ? `${(100 * v / peak.gflops).toFixed(0)}%` : '']);
+      Number.isFinite(v / s) ? `${(v / s).toFixed(1)}×` : '-', m === 'gflops' && peak && clockOf(r) === clockOf(peak) ? `${(100 * v / peak.gflops).toFixed(0)}%` : '']);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const m = results.machine;
+  const otherClock = peak ? [...new Set(recs.filter((r) => r.engine === 'simd' && clockOf(r) !== clockOf(peak)).map((r) => r.suite))] : [];
   const out = [
     `${m.cpu ?? m.browser ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, ${m.node ? `Node ${m.node}` : ''}; Wasm ${Object.entries(m.wasm ?? {}).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')}`,
     peak ? `SIMD peak (register-only f32x4 mul+add, no memory traffic): ${peak.gflops.toFixed(1)} GFLOP/s` : 'SIMD peak: not measured',
+    ...(otherClock.length ? [`${otherClock.join(', ')}: timed in ${String(clockOf(recs.find((r) => otherClock.includes(r.suite))!))} time, the peak in ${String(clockOf(peak!))} time, so no % of peak`] : []),
     '',
     line(head),
     line(widths.map((w) => '-'.repeat(w))),

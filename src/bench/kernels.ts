@@ -36,14 +36,15 @@ export function uniform(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => 2 * r.next() - 1);
 }
 
-function filled(n: number, seed: number): Buf {
+/** n seeded uniform values in a new Wasm buffer. */
+export function filled(n: number, seed: number): Buf {
   const b = allocF32(n);
   b.write(uniform(n, seed));
   return b;
 }
 
 /** Runs fn with the given kernel implementation, and restores SIMD after. */
-function withImpl(impl: KernelImpl, fn: () => void): () => void {
+export function withImpl(impl: KernelImpl, fn: () => void): () => void {
   return () => {
     setKernelImpl(impl);
     try {
@@ -54,7 +55,7 @@ function withImpl(impl: KernelImpl, fn: () => void): () => void {
   };
 }
 
-const freeAll = (...bs: Buf[]) => (): void => bs.forEach((b) => b.free());
+export const freeAll = (...bs: Buf[]) => (): void => bs.forEach((b) => b.free());
 
 export const PEAK_ITERS = 1 << 20;
 
@@ -217,10 +218,3 @@ export function optimCases(mode: BenchMode): Case[] {
   }
   return cases;
 }
-
-/** The suites of `gaaf bench`, by name; each is a list of cases for a mode. */
-export const KERNEL_SUITES: Readonly<Record<string, (mode: BenchMode) => Case[]>> = {
-  gemm: gemmCases,
-  act: actCases,
-  optim: optimCases,
-};

@@ -1,6 +1,9 @@
 // One benchmark measurement, as written to bench/results/*.json and printed by `gaaf bench --json`.
 // The first eight fields are the original record shape (kept so older results files still
 // read); everything after them is optional.
+import type { MachineInfo } from '../machine.js';
+
+export type { MachineInfo } from '../machine.js';
 
 /** What a case's one call does, so its median time becomes a rate. */
 export interface Work {
@@ -125,15 +128,4 @@ export interface BenchResults {
   command?: string;
   machine: MachineInfo;
   records: BenchRecord[];
-}
-
-export interface MachineInfo {
-  cpu?: string;
-  cores?: number;
-  node?: string;
-  browser?: string;
-  platform?: string;
-  /** Wasm features the host accepts, e.g. { simd: true, relaxedSimd: false, threads: true }. */
-  wasm?: Record<string, boolean>;
-  [k: string]: unknown;
 }

@@ -16,9 +16,31 @@ export interface Prepared {
   impl?: string;
 }
 
+/**
+ * What a sample's time is: 'wall' (performance.now) or 'cpu', this process's CPU time (user +
+ * system, where the host reports it: Node; elsewhere wall time). CPU time leaves out the time
+ * a process spent descheduled on a machine shared with other work; it suits cases that run on
+ * the calling thread only. GAAF_BENCH_CLOCK=wall in Node's environment makes every case wall.
+ */
+export type Clock = 'wall' | 'cpu';
+
+type Proc = { cpuUsage?: () => { user: number; system: number }; env?: Record<string, string | undefined> };
+const proc = (globalThis as { process?: Proc }).process;
+const cpuNowMs = proc?.cpuUsage && proc.env?.GAAF_BENCH_CLOCK !== 'wall'
+  ? (): number => {
+    const u = proc.cpuUsage!();
+    return (u.user + u.system) / 1000;
+  }
+  : null;
+
+/** The clock a case asking for `c` gets here. */
+export const clockFor = (c: Clock | undefined): Clock => (c === 'cpu' && cpuNowMs ? 'cpu' : 'wall');
+
 export interface Case extends CaseKey {
   work: Work;
   metric?: Metric;
+  /** Default 'wall'; the clock used is recorded in params.clock when a case asks for one. */
+  clock?: Clock;
   /** Sets up operands and returns the timed function, or a string: this engine has no such kernel. */
   prepare: () => Prepared | string | Promise<Prepared | string>;
   /** Minimum timed calls, instead of the mode's (fewer for calls that take seconds; a training epoch's steps). */
@@ -78,7 +100,8 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
   try {
     // Calls shorter than MIN_SAMPLE_MS are timed in batches of `reps` per sample, so that a
     // browser's coarse timer (5 µs to 100 µs) and the timer overhead do not swamp them.
-    // the calibration calls are a warm-up too: calls of seconds need no more than one
+    // The calibration calls are a warm-up too: calls of seconds need no more than that one,
+    // calls of tens of milliseconds one more.
     const { reps, callMs } = await repetitions(p.fn);
     const fn = reps === 1 ? p.fn : async () => {
       for (let i = 0; i < reps; i++) {
@@ -86,12 +109,15 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
         if (r instanceof Promise) await r;
       }
     };
+    const clock = clockFor(c.clock);
     const bench = new Bench({
       time: b.time,
       iterations: c.iterations ?? b.iterations,
+      warmup: callMs < 1000,
       warmupTime: b.warmupTime,
       warmupIterations: callMs > 50 ? 1 : b.warmupIterations,
       throws: true,
+      ...(clock === 'cpu' ? { now: cpuNowMs! } : {}),
     });
     bench.add(`${c.suite} ${c.name} ${c.engine} ${c.size}`, fn);
     await bench.run();
@@ -101,7 +127,8 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
     }
     const medianMs = res.latency.p50 / reps;
     if (!(medianMs > 0)) return errorRecord(c, 'faster than the timer can measure', metric);
-    const key = { ...c, ...(p.impl ? { impl: p.impl } : {}), ...(reps > 1 ? { params: { ...c.params, callsPerSample: reps } } : {}) };
+    const params = { ...c.params, ...(reps > 1 ? { callsPerSample: reps } : {}), ...(c.clock ? { clock } : {}) };
+    const key = { ...c, ...(p.impl ? { impl: p.impl } : {}), ...(Object.keys(params).length ? { params } : {}) };
     return makeRecord(key, c.work, { medianMs, madMs: res.latency.mad / reps, samples: res.latency.samplesCount }, metric);
   } catch (e) {
     return errorRecord(c, `failed: ${(e as Error).message}`, metric);

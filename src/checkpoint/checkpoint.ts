@@ -1,13 +1,15 @@
 // Checkpoints of a model (and optionally its optimizer and training position): built from
-// Model.params(), Layer.stateTensors(), Layer.config() and the optimizer's slots, and rebuilt
+// Network.params(), Layer.stateTensors(), Layer.config() and the optimizer's slots, and rebuilt
 // with layerFromConfig(), so every registered layer class is covered without a list here.
+// saveModel / loadModel / loadModelCheckpoint are what Sequential's save, load and
+// loadCheckpoint call; ./callback.ts saves checkpoints while training.
 // Loading validates everything (both files, their hash link, the architecture, every
 // tensor's shape, the memory it will need) before it allocates or writes anything.
 import { countNonFinite } from '../binding.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
-import type { Model, ModelOptions } from '../model.js';
+import type { ModelOptions, Network } from '../model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from '../optimizers.js';
 import {
   CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type CheckpointBytes, type CheckpointConfig, CheckpointError, type CheckpointHandler,
@@ -24,7 +26,7 @@ export interface SnapshotOptions {
 }
 
 /** The checkpoint's two byte strings for `model` (built), and optionally its optimizer and training state. */
-export async function snapshot(model: Model, opts: SnapshotOptions = {}): Promise<CheckpointBytes> {
+export async function snapshot(model: Network, opts: SnapshotOptions = {}): Promise<CheckpointBytes> {
   if (!model.built) throw new Error('gaaf: save: build or train the model first');
   const tensors: Tensor[] = [];
   for (const p of model.params()) tensors.push({ name: p.name, shape: p.shape, data: p.value.read() });
@@ -43,7 +45,9 @@ export async function snapshot(model: Model, opts: SnapshotOptions = {}): Promis
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: await sha256Hex(weights) },
-    model: { inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })) },
+    model: {
+      inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy,
+    },
     optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
     rng: training ? { seed: training.seed, scheme: RNG_SCHEME } : null,
     training,
@@ -53,27 +57,28 @@ export async function snapshot(model: Model, opts: SnapshotOptions = {}): Promis
 }
 
 /** The first parameter or state tensor holding NaN or ±Inf, or null. */
-export function firstNonFiniteTensor(model: Model): string | null {
+export function firstNonFiniteTensor(model: Network): string | null {
   for (const p of model.params()) if (countNonFinite(p.value) > 0) return p.name;
   for (const l of model.layers) for (const t of l.stateTensors()) if (countNonFinite(t.value) > 0) return t.name;
   return null;
 }
 
-export interface Restored<M extends Model> {
+export interface Restored<M extends Network> {
   model: M;
   optimizer: Optimizer | null;
   training: TrainingState | null;
   config: CheckpointConfig;
 }
 
-type ModelCtor<M extends Model> = new (layers: Layer[], opts?: ModelOptions) => M;
+/** A network class built from a list of layers (Sequential, or Network itself). */
+export type NetworkCtor<M extends Network> = new (layers: Layer[], opts?: ModelOptions) => M;
 
 /**
  * Validates a checkpoint's bytes and rebuilds the model (as `Ctor`), its optimizer with its
  * slots and scalar state, and the training state. Nothing is allocated until both files have
  * been checked against each other and the architecture, and the memory estimate fits.
  */
-export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M>): Promise<Restored<M>> {
+export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCtor<M>): Promise<Restored<M>> {
   const cfg = parseCheckpointConfig(b.config, b.configName);
   if (b.weights.length !== cfg.weights.bytes) {
     throw new CheckpointError(b.weightsName, `file is ${b.weights.length} bytes, ${b.configName} expects ${cfg.weights.bytes} (truncated, or the files are from different checkpoints)`);
@@ -94,6 +99,7 @@ export async function restore<M extends Model>(b: LoadedBytes, Ctor: ModelCtor<M
     }
   });
   const model = new Ctor(layers);
+  model.builtBy = cfg.model.builder;
   const inputShape = cfg.model.inputShape;
   // Shapes chain and names, as build() assigns them, before any allocation.
   let expected: Array<{ name: string; shape: readonly number[] }>;
@@ -177,4 +183,26 @@ export async function resolveHandler(target: string | CheckpointHandler): Promis
       'in a browser pass a handler (indexedDBHandler, downloadHandler, uploadedFilesHandler)');
   }
   return directoryHandler(target);
+}
+
+/**
+ * Saves a checkpoint of `model`: to a directory (Node; written atomically, see ./node.ts) or
+ * through a handler (browser IndexedDB or download, in memory, ...). With `optimizer` and
+ * `training`, the checkpoint can resume training bit for bit.
+ */
+export async function saveModel(model: Network, target: string | CheckpointHandler, opts: SnapshotOptions = {}): Promise<void> {
+  const handler = await resolveHandler(target);
+  await handler.save(await snapshot(model, opts));
+}
+
+/** Loads a model saved with saveModel, as `Ctor`: the architecture, the weights and layer state, all validated first. */
+export async function loadModel<M extends Network>(Ctor: NetworkCtor<M>, target: string | CheckpointHandler): Promise<M> {
+  const r = await loadModelCheckpoint(Ctor, target);
+  r.optimizer?.dispose();
+  return r.model;
+}
+
+/** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
+export async function loadModelCheckpoint<M extends Network>(Ctor: NetworkCtor<M>, target: string | CheckpointHandler): Promise<Restored<M>> {
+  return restore(await (await resolveHandler(target)).load(), Ctor);
 }

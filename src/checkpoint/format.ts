@@ -7,11 +7,17 @@
 //    layer state ("batchnorm_1/moving_mean") and the optimizer's slots under
 //    "optimizer/<parameter>/<slot>" (e.g. "optimizer/dense_1/kernel/m"), so other tools can
 //    read the weights.
-//  - config: checkpoint.json (CheckpointConfig below): the architecture, the optimizer's
-//    configuration and scalar state, the training position and the history so far, and the
-//    SHA-256 of the weights file, which ties the two together.
+//  - config: checkpoint.json (CheckpointConfig below): the architecture (and the builder that
+//    made it, if one did), the optimizer's configuration and scalar state, the training
+//    position, the history so far and the training callbacks' states, and the SHA-256 of the
+//    weights file, which ties the two together.
+import type { TrainingState } from '../callbacks.js';
+import type { GradientInfoState } from '../gradient-info.js';
+import type { BuilderRecord } from '../model.js';
 import { CheckpointError } from './errors.js';
 import { isCount, isObject, parseJson, decodeUtf8, preview } from './json.js';
+
+export type { TrainingState } from '../callbacks.js';
 
 export { CheckpointError, CheckpointLockedError } from './errors.js';
 export { MAX_JSON_DEPTH, parseJson, preview } from './json.js';
@@ -23,37 +29,19 @@ export { MAX_HEADER_BYTES, type SafetensorsFile, type Tensor, checkFinite, check
 export const CHECKPOINT_FORMAT = 'gaaf-checkpoint';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'checkpoint.json';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * Version 2 records the builder (model.builder) and keeps the training callbacks' states under
+ * training.callbacks. Version 1 (no builder; the gradient information's sums as
+ * training.epochGradSum and gradTotal, which fit() then computed itself) is still read:
+ * parseCheckpointConfig turns it into version 2 with no builder and those sums as the
+ * GradientInfo callback's state.
+ */
+export const CHECKPOINT_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface LayerSpec {
   className: string;
   config: Record<string, unknown>;
-}
-
-/** Where training stands and what it has accumulated, so fit() can continue bit for bit. */
-export interface TrainingState {
-  seed: number;
-  /** The epoch to continue (1-based) and the index of its next batch (0-based). */
-  epoch: number;
-  batch: number;
-  /** Global step: optimizer updates done so far. */
-  step: number;
-  epochs: number;
-  batchSize: number;
-  shuffle: boolean;
-  /** Samples in the training data and a fingerprint of them, to refuse resuming on other data. */
-  dataCount: number;
-  dataSha256: string;
-  /** Running sums of the current epoch. */
-  epochLossSum: number;
-  epochCorrect: number;
-  epochSeconds: number;
-  epochGradSum: number[];
-  /** Sums over all finished epochs, and the finished epochs' logs. */
-  gradTotal: number[];
-  history: Array<Record<string, unknown>>;
-  historySteps: number;
-  historySeconds: number;
 }
 
 export interface CheckpointConfig {
@@ -61,7 +49,8 @@ export interface CheckpointConfig {
   version: number;
   /** The weights file and its SHA-256 (hex), written first; a mismatch means the two files do not belong together. */
   weights: { file: string; bytes: number; sha256: string };
-  model: { inputShape: number[]; layers: LayerSpec[] };
+  /** builder: what made the layers (paperMlp, svhnCnn, ...) with its options; null for plain layers. */
+  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null };
   optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle
@@ -92,7 +81,6 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
   for (const k of ['epoch', 'epochs', 'batchSize', 'dataCount'] as const) if (!isCount(t[k]) || t[k] < 1) bad(`training.${k}`, 'an integer ≥ 1', t[k]);
   if (!isSeed(t.seed)) bad('training.seed', 'an integer in [0, 2^32)', t.seed);
   for (const k of ['epochLossSum', 'epochSeconds', 'historySeconds'] as const) if (!isNonNegative(t[k])) bad(`training.${k}`, 'a finite number ≥ 0', t[k]);
-  for (const k of ['epochGradSum', 'gradTotal'] as const) if (!isNumArray(t[k]) || !t[k].every((g) => g >= 0)) bad(`training.${k}`, 'a list of finite numbers ≥ 0', t[k]);
   if (typeof t.shuffle !== 'boolean') bad('training.shuffle', 'true or false', t.shuffle);
   if (typeof t.dataSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.dataSha256)) bad('training.dataSha256', 'a hex SHA-256', t.dataSha256);
   const { epoch, epochs, batch, batchSize, dataCount, step } = t as unknown as TrainingState;
@@ -118,19 +106,24 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
     if (l.samplesPerSec !== null && !isNonNegative(l.samplesPerSec)) bad(`${at}.samplesPerSec`, 'a finite number ≥ 0 or null', l.samplesPerSec);
     for (const k of ['accuracy', 'valAccuracy']) if ((k in l || k === 'accuracy') && !(isNum(l[k]) && l[k] >= 0 && l[k] <= 1)) bad(`${at}.${k}`, 'a number in [0, 1]', l[k]);
     if ('valLoss' in l && !isNonNegative(l.valLoss)) bad(`${at}.valLoss`, 'a finite number ≥ 0', l.valLoss);
-    if (!isNumArray(l.gradInfo)) bad(`${at}.gradInfo`, 'a list of finite numbers', l.gradInfo);
+    if ('gradInfo' in l && !isNumArray(l.gradInfo)) bad(`${at}.gradInfo`, 'a list of finite numbers', l.gradInfo);
   });
 }
 
 /**
- * Checks the training state's per-layer entries against the architecture: one gradient
- * statistic per Dense layer in the running sums and in every epoch's log.
+ * Checks the training state's per-layer entries against the architecture: the gradient
+ * information (GradientInfo's state, and each epoch log's gradInfo where it was attached) has
+ * one entry per Dense layer.
  */
 export function checkTrainingLayers(t: TrainingState, denseLayers: number, file: string): void {
-  const lists: Array<[string, unknown[]]> = [['training.epochGradSum', t.epochGradSum], ['training.gradTotal', t.gradTotal],
-    ...t.history.map((l, i): [string, unknown[]] => [`training.history[${i}].gradInfo`, l.gradInfo as unknown[]])];
+  const gi = t.callbacks.gradInfo as Partial<GradientInfoState> | undefined;
+  const lists: Array<[string, unknown]> = [
+    ...(gi === undefined ? [] : [['training.callbacks.gradInfo.epochSum', gi?.epochSum], ['training.callbacks.gradInfo.total', gi?.total]] as Array<[string, unknown]>),
+    ...t.history.flatMap((l, i): Array<[string, unknown]> => ('gradInfo' in l ? [[`training.history[${i}].gradInfo`, l.gradInfo]] : []))];
   for (const [field, v] of lists) {
-    if (v.length !== denseLayers) throw new CheckpointError(file, `field '${field}' must have one entry per Dense layer (${denseLayers}), got ${v.length}`);
+    if (!Array.isArray(v) || v.length !== denseLayers) {
+      throw new CheckpointError(file, `field '${field}' must have one entry per Dense layer (${denseLayers}), got ${Array.isArray(v) ? v.length : preview(v)}`);
+    }
   }
 }
 
@@ -143,7 +136,8 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   };
   if (!isObject(c)) return bad('(top level)', 'an object', c);
   if (c.format !== CHECKPOINT_FORMAT) bad('format', `"${CHECKPOINT_FORMAT}"`, c.format);
-  if (c.version !== CHECKPOINT_VERSION) bad('version', `${CHECKPOINT_VERSION} (this gaaf reads version ${CHECKPOINT_VERSION})`, c.version);
+  if (!READABLE_VERSIONS.includes(c.version as number)) bad('version', `${READABLE_VERSIONS.join(' or ')} (this gaaf reads versions ${READABLE_VERSIONS.join(' and ')})`, c.version);
+  const v1 = c.version === 1;
   const w = c.weights;
   if (!isObject(w)) return bad('weights', 'an object', w);
   if (typeof w.file !== 'string') bad('weights.file', 'a string', w.file);
@@ -158,6 +152,10 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   m.layers.forEach((l, i) => {
     if (!isObject(l) || typeof l.className !== 'string' || !isObject(l.config)) bad(`model.layers[${i}]`, 'an object {className, config}', l);
   });
+  if (v1) m.builder = null;
+  else if (m.builder !== null && (!isObject(m.builder) || typeof m.builder.name !== 'string' || !isObject(m.builder.options))) {
+    bad('model.builder', 'null or an object {name, options}', m.builder);
+  }
   const o = c.optimizer;
   if (o !== null) {
     if (!isObject(o)) return bad('optimizer', 'an object or null', o);
@@ -170,10 +168,21 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   const t = c.training;
   if (t !== null) {
     if (!isObject(t)) return bad('training', 'an object or null', t);
+    if (v1) {
+      // version 1 kept the gradient information's sums itself: they become GradientInfo's state
+      for (const k of ['epochGradSum', 'gradTotal'] as const) if (!isNumArray(t[k]) || !t[k].every((g) => g >= 0)) bad(`training.${k}`, 'a list of finite numbers ≥ 0', t[k]);
+      const gradInfo: GradientInfoState = { epochSum: t.epochGradSum as number[], total: t.gradTotal as number[] };
+      t.callbacks = { gradInfo };
+      delete t.epochGradSum;
+      delete t.gradTotal;
+    } else if (!isObject(t.callbacks)) {
+      bad('training.callbacks', "an object of the training callbacks' states", t.callbacks);
+    }
     checkTraining(t, bad);
     if (r !== null && (r as { seed: number }).seed !== t.seed) bad('rng.seed', `training.seed (${t.seed as number})`, (r as { seed: number }).seed);
   }
   if (typeof c.savedAt !== 'string') bad('savedAt', 'a string', c.savedAt);
+  c.version = CHECKPOINT_VERSION; // what it now holds
   return c as unknown as CheckpointConfig;
 }
 
@@ -228,8 +237,4 @@ export function memoryHandler(name = 'memory'): CheckpointHandler & { readonly s
   };
 }
 
-/** SHA-256 (hex) with WebCrypto, available in Node ≥ 20 and browsers. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export { sha256Hex } from '../sha256.js';

@@ -161,7 +161,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   const column = r.protocol.model === 'vgg' ? (r.data.classes > 10 ? 'CIFAR100' : 'CIFAR10') : 'SVHN';
   L.push("# Reproducing the GAAF paper's CNN experiments (Table 4)", '');
   L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
-    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpuModel} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
+    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
   L.push(`Paper: ${PAPER_TABLE4_SOURCE}.`, '');
 
   L.push('## Summary', '');
@@ -226,7 +226,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
     ['command', `\`${r.command}\``],
     ['wall time', minutes(r.wallSeconds)],
     ['started', r.startedAt],
-    ['CPU', `${r.machine.cpuModel}, ${r.machine.cores} cores (shared with other jobs while this ran; samples/s are noisy)`],
+    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (shared with other jobs while this ran; samples/s are noisy)`],
     ['memory', `${r.machine.memoryGiB} GiB`],
     ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
     ['kernels', r.machine.kernels],

@@ -6,9 +6,9 @@ import { resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
-import { reducedVgg16, svhnCnn } from '../models.js';
+import { reducedVgg16, svhnCnn } from '../paper-models.js';
 import type { Sequential } from '../sequential.js';
-import { type Machine, type Splits, convergenceRule, loadSplits, machineInfo, makeOptimizer, trainToBest } from './experiment.js';
+import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './experiment.js';
 import { type MeanSd, meanSd } from './measure.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
@@ -287,7 +287,7 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
     startedAt: started.toISOString(),
     finishedAt: '',
     wallSeconds: (performance.now() - t0) / 1000,
-    machine: machineInfo(),
+    machine: await runMachine(),
     data: {
       source: splits.source,
       train: splits.train.name,
@@ -309,7 +309,7 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
       dense,
       defaultWidths: o.filters === undefined && o.dense === undefined,
       params,
-      optimizer: makeOptimizer(o).config(),
+      optimizer: runOptimizer(o).config(),
       batchSize: o.batchSize,
       maxEpochs: o.maxEpochs,
       patience: o.patience,

@@ -2,15 +2,16 @@
 // +dropout and +GAAF models trained on the same data, seeds and protocol, each run measured
 // for test accuracy, epochs to converge, gradient information, net variance and net-value
 // histograms. Returns plain data; report.ts turns it into results.json and REPORT.md.
-import { arch, cpus, platform, totalmem } from 'node:os';
 import { kernelImpl } from '../binding.js';
 import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadTrainTest } from '../data/load.js';
-import type { EpochLogs, History } from '../fit.js';
+import type { Callback, EpochLogs, History } from '../fit.js';
+import { GradientInfo } from '../gradient-info.js';
+import { type MachineInfo, machineInfo } from '../machine.js';
 import type { Sequential } from '../sequential.js';
-import { paperMlp } from '../models.js';
-import { Adam, type Optimizer, SGD } from '../optimizers.js';
+import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
+import { type Optimizer, makeOptimizer } from '../optimizers.js';
 import { Rng, deriveSeed, shuffle } from '../rng.js';
 import {
   DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, type MeanSd, binEdges, meanSd, netHistograms, netVariance,
@@ -62,10 +63,10 @@ export const DEFAULTS: Omit<ReproduceOptions, 'data' | 'trainSamples' | 'testSam
   maxEpochs: 80,
   patience: 20,
   monitor: 'val-accuracy',
-  optimizer: 'sgd',
-  lr: 0.05,
-  momentum: 0.9,
-  batchSize: 128,
+  optimizer: PAPER_MLP_RECIPE.optimizer,
+  lr: PAPER_MLP_RECIPE.lr,
+  momentum: PAPER_MLP_RECIPE.momentum,
+  batchSize: PAPER_MLP_RECIPE.batchSize,
   dropout: 0.5,
   gaafK: 10000,
   valFraction: 0.1,
@@ -133,13 +134,8 @@ export interface ModelSummary {
   histograms: Record<string, { counts: number[]; underflow: number; overflow: number; total: number }>;
 }
 
-export interface Machine {
-  cpuModel: string;
-  cores: number;
-  node: string;
-  platform: string;
-  arch: string;
-  memoryGiB: number;
+/** The machine (src/machine.ts) and the kernels the runs used. */
+export interface Machine extends MachineInfo {
   kernels: string;
 }
 
@@ -191,17 +187,8 @@ export interface ReproduceResults {
   charts: string[];
 }
 
-export function machineInfo(): Machine {
-  const c = cpus();
-  return {
-    cpuModel: c[0]?.model?.trim() || 'unknown',
-    cores: c.length,
-    node: process.version,
-    platform: platform(),
-    arch: arch(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
-    kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread`,
-  };
+export async function runMachine(): Promise<Machine> {
+  return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread` };
 }
 
 export function convergenceRule(o: Pick<ReproduceOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {
@@ -247,8 +234,8 @@ export function loadSplits(o: Pick<ReproduceOptions, 'data' | 'trainSamples' | '
 }
 
 /** The optimizer of one run (both experiments): Adam(lr) or SGD(lr, momentum). */
-export function makeOptimizer(o: Pick<ReproduceOptions, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
-  return o.optimizer === 'adam' ? new Adam({ lr: o.lr }) : new SGD({ lr: o.lr, momentum: o.momentum });
+export function runOptimizer(o: Pick<ReproduceOptions, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
+  return makeOptimizer(o.optimizer, o.optimizer === 'adam' ? { lr: o.lr } : { lr: o.lr, momentum: o.momentum });
 }
 
 const now = (): number => performance.now();
@@ -271,7 +258,7 @@ export interface BestRun {
  */
 export async function trainToBest(model: Sequential, splits: Splits, seed: number,
   o: Pick<ReproduceOptions, 'maxEpochs' | 'batchSize' | 'patience' | 'monitor' | 'optimizer' | 'lr' | 'momentum'>,
-  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void } = {}): Promise<BestRun> {
+  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void; callbacks?: Callback[] } = {}): Promise<BestRun> {
   const states = (): Float32Array[] => model.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read());
   let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, state: [] as Float32Array[] };
   let sinceBest = 0;
@@ -280,10 +267,10 @@ export async function trainToBest(model: Sequential, splits: Splits, seed: numbe
   const history = await model.fit(splits.train, {
     epochs: o.maxEpochs,
     batchSize: o.batchSize,
-    optimizer: makeOptimizer(o),
+    optimizer: runOptimizer(o),
     seed,
     validationData: splits.val,
-    callbacks: {
+    callbacks: [...(hooks.callbacks ?? []), {
       onEpochEnd: (l) => {
         hooks.onEpoch?.(l, model.evaluate(splits.test));
         if (improved(l)) {
@@ -294,7 +281,7 @@ export async function trainToBest(model: Sequential, splits: Splits, seed: numbe
           model.stopTraining = true;
         }
       },
-    },
+    }],
   });
   if (best.weights) {
     model.setWeights(best.weights);
@@ -322,13 +309,14 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
     let steps = 0;
     let bestSteps = 0;
     const run = await trainToBest(model, splits, seed, o, {
+      callbacks: [new GradientInfo()],
       onEpoch: (l, t) => {
         curve.push({
           epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
-          testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, gradInfo: l.gradInfo,
+          testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, gradInfo: l.gradInfo!,
         });
         steps += l.steps;
-        l.gradInfo.forEach((g, k) => (gradSum[k] = (gradSum[k] ?? 0) + g * l.steps));
+        l.gradInfo!.forEach((g, k) => (gradSum[k] = (gradSum[k] ?? 0) + g * l.steps));
       },
       onBest: () => {
         gradSum.forEach((g, k) => (gradToBest[k] = g));
@@ -341,7 +329,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
     const variance = key === 'dropout'
       ? netVariance(model, train, { rows: o.varianceRows, passes: o.variancePasses, seed, firstStep: model.step })
       : null;
-    const byLayer = (xs: number[]): Record<string, number> => Object.fromEntries(history.layers.map((n, i) => [n, xs[i]]));
+    const byLayer = (xs: number[]): Record<string, number> => Object.fromEntries(history.layers!.map((n, i) => [n, xs[i]]));
     return {
       model: key,
       seed,
@@ -352,7 +340,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
       bestValLoss: run.bestValLoss,
       testAccuracy: final.accuracy,
       testLoss: final.loss,
-      gradInfo: byLayer(history.gradInfo),
+      gradInfo: byLayer(history.gradInfo!),
       gradInfoToBest: byLayer(gradToBest.map((g) => g / bestSteps)),
       netVariance: variance,
       histograms,
@@ -426,7 +414,7 @@ export async function runExperiment(o: ReproduceOptions, meta: { command: string
   const sample = runs[0];
   const inputSize = splits.train.sampleShape.reduce((a, b) => a * b, 1);
   const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
-  const opt = makeOptimizer(o).config();
+  const opt = runOptimizer(o).config();
   return {
     schema: 'gaaf-reproduce-mlp/1',
     gaafVersion: meta.version,
@@ -434,7 +422,7 @@ export async function runExperiment(o: ReproduceOptions, meta: { command: string
     startedAt: started.toISOString(),
     finishedAt: '',
     wallSeconds: (now() - t0) / 1000,
-    machine: machineInfo(),
+    machine: await runMachine(),
     data: {
       source: splits.source,
       train: splits.train.name,

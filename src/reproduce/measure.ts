@@ -4,7 +4,7 @@
 import { type Buf, allocF32, colMeanVar, copy, meanVar } from '../binding.js';
 import type { Dataset } from '../data/dataset.js';
 import type { Dense } from '../layers/dense.js';
-import type { Model } from '../model.js';
+import type { Network } from '../model.js';
 
 /** Fixed histogram bins: [min, max) cut into equal bins, plus underflow and overflow counts. */
 export interface HistogramSpec {
@@ -42,7 +42,7 @@ export interface LayerHistogram {
 }
 
 /** The Dense layers whose nets feed an activation (every Dense but the logits layer). */
-export function hiddenDense(model: Model): Dense[] {
+export function hiddenDense(model: Network): Dense[] {
   const d = model.denseLayers();
   return d.slice(0, d.length - 1);
 }
@@ -51,7 +51,7 @@ export function hiddenDense(model: Model): Dense[] {
  * Histograms of the nets z of each hidden Dense layer over every sample of `data`, in
  * inference mode, and the fraction with |z| > threshold. Counts add up to samples × width.
  */
-export function netHistograms(model: Model, data: Dataset, spec: HistogramSpec, threshold: number): Record<string, LayerHistogram> {
+export function netHistograms(model: Network, data: Dataset, spec: HistogramSpec, threshold: number): Record<string, LayerHistogram> {
   const layers = hiddenDense(model);
   const bins = binCount(spec);
   const acc = layers.map(() => ({ counts: new Float64Array(bins), under: 0, over: 0, sat: 0, abs: 0, total: 0 }));
@@ -101,7 +101,7 @@ export function netHistograms(model: Model, data: Dataset, spec: HistogramSpec, 
  * For each Dense layer: the population variance of each net z (per sample and node) across
  * the passes, averaged over samples and nodes. Without dropout every variance is 0.
  */
-export function netVariance(model: Model, data: Dataset, opts: { rows: number; passes: number; seed: number; firstStep: number }): Record<string, number> {
+export function netVariance(model: Network, data: Dataset, opts: { rows: number; passes: number; seed: number; firstStep: number }): Record<string, number> {
   const rows = Math.min(opts.rows, data.count, model.batchCapacity);
   const layers = model.denseLayers();
   const stacks: Buf[] = [];

@@ -296,7 +296,7 @@ export function renderReport(r: ReproduceResults, o: ReproduceOptions, charts: C
 
   L.push("# Reproducing the GAAF paper's MLP experiments", '');
   L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
-    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpuModel} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
+    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
     `Every number below is in [results.json](results.json).`, '');
   L.push(`Paper: ${PAPER_SOURCE}. Its numbers are quoted beside ours; the paper's "Layer1..3" are our dense_1..dense_3 (see Table 1).`, '');
 
@@ -348,7 +348,7 @@ export function renderReport(r: ReproduceResults, o: ReproduceOptions, charts: C
     ['non-default flags', flags.length ? flags.map((f) => `\`${f}\``).join(', ') : 'none (the defaults)'],
     ['wall time', minutes(r.wallSeconds)],
     ['started', r.startedAt],
-    ['CPU', `${r.machine.cpuModel}, ${r.machine.cores} cores`],
+    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores`],
     ['memory', `${r.machine.memoryGiB} GiB`],
     ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
     ['kernels', r.machine.kernels],

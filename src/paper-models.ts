@@ -1,4 +1,6 @@
-// Ready-made models from the paper.
+// The paper's models, ready-made (the MLP of section 5.1, the CNNs of section 5.2), and the
+// recipe the MLP is trained with. Each builder records itself and its options on the model
+// (Network.builtBy), so a checkpoint says what built it.
 import type { ActKind } from './binding.js';
 import type { GaafOptions } from './gaaf.js';
 import { Activation } from './layers/activation.js';
@@ -10,6 +12,20 @@ import { Flatten } from './layers/flatten.js';
 import { type Layer, shapeStr } from './layers/layer.js';
 import { MaxPool2D } from './layers/maxpool2d.js';
 import { Sequential } from './sequential.js';
+
+/**
+ * How the paper's MLP is trained here: the paper (section 5.1) states no optimizer, learning
+ * rate, batch size or epochs; these are ours, chosen on the bundled digits (see
+ * docs/reproduction/mlp-bundled/REPORT.md). `gaaf train` (and so `npm start`) trains by it,
+ * `gaaf reproduce mlp` takes its optimizer and batch size, and the training benchmark its step.
+ */
+export const PAPER_MLP_RECIPE = { optimizer: 'sgd', lr: 0.05, momentum: 0.9, batchSize: 128, epochs: 15 } as const;
+
+/** `model`, with the builder `name` and its options recorded as what built it. */
+function recorded(name: string, options: object, model: Sequential): Sequential {
+  model.builtBy = { name, options: JSON.parse(JSON.stringify(options)) as Record<string, unknown> };
+  return model;
+}
 
 export interface MlpOptions {
   /** Hidden layer widths. Default: the paper's 512-256-256. */
@@ -33,7 +49,7 @@ export function paperMlp(opts: MlpOptions = {}): Sequential {
     if (opts.dropout) layers.push(new Dropout(opts.dropout));
   }
   layers.push(new Dense(opts.classes ?? 10));
-  return new Sequential(layers, { inputShape: [opts.inputSize ?? 784] });
+  return recorded('paperMlp', opts, new Sequential(layers, { inputShape: [opts.inputSize ?? 784] }));
 }
 
 export interface CnnOptions {
@@ -111,7 +127,7 @@ export function svhnCnn(opts: CnnOptions = {}): Sequential {
     ...convStack(opts.filters ?? SVHN_CNN_FILTERS, new Set([1, 3]), opts, input),
     ...denseHead(opts.dense ?? SVHN_CNN_DENSE, opts.classes ?? 10, opts),
   ];
-  return new Sequential(layers, { inputShape: input });
+  return recorded('svhnCnn', opts, new Sequential(layers, { inputShape: input }));
 }
 
 /** VGG16's conv widths without its last three conv layers (blocks 1-4: 2 + 2 + 3 + 3 = 10 layers). */
@@ -139,5 +155,5 @@ export function reducedVgg16(opts: CnnOptions = {}): Sequential {
     ...convStack(opts.filters ?? VGG_FILTERS, VGG_POOLS, opts, input),
     ...denseHead(opts.dense ?? VGG_DENSE, opts.classes ?? 10, opts),
   ];
-  return new Sequential(layers, { inputShape: input });
+  return recorded('reducedVgg16', opts, new Sequential(layers, { inputShape: input }));
 }

@@ -1,12 +1,8 @@
-// The benchmark record format and the suite interface of `npm run bench`. The record type
-// lives in src/bench/record.ts (`gaaf bench` writes the same records); this file re-exports
-// it and keeps recordFrom() for suites that build records from their own tinybench tasks.
-import type { Task } from 'tinybench';
-import { type BenchRecord, makeRecord } from '../src/bench/record.js';
+// The suite interface of `npm run bench`: a suite is a list of Cases of the shared harness
+// (src/bench/runner.ts, the one `gaaf bench` runs) with the TF.js peers beside ours, run by
+// runSuiteCases. Records are src/bench/record.ts's.
+import type { BenchRecord } from '../src/bench/record.js';
 import { type BenchMode, type Case, runCases } from '../src/bench/runner.js';
-
-export * from '../src/bench/record.js';
-export type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 
 export interface SuiteOptions {
   quick: boolean;
@@ -36,14 +32,4 @@ export function runSuiteCases(cases: Case[], o: SuiteOptions): Promise<BenchReco
   const rank = (e: string): number => (ENGINE_ORDER.includes(e) ? ENGINE_ORDER.indexOf(e) : ENGINE_ORDER.length);
   const sorted = [...cases].sort((a, b) => a.size - b.size || firstSeen.get(group(a))! - firstSeen.get(group(b))! || rank(a.engine) - rank(b.engine));
   return runCases(sorted, { mode: modeOf(o), onRecord: (r) => o.progress?.(r) });
-}
-
-/** A record from a finished tinybench task (median latency), or null if it did not complete. */
-export function recordFrom(suite: string, name: string, engine: string, size: number, t: Task, flop: number): BenchRecord | null {
-  const res = t.result;
-  if (res.state !== 'completed') {
-    process.stderr.write(`bench: ${t.name} did not complete: ${res.state}${'error' in res ? `: ${String(res.error)}` : ''}\n`);
-    return null;
-  }
-  return makeRecord({ suite, name, engine, size }, { flop }, { medianMs: res.latency.p50, madMs: res.latency.mad, samples: res.latency.samplesCount }, 'gflops');
 }

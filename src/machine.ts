@@ -1,6 +1,19 @@
-// The machine a benchmark ran on: CPU, cores, runtime and the Wasm features it accepts.
-// Works in Node and in browsers.
-import type { MachineInfo } from './record.js';
+// The machine a measurement ran on (a benchmark's results, a reproduction's report): CPU,
+// cores, memory, runtime and the Wasm features it accepts. Works in Node and in browsers.
+
+export interface MachineInfo {
+  cpu?: string;
+  cores?: number;
+  node?: string;
+  browser?: string;
+  /** Node's process.platform and process.arch, e.g. 'linux' and 'x64'. */
+  platform?: string;
+  arch?: string;
+  memoryGiB?: number;
+  /** Wasm features the host accepts, e.g. { simd: true, relaxedSimd: false, threads: true }. */
+  wasm?: Record<string, boolean>;
+  [k: string]: unknown;
+}
 
 // Minimal modules, as in wasm-feature-detect (MIT): each uses one instruction of the feature.
 const PROBES: Readonly<Record<string, readonly number[]>> = {
@@ -33,10 +46,12 @@ export async function machineInfo(): Promise<MachineInfo> {
   if (proc?.versions?.node && os) {
     const cpus = os.cpus();
     return {
-      cpu: cpus[0]?.model?.trim(),
+      cpu: cpus[0]?.model?.trim() || 'unknown',
       cores: os.availableParallelism?.() ?? cpus.length,
       node: `v${proc.versions.node}`,
-      platform: `${proc.platform} ${proc.arch}`,
+      platform: proc.platform,
+      arch: proc.arch,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30 * 10) / 10,
       wasm: wasmFeatures(),
     };
   }

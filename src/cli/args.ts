@@ -1,0 +1,66 @@
+// The command line's argument parsers and small formatters, shared by its commands.
+import { InvalidArgumentError } from 'commander';
+
+export const VERSION = '0.1.0';
+
+export function parseIntArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got '${v}'.`);
+    }
+    return n;
+  };
+}
+
+/** A path flag: an empty value (an unset shell variable in `--resume "$CKPT"`) is an error, never "not given". */
+export function parsePath(name: string) {
+  return (v: string): string => {
+    if (v.trim() === '') throw new InvalidArgumentError(`${name} needs a path, got ${v ? `only whitespace ('${v}')` : 'an empty string'} (an unset shell variable?).`);
+    return v;
+  };
+}
+
+export function parsePositive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'.`);
+    return n;
+  };
+}
+
+export function parseRate(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`dropout rate must be in [0, 1), got '${v}'.`);
+  return n;
+}
+
+export function parseOpenUnit(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1), got '${v}'.`);
+    return n;
+  };
+}
+
+export function parseUnit(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in [0, 1), got '${v}'.`);
+    return n;
+  };
+}
+
+export function parseWidths(name: string) {
+  return (v: string): number[] => {
+    const xs = v.split(',').map((t) => t.trim());
+    if (xs.length === 0 || !xs.every((t) => /^\d+$/.test(t) && Number(t) >= 1 && Number(t) <= 65536)) {
+      throw new InvalidArgumentError(`${name} takes a comma-separated list of positive integers, got '${v}' (each at most 65536).`);
+    }
+    return xs.map(Number);
+  };
+}
+
+export const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+
+export const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

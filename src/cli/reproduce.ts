@@ -1,0 +1,174 @@
+// `gaaf reproduce mlp|cnn`: the command line of the paper's experiments (src/reproduce/):
+// the flags, the defaults each experiment takes for those left out, and the summary lines.
+import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_LR, type OptimizerName } from '../optimizers.js';
+import {
+  CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
+  reproduceCnn, reproduceMlp,
+} from '../reproduce/index.js';
+import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
+
+function parseModels(v: string): ModelKey[] {
+  const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = keys.filter((k) => !(MODEL_KEYS as readonly string[]).includes(k));
+  if (keys.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`--models takes a comma-separated list of ${MODEL_KEYS.join(', ')}, got '${v}'${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}.`);
+  }
+  if (new Set(keys).size !== keys.length) throw new InvalidArgumentError(`--models lists a model twice: '${v}'.`);
+  return MODEL_KEYS.filter((k) => keys.includes(k));
+}
+
+function parseVariants(v: string): CnnVariant[] {
+  const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = keys.filter((k) => !(CNN_VARIANTS as readonly string[]).includes(k));
+  if (keys.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`--variants takes a comma-separated list of ${CNN_VARIANTS.join(', ')}, got '${v}'${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}.`);
+  }
+  return CNN_VARIANTS.filter((k) => keys.includes(k));
+}
+
+interface ReproduceCliOpts {
+  model: CnnModelName;
+  variants: CnnVariant[];
+  filters?: number[];
+  dense?: number[];
+  data?: string;
+  seeds: number;
+  seedStart: number;
+  maxEpochs: number;
+  patience: number;
+  monitor: Monitor;
+  optimizer: OptimizerName;
+  lr?: number;
+  momentum: number;
+  batch: number;
+  dropout: number;
+  gaafK: number;
+  valFraction: number;
+  saturation: number;
+  models: ModelKey[];
+  trainSamples?: number;
+  testSamples?: number;
+  out: string;
+  quiet: boolean;
+}
+
+const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
+const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
+const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void, command: string): Promise<void> {
+  const bad = MLP_ONLY.filter(given);
+  if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce mlp', not cnn.`);
+  // flags left at their (MLP) defaults take the CNN experiment's defaults
+  const pick = <K extends keyof typeof CNN_DEFAULTS>(k: K, v: (typeof CNN_DEFAULTS)[K]): (typeof CNN_DEFAULTS)[K] => (given(k) ? v : CNN_DEFAULTS[k]);
+  const optimizer = pick('optimizer', o.optimizer);
+  const lr = o.lr ?? DEFAULT_LR[optimizer];
+  const opts = {
+    ...CNN_DEFAULTS,
+    data: o.data,
+    model: o.model,
+    variants: o.variants,
+    filters: o.filters,
+    dense: o.dense,
+    seeds: pick('seeds', o.seeds),
+    seedStart: o.seedStart,
+    maxEpochs: pick('maxEpochs', o.maxEpochs),
+    patience: pick('patience', o.patience),
+    optimizer,
+    lr,
+    momentum: o.momentum,
+    batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
+    gaafK: o.gaafK,
+    valFraction: o.valFraction,
+    trainSamples: o.trainSamples,
+    testSamples: o.testSamples,
+    log,
+  };
+  const out = given('out') ? o.out : 'gaaf-reproduction-cnn';
+  log(`gaaf ${VERSION}: reproducing the paper's CNN experiment, Table 4 (${o.model}; ${opts.variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; ` +
+    `${opts.seeds} seed(s); ${optimizer} lr ${lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
+  const { results, files } = await reproduceCnn(opts, { command, version: VERSION, out });
+  for (const s of results.summary) {
+    log(`${s.label.padEnd(16)} test accuracy ${pct(s.testAccuracy.mean)}${s.testAccuracy.sd !== null ? ` (sd ${(100 * s.testAccuracy.sd).toFixed(2)})` : ''}, ` +
+      `train accuracy ${pct(s.trainAccuracy.mean)}, ${Math.round(s.samplesPerSec.mean)} samples/s`);
+  }
+  log(`wrote ${files.length} files to ${out} in ${(results.wallSeconds / 60).toFixed(1)} min: REPORT.md, results.json and ${results.charts.length} charts`);
+}
+
+async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command): Promise<void> {
+  const log = (s: string): void => {
+    if (!o.quiet) process.stdout.write(s + '\n');
+  };
+  const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
+  const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
+  const bad = CNN_ONLY.filter(given);
+  if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);
+  const lr = o.lr ?? (o.optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : DEFAULT_LR[o.optimizer]);
+  log(`gaaf ${VERSION}: reproducing the paper's MLP experiments (${o.models.join(', ')}; ${o.seeds} seed(s); ` +
+    `${o.optimizer} lr ${lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
+  const { results, files } = await reproduceMlp({
+    ...DEFAULTS,
+    data: o.data,
+    seeds: o.seeds,
+    seedStart: o.seedStart,
+    maxEpochs: o.maxEpochs,
+    patience: o.patience,
+    monitor: o.monitor,
+    optimizer: o.optimizer,
+    lr,
+    momentum: o.momentum,
+    batchSize: o.batch,
+    dropout: o.dropout,
+    gaafK: o.gaafK,
+    valFraction: o.valFraction,
+    saturation: o.saturation,
+    models: o.models,
+    trainSamples: o.trainSamples,
+    testSamples: o.testSamples,
+    log,
+  }, { command, version: VERSION, out: o.out });
+  for (const s of results.summary) {
+    log(`${s.label.padEnd(10)} test accuracy ${pct(s.testAccuracy.mean)}${s.testAccuracy.sd !== null ? ` (sd ${(100 * s.testAccuracy.sd).toFixed(3)})` : ''}, ` +
+      `epochs to converge ${s.epochs.mean.toFixed(1)}, gradient information ${results.layers.map((l) => s.gradInfo[l].mean.toExponential(2)).join(', ')}`);
+  }
+  log(`wrote ${files.length} files to ${o.out} in ${(results.wallSeconds / 60).toFixed(1)} min: REPORT.md, results.json and ${results.charts.length} charts`);
+}
+
+/** Adds `reproduce` to the program. */
+export function addReproduceCommand(program: Command): void {
+  program.command('reproduce')
+    .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts to --out")
+    .showHelpAfterError('(run gaaf reproduce --help for the options)')
+    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4)").choices(['mlp', 'cnn']))
+    .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))
+    .addOption(new Option('--model <name>', 'cnn: which model, the SVHN CNN (cnn) or the reduced VGG16 for 32×32 images (vgg)').choices(['cnn', 'vgg']).default('cnn'))
+    .addOption(new Option('--variants <list>', `cnn: comma-separated variants to run`).argParser(parseVariants).default([...CNN_VARIANTS], CNN_VARIANTS.join(',')))
+    .option('--filters <list>', 'cnn: conv widths, comma-separated (default: the model\'s, see the README)', parseWidths('--filters'))
+    .option('--dense <list>', 'cnn: hidden dense widths, comma-separated', parseWidths('--dense'))
+    .addOption(new Option('--seeds <n>', 'number of seeds per model (seeds --seed-start, +1, ...)').argParser(parseIntArg('--seeds', 1, 1000))
+      .default(DEFAULTS.seeds, `mlp ${DEFAULTS.seeds}, cnn ${CNN_DEFAULTS.seeds}`))
+    .option('--seed-start <s>', 'first seed', parseIntArg('--seed-start', 0, 0xffffffff - 1000), DEFAULTS.seedStart)
+    .addOption(new Option('--max-epochs <n>', 'most epochs per run').argParser(parseIntArg('--max-epochs', 1, 100000))
+      .default(DEFAULTS.maxEpochs, `mlp ${DEFAULTS.maxEpochs}, cnn ${CNN_DEFAULTS.maxEpochs}`))
+    .addOption(new Option('--patience <p>', 'stop after P epochs without improvement on the validation split').argParser(parseIntArg('--patience', 1, 100000))
+      .default(DEFAULTS.patience, `mlp ${DEFAULTS.patience}, cnn ${CNN_DEFAULTS.patience}`))
+    .addOption(new Option('--monitor <metric>', 'validation metric for early stopping').choices(['val-accuracy', 'val-loss']).default(DEFAULTS.monitor))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default(DEFAULTS.optimizer, `mlp ${DEFAULTS.optimizer}, cnn ${CNN_DEFAULTS.optimizer}`))
+    .option('--lr <lr>', `learning rate (default: ${DEFAULTS.lr} for sgd (cnn ${DEFAULT_LR.sgd}), ${DEFAULT_LR.adam} for adam)`, parsePositive('--lr'))
+    .option('--momentum <m>', 'SGD momentum, in [0, 1)', parseUnit('--momentum'), DEFAULTS.momentum)
+    .addOption(new Option('--batch <b>', 'batch size').argParser(parseIntArg('--batch', 1, 1 << 16)).default(DEFAULTS.batchSize, `mlp ${DEFAULTS.batchSize}, cnn ${CNN_DEFAULTS.batchSize}`))
+    .option('--dropout <p>', 'mlp: dropout rate of the +dropout model, in (0, 1)', parseOpenUnit('--dropout'), DEFAULTS.dropout)
+    .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), DEFAULTS.gaafK)
+    .option('--val-fraction <f>', 'share of the training set held out for validation, in (0, 1)', parseOpenUnit('--val-fraction'), DEFAULTS.valFraction)
+    .option('--saturation <t>', "mlp: |z| above this is tanh's saturation area", parsePositive('--saturation'), DEFAULTS.saturation)
+    .addOption(new Option('--models <list>', 'mlp: comma-separated models to run').argParser(parseModels).default([...MODEL_KEYS], MODEL_KEYS.join(',')))
+    .option('--train-samples <n>', 'use only the first N training samples (quick runs)', parseIntArg('--train-samples', 2))
+    .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
+    .addOption(new Option('--out <dir>', 'output directory').argParser(parsePath('--out')).default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
+    .option('--quiet', 'no progress lines', false)
+    .action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
+      await reproduce(experiment, o, cmd);
+    });
+}

@@ -1,0 +1,117 @@
+// The architecture, enforced: every src/ module belongs to one layer, and imports only point
+// down (or stay within a layer); the layers below checkpoints import no package and nothing
+// of Node (they know no files); and no src/ file is over the line limit. The table below is
+// the map a newcomer reads (README "Layout").
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type ImportRef, importsOfFile, sourceFiles } from './module-graph.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Bottom to top. A path ending in '/' is a folder; the longest matching entry wins, so one
+ * file can sit in another layer than its folder (src/data/dataset.ts).
+ */
+const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: string }> = [
+  { name: 'binding', paths: ['src/binding.ts', 'src/threads.ts', 'src/threads-worker.ts'], why: 'the Wasm instance, memory, allocator and every address; the kernels' },
+  {
+    name: 'layers', paths: ['src/layers/', 'src/gaaf.ts', 'src/init.ts', 'src/rng.ts', 'src/ops.ts'],
+    why: 'layers and what they are made of: GAAF parameters, initialisers, the counter-based RNG, and ops (kernels on plain arrays)',
+  },
+  {
+    name: 'model', paths: ['src/model.ts', 'src/memory.ts', 'src/sha256.ts', 'src/data/dataset.ts'],
+    why: "Network, its memory estimate and weights hash; Dataset, the in-memory samples a network evaluates and trains on (the loaders above produce it, so it sits here and not with them)",
+  },
+  {
+    name: 'training', paths: ['src/fit.ts', 'src/callbacks.ts', 'src/gradient-info.ts', 'src/optimizers.ts'],
+    why: 'the training loop, its callbacks (the gradient statistic is one) and the optimizers',
+  },
+  { name: 'io', paths: ['src/io/'], why: 'reading input files (Node): regular files only, their size known and capped before reading, typed errors naming the path' },
+  { name: 'checkpoints', paths: ['src/checkpoint/'], why: 'saving and loading models and training state; the checkpoint callback' },
+  { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts'], why: 'the user-facing model classes and the paper builders that make them' },
+  { name: 'data', paths: ['src/data/'], why: 'the file and asset loaders (IDX, CIFAR, the bundled digits)' },
+  {
+    name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts'],
+    why: 'the command line, the paper reproductions, the benchmarks and the package entries',
+  },
+];
+
+/** Layers whose modules may import no package and nothing of Node. */
+const NO_OUTSIDE_IMPORTS = ['layers', 'model', 'training'];
+
+const LINE_LIMIT = 400;
+/** Files over the limit that another change splits; the test fails once one is no longer over, so the list only shrinks. */
+const OVER_LIMIT_FOR_NOW: Readonly<Record<string, string>> = {
+  'src/binding.ts': 'issue 12 part A splits the binding into a kernel table and its machinery',
+  'src/reproduce/experiment.ts': 'issue 17 rewrites and splits it',
+  'src/reproduce/report.ts': 'issue 17 rewrites and splits it',
+};
+
+/** The layer index of a src/-relative path, or -1 if no entry covers it. */
+function layerOf(path: string): number {
+  let best = -1;
+  let bestLen = -1;
+  LAYERS.forEach((l, i) => {
+    for (const p of l.paths) {
+      const hit = p.endsWith('/') ? path.startsWith(p) : path === p;
+      if (hit && p.length > bestLen) {
+        best = i;
+        bestLen = p.length;
+      }
+    }
+  });
+  return best;
+}
+
+/** Every import that points to a higher layer, as "importer → imported (its layer > the importer's)". */
+function upwardImports(graph: ReadonlyMap<string, readonly ImportRef[]>): string[] {
+  const out: string[] = [];
+  for (const [file, refs] of graph) {
+    const from = layerOf(file);
+    for (const r of refs) {
+      if (!r.file) continue;
+      const target = r.file.slice(root.length).split('\\').join('/');
+      const to = layerOf(target);
+      if (to > from) out.push(`${file} (${LAYERS[from]?.name}) imports ${target} (${LAYERS[to].name})${r.typeOnly ? ' [type only]' : ''}`);
+    }
+  }
+  return out;
+}
+
+const files = sourceFiles(root, 'src');
+const graph = new Map(files.map((f) => [f, importsOfFile(join(root, f))]));
+
+test('every src/ module is assigned to a layer', () => {
+  assert.ok(files.length > 50, `only ${files.length} files found: the scan is broken`);
+  assert.deepEqual(files.filter((f) => layerOf(f) < 0), [], 'add these to LAYERS in test/layering.test.ts');
+  for (const l of LAYERS) assert.ok(files.some((f) => LAYERS[layerOf(f)] === l), `layer '${l.name}' has no module: a stale entry?`);
+});
+
+test('imports point down the layers: binding < layers < model < training < checkpoints < api < data < app', () => {
+  assert.deepEqual(upwardImports(graph), []);
+});
+
+test('the check sees an upward import (the model importing a checkpoint module)', () => {
+  const fake = new Map(graph);
+  fake.set('src/model.ts', [...graph.get('src/model.ts')!, {
+    spec: './checkpoint/checkpoint.js', file: join(root, 'src/checkpoint/checkpoint.ts'), names: ['snapshot'], typeOnly: false, kind: 'import',
+  }]);
+  assert.deepEqual(upwardImports(fake), ['src/model.ts (model) imports src/checkpoint/checkpoint.ts (checkpoints)']);
+});
+
+test('the layers below checkpoints import no package and nothing of Node: they know no files', () => {
+  const bad = [...graph].filter(([f]) => NO_OUTSIDE_IMPORTS.includes(LAYERS[layerOf(f)].name))
+    .flatMap(([f, refs]) => refs.filter((r) => !r.file).map((r) => `${f}: ${r.spec}`));
+  assert.deepEqual(bad, []);
+});
+
+test(`no src/ file is over ${LINE_LIMIT} lines`, () => {
+  const lines = (f: string): number => readFileSync(join(root, f), 'utf8').split('\n').length - 1;
+  const over = files.filter((f) => lines(f) > LINE_LIMIT && !(f in OVER_LIMIT_FOR_NOW)).map((f) => `${f}: ${lines(f)} lines`);
+  assert.deepEqual(over, [], `split these by what they hold (at most ${LINE_LIMIT} lines)`);
+  const stale = Object.keys(OVER_LIMIT_FOR_NOW).filter((f) => !files.includes(f) || lines(f) <= LINE_LIMIT);
+  assert.deepEqual(stale, [], 'these are within the limit now: remove them from OVER_LIMIT_FOR_NOW');
+});

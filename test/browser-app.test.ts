@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
 import { loadBundledDigits } from '../src/node.js';
-import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+import { type Browser, WAIT_MS, launchChromium, missingChromium, openPage } from './browser.js';
+import { testNeeds } from './requirements.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { trainTiny } from './fixtures/app/train.js';
 
@@ -26,7 +27,7 @@ let work: string;
 let nodeResult: TinyResult;
 
 before(async () => {
-  if (skipBrowser) return;
+  if (missingChromium) return;
   work = mkdtempSync(join(tmpdir(), 'gaaf-app-'));
   // A user's project: their sources, and gaaf installed in node_modules (here: a link to this package).
   const app = join(work, 'app');
@@ -81,7 +82,7 @@ function checkTrained(r: TinyResult, where: string): void {
   assert.equal(r.hash, nodeResult.hash, `${where}: weights differ from Node's`);
 }
 
-test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { timeout: 60_000 }, async () => {
   const assets = readdirSync(join(work, 'out/assets'));
   assert.ok(assets.some((f) => /^gaaf-.*\.wasm$/.test(f)), `Vite did not emit the Wasm: ${assets.join(', ')}`);
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
@@ -97,7 +98,7 @@ test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node',
   console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
 });
 
-test('the same app under the Vite dev server trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'the same app under the Vite dev server trains the same model', { timeout: 60_000 }, async () => {
   const { createServer } = await import('vite');
   const dev = await createServer({
     root: join(work, 'app'), configFile: false, logLevel: 'error',
@@ -114,6 +115,6 @@ test('the same app under the Vite dev server trains the same model', { skip: ski
   }
 });
 
-test('a plain page with an import map imports gaaf from dist/ and trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'a plain page with an import map imports gaaf from dist/ and trains the same model', { timeout: 60_000 }, async () => {
   checkTrained(await runPage('plain/plain.html'), 'plain page');
 });

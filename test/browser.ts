@@ -1,18 +1,17 @@
 // Shared by the Chromium tests: launch Debian's Chromium through playwright-core with a fresh
 // profile, collect everything a page or its workers report as an error, and the training
 // configuration that the page and Node both run.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { missingPath } from './requirements.js';
 
-/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip). */
+/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip, or the CI failure). */
 export const CHROMIUM = process.env.GAAF_CHROMIUM ?? '/usr/bin/chromium';
 
-/** false when Chromium is there; otherwise the reason every browser test is skipped. */
-export const skipBrowser: false | string = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium; .ci/run does this): browser test skipped`;
+/** false when Chromium is there; otherwise what is missing, for testNeeds (skipped, or failed under CI=true). */
+export const missingChromium = missingPath(CHROMIUM, 'Chromium', 'apt-get install -y chromium; .ci/run does this');
 
 /** Every wait in these tests has a timeout; this is the longest one. */
 export const WAIT_MS = 45_000;

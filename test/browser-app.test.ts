@@ -11,12 +11,11 @@ import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
 import { loadBundledDigits } from '../src/node.js';
-import { type Browser, WAIT_MS, launchChromium, missingChromium, openPage } from './browser.js';
+import { type Browser, type FixtureResult, type TinyResult, launchChromium, missingChromium, runFixturePage } from './browser.js';
 import { testNeeds } from './requirements.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { trainTiny } from './fixtures/app/train.js';
 
-interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = join(root, 'test/fixtures/app');
@@ -57,24 +56,8 @@ after(async () => {
 
 const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
-
-async function runPage(path: string, digits = false): Promise<TinyResult & { digits?: DigitsResult }> {
-  const { page, problems } = await openPage(browser);
-  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS }); // an absolute URL replaces server.url
-  await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
-  const r: TinyResult & { digits?: DigitsResult } = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
-  assert.equal(r.error, undefined, r.error);
-  if (digits) {
-    await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
-    r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
-    assert.equal(r.digits.error, undefined, r.digits.error);
-  }
-  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'the page reported problems');
-  await page.close();
-  return r;
-}
+// an absolute URL replaces server.url
+const runPage = (path: string, digits = false): Promise<FixtureResult> => runFixturePage(browser, new URL(path, server.url).href, digits);
 
 function checkTrained(r: TinyResult, where: string): void {
   assert.equal(r.steps, 100, `${where}: steps`);

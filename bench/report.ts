@@ -2,13 +2,13 @@
 // and spread, the ratio ours ÷ peer measured in the same run, each kernel's GFLOP/s as a
 // percentage of the measured SIMD peak, the targets, and the kernels that got slower
 // than in a baseline results file. Charts are Vega-Lite specs rendered to SVG in Node
-// (src/reproduce/charts.ts's renderSvg).
+// (src/reproduce/render-svg.ts's renderSvg).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { peakRecord } from '../src/bench/index.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, type Metric, metricValue } from '../src/bench/record.js';
-import { renderSvg } from '../src/reproduce/charts.js';
+import { renderSvg } from '../src/reproduce/render-svg.js';
 
 /** Engines that are ours (a regression in them is a bug); the first is the one ratios are taken from. */
 export const OUR_ENGINES = ['simd', 'relaxed', 'scalar'];

@@ -6,9 +6,9 @@ export { loadDataDir, loadTrainTest } from './data/load.js';
 export { parseCifar, loadCifarFiles, loadCifarDir, detectCifar, type CifarKind, type CifarLabel } from './data/cifar.js';
 export { loadBundledDigits, readBundledDigits } from './data/bundled.js';
 export {
-  reproduceMlp, REPORT_SECTIONS, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
+  reproduceMlp, DEFAULTS as REPRODUCE_DEFAULTS, MODEL_KEYS as REPRODUCE_MODELS,
   type ReproduceOptions, type ReproduceResults, type ReproduceOutput, type RunResult, type ModelSummary,
-  reproduceCnn, CNN_DEFAULTS, CNN_VARIANTS, CNN_REPORT_SECTIONS, type CnnVariant, type CnnModelName, type CnnReproduceOptions,
+  reproduceCnn, CNN_DEFAULTS, CNN_VARIANTS, type CnnVariant, type CnnModelName, type CnnReproduceOptions,
   type CnnReproduceResults, type CnnReproduceOutput, type CnnRunResult, type CnnVariantSummary,
 } from './reproduce/index.js';
 export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';

@@ -10,6 +10,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildReport, regressions, suiteTable, targets, writeReport } from '../bench/report.js';
 import { type BenchRecord, type BenchResults, makeRecord, metricValue, runCase } from '../src/bench/index.js';
+import { missingChromium } from './browser.js';
+import { testNeeds } from './requirements.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -188,7 +190,7 @@ test('bench page server: COOP/COEP headers, and nothing outside dist/, build/, t
   }
 });
 
-test('npm run bench:browser --smoke: the same records from headless Chromium', { skip: existsSync('/usr/bin/chromium') ? false : 'no /usr/bin/chromium (apt-get install -y chromium)' }, () => {
+testNeeds(missingChromium, 'npm run bench:browser --smoke: the same records from headless Chromium', {}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'gaaf-bench-browser-'));
   try {
     const out = join(dir, 'chromium.json');

@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
 import { loadBundledDigits } from '../src/node.js';
-import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+import { type Browser, type FixtureResult, type TinyResult, launchChromium, missingChromium, runFixturePage } from './browser.js';
+import { testNeeds } from './requirements.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { trainTiny } from './fixtures/app/train.js';
 
-interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = join(root, 'test/fixtures/app');
@@ -26,7 +26,7 @@ let work: string;
 let nodeResult: TinyResult;
 
 before(async () => {
-  if (skipBrowser) return;
+  if (missingChromium) return;
   work = mkdtempSync(join(tmpdir(), 'gaaf-app-'));
   // A user's project: their sources, and gaaf installed in node_modules (here: a link to this package).
   const app = join(work, 'app');
@@ -56,24 +56,8 @@ after(async () => {
 
 const bytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
-
-async function runPage(path: string, digits = false): Promise<TinyResult & { digits?: DigitsResult }> {
-  const { page, problems } = await openPage(browser);
-  await page.goto(new URL(path, server.url).href, { timeout: WAIT_MS }); // an absolute URL replaces server.url
-  await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
-  const r: TinyResult & { digits?: DigitsResult } = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
-  assert.equal(r.error, undefined, r.error);
-  if (digits) {
-    await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
-    r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
-    assert.equal(r.digits.error, undefined, r.digits.error);
-  }
-  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
-  assert.deepEqual(problems, [], 'the page reported problems');
-  await page.close();
-  return r;
-}
+// an absolute URL replaces server.url
+const runPage = (path: string, digits = false): Promise<FixtureResult> => runFixturePage(browser, new URL(path, server.url).href, digits);
 
 function checkTrained(r: TinyResult, where: string): void {
   assert.equal(r.steps, 100, `${where}: steps`);
@@ -81,7 +65,7 @@ function checkTrained(r: TinyResult, where: string): void {
   assert.equal(r.hash, nodeResult.hash, `${where}: weights differ from Node's`);
 }
 
-test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'a Vite app that imports gaaf trains a tiny model in Chromium, as in Node', { timeout: 60_000 }, async () => {
   const assets = readdirSync(join(work, 'out/assets'));
   assert.ok(assets.some((f) => /^gaaf-.*\.wasm$/.test(f)), `Vite did not emit the Wasm: ${assets.join(', ')}`);
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
@@ -97,7 +81,7 @@ test('a Vite app that imports gaaf trains a tiny model in Chromium, as in Node',
   console.log(`# fixture: Vite build (${assets.join(', ')}); tiny model weights sha256 ${nodeResult.hash} in Chromium and Node`);
 });
 
-test('the same app under the Vite dev server trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'the same app under the Vite dev server trains the same model', { timeout: 60_000 }, async () => {
   const { createServer } = await import('vite');
   const dev = await createServer({
     root: join(work, 'app'), configFile: false, logLevel: 'error',
@@ -114,6 +98,6 @@ test('the same app under the Vite dev server trains the same model', { skip: ski
   }
 });
 
-test('a plain page with an import map imports gaaf from dist/ and trains the same model', { skip: skipBrowser, timeout: 60_000 }, async () => {
+testNeeds(missingChromium, 'a plain page with an import map imports gaaf from dist/ and trains the same model', { timeout: 60_000 }, async () => {
   checkTrained(await runPage('plain/plain.html'), 'plain page');
 });

@@ -1,14 +1,15 @@
 // The demo site's bench page (web/bench.html): gaaf's kernel suites run in the browser from the
 // bundled gaaf/bench (dist/bundle/gaaf-bench.js), under the demo's CSP, and print their table.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
-import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+import { type Browser, WAIT_MS, launchChromium, missingChromium, openPage } from './browser.js';
+import { testNeeds } from './requirements.js';
 
 let browser: Browser;
 let server: DemoServer;
 before(async () => {
-  if (skipBrowser) return;
+  if (missingChromium) return;
   [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
 }, { timeout: 60_000 });
 after(async () => {
@@ -16,7 +17,7 @@ after(async () => {
   await server?.close();
 });
 
-test('demo bench page: the kernel suites run in Chromium and print SIMD against scalar and % of peak', { skip: skipBrowser, timeout: 90_000 }, async () => {
+testNeeds(missingChromium, 'demo bench page: the kernel suites run in Chromium and print SIMD against scalar and % of peak', { timeout: 90_000 }, async () => {
   const { page, problems } = await openPage(browser);
   await page.goto(new URL('bench.html?mode=smoke&autorun=1', server.url).href, { timeout: WAIT_MS });
   await page.waitForFunction(() => {

@@ -1,25 +1,24 @@
 // The browser checkpoint handlers in headless Chromium (playwright-core, /usr/bin/chromium):
 // a checkpoint saved to IndexedDB survives closing the page and is read back byte for byte,
 // the download handler offers both files with the same bytes, and the upload handler reads
-// them back; the safetensors reader validates in the browser too. Skips cleanly without
-// Chromium. Uses the compiled dist/checkpoint/{format,browser}.js (built by npm test) and the
-// modules they import (dist/sha256.js), none with a Node import; the page gets only dist/*.js
-// and dist/checkpoint/*.js.
+// them back; the safetensors reader validates in the browser too. Skips without Chromium
+// (fails under CI=true). Uses the compiled dist/checkpoint/{format,browser}.js (built by npm test)
+// and the modules they import (dist/sha256.js), none with a Node import; the page gets only
+// dist/*.js and dist/checkpoint/*.js.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, missingChromium } from './browser.js';
+import { missingPath, testNeeds } from './requirements.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} not found (apt-get install chromium)`
-  : !existsSync(join(dist, 'checkpoint/browser.js')) ? 'dist/checkpoint/browser.js missing: run npm run build' : false;
+const missing = missingChromium || missingPath(join(dist, 'checkpoint/browser.js'), 'dist/checkpoint/browser.js', 'run npm run build');
 
-test('browser: IndexedDB, download and upload handlers round-trip checkpoint bytes', { skip, timeout: 120_000 }, async (t) => {
+testNeeds(missing, 'browser: IndexedDB, download and upload handlers round-trip checkpoint bytes', { timeout: 120_000 }, async (t) => {
   const { chromium } = await import('playwright-core');
   const server = createServer((req, res) => {
     const name = (req.url ?? '/').replace(/^\/+/, '');

@@ -5,12 +5,13 @@
 // goes to test-results/demo.png (and to docs/browser-demo.png with GAAF_UPDATE_DOCS=1).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { type DemoServer, startDemoServer } from '../scripts/serve-demo.js';
 import { loadBundledDigits, paperMlp } from '../src/node.js';
-import { type Browser, DEMO_RUN, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+import { type Browser, DEMO_RUN, WAIT_MS, launchChromium, missingChromium, openPage } from './browser.js';
+import { testNeeds } from './requirements.js';
 
 const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
@@ -34,7 +35,7 @@ async function nodeHashes(): Promise<Record<'base' | 'gaaf', string>> {
 let browser: Browser;
 let server: DemoServer;
 before(async () => {
-  if (skipBrowser) return;
+  if (missingChromium) return;
   [browser, server] = await Promise.all([launchChromium(), startDemoServer()]);
   loadBundledDigits(); // parsed (and cached) now, so it does not hold up the page's commands later
 }, { timeout: 60_000 });
@@ -43,7 +44,7 @@ after(async () => {
   await server?.close();
 });
 
-test('demo page: trains both runs in workers, stays responsive, and matches Node bit for bit', { skip: skipBrowser, timeout: 90_000 }, async () => {
+testNeeds(missingChromium, 'demo page: trains both runs in workers, stays responsive, and matches Node bit for bit', { timeout: 90_000 }, async () => {
   const { page, problems } = await openPage(browser);
   await page.goto(server.url, { timeout: WAIT_MS });
   await page.waitForFunction(() => (window as unknown as { __demo?: { ready: boolean } }).__demo?.ready === true, null, { timeout: WAIT_MS });

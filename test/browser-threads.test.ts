@@ -10,12 +10,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { type DemoServer, csp, startDemoServer } from '../scripts/serve-demo.js';
 import * as gaafNode from '../src/node.js';
-import { type Browser, WAIT_MS, launchChromium, openPage, skipBrowser } from './browser.js';
+import { type Browser, WAIT_MS, launchChromium, missingChromium, openPage } from './browser.js';
+import { testNeeds } from './requirements.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { matmulHash, trainHash } from './fixtures/threads/work.js';
 
@@ -38,7 +39,7 @@ let plain: { url: string; close(): Promise<void> };
 let node: { matmul: string; train: string };
 
 before(async () => {
-  if (skipBrowser) return;
+  if (missingChromium) return;
   node = { matmul: await matmulHash(gaafNode), train: await trainHash(gaafNode) };
   isolated = await startDemoServer({ mounts: [['/threads/', fixture]] });
   // isolated, but the kernel worker's script is missing (a deployment that forgot the file)
@@ -81,7 +82,7 @@ async function load(base: string): Promise<{ result: PageResult; problems: strin
   return { result, problems, pageLines, workerLines };
 }
 
-test('cross-origin isolated: threads in the page and a worker, 1, 2 and 4 threads give the bits Node gives', { skip: skipBrowser, timeout: 120_000 }, async () => {
+testNeeds(missingChromium, 'cross-origin isolated: threads in the page and a worker, 1, 2 and 4 threads give the bits Node gives', { timeout: 120_000 }, async () => {
   const { result, problems, pageLines, workerLines } = await load(isolated.url);
   assert.equal(result.error, undefined, result.error);
   assert.equal(result.worker.error, undefined, result.worker.error);
@@ -102,7 +103,7 @@ test('cross-origin isolated: threads in the page and a worker, 1, 2 and 4 thread
   assert.deepEqual(problems, []);
 });
 
-test('without COOP/COEP: single-threaded, one line per context saying why and how, never throws, the same bits', { skip: skipBrowser, timeout: 120_000 }, async () => {
+testNeeds(missingChromium, 'without COOP/COEP: single-threaded, one line per context saying why and how, never throws, the same bits', { timeout: 120_000 }, async () => {
   const { result, problems, pageLines, workerLines } = await load(plain.url);
   assert.equal(result.error, undefined, result.error);
   assert.equal(result.worker.error, undefined, result.worker.error);
@@ -131,7 +132,7 @@ test('without COOP/COEP: single-threaded, one line per context saying why and ho
   assert.deepEqual(problems, []);
 });
 
-test('isolated but the kernel worker cannot start: it says so in one line per context, runs on one thread, the same bits', { skip: skipBrowser, timeout: 120_000 }, async () => {
+testNeeds(missingChromium, 'isolated but the kernel worker cannot start: it says so in one line per context, runs on one thread, the same bits', { timeout: 120_000 }, async () => {
   const { result, problems, pageLines, workerLines } = await load(noWorker.url);
   assert.equal(result.error, undefined, result.error);
   assert.equal(result.worker.error, undefined, result.worker.error);

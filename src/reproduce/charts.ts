@@ -1,6 +1,5 @@
-// Charts of the reproduction, as Vega-Lite specifications compiled with vega-lite and
-// rendered to SVG in Node by vega's headless View (renderer 'none', then toSVG()). vega and
-// vega-lite are loaded only when a chart is rendered, so importing gaaf stays light.
+// Charts of the reproduction, as Vega-Lite specifications; render-svg.ts renders them to SVG
+// (vega and vega-lite are optional peer dependencies, loaded there on demand).
 import type { TopLevelSpec } from 'vega-lite';
 import { type ModelKey, MODEL_LABELS, type ReproduceResults } from './experiment.js';
 import { LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_TABLE1, PAPER_TABLE2 } from './paper.js';
@@ -250,16 +249,4 @@ export function buildCharts(r: ReproduceResults): Chart[] {
   const v = varianceChart(r);
   if (v) charts.push(v);
   return charts;
-}
-
-/** Compiles a Vega-Lite spec and renders it to an SVG string with vega's headless view. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const vg = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(vg), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }

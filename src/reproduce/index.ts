@@ -2,28 +2,29 @@
 // (Table 4) experiments and write results.json, REPORT.md and the charts (SVG) to one directory.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Chart, buildCharts, renderSvg } from './charts.js';
+import { buildCharts } from './charts.js';
 import { type CnnReproduceOptions, type CnnReproduceResults, buildVariant, loadCnnSplits, runCnnExperiment } from './cnn.js';
 import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
 import { type ReproduceOptions, type ReproduceResults, loadSplits, runExperiment } from './experiment.js';
 import {
   LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3, PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN,
 } from './paper.js';
+import { writeCharts } from './render-svg.js';
 import { renderReport } from './report.js';
 
 export { DEFAULTS, MODEL_KEYS, MODEL_LABELS, type ModelKey, type Monitor, type ReproduceOptions, type ReproduceResults, type RunResult, type ModelSummary } from './experiment.js';
-export { REPORT_SECTIONS } from './report.js';
 export {
   CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, type CnnModelName, type CnnReproduceOptions, type CnnReproduceResults,
   type CnnRunResult, type CnnVariantSummary,
 } from './cnn.js';
-export { CNN_REPORT_SECTIONS } from './cnn-report.js';
 export { DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, netHistograms, netVariance } from './measure.js';
 
 export interface ReproduceOutput {
   results: ReproduceResults;
   dir: string;
   files: string[];
+  /** Set when the SVG charts were not written: why, and how to get them (vega is an optional peer dependency). */
+  chartsSkipped?: string;
 }
 
 /** Runs the experiment and writes results.json, REPORT.md and the SVG charts into `out`. */
@@ -40,15 +41,9 @@ export async function reproduceMlp(o: ReproduceOptions, meta: { command: string;
     table3: PAPER_TABLE3,
   };
   results.layerMapping = { ...LAYER_MAPPING };
-  const charts = buildCharts(results);
-  results.charts = charts.map((c) => c.file);
   const files: string[] = [];
-  for (const c of charts) {
-    const svg = await renderSvg(c.spec);
-    const f = join(meta.out, c.file);
-    writeFileSync(f, svg);
-    files.push(f);
-  }
+  const { written: charts, skipped } = await writeCharts(buildCharts(results), meta.out, files);
+  results.charts = charts.map((c) => c.file);
   results.finishedAt = new Date().toISOString();
   results.wallSeconds = (performance.now() - t0) / 1000; // the whole command: data, training, measurements, charts
   const jsonFile = join(meta.out, 'results.json');
@@ -56,21 +51,15 @@ export async function reproduceMlp(o: ReproduceOptions, meta: { command: string;
   const reportFile = join(meta.out, 'REPORT.md');
   writeFileSync(reportFile, renderReport(results, o, charts));
   files.push(jsonFile, reportFile);
-  return { results, dir: meta.out, files };
-}
-
-async function writeCharts(charts: Chart[], out: string, files: string[]): Promise<void> {
-  for (const c of charts) {
-    const f = join(out, c.file);
-    writeFileSync(f, await renderSvg(c.spec));
-    files.push(f);
-  }
+  return { results, dir: meta.out, files, chartsSkipped: skipped };
 }
 
 export interface CnnReproduceOutput {
   results: CnnReproduceResults;
   dir: string;
   files: string[];
+  /** As ReproduceOutput's. */
+  chartsSkipped?: string;
 }
 
 /** Runs the CNN experiment (Table 4) and writes results.json, REPORT.md and the SVG charts into `out`. */
@@ -82,10 +71,9 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
   mkdirSync(meta.out, { recursive: true });
   const results = await runCnnExperiment(o, meta, splits);
   results.paper = { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN };
-  const charts = buildCnnCharts(results);
-  results.charts = charts.map((c) => c.file);
   const files: string[] = [];
-  await writeCharts(charts, meta.out, files);
+  const { written: charts, skipped } = await writeCharts(buildCnnCharts(results), meta.out, files);
+  results.charts = charts.map((c) => c.file);
   results.finishedAt = new Date().toISOString();
   results.wallSeconds = (performance.now() - t0) / 1000;
   const jsonFile = join(meta.out, 'results.json');
@@ -93,5 +81,5 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
   const reportFile = join(meta.out, 'REPORT.md');
   writeFileSync(reportFile, renderCnnReport(results, charts));
   files.push(jsonFile, reportFile);
-  return { results, dir: meta.out, files };
+  return { results, dir: meta.out, files, chartsSkipped: skipped };
 }

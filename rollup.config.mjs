@@ -10,7 +10,7 @@ import terser from '@rollup/plugin-terser';
  * Rollup 4 leaves `new URL('…', import.meta.url)` alone and does not copy the file it names.
  * This plugin emits the two Wasm builds (build/gaaf.wasm, single-threaded, and
  * build/gaaf-mt.wasm, threaded on shared memory) as dist/bundle/gaaf.wasm and
- * dist/bundle/gaaf-mt.wasm and points binding.js's URLs at them, and writes the kernel worker
+ * dist/bundle/gaaf-mt.wasm and points wasm/instance.js's URLs at them, and writes the kernel worker
  * (dist/threads-worker.js's BROWSER_WORKER_SOURCE) as dist/bundle/gaaf-worker.js for
  * threads.js's URL, so the bundle loads them from beside itself, and Vite or webpack, meeting
  * the same `new URL('./…', import.meta.url)` in the bundle, copy the files into an app's build.
@@ -19,9 +19,9 @@ const { BROWSER_WORKER_SOURCE } = await import('./dist/threads-worker.js');
 // tsc's output used directly (dist/threads.js) finds the worker beside it too
 writeFileSync(new URL('./dist/gaaf-worker.js', import.meta.url), BROWSER_WORKER_SOURCE);
 const ASSETS = {
-  '/dist/binding.js': [
-    ["new URL('../build/gaaf.wasm', import.meta.url)", 'gaaf.wasm', () => readFileSync(new URL('./build/gaaf.wasm', import.meta.url))],
-    ["new URL('../build/gaaf-mt.wasm', import.meta.url)", 'gaaf-mt.wasm', () => readFileSync(new URL('./build/gaaf-mt.wasm', import.meta.url))],
+  '/dist/wasm/instance.js': [
+    ["new URL('../../build/gaaf.wasm', import.meta.url)", 'gaaf.wasm', () => readFileSync(new URL('./build/gaaf.wasm', import.meta.url))],
+    ["new URL('../../build/gaaf-mt.wasm', import.meta.url)", 'gaaf-mt.wasm', () => readFileSync(new URL('./build/gaaf-mt.wasm', import.meta.url))],
   ],
   '/dist/threads.js': [
     ["new URL('./gaaf-worker.js', import.meta.url)", 'gaaf-worker.js', () => BROWSER_WORKER_SOURCE],

@@ -5,7 +5,7 @@
 import './checkpoint/node.js'; // directory paths as checkpoint targets (Node)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { MAX_THREADS, setThreads, threads, type ActKind } from './binding.js';
+import { MAX_THREADS, init, threads, type ActKind } from './binding.js';
 import type { Dataset } from './data/dataset.js';
 import { loadTrainTest } from './data/load.js';
 import type { EpochLogs, FitOptions, History } from './fit.js';
@@ -126,7 +126,7 @@ function parseWidths(name: string) {
 async function train(o: TrainOpts): Promise<void> {
   const t0 = performance.now();
   // Results do not depend on the thread count (bit-identical weights), only the speed does.
-  if (o.threads !== undefined) await setThreads(o.threads);
+  await init(o.threads !== undefined ? { threads: o.threads } : {});
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
   if (o.checkpointEvery !== undefined && !o.checkpoint && !o.resume) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
   const resumed = o.resume ? await Sequential.loadCheckpoint(o.resume) : null;

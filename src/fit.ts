@@ -1,7 +1,7 @@
 // The training loop: seeded shuffling, minibatch SGD/Adam, per-epoch logs, the paper's
 // gradient information (eq. 5) per Dense layer, and a stop with a clear message when the
 // loss turns NaN or Inf.
-import { countNonFinite, meanAbs } from './binding.js';
+import { countNonFinite, init, meanAbs } from './binding.js';
 import { firstNonFiniteTensor, resolveHandler, snapshot } from './checkpoint/checkpoint.js';
 import { type CheckpointHandler, type TrainingState, sha256Hex } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
@@ -117,6 +117,7 @@ async function dataFingerprint(data: Dataset): Promise<string> {
 
 /** Trains `model` on `data` for `epochs` passes of shuffled minibatches. */
 export async function fit(model: Model, data: Dataset, opts: FitOptions = {}): Promise<History> {
+  await init(); // loads the Wasm module if the caller has not
   const st = opts.resume?.training ?? null;
   if (opts.resume && !st) throw new RangeError('gaaf: fit: resume: the checkpoint has no training state (it was saved without one); load it with Model.load to use its weights');
   const epochs = opts.epochs ?? st?.epochs ?? 1;

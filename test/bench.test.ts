@@ -10,6 +10,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildReport, regressions, suiteTable, targets, writeReport } from '../bench/report.js';
 import { type BenchRecord, type BenchResults, makeRecord, metricValue, runCase } from '../src/bench/index.js';
+import { init } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 

@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  init,
   Adam, Activation, CheckpointError, Dense, MemoryLimitError, SGD, Sequential, TrainingDivergedError,
   encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseSafetensors, subset,
 } from '../src/node.js';
 import { checkpointDir } from '../src/checkpoint/node.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const dir = mkdtempSync(join(tmpdir(), 'gaaf-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,10 @@
 // wrong lengths and shapes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ops, setKernelImpl } from '../src/index.js';
+import { init, ops, setKernelImpl } from '../src/index.js';
 import { assertClose, randomArray } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 /** op(A)·op(B) in float64, with A (m,k) or (k,m) and B (k,n) or (n,k). */
 function matmulRef(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tA: boolean, tB: boolean): Float64Array {

@@ -7,12 +7,15 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  init,
   type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
   setParallelGrain, setThreads, sgdUpdate, sumRows, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
   conv2dWorkspaceLength, convOutSize, type ConvGeom, shutdownThreads, threadSupport, threads,
 } from '../src/binding.js';
 import { randomArray } from './helpers.js';
 import { fixedGemm, shortTraining } from './threads-cases.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const initial = threads();
 after(async () => {

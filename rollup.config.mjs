@@ -1,5 +1,5 @@
 // The universal ESM bundle for browsers and bundlers: dist/bundle/gaaf.js (and a minified copy,
-// dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
+// dist/cjs/node.cjs: the Node entry for require(); dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
 // dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
 // through dist/node.js (package.json's `node` condition).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +67,17 @@ export default [
       { file: 'dist/bundle/gaaf.js', format: 'es', sourcemap: true },
       { file: 'dist/bundle/gaaf.min.js', format: 'es', sourcemap: true, plugins: [terser({ module: true, ecma: 2022 })] },
     ],
+    onwarn,
+  },
+  // `require('gaaf')` on a Node that cannot require ES modules (before 20.19, or with
+  // --no-experimental-require-module; package.json's `require` condition, after `module-sync`,
+  // which gives newer Nodes the ES module itself, so import and require share one instance):
+  // the Node entry as one CommonJS file. Its packages and node: imports stay external, and its
+  // Wasm URLs stay as tsc wrote them (../../build/ from dist/cjs/ is the package's build/).
+  {
+    input: 'dist/node.js',
+    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    output: { file: 'dist/cjs/node.cjs', format: 'cjs', exports: 'named', inlineDynamicImports: true },
     onwarn,
   },
   // `gaaf/bench` for pages without a bundler or an import map (the demo's bench page):

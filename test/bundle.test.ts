@@ -3,8 +3,8 @@
 // bits Node reads (so the browser's train/test split equals Node's). Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -32,6 +32,53 @@ function moduleGraph(entry: string): Map<string, string[]> {
   }
   return graph;
 }
+
+/** Source without its comments. */
+const code = (file: string): string => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+
+/** Each import and export-from of a file: its specifier and the names it takes ('*': a namespace, `export *` or `import()`). */
+function importsOf(file: string): Array<{ spec: string; names: string[] }> {
+  const src = code(file);
+  const out: Array<{ spec: string; names: string[] }> = [];
+  for (const m of src.matchAll(/(?:^|[^\w.])(?:import|export)\s+([^'";]*?)\s*from\s*['"]([^'"]+)['"]/gm)) {
+    const clause = m[1];
+    const names = clause.includes('*') ? ['*'] : [...clause.matchAll(/\{([^}]*)\}/g)].flatMap((b) => b[1].split(','))
+      .map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]).filter(Boolean);
+    out.push({ spec: m[2], names });
+  }
+  for (const m of src.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push({ spec: m[1], names: ['*'] });
+  return out;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'node_modules' || e.name === 'fixtures' ? [] : tsFiles(p);
+    return /\.(ts|mts)$/.test(e.name) ? [p] : [];
+  });
+}
+
+// Only the binding modules in src/wasm/ may see an address: Buf's accessor (addrOf), the views on
+// the whole memory and the raw instance (whose exports take addresses). Everything else uses Bufs.
+test('only src/wasm/ sees an address: no other module imports the address accessor, the memory views or the instance', () => {
+  const wasmDir = join(root, 'src/wasm') + '/';
+  const exposing = new Set([join(wasmDir, 'memory.ts'), join(wasmDir, 'instance.ts')]);
+  const forbidden = ['addrOf', 'views', 'instance'];
+  const bad: string[] = [];
+  const inside: string[] = [];
+  for (const f of ['src', 'bench', 'scripts', 'test'].flatMap((d) => tsFiles(join(root, d)))) {
+    for (const { spec, names } of importsOf(f)) {
+      const target = spec.startsWith('.') ? resolve(dirname(f), spec.replace(/\.js$/, '.ts')) : spec;
+      const takes = names.filter((n) => forbidden.includes(n) || (n === '*' && exposing.has(target)));
+      if (!takes.length) continue;
+      if (f.startsWith(wasmDir)) inside.push(relative(root, f));
+      else bad.push(`${relative(root, f)}: imports ${takes.join(', ')} from '${spec}'`);
+    }
+  }
+  assert.deepEqual(bad, [], 'modules outside src/wasm/ that reach an address');
+  // the scan does see the binding modules' own imports of the accessor
+  for (const f of ['src/wasm/kernel.ts', 'src/wasm/parallel.ts']) assert.ok(inside.includes(f), `the scan missed ${f}'s import of addrOf`);
+});
 
 test('the universal entry (src/index.ts) reaches no node: module and no package', () => {
   const graph = moduleGraph(join(root, 'src/index.ts'));

@@ -9,7 +9,9 @@ import { test } from 'node:test';
 import * as binding from '../src/binding.js';
 import { type Buf, allocF32, allocI32, init, maxPoolForward, setKernelImpl, setParallelGrain, setThreads, threads } from '../src/binding.js';
 import { load } from '../src/wasm/instance.js';
-import { KERNELS, type KernelSpec, type Values, checkTable } from '../src/wasm/kernel.js';
+import { KERNELS, type Kernel as KernelSpec, checkTable } from '../src/wasm/kernel.js';
+
+type Values = Record<string, number>;
 import { randomArray, randomLabels } from './helpers.js';
 
 await init();
@@ -53,7 +55,7 @@ function values(k: KernelSpec): Values {
   const raw = SAMPLE[k.name];
   const v: Values = {};
   for (const [name, rule] of Object.entries(k.scalars ?? {})) {
-    const r = rule(k.name, name, raw[name], raw);
+    const r = rule(k.name, name, raw[name], (n) => raw[n]);
     if (typeof r === 'number') v[name] = r;
     else Object.assign(v, r);
   }
@@ -63,10 +65,14 @@ function values(k: KernelSpec): Values {
 function elements(k: KernelSpec, o: string, v: Values): number {
   const op = k.operands[o];
   if (op.mat) {
-    const [rows, cols, ld] = op.mat(v);
+    const t = op.mat.transposed && v[op.mat.transposed];
+    const [rows, cols, ld] = [v[t ? op.mat.cols : op.mat.rows], v[t ? op.mat.rows : op.mat.cols], v[op.mat.ld]];
     return rows > 0 && cols > 0 ? (rows - 1) * ld + cols : 0;
   }
-  return op.len ? op.len(v) : 0;
+  const len = op.len;
+  if (len === undefined) return 0;
+  if (typeof len === 'function') return len((n) => v[n]);
+  return (typeof len === 'string' ? [len] : len).reduce((p, n) => p * v[n], 1);
 }
 
 /** Fresh contents for each of k's operands (valid labels and argmax indices where they are read). */

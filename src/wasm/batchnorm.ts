@@ -1,22 +1,21 @@
 // Batch norm over rows × cols, per-column statistics (assembly/batchnorm.ts): the table entries.
 import { checkElems, checkPos, eps } from './checks.js';
-import { type ScalarRule, type Values, defineKernel } from './kernel.js';
+import { type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 
 const rows: ScalarRule = (k, n, v) => (checkPos(k, n, v as number), v as number);
-const cols: ScalarRule = (k, n, v, a) => {
+const cols: ScalarRule = (k, n, v, arg) => {
   checkPos(k, n, v as number);
-  checkElems(k, 'x', (a.rows as number) * (v as number));
+  checkElems(k, 'x', (arg('rows') as number) * (v as number));
   return v as number;
 };
-const all = (v: Values): number => v.rows * v.cols;
-const perColumn = (v: Values): number => v.cols;
+const all = ['rows', 'cols'];
+const perColumn = 'cols';
 
 /** Training-mode batch norm over rows × cols (per-column statistics); writes y, mean and invStd = 1/sqrt(var_biased + eps). */
 export const batchNormForwardTrain = defineKernel({
   name: 'batchNormForwardTrain', simd: 'batchnorm_forward_train', ref: 'batchnorm_forward_train_ref',
   params: ['x', 'gamma', 'beta', 'y', 'mean', 'invStd', 'rows', 'cols', 'eps'],
-  args: ['x', 'gamma', 'beta', 'y', 'mean', 'invStd', 'rows', 'cols', 'eps'],
   scalars: { rows, cols, eps },
   operands: {
     x: { role: 'in', len: all }, gamma: { role: 'in', len: perColumn }, beta: { role: 'in', len: perColumn },
@@ -28,7 +27,6 @@ export const batchNormForwardTrain = defineKernel({
 export const batchNormForwardInference = defineKernel({
   name: 'batchNormForwardInference', simd: 'batchnorm_forward_inference', ref: 'batchnorm_forward_inference_ref',
   params: ['x', 'gamma', 'beta', 'runMean', 'runVar', 'y', 'rows', 'cols', 'eps'],
-  args: ['x', 'gamma', 'beta', 'runMean', 'runVar', 'y', 'rows', 'cols', 'eps'],
   scalars: { rows, cols, eps },
   operands: {
     x: { role: 'in', len: all }, gamma: { role: 'in', len: perColumn }, beta: { role: 'in', len: perColumn },
@@ -44,7 +42,6 @@ export const batchNormForwardInference = defineKernel({
 export const batchNormBackward = defineKernel({
   name: 'batchNormBackward', simd: 'batchnorm_backward', ref: 'batchnorm_backward_ref',
   params: ['x', 'dy', 'gamma', 'mean', 'invStd', 'dx', 'dgamma', 'dbeta', 'rows', 'cols'],
-  args: ['x', 'dy', 'gamma', 'mean', 'invStd', 'dx', 'dgamma', 'dbeta', 'rows', 'cols'],
   scalars: { rows, cols },
   operands: {
     x: { role: 'in', len: all }, dy: { role: 'in', len: all }, gamma: { role: 'in', len: perColumn },

@@ -92,8 +92,8 @@ export const u32: ScalarRule = (_k, _n, v) => (v as number) >>> 0;
 /** Passed as it is: a later check covers it (a matrix's leading dimension). */
 export const raw: ScalarRule = (_k, _n, v) => v as number;
 /** A size that defaults to the length of operand `of` (n = x.length). */
-export const dimOrLengthOf = (of: string): ScalarRule => (k, n, v, args) => {
-  const d = v === undefined ? (args[of] as Buf).length : (v as number);
+export const dimOrLengthOf = (of: string): ScalarRule => (k, n, v, arg) => {
+  const d = v === undefined ? (arg(of) as Buf).length : (v as number);
   checkDim(k, n, d);
   return d;
 };

@@ -3,7 +3,7 @@
 // backward-filter by blocks of output channels. No operand may share a buffer with another.
 import { checkElems, checkPos } from './checks.js';
 import { instance } from './instance.js';
-import { type ScalarRule, type Values, defineKernel } from './kernel.js';
+import { type Get, type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 import { channelBlocks, images } from './parallel.js';
 
@@ -23,7 +23,7 @@ export function convOutSize(size: number, k: number, stride: number, pad: number
 }
 
 /** Checks g; gives its fields and the output size oh, ow and K = kh·kw·c. */
-function convShape(kernel: string, g: ConvGeom): Values {
+function convShape(kernel: string, g: ConvGeom): Record<string, number> {
   if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,oc,kh,kw,stride,pad}`);
   for (const f of ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride'] as const) checkPos(kernel, `geometry.${f}`, g[f]);
   checkPos(kernel, 'geometry.pad', g.pad, 0);
@@ -43,19 +43,20 @@ function convShape(kernel: string, g: ConvGeom): Values {
 }
 
 const geometry: ScalarRule = (k, _n, g) => convShape(k, g as ConvGeom);
-const workFloats = (v: Values): number =>
-  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(v.n, v.h, v.w, v.c, v.oc, v.kh, v.kw, v.stride, v.pad) / 4);
+const GEOM = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad'] as const;
+const workFloats = (get: Get): number =>
+  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(...GEOM.map(get)) / 4);
 
 /** f32 elements of scratch that conv2dForward/BackwardData/BackwardFilter need for geometry g (g.n = batch capacity). */
 export function conv2dWorkspaceLength(g: ConvGeom): number {
-  return workFloats(convShape('conv2dWorkspaceLength', g));
+  const v = convShape('conv2dWorkspaceLength', g);
+  return workFloats((n) => v[n]);
 }
 
-const input = (v: Values): number => v.n * v.h * v.w * v.c;
-const output = (v: Values): number => v.n * v.oh * v.ow * v.oc;
-const filter = (v: Values): number => v.K * v.oc;
-const channels = (v: Values): number => v.oc;
-const GEOM = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad'] as const;
+const input = ['n', 'h', 'w', 'c'];
+const output = ['n', 'oh', 'ow', 'oc'];
+const filter = ['K', 'oc'];
+const channels = 'oc';
 
 /** y (n,oh,ow,oc) = conv2d(x (n,h,w,c), filter (kh,kw,c,oc)) + bias (oc). Writes y. */
 export const conv2dForward = defineKernel({

@@ -1,6 +1,6 @@
 // Dropout (assembly/dropout.ts): its table entries.
 import { dim, u32 } from './checks.js';
-import { type ScalarRule, defineKernel, elements } from './kernel.js';
+import { type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 import { elementwise } from './parallel.js';
 
@@ -15,18 +15,18 @@ const rate: ScalarRule = (k, _n, p) => {
  */
 export const dropoutForward = defineKernel({
   name: 'dropoutForward', simd: 'dropout_forward', ref: 'dropout_forward_ref',
-  params: ['x', 'y', 'mask', 'n', 'p', 'seed', 'stream'], args: ['x', 'y', 'mask', 'n', 'p', 'seed', 'stream'],
+  params: ['x', 'y', 'mask', 'n', 'p', 'seed', 'stream'],
   scalars: { n: dim, p: rate, seed: u32, stream: u32 },
-  operands: { x: { role: 'in', len: elements }, y: { role: 'out', len: elements }, mask: { role: 'out', len: elements } },
+  operands: { x: { role: 'in', len: 'n' }, y: { role: 'out', len: 'n' }, mask: { role: 'out', len: 'n' } },
   mayAlias: { y: ['x'] },
 }) as (x: Buf, y: Buf, mask: Buf, n: number, p: number, seed: number, stream: number) => void;
 
 /** dx (n) = dy·mask */
 export const dropoutBackward = defineKernel({
   name: 'dropoutBackward', simd: 'dropout_backward', ref: 'dropout_backward_ref',
-  params: ['dy', 'mask', 'dx', 'n'], args: ['dy', 'mask', 'dx', 'n'],
+  params: ['dy', 'mask', 'dx', 'n'],
   scalars: { n: dim },
-  operands: { dy: { role: 'in', len: elements }, mask: { role: 'in', len: elements }, dx: { role: 'out', len: elements } },
+  operands: { dy: { role: 'in', len: 'n' }, mask: { role: 'in', len: 'n' }, dx: { role: 'out', len: 'n' } },
   mayAlias: { dx: ['dy', 'mask'] },
   split: elementwise,
 }) as (dy: Buf, mask: Buf, dx: Buf, n: number) => void;

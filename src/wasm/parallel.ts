@@ -8,7 +8,7 @@
 import { type Call, Pool } from '../threads.js';
 import { controlBytes } from '../threads-layout.js';
 import { type Instance, constant, instance, load } from './instance.js';
-import type { KernelSpec, Values } from './kernel.js';
+import type { Kernel } from './kernel.js';
 import { Buf, addrOf } from './memory.js';
 
 /** Most threads (the calling thread + workers); the control block has one slot per worker. */
@@ -152,27 +152,24 @@ function convWorkspace(t: number, floats: number): number {
 
 // ---- running a split call ---------------------------------------------------------------------
 
-/** One thread's share of a call: its arguments by name, and another export where the split needs one. */
+/** One thread's share of a call: its values (by slot), and another export (with its argument slots) where the split needs one. */
 export interface Part {
-  v: Values;
+  vals: number[];
   simd?: string;
-  args?: readonly string[];
+  args?: readonly number[];
 }
 
 /** A split strategy, given the table entry: a function from a call's values to its parts (null: run on one thread). */
-export type Split = (spec: KernelSpec) => (v: Values) => Part[] | null;
+export type Split = (k: Kernel) => (vals: number[]) => Part[] | null;
 
 /** Runs part 0 on this thread and part t on worker t; returns when all are done. */
-export function runParts(inst: Instance, spec: KernelSpec, parts: Part[]): number {
-  const calls: Call[] = parts.map((p) => ({
-    op: inst.functionIndex.get(p.simd ?? spec.simd)!,
-    args: (p.args ?? spec.args).map((n) => p.v[n]),
-  }));
+export function runParts(inst: Instance, k: Kernel, parts: Part[]): number {
+  const calls: Call[] = parts.map((p) => ({ op: inst.functionIndex.get(p.simd ?? k.simd)!, args: (p.args ?? k.argSlots).map((i) => p.vals[i]) }));
   pool!.run(calls, (c) => (inst.ex[inst.functions[c.op]] as (...a: number[]) => void)(...c.args));
   return 0;
 }
 
-/** [start, end) of part t of `units` units split into `parts` near-equal parts, for t = 0..parts−1. */
+/** Part t of `units` units split into `parts` near-equal parts gets [u0, u1); `part` makes its values. */
 function shares(units: number, parts: number, part: (u0: number, u1: number, t: number) => Part): Part[] {
   const out: Part[] = [];
   for (let t = 0; t < parts; t++) out.push(part(Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts), t));
@@ -192,19 +189,21 @@ function partsFor(units: number, work: number, least: number): number {
  * Elementwise over `n` elements: part t gets a range of whole ELEM_UNIT blocks, with every
  * operand's address moved to the start of its range and n set to its length.
  */
-export const elementwise: Split = (spec) => {
-  const ptrs = Object.keys(spec.operands);
-  return (v) => {
-    const n = v.n;
-    if (n < 2 * grain.elems) return null;
-    const units = Math.ceil(n / ELEM_UNIT);
-    const parts = partsFor(units, n, grain.elems);
+export const elementwise: Split = (k) => {
+  const n = k.slot('n');
+  const ptrs = Object.keys(k.operands).map((o) => k.slot(o));
+  return (vals) => {
+    const len = vals[n];
+    if (len < 2 * grain.elems) return null;
+    const units = Math.ceil(len / ELEM_UNIT);
+    const parts = partsFor(units, len, grain.elems);
     if (!parts) return null;
     return shares(units, parts, (u0, u1) => {
       const off = u0 * ELEM_UNIT;
-      const pv: Values = { ...v, n: Math.min(n, u1 * ELEM_UNIT) - off };
-      for (const p of ptrs) if (v[p]) pv[p] = v[p] + 4 * off;
-      return { v: pv };
+      const v = vals.slice();
+      v[n] = Math.min(len, u1 * ELEM_UNIT) - off;
+      for (const p of ptrs) if (v[p]) v[p] += 4 * off;
+      return { vals: v };
     });
   };
 };
@@ -213,17 +212,24 @@ export const elementwise: Split = (spec) => {
  * Column sums (sum_rows: x (rows, cols, stride ld) → out (cols)): ranges of whole blocks of the
  * kernel's column block (SUM_ROWS_COLS); each column's sum keeps its row order, so the bits do not change.
  */
-export const columns: Split = () => (v) => {
-  const n = v.rows * v.cols;
-  if (n < 2 * grain.elems) return null;
-  const unit = constant('SUM_ROWS_COLS');
-  const units = Math.ceil(v.cols / unit);
-  const parts = partsFor(units, n, grain.elems);
-  if (!parts) return null;
-  return shares(units, parts, (u0, u1) => {
-    const j0 = u0 * unit;
-    return { v: { ...v, x: v.x + 4 * j0, out: v.out + 4 * j0, cols: Math.min(v.cols, u1 * unit) - j0 } };
-  });
+export const columns: Split = (k) => {
+  const [rows, cols, x, out] = ['rows', 'cols', 'x', 'out'].map((n) => k.slot(n));
+  return (vals) => {
+    const elems = vals[rows] * vals[cols];
+    if (elems < 2 * grain.elems) return null;
+    const unit = constant('SUM_ROWS_COLS');
+    const units = Math.ceil(vals[cols] / unit);
+    const parts = partsFor(units, elems, grain.elems);
+    if (!parts) return null;
+    return shares(units, parts, (u0, u1) => {
+      const j0 = u0 * unit;
+      const v = vals.slice();
+      v[x] += 4 * j0;
+      v[out] += 4 * j0;
+      v[cols] = Math.min(vals[cols], u1 * unit) - j0;
+      return { vals: v };
+    });
+  };
 };
 
 /**
@@ -232,30 +238,45 @@ export const columns: Split = () => (v) => {
  * workspace: every element of C is computed by one thread with the same K blocking and order as
  * the single call, so the result is bit-identical. MR and NR are the module's GEMM_MR / GEMM_NR.
  */
-export const rowsOrColumnsOfC: Split = () => (v) => {
-  const { M, N } = v;
-  if (nThreads < 2 || M === 0 || N === 0) return null;
-  const byRows = M >= N;
-  const unit = constant(byRows ? 'GEMM_MR' : 'GEMM_NR');
-  const units = Math.ceil((byRows ? M : N) / unit);
-  const parts = partsFor(units, M * N * Math.max(v.K, 1), grain.gemmMacs);
-  if (!parts) return null;
-  return shares(units, parts, (u0, u1, t) => {
-    const work = t === 0 ? v.work : addrOf(gemmWorkspace(t));
-    const lo = u0 * unit;
-    if (byRows) {
-      const hi = Math.min(M, u1 * unit);
-      return { v: { ...v, M: hi - lo, A: v.A + 4 * (v.transA ? lo : lo * v.lda), C: v.C + 4 * lo * v.ldc, work } };
-    }
-    const hi = Math.min(N, u1 * unit);
-    return { v: { ...v, N: hi - lo, B: v.B + 4 * (v.transB ? lo * v.ldb : lo), C: v.C + 4 * lo, bias: v.bias ? v.bias + 4 * lo : 0, work } };
-  });
+export const rowsOrColumnsOfC: Split = (k) => {
+  const [M, N, K, A, B, C, lda, ldb, ldc, tA, tB, bias, work] =
+    ['M', 'N', 'K', 'A', 'B', 'C', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'bias', 'work'].map((n) => k.slot(n));
+  return (vals) => {
+    const m = vals[M], n = vals[N];
+    if (nThreads < 2 || m === 0 || n === 0) return null;
+    const byRows = m >= n;
+    const unit = constant(byRows ? 'GEMM_MR' : 'GEMM_NR');
+    const units = Math.ceil((byRows ? m : n) / unit);
+    const parts = partsFor(units, m * n * Math.max(vals[K], 1), grain.gemmMacs);
+    if (!parts) return null;
+    return shares(units, parts, (u0, u1, t) => {
+      const v = vals.slice();
+      if (t > 0) v[work] = addrOf(gemmWorkspace(t));
+      const lo = u0 * unit;
+      if (byRows) {
+        v[M] = Math.min(m, u1 * unit) - lo;
+        v[A] += 4 * (vals[tA] ? lo : lo * vals[lda]);
+        v[C] += 4 * lo * vals[ldc];
+      } else {
+        v[N] = Math.min(n, u1 * unit) - lo;
+        v[B] += 4 * (vals[tB] ? lo * vals[ldb] : lo);
+        v[C] += 4 * lo;
+        if (v[bias]) v[bias] += 4 * lo;
+      }
+      return { vals: v };
+    });
+  };
 };
 
-/** Multiply-adds of a conv pass of geometry v. */
-const convMacs = (v: Values): number => v.n * v.oh * v.ow * v.oc * v.kh * v.kw * v.c;
-const convWorkFloats = (v: Values, n: number): number =>
-  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(n, v.h, v.w, v.c, v.oc, v.kh, v.kw, v.stride, v.pad) / 4);
+/** Geometry slots of a conv entry, by name. */
+function convSlots(k: Kernel): Record<'n' | 'h' | 'w' | 'c' | 'oc' | 'kh' | 'kw' | 'stride' | 'pad' | 'oh' | 'ow' | 'work', number> {
+  const names = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad', 'oh', 'ow', 'work'] as const;
+  return Object.fromEntries(names.map((n) => [n, k.slot(n)])) as ReturnType<typeof convSlots>;
+}
+/** Multiply-adds of a conv pass. */
+const convMacs = (g: ReturnType<typeof convSlots>, v: number[]): number => v[g.n] * v[g.oh] * v[g.ow] * v[g.oc] * v[g.kh] * v[g.kw] * v[g.c];
+const convWorkFloats = (g: ReturnType<typeof convSlots>, v: number[], n: number): number =>
+  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(n, v[g.h], v[g.w], v[g.c], v[g.oc], v[g.kh], v[g.kw], v[g.stride], v[g.pad]) / 4);
 
 /**
  * conv2d forward or backward-data by the images of the batch, one range per thread, each
@@ -264,38 +285,50 @@ const convWorkFloats = (v: Values, n: number): number =>
  * pixel, col2im in row order), so the result is bit-identical. `tensors` names the batch
  * operands and whether each is laid out as the input (n,h,w,c) or the output (n,oh,ow,oc).
  */
-export const images = (tensors: Readonly<Record<string, 'input' | 'output'>>): Split => () => (v) => {
-  if (v.n < 2) return null;
-  const parts = partsFor(v.n, convMacs(v), grain.gemmMacs);
-  if (!parts) return null;
-  const floats = convWorkFloats(v, Math.ceil(v.n / parts));
-  const bytes = { input: 4 * v.h * v.w * v.c, output: 4 * v.oh * v.ow * v.oc };
-  return shares(v.n, parts, (b0, b1, t) => {
-    const pv: Values = { ...v, n: b1 - b0, work: t === 0 ? v.work : convWorkspace(t, floats) };
-    for (const [name, layout] of Object.entries(tensors)) pv[name] = v[name] + b0 * bytes[layout];
-    return { v: pv };
-  });
+export const images = (tensors: Readonly<Record<string, 'input' | 'output'>>): Split => (k) => {
+  const g = convSlots(k);
+  const moved = Object.entries(tensors).map(([name, layout]) => [k.slot(name), layout] as const);
+  return (vals) => {
+    const n = vals[g.n];
+    if (n < 2) return null;
+    const parts = partsFor(n, convMacs(g, vals), grain.gemmMacs);
+    if (!parts) return null;
+    const floats = convWorkFloats(g, vals, Math.ceil(n / parts));
+    const bytes = { input: 4 * vals[g.h] * vals[g.w] * vals[g.c], output: 4 * vals[g.oh] * vals[g.ow] * vals[g.oc] };
+    return shares(n, parts, (b0, b1, t) => {
+      const v = vals.slice();
+      v[g.n] = b1 - b0;
+      if (t > 0) v[g.work] = convWorkspace(t, floats);
+      for (const [s, layout] of moved) v[s] += b0 * bytes[layout];
+      return { vals: v };
+    });
+  };
 };
 
 /**
- * conv2d backward-filter by output channels, in blocks of GEMM_NR channels, through
- * conv2d_backward_filter_oc: each thread computes dfilter[.., o0:o1] and dbias[o0:o1] over the
- * whole batch with its own workspace, so the sum over the batch keeps its order and the result
- * is bit-identical (GEMM rows and columns and sum_rows columns are computed independently).
- * Each thread repeats the im2col of the batch: that copy is O(rows·K) against the GEMM's
- * O(rows·K·oc/threads).
+ * conv2d backward-filter by output channels, in blocks of GEMM_NR channels, through the export
+ * `simd` (conv2d_backward_filter_oc: the entry's arguments, then o0 and o1): each thread
+ * computes dfilter[.., o0:o1] and dbias[o0:o1] over the whole batch with its own workspace, so
+ * the sum over the batch keeps its order and the result is bit-identical (GEMM rows and columns
+ * and sum_rows columns are computed independently). Each thread repeats the im2col of the
+ * batch: that copy is O(rows·K) against the GEMM's O(rows·K·oc/threads).
  */
-export const channelBlocks = (simd: string): Split => (spec) => {
-  const args = [...spec.args, 'o0', 'o1'];
-  return (v) => {
+export const channelBlocks = (simd: string): Split => (k) => {
+  const g = convSlots(k);
+  const [o0, o1] = [k.slot('o0'), k.slot('o1')];
+  const args = [...k.argSlots, o0, o1];
+  return (vals) => {
     const unit = constant('GEMM_NR');
-    const units = Math.ceil(v.oc / unit);
-    const parts = partsFor(units, convMacs(v), grain.gemmMacs);
+    const units = Math.ceil(vals[g.oc] / unit);
+    const parts = partsFor(units, convMacs(g, vals), grain.gemmMacs);
     if (!parts) return null;
-    const floats = convWorkFloats(v, v.n);
-    return shares(units, parts, (u0, u1, t) => ({
-      simd, args,
-      v: { ...v, o0: u0 * unit, o1: Math.min(v.oc, u1 * unit), work: t === 0 ? v.work : convWorkspace(t, floats) },
-    }));
+    const floats = convWorkFloats(g, vals, vals[g.n]);
+    return shares(units, parts, (u0, u1, t) => {
+      const v = vals.slice();
+      v[o0] = u0 * unit;
+      v[o1] = Math.min(vals[g.oc], u1 * unit);
+      if (t > 0) v[g.work] = convWorkspace(t, floats);
+      return { simd, args, vals: v };
+    });
   };
 };

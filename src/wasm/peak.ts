@@ -25,5 +25,5 @@ export const simdPeakLoop = defineKernel({
   params: ['iters'], args: ['iters', 'p'],
   scalars: { iters: dim },
   operands: { p: { role: 'inout', scratch: peakScratch } },
-  result: (_r, v) => (instance('simdPeakLoop').ex.simd_peak_flops as (iters: number) => number)(v.iters),
+  result: (_r, get) => (instance('simdPeakLoop').ex.simd_peak_flops as (iters: number) => number)(get('iters')),
 }) as (iters: number) => number;

@@ -1,6 +1,6 @@
 // Max pooling over NHWC, no padding (assembly/pool.ts): the geometry check and the table entries.
 import { checkElems, checkPos } from './checks.js';
-import { type ScalarRule, type Values, defineKernel } from './kernel.js';
+import { type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 
 /** Max pooling over NHWC, no padding: x (n,h,w,c) → y (n,oh,ow,c), oh = floor((h − k)/stride) + 1. */
@@ -16,8 +16,8 @@ const geometry: ScalarRule = (kernel, _n, v) => {
   return { n, h, w, c, k, stride, oh: Math.floor((h - k) / stride) + 1, ow: Math.floor((w - k) / stride) + 1 };
 };
 const GEOM = ['n', 'h', 'w', 'c', 'k', 'stride'] as const;
-const input = (v: Values): number => v.n * v.h * v.w * v.c;
-const output = (v: Values): number => v.n * v.oh * v.ow * v.c;
+const input = ['n', 'h', 'w', 'c'];
+const output = ['n', 'oh', 'ow', 'c'];
 
 /** y (n,oh,ow,c) = max over each k×k window (stride s) of x (n,h,w,c); argmax (i32) = index into x of that max. */
 export const maxPoolForward = defineKernel({
@@ -33,9 +33,9 @@ export const maxPoolBackward = defineKernel({
   params: ['dy', 'argmax', 'dx', 'g'], args: ['dy', 'argmax', 'dx', ...GEOM],
   scalars: { g: geometry },
   operands: { dy: { role: 'in', len: output }, argmax: { role: 'in', dtype: 'i32', len: output }, dx: { role: 'out', len: input } },
-  result: (bad, v, b) => {
+  result: (bad, get, buf) => {
     if (bad !== 0) {
-      throw new RangeError(`gaaf.maxPoolBackward: ${bad} of ${output(v)} argmax entries ('${b.argmax!.label}') point outside their pooling window; ` +
+      throw new RangeError(`gaaf.maxPoolBackward: ${bad} of ${output.reduce((p, n) => p * get(n), 1)} argmax entries ('${buf('argmax')!.label}') point outside their pooling window; ` +
         'argmax must come from maxPoolForward with the same geometry');
     }
   },

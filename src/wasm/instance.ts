@@ -31,8 +31,8 @@ const WASM_MT_URL = new URL('../../build/gaaf-mt.wasm', import.meta.url);
 
 /** The error of every call that needs the module before init() has loaded it. */
 export function notLoaded(what: string): Error {
-  return new Error(`gaaf: ${what} needs the WebAssembly module, which is not loaded yet: call \`await init()\` ` +
-    "(import { init } from 'gaaf') first; importing gaaf does not load it");
+  return new Error(`gaaf: ${what} needs the WebAssembly module, which is not loaded yet: call \`await init()\` first ` +
+    "(gaaf exports init); importing gaaf loads nothing");
 }
 
 let current: Instance | null = null;

@@ -4,7 +4,7 @@
 // compared bit for bit. For a change meant to keep the machine code's speed (the generated
 // micro-kernel, for one), build the old module to another file and run
 //
-//   node --import tsx scripts/compare-builds.ts OLD.wasm build/gaaf.wasm [--rounds 21]
+//   node --import tsx scripts/compare-builds.ts OLD.wasm build/gaaf.wasm [--rounds 21] [--only TEXT]
 //
 // It prints, per case, the median GFLOP/s (GB/s for sum_rows) of each build and the median of
 // the per-round ratios B ÷ A. A shared machine is noisy: read the ratio, not the absolutes.
@@ -72,9 +72,13 @@ const median = (a: number[]): number => {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const ri = args.indexOf('--rounds');
-  const rounds = ri >= 0 ? Number(args.splice(ri, 2)[1]) : 21;
-  if (args.length !== 2 || !(rounds >= 1)) throw new Error('usage: node --import tsx scripts/compare-builds.ts A.wasm B.wasm [--rounds N]');
+  const option = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args.splice(i, 2)[1] : undefined;
+  };
+  const rounds = Number(option('--rounds') ?? 21);
+  const only = option('--only');
+  if (args.length !== 2 || !(rounds >= 1)) throw new Error('usage: node --import tsx scripts/compare-builds.ts A.wasm B.wasm [--rounds N] [--only TEXT]');
   const builds = await Promise.all(args.map(load));
   const cases: Case[] = [
     ...[128, 256, 512].flatMap((N) => [gemmCase('A·B', 0, 0, N), gemmCase('A·Bᵀ', 0, 1, N), gemmCase('Aᵀ·B', 1, 0, N)]),
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
   ];
   console.log(`A = ${builds[0].name}, B = ${builds[1].name}; ${rounds} interleaved rounds of ~30 ms per build and case`);
   console.log(['case', 'A median', 'B median', 'B ÷ A (median of rounds)', 'same bits'].join(' | '));
-  for (const c of cases) {
+  for (const c of cases.filter((x) => !only || x.name.includes(only))) {
     const s = builds.map((b) => c.setup(b));
     s.forEach((x) => x.run());
     const same = s[0].out().every((v, i, a) => v === s[1].out()[i] && a.length === s[1].out().length);

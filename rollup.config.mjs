@@ -1,5 +1,5 @@
 // The universal ESM bundle for browsers and bundlers: dist/bundle/gaaf.js (and a minified copy,
-// dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
+// dist/cjs/node.cjs: the Node entry for require(); dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
 // dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
 // through dist/node.js (package.json's `node` condition).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import terser from '@rollup/plugin-terser';
  * Rollup 4 leaves `new URL('…', import.meta.url)` alone and does not copy the file it names.
  * This plugin emits the two Wasm builds (build/gaaf.wasm, single-threaded, and
  * build/gaaf-mt.wasm, threaded on shared memory) as dist/bundle/gaaf.wasm and
- * dist/bundle/gaaf-mt.wasm and points binding.js's URLs at them, and writes the kernel worker
+ * dist/bundle/gaaf-mt.wasm and points wasm/instance.js's URLs at them, and writes the kernel worker
  * (dist/threads-worker.js's BROWSER_WORKER_SOURCE) as dist/bundle/gaaf-worker.js for
  * threads.js's URL, so the bundle loads them from beside itself, and Vite or webpack, meeting
  * the same `new URL('./…', import.meta.url)` in the bundle, copy the files into an app's build.
@@ -19,9 +19,9 @@ const { BROWSER_WORKER_SOURCE } = await import('./dist/threads-worker.js');
 // tsc's output used directly (dist/threads.js) finds the worker beside it too
 writeFileSync(new URL('./dist/gaaf-worker.js', import.meta.url), BROWSER_WORKER_SOURCE);
 const ASSETS = {
-  '/dist/binding.js': [
-    ["new URL('../build/gaaf.wasm', import.meta.url)", 'gaaf.wasm', () => readFileSync(new URL('./build/gaaf.wasm', import.meta.url))],
-    ["new URL('../build/gaaf-mt.wasm', import.meta.url)", 'gaaf-mt.wasm', () => readFileSync(new URL('./build/gaaf-mt.wasm', import.meta.url))],
+  '/dist/wasm/instance.js': [
+    ["new URL('../../build/gaaf.wasm', import.meta.url)", 'gaaf.wasm', () => readFileSync(new URL('./build/gaaf.wasm', import.meta.url))],
+    ["new URL('../../build/gaaf-mt.wasm', import.meta.url)", 'gaaf-mt.wasm', () => readFileSync(new URL('./build/gaaf-mt.wasm', import.meta.url))],
   ],
   '/dist/threads.js': [
     ["new URL('./gaaf-worker.js', import.meta.url)", 'gaaf-worker.js', () => BROWSER_WORKER_SOURCE],
@@ -67,6 +67,17 @@ export default [
       { file: 'dist/bundle/gaaf.js', format: 'es', sourcemap: true },
       { file: 'dist/bundle/gaaf.min.js', format: 'es', sourcemap: true, plugins: [terser({ module: true, ecma: 2022 })] },
     ],
+    onwarn,
+  },
+  // `require('gaaf')` on a Node that cannot require ES modules (before 20.19, or with
+  // --no-experimental-require-module; package.json's `require` condition, after `module-sync`,
+  // which gives newer Nodes the ES module itself, so import and require share one instance):
+  // the Node entry as one CommonJS file. Its packages and node: imports stay external, and its
+  // Wasm URLs stay as tsc wrote them (../../build/ from dist/cjs/ is the package's build/).
+  {
+    input: 'dist/node.js',
+    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    output: { file: 'dist/cjs/node.cjs', format: 'cjs', exports: 'named', inlineDynamicImports: true },
     onwarn,
   },
   // `gaaf/bench` for pages without a bundler or an import map (the demo's bench page):

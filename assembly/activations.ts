@@ -358,3 +358,64 @@ export function gaaf_backward_ref(kind: i32, x: usize, dy: usize, dx: usize, n: 
     store<f32>(dx + o, load<f32>(dy + o) * (dphi + gaaf_s_ref(kind, v, p1, p2)));
   }
 }
+
+// ---- leaky_relu ---------------------------------------------------------------------------
+// y = x > 0 ? x : alpha·x (alpha the slope for x <= 0), dx = dy·(x > 0 ? 1 : alpha): the
+// derivative at 0 is taken from the left, as relu's is. Any finite alpha (alpha > 1 too: no
+// max(x, alpha·x) shortcut). Pure f32 arithmetic and a select: the SIMD kernels are
+// bit-identical to their references; NaN propagates (NaN > 0 is false, alpha·NaN is NaN) and
+// −0 gives alpha·−0. Elementwise, in place allowed.
+
+// @ts-ignore: decorator
+@inline function v_leaky(x: v128, alpha: v128): v128 {
+  return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
+}
+
+/** y = x > 0 ? x : alpha·x.  x (n), y (n). */
+export function leaky_relu_forward(x: usize, y: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, v_leaky(v128.load(x + o), va));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    store_partial(y + o, v_leaky(load_partial(x + o, r), va), r);
+  }
+}
+
+/** Scalar reference of leaky_relu_forward. x (n), y (n). */
+export function leaky_relu_forward_ref(x: usize, y: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, v > 0 ? v : alpha * v);
+  }
+}
+
+/** dx = dy·(x > 0 ? 1 : alpha).  x (n) pre-activation, dy (n), dx (n). */
+export function leaky_relu_backward(x: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  const va = f32x4.splat(alpha), one = f32x4.splat(1), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const d = v128.bitselect(one, va, f32x4.gt(v128.load(x + o), zero));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), d));
+  }
+  const r = n - i;
+  if (r > 0) {
+    const o = <usize>i << 2;
+    const d = v128.bitselect(one, va, f32x4.gt(load_partial(x + o, r), zero));
+    store_partial(dx + o, f32x4.mul(load_partial(dy + o, r), d), r);
+  }
+}
+
+/** Scalar reference of leaky_relu_backward. x (n), dy (n), dx (n). */
+export function leaky_relu_backward_ref(x: usize, dy: usize, dx: usize, n: i32, alpha: f32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dy + o) * (load<f32>(x + o) > 0 ? <f32>1 : alpha));
+  }
+}

@@ -9,18 +9,25 @@
 // (BLAS convention: NaN/garbage in C does not propagate), and alpha == 0 or K == 0 never
 // reads A and B (C = beta*C + bias).
 
+import { gemm_2x16_microkernel } from "./gemm_microkernel";
+
 // ---- tile and blocking constants: the only place they are set ----
 // There is no FMA in plain Wasm SIMD: each k step of a tile is one f32x4.mul + one f32x4.add
 // per accumulator. V8 (x64) allocates 15 xmm registers and hoists a step's loads ahead of its
 // arithmetic, so 8 accumulators + 4 B vectors + 1 broadcast A + 1 product is the largest tile
 // that does not spill (4×8 fits too and measured 2-4% slower; 5×8, 3×12 spill and run at half
-// speed). K is unrolled by KU inside the micro-kernel (see there) to amortize the loop overhead.
-const MR: i32 = 2;   // micro-tile rows: 2 broadcast A values per k
-const NR: i32 = 16;  // micro-tile cols: four f32x4 of B per k -> 8 f32x4 accumulators
-const KU: i32 = 8;   // k steps per micro-kernel loop iteration (written out by hand below)
-const KC: i32 = 256; // K block: a KC×NR B micro-panel (16 KiB) stays in L1 across the M loop
-const MC: i32 = 128; // M block: the packed MC×KC A block (128 KiB) stays in L2
-const NC: i32 = 512; // N block: the packed KC×NC B block (512 KiB) stays in L2
+// speed). K is unrolled by KU inside the micro-kernel to amortize the loop overhead.
+// The micro-kernel (assembly/gemm_microkernel.ts) is generated for MR, NR and KU by
+// scripts/gen-microkernel.ts; the build refuses a generated file that does not match them.
+// They are exported (immutable globals): the binding splits C on MR rows / NR columns and the
+// specs size their cases around KC, MC and NC, all read from here.
+export const GEMM_MR: i32 = 2;   // micro-tile rows: 2 broadcast A values per k
+export const GEMM_NR: i32 = 16;  // micro-tile cols: four f32x4 of B per k -> 8 f32x4 accumulators
+const KU: i32 = 8;               // k steps per micro-kernel loop iteration (the generator's unroll)
+export const GEMM_KC: i32 = 256; // K block: a KC×NR B micro-panel (16 KiB) stays in L1 across the M loop
+export const GEMM_MC: i32 = 128; // M block: the packed MC×KC A block (128 KiB) stays in L2
+export const GEMM_NC: i32 = 512; // N block: the packed KC×NC B block (512 KiB) stays in L2
+const MR = GEMM_MR, NR = GEMM_NR, KC = GEMM_KC, MC = GEMM_MC, NC = GEMM_NC;
 // workspace layout (floats): [packed A: MC*KC][packed B: KC*NC][edge tile: MR*NR]
 const PACK_A_FLOATS: i32 = MC * KC;
 const PACK_B_FLOATS: i32 = KC * NC;
@@ -236,131 +243,6 @@ function transpose4_store(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step
   v128.store(d + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
   v128.store(d + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
   v128.store(d + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
-}
-
-// One MR×NR (2×16) tile: acc (2,16) = pa (kc×2 packed A panel) · pb (kc×16 packed B panel), then
-// C[0:mr, 0:nr] = alpha*acc + beta*C + bias[0:nr]  (C row stride ldc; beta == 0: C not read;
-// bias == 0: none). kc >= 1. Partial tiles (mr < 2 or nr < 16) go through the scratch `edge`.
-function gemm_2x16_microkernel(kc: i32, pa: usize, pb: usize, alpha: f32, beta: f32,
-                               C: usize, ldc: i32, bias: usize, mr: i32, nr: i32,
-                               edge: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  let b0: v128, b1: v128, b2: v128, b3: v128, a: v128;
-  // KU = 8 k steps per iteration, each: 4 B loads, 2 A broadcasts, 8 mul + 8 add. The "n <= s"
-  // exits between steps end the loop at any kc (no remainder loop) and, being branches, keep
-  // Binaryen from merging the steps into per-accumulator chains, which would need all the
-  // steps' B vectors live at once and spill.
-  let n = kc;
-  while (true) {
-    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16); b2 = v128.load(pb, 32); b3 = v128.load(pb, 48);
-    a = v128.load32_splat(pa, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 1) break;
-    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80); b2 = v128.load(pb, 96); b3 = v128.load(pb, 112);
-    a = v128.load32_splat(pa, 8);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 12);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 2) break;
-    b0 = v128.load(pb, 128); b1 = v128.load(pb, 144); b2 = v128.load(pb, 160); b3 = v128.load(pb, 176);
-    a = v128.load32_splat(pa, 16);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 20);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 3) break;
-    b0 = v128.load(pb, 192); b1 = v128.load(pb, 208); b2 = v128.load(pb, 224); b3 = v128.load(pb, 240);
-    a = v128.load32_splat(pa, 24);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 28);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 4) break;
-    b0 = v128.load(pb, 256); b1 = v128.load(pb, 272); b2 = v128.load(pb, 288); b3 = v128.load(pb, 304);
-    a = v128.load32_splat(pa, 32);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 36);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 5) break;
-    b0 = v128.load(pb, 320); b1 = v128.load(pb, 336); b2 = v128.load(pb, 352); b3 = v128.load(pb, 368);
-    a = v128.load32_splat(pa, 40);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 44);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 6) break;
-    b0 = v128.load(pb, 384); b1 = v128.load(pb, 400); b2 = v128.load(pb, 416); b3 = v128.load(pb, 432);
-    a = v128.load32_splat(pa, 48);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 52);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    if (n <= 7) break;
-    b0 = v128.load(pb, 448); b1 = v128.load(pb, 464); b2 = v128.load(pb, 480); b3 = v128.load(pb, 496);
-    a = v128.load32_splat(pa, 56);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
-    a = v128.load32_splat(pa, 60);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
-    pa += <usize>(MR * KU) << 2; pb += <usize>(NR * KU) << 2; n -= KU;
-    if (n <= 0) break;
-  }
-
-  const va = f32x4.splat(alpha);
-  c00 = f32x4.mul(c00, va); c01 = f32x4.mul(c01, va); c02 = f32x4.mul(c02, va); c03 = f32x4.mul(c03, va);
-  c10 = f32x4.mul(c10, va); c11 = f32x4.mul(c11, va); c12 = f32x4.mul(c12, va); c13 = f32x4.mul(c13, va);
-  if (mr == MR && nr == NR) {
-    const C1 = C + (<usize>ldc << 2);
-    if (bias != 0) {
-      const z0 = v128.load(bias), z1 = v128.load(bias, 16);
-      const z2 = v128.load(bias, 32), z3 = v128.load(bias, 48);
-      c00 = f32x4.add(c00, z0); c01 = f32x4.add(c01, z1); c02 = f32x4.add(c02, z2); c03 = f32x4.add(c03, z3);
-      c10 = f32x4.add(c10, z0); c11 = f32x4.add(c11, z1); c12 = f32x4.add(c12, z2); c13 = f32x4.add(c13, z3);
-    }
-    if (beta != 0) {
-      const vb = f32x4.splat(beta);
-      c00 = f32x4.add(c00, f32x4.mul(v128.load(C), vb));
-      c01 = f32x4.add(c01, f32x4.mul(v128.load(C, 16), vb));
-      c02 = f32x4.add(c02, f32x4.mul(v128.load(C, 32), vb));
-      c03 = f32x4.add(c03, f32x4.mul(v128.load(C, 48), vb));
-      c10 = f32x4.add(c10, f32x4.mul(v128.load(C1), vb));
-      c11 = f32x4.add(c11, f32x4.mul(v128.load(C1, 16), vb));
-      c12 = f32x4.add(c12, f32x4.mul(v128.load(C1, 32), vb));
-      c13 = f32x4.add(c13, f32x4.mul(v128.load(C1, 48), vb));
-    }
-    v128.store(C, c00); v128.store(C, c01, 16); v128.store(C, c02, 32); v128.store(C, c03, 48);
-    v128.store(C1, c10); v128.store(C1, c11, 16); v128.store(C1, c12, 32); v128.store(C1, c13, 48);
-  } else {
-    // partial tile: spill alpha*acc to the scratch tile, then fuse beta/bias per element
-    v128.store(edge, c00, 0);  v128.store(edge, c01, 16); v128.store(edge, c02, 32);
-    v128.store(edge, c03, 48); v128.store(edge, c10, 64); v128.store(edge, c11, 80);
-    v128.store(edge, c12, 96); v128.store(edge, c13, 112);
-    for (let r = 0; r < mr; r++) {
-      const c = C + ((<usize>r * <usize>ldc) << 2);
-      const e = edge + (<usize>(r * NR) << 2);
-      for (let j = 0; j < nr; j++) {
-        const o = <usize>j << 2;
-        let v = load<f32>(e + o);
-        if (bias != 0) v += load<f32>(bias + o);
-        if (beta != 0) v += beta * load<f32>(c + o);
-        store<f32>(c + o, v);
-      }
-    }
-  }
 }
 
 // Scalar reference, same contract as gemm (no workspace): plain triple loop, f32 accumulation

@@ -93,6 +93,9 @@ export function mean_var_ref(x: usize, n: i32, out: usize): void {
   store<f64>(out + 8, q / n);
 }
 
+// Columns sum_rows takes at a time; the binding splits its calls across threads on multiples of it.
+export const SUM_ROWS_COLS: i32 = 16;
+
 /**
  * Column sums (bias gradient): out[j] = beta·out[j] + Σ_i x[i·ld + j], the sum taken in f32 in
  * row order starting from 0 (so bit-identical to sum_rows_ref). If beta == 0, out is not read.
@@ -102,8 +105,8 @@ export function sum_rows(x: usize, rows: i32, cols: i32, ld: i32, out: usize, be
   const rowBytes = <usize>ld << 2;
   const vbeta = f32x4.splat(beta);
   let j = 0;
-  // 16 columns at a time (4 independent accumulators)
-  for (; j + 16 <= cols; j += 16) {
+  // SUM_ROWS_COLS = 16 columns at a time (4 independent accumulators)
+  for (; j + SUM_ROWS_COLS <= cols; j += SUM_ROWS_COLS) {
     const o = <usize>j << 2;
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
     let p = x + o;

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { setThreads } from '../src/binding.js';
+import { init, setThreads } from '../src/binding.js';
 import { formatKernelTable, machineInfo, peakCases, peakRecord, runCases } from '../src/bench/index.js';
 import type { BenchRecord, BenchResults } from '../src/bench/record.js';
 import type { BenchMode } from '../src/bench/runner.js';
@@ -51,6 +51,7 @@ const program = new Command('npm run bench --')
       for (const r of all.slice(1)) if (r.machine.browser) results.machine = { ...results.machine, browser: r.machine.browser };
     } else {
       for (const n of names) if (!SUITES[n]) throw new Error(`bench: unknown suite '${n}' (available: ${Object.keys(SUITES).join(', ')})`);
+      await init();
       const mode: BenchMode = o.smoke ? 'smoke' : o.quick ? 'quick' : 'full';
       const chosen = names.length ? names : Object.keys(SUITES);
       const t0 = performance.now();

@@ -2,6 +2,7 @@
 // order given, resuming from a TrainingState, and a stop with a clear message when the loss
 // turns NaN or Inf. It knows nothing of checkpoints or of the paper: saving (a checkpoint
 // callback) and the gradient statistic (GradientInfo) are callbacks that others attach.
+import { init } from './binding.js';
 import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
 import type { Dataset } from './data/dataset.js';
 import { checkFits } from './memory.js';
@@ -71,6 +72,7 @@ async function dataFingerprint(data: Dataset): Promise<string> {
 
 /** Trains `model` on `data` for `epochs` passes of shuffled minibatches. */
 export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}): Promise<History> {
+  await init(); // loads the Wasm module if the caller has not
   const unknown = Object.keys(opts).filter((k) => !TRAIN_OPTIONS.has(k));
   if (unknown.length) throw new RangeError(`gaaf: fit: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${[...TRAIN_OPTIONS].join(', ')})`);
   const st = opts.resume?.training ?? null;

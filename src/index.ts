@@ -21,6 +21,7 @@ export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerNam
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
+export { init, type InitOptions, type InitInfo } from './binding.js';
 export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
 export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MAX_THREADS } from './binding.js';
 export * as ops from './ops.js';

@@ -2,7 +2,7 @@
 // compute. Each call copies its inputs into Wasm memory, runs the kernel and copies the
 // result out; shapes and lengths are checked first and reported with names.
 import { type ActKind, Buf, actBackward, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
-  gaafForward, gemm, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
+  gaafForward, gemm, leakyReluBackward, leakyReluForward, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
 import { type GaafOptions, resolveGaaf } from './gaaf.js';
 
 export interface MatmulOptions {
@@ -66,27 +66,56 @@ export function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n
 
 export interface ActivationOpOptions {
   gaaf?: boolean | GaafOptions;
+  /** leakyRelu only: the slope for x ≤ 0 (default 0.3, as Keras's LeakyReLU). */
+  alpha?: number;
 }
 
-/** φ(x) elementwise, or φ(x) + g(x)·s(x) with GAAF. */
-export function activation(kind: ActKind, x: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+/** The activations ops.activation takes: the layers' kinds, and LeakyReLU (ops only for now). */
+export type ActivationOpKind = ActKind | 'leakyRelu';
+export const LEAKY_RELU_ALPHA = 0.3;
+
+/** The slope of leakyRelu, or null for the other kinds; refuses options that do not apply. */
+function leakyAlpha(op: string, kind: ActivationOpKind, opts: ActivationOpOptions): number | null {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`gaaf.ops.${op}: options must be an object`);
+  const unknown = Object.keys(opts).filter((k) => k !== 'gaaf' && k !== 'alpha');
+  if (unknown.length) throw new RangeError(`gaaf.ops.${op}: unknown option '${unknown.join("', '")}' (expected gaaf, alpha)`);
+  if (kind !== 'leakyRelu') {
+    if (opts.alpha !== undefined) throw new RangeError(`gaaf.ops.${op}: alpha applies to leakyRelu only, not ${kind}`);
+    return null;
+  }
+  if (opts.gaaf) throw new RangeError(`gaaf.ops.${op}: GAAF is defined for tanh, relu and sigmoid, not leakyRelu`);
+  const alpha = opts.alpha ?? LEAKY_RELU_ALPHA;
+  if (!Number.isFinite(alpha)) throw new RangeError(`gaaf.ops.${op}: alpha must be a finite number, got ${alpha}`);
+  return alpha;
+}
+
+/** φ(x) elementwise, or φ(x) + g(x)·s(x) with GAAF; leakyRelu: x > 0 ? x : alpha·x. */
+export function activation(kind: ActivationOpKind, x: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+  const alpha = leakyAlpha('activation', kind, opts);
   checkArray('activation', 'x', x, x?.length ?? 0, 'any length');
   return withBufs((alloc) => {
     const X = alloc(x.length, 'x');
     const Y = alloc(x.length, 'y');
     X.write(x);
-    if (opts.gaaf) {
-      const g = resolveGaaf(kind, opts.gaaf);
-      gaafForward(kind, X, Y, x.length, g.K, g.p1, g.p2);
+    if (alpha !== null) {
+      leakyReluForward(X, Y, x.length, alpha);
+    } else if (opts.gaaf) {
+      const k = kind as ActKind;
+      const g = resolveGaaf(k, opts.gaaf);
+      gaafForward(k, X, Y, x.length, g.K, g.p1, g.p2);
     } else {
-      actForward(kind, X, Y, x.length);
+      actForward(kind as ActKind, X, Y, x.length);
     }
     return Y.read();
   });
 }
 
-/** dL/dx = dy·φ'(x), or dy·(φ'(x) + s(x)) with GAAF (the g·s' term, below |s'|/2K, is dropped). */
-export function activationBackward(kind: ActKind, x: Float32Array, dy: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+/**
+ * dL/dx = dy·φ'(x), or dy·(φ'(x) + s(x)) with GAAF (the g·s' term, below |s'|/2K, is dropped);
+ * leakyRelu: dy·(x > 0 ? 1 : alpha).
+ */
+export function activationBackward(kind: ActivationOpKind, x: Float32Array, dy: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
+  const alpha = leakyAlpha('activationBackward', kind, opts);
   checkArray('activationBackward', 'x', x, x?.length ?? 0, 'any length');
   checkArray('activationBackward', 'dy', dy, x.length, 'same as x');
   return withBufs((alloc) => {
@@ -95,13 +124,16 @@ export function activationBackward(kind: ActKind, x: Float32Array, dy: Float32Ar
     const DX = alloc(x.length, 'dx');
     X.write(x);
     D.write(dy);
-    if (opts.gaaf) {
-      const g = resolveGaaf(kind, opts.gaaf);
-      gaafBackward(kind, X, D, DX, x.length, g.p1, g.p2);
+    if (alpha !== null) {
+      leakyReluBackward(X, D, DX, x.length, alpha);
+    } else if (opts.gaaf) {
+      const k = kind as ActKind;
+      const g = resolveGaaf(k, opts.gaaf);
+      gaafBackward(k, X, D, DX, x.length, g.p1, g.p2);
     } else {
       const Y = alloc(x.length, 'y');
-      actForward(kind, X, Y, x.length);
-      actBackward(kind, X, Y, D, DX, x.length);
+      actForward(kind as ActKind, X, Y, x.length);
+      actBackward(kind as ActKind, X, Y, D, DX, x.length);
     }
     return DX.read();
   });

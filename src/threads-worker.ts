@@ -4,11 +4,8 @@
 // process.getBuiltinModule, so the universal bundle holds no require or node: import); browsers load the same text from the module
 // worker file that the rollup config writes beside the bundle (dist/bundle/gaaf-worker.js).
 //
-// Protocol (src/threads.ts is the other side; binding.ts owns every address in it):
-//   control block (Int32, at byte `ctrl`): [0] generation, [1] workers still running,
-//   [2] error flag, [4] iterations to spin before sleeping; slot of worker `id` (Float64, at ctrl + 64 + id·256): [0] export index
-//   (−1: nothing to do this round, −2: stop), [1] argument count, [2..] the arguments, and
-//   at byte 248 of the slot (Int32) the generation the slot was written for.
+// Protocol (src/threads.ts is the other side; src/wasm/ owns every address in it): the control
+// block laid out in src/threads-layout.ts, whose numbers are written into the source below.
 // A worker waits for the generation to change; if its slot was written for that generation
 // it runs the call, decrements the running count and wakes the main thread when it was the
 // last; otherwise (a worker still starting, not yet counted in the round) it does nothing.
@@ -21,6 +18,9 @@
 // data segments (libm's constant tables) are written again, byte-identical, by every
 // instantiation, which happens before the worker takes part in any job.
 
+import { CTRL, SLOT_F64 } from './threads-layout.js';
+
+const C = CTRL;
 const body = String.raw`
 function gaafKernelWorker(data, post) {
   const { module, memory, ctrl, id, names } = data;
@@ -30,34 +30,35 @@ function gaafKernelWorker(data, post) {
   };
   const ex = new WebAssembly.Instance(module, { env }).exports;
   const fns = names.map((n) => ex[n]);
-  const I = new Int32Array(memory.buffer, ctrl, 16);
-  const F = new Float64Array(memory.buffer, ctrl + 64 + id * 256, 32);
-  const T = new Int32Array(memory.buffer, ctrl + 64 + id * 256 + 248, 1);
-  let gen = Atomics.load(I, 0);
+  const slot = ctrl + ${C.HEADER_BYTES} + id * ${C.SLOT_BYTES};
+  const I = new Int32Array(memory.buffer, ctrl, ${C.HEADER_WORDS});
+  const F = new Float64Array(memory.buffer, slot, ${SLOT_F64});
+  const T = new Int32Array(memory.buffer, slot + ${C.TAG_BYTE}, 1);
+  let gen = Atomics.load(I, ${C.GENERATION});
   post('ready');
   for (;;) {
-    // Spin briefly first (I[4] iterations, 0 when there are more threads than cores): the
-    // next call of a training step usually follows within microseconds, sooner than a futex
-    // wake-up would deliver it.
-    for (let spin = 0, n = Atomics.load(I, 4); spin < n && Atomics.load(I, 0) === gen; spin++);
-    Atomics.wait(I, 0, gen);
-    const g = Atomics.load(I, 0);
+    // Spin briefly first (the header's spin count, 0 when there are more threads than cores):
+    // the next call of a training step usually follows within microseconds, sooner than a
+    // futex wake-up would deliver it.
+    for (let spin = 0, n = Atomics.load(I, ${C.SPIN}); spin < n && Atomics.load(I, ${C.GENERATION}) === gen; spin++);
+    Atomics.wait(I, ${C.GENERATION}, gen);
+    const g = Atomics.load(I, ${C.GENERATION});
     if (g === gen) continue;
     gen = g;
     if (Atomics.load(T, 0) !== g) continue; // not counted in this round
-    const op = F[0];
-    if (op === -2) break;
+    const op = F[${C.OP}];
+    if (op === ${C.STOP}) break;
     if (op >= 0) {
       try {
-        const argc = F[1];
+        const argc = F[${C.ARGC}];
         const a = new Array(argc);
-        for (let i = 0; i < argc; i++) a[i] = F[2 + i];
+        for (let i = 0; i < argc; i++) a[i] = F[${C.ARGS} + i];
         fns[op].apply(null, a);
       } catch (e) {
-        Atomics.store(I, 2, 1);
+        Atomics.store(I, ${C.ERROR}, 1);
       }
     }
-    if (Atomics.sub(I, 1, 1) === 1) Atomics.notify(I, 1);
+    if (Atomics.sub(I, ${C.RUNNING}, 1) === 1) Atomics.notify(I, ${C.RUNNING});
   }
   post('stopped');
 }

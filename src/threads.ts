@@ -1,5 +1,5 @@
 // The worker pool that runs kernel calls on several threads over one shared Wasm memory.
-// It is a transport only: binding.ts owns the memory, allocates the control block, splits
+// It is a transport only: src/wasm/ owns the memory, allocates the control block, splits
 // each kernel call into per-thread calls and hands them here as plain numbers. Universal: no
 // `node:` imports (Node's worker_threads is reached through process.getBuiltinModule).
 //
@@ -7,15 +7,12 @@
 // running count, bumps the generation (Atomics.store + Atomics.notify), runs its own share,
 // then waits for the running count to reach 0 (Atomics.wait where the platform allows it,
 // a spin on Atomics.load on a browser's main thread). No lock is taken.
+import { CTRL, MAX_ARGS, SLOT_F64, SLOT_I32 } from './threads-layout.js';
 import { NODE_WORKER_SOURCE } from './threads-worker.js';
 
-/** Bytes of the control block: 64 bytes of counters, then one 256-byte slot per worker. */
-export function controlBytes(maxWorkers: number): number {
-  return 64 + (maxWorkers + 1) * 256;
-}
+export { controlBytes } from './threads-layout.js';
 /** A round whose running count does not move for this long is an error, not a hang. */
 const STALL_MS = 120_000;
-const MAX_ARGS = 29; // slot floats 2..30; bytes 248..251 hold the slot's generation tag
 
 interface Handle {
   terminate(): void;
@@ -79,7 +76,7 @@ async function startOne(data: { module: WebAssembly.Module; memory: WebAssembly.
 /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
 function canBlock(i32: Int32Array): boolean {
   try {
-    Atomics.wait(i32, 3, 1, 0); // value differs: returns 'not-equal' at once where waiting is allowed
+    Atomics.wait(i32, CTRL.PROBE, 1, 0); // never 1: returns 'not-equal' at once where waiting is allowed
     return true;
   } catch {
     return false;
@@ -100,7 +97,7 @@ export class Pool {
   #workers: Handle[] = [];
   #i32!: Int32Array;
   #f64!: Float64Array;
-  #tags!: Int32Array; // the generation each worker's slot was written for: #tags[k * 64]
+  #tags!: Int32Array; // the generation each worker's slot was written for: #tags[k * SLOT_I32]
   #block: boolean;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, maxWorkers: number, names: string[]) {
@@ -110,7 +107,7 @@ export class Pool {
     this.#maxWorkers = maxWorkers;
     this.#names = names;
     this.#views();
-    this.#i32.fill(0, 0, 16);
+    this.#i32.fill(0, 0, CTRL.HEADER_WORDS);
     this.#tags.fill(-1);
     this.#block = canBlock(this.#i32);
   }
@@ -120,9 +117,11 @@ export class Pool {
   // them on the current buffer (they stay valid: shared buffers are never detached).
   #views(): void {
     const buf = this.#memory.buffer;
-    this.#i32 = new Int32Array(buf, this.#ctrl, 16);
-    this.#f64 = new Float64Array(buf, this.#ctrl + 64, (this.#maxWorkers + 1) * 32);
-    this.#tags = new Int32Array(buf, this.#ctrl + 64 + 248, (this.#maxWorkers + 1) * 64 - 62);
+    const slots = this.#ctrl + CTRL.HEADER_BYTES;
+    this.#i32 = new Int32Array(buf, this.#ctrl, CTRL.HEADER_WORDS);
+    this.#f64 = new Float64Array(buf, slots, (this.#maxWorkers + 1) * SLOT_F64);
+    // from the tag of slot 0 to the tag of the last slot
+    this.#tags = new Int32Array(buf, slots + CTRL.TAG_BYTE, this.#maxWorkers * SLOT_I32 + 1);
   }
 
   // Publishes a round: tags the slots 1..count (already written) with the next generation,
@@ -130,12 +129,12 @@ export class Pool {
   // and wakes the workers.
   #publish(count: number, running = count): void {
     const I = this.#i32;
-    const next = (Atomics.load(I, 0) + 1) | 0;
-    for (let k = 1; k <= count; k++) Atomics.store(this.#tags, k * 64, next);
-    Atomics.store(I, 2, 0);
-    Atomics.store(I, 1, running);
-    Atomics.store(I, 0, next);
-    Atomics.notify(I, 0);
+    const next = (Atomics.load(I, CTRL.GENERATION) + 1) | 0;
+    for (let k = 1; k <= count; k++) Atomics.store(this.#tags, k * SLOT_I32, next);
+    Atomics.store(I, CTRL.ERROR, 0);
+    Atomics.store(I, CTRL.RUNNING, running);
+    Atomics.store(I, CTRL.GENERATION, next);
+    Atomics.notify(I, CTRL.GENERATION);
   }
 
   /**
@@ -143,11 +142,11 @@ export class Pool {
    * Atomics.wait (both the workers between calls and this thread waiting for them). Spinning
    * saves the futex wake-up on each of a training step's many short calls (MLP step on 2
    * threads: 1.60× → 1.81× one thread's speed here), but with more threads than cores it
-   * steals the cores the others need (4 threads on 2 cores fell to 1.05×), so binding.ts sets
-   * it to 0 there.
+   * steals the cores the others need (4 threads on 2 cores fell to 1.05×), so src/wasm/parallel.ts
+   * sets it to 0 there.
    */
   setSpin(iterations: number): void {
-    Atomics.store(this.#i32, 4, Math.max(0, Math.floor(iterations)));
+    Atomics.store(this.#i32, CTRL.SPIN, Math.max(0, Math.floor(iterations)));
   }
 
   get workers(): number {
@@ -173,13 +172,13 @@ export class Pool {
     if (failure !== undefined) throw failure;
   }
 
-  // One round in which workers above n leave their loop (−2) and the others do nothing (−1);
+  // One round in which workers above n leave their loop (STOP) and the others do nothing (IDLE);
   // once every remaining worker has answered, the stopped ones are terminated. A stopped
   // worker holds no lock and owns nothing in Wasm memory, so nothing is left half-written.
   #stopAbove(n: number): void {
     if (this.#i32.buffer !== this.#memory.buffer) this.#views();
     const count = this.#workers.length;
-    for (let k = 1; k <= count; k++) this.#f64[k * 32] = k > n ? -2 : -1;
+    for (let k = 1; k <= count; k++) this.#f64[k * SLOT_F64 + CTRL.OP] = k > n ? CTRL.STOP : CTRL.IDLE;
     this.#publish(count, n); // the stopped workers leave without counting down
     this.#waitDone();
     for (const w of this.#workers.splice(n)) w.terminate();
@@ -189,12 +188,12 @@ export class Pool {
   // leave it above 0 forever: if it has not moved for STALL_MS, this throws instead of hanging.
   #waitDone(): void {
     const I = this.#i32;
-    let last = Atomics.load(I, 1);
+    let last = Atomics.load(I, CTRL.RUNNING);
     let since = performance.now();
-    for (let spin = 0, n = Atomics.load(I, 4); spin < n && Atomics.load(I, 1) > 0; spin++);
-    for (let d = last; d !== 0; d = Atomics.load(I, 1)) {
+    for (let spin = 0, n = Atomics.load(I, CTRL.SPIN); spin < n && Atomics.load(I, CTRL.RUNNING) > 0; spin++);
+    for (let d = last; d !== 0; d = Atomics.load(I, CTRL.RUNNING)) {
       if (d < 0) throw new Error(`gaaf: the thread pool is out of step (running count ${d}): a worker counted down twice`);
-      if (this.#block) Atomics.wait(I, 1, d, 1000);
+      if (this.#block) Atomics.wait(I, CTRL.RUNNING, d, 1000);
       if (d !== last) {
         last = d;
         since = performance.now();
@@ -215,15 +214,15 @@ export class Pool {
     const I = this.#i32;
     const F = this.#f64;
     for (let k = 1; k <= this.#workers.length; k++) {
-      const s = k * 32;
+      const s = k * SLOT_F64;
       if (k <= nw) {
         const c = calls[k];
         if (c.args.length > MAX_ARGS) throw new Error(`gaaf: call with ${c.args.length} arguments (at most ${MAX_ARGS})`);
-        F[s] = c.op;
-        F[s + 1] = c.args.length;
-        for (let i = 0; i < c.args.length; i++) F[s + 2 + i] = c.args[i];
+        F[s + CTRL.OP] = c.op;
+        F[s + CTRL.ARGC] = c.args.length;
+        for (let i = 0; i < c.args.length; i++) F[s + CTRL.ARGS + i] = c.args[i];
       } else {
-        F[s] = -1;
+        F[s + CTRL.OP] = CTRL.IDLE;
       }
     }
     this.#publish(this.#workers.length);
@@ -235,7 +234,7 @@ export class Pool {
     }
     this.#waitDone();
     if (localError) throw localError;
-    if (Atomics.load(I, 2)) throw new Error('gaaf: a kernel failed in a worker thread');
+    if (Atomics.load(I, CTRL.ERROR)) throw new Error('gaaf: a kernel failed in a worker thread');
   }
 
   /** Stops every worker. */

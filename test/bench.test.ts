@@ -12,6 +12,9 @@ import { buildReport, regressions, suiteTable, targets, writeReport } from '../b
 import { type BenchRecord, type BenchResults, makeRecord, metricValue, runCase } from '../src/bench/index.js';
 import { missingChromium } from './browser.js';
 import { testNeeds } from './requirements.js';
+import { init } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 

@@ -1,7 +1,9 @@
 // The binding module: allocator reuse, and bounds checks before any call into Wasm.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Buf, allocF32, allocI32, gemm, memoryStats, softmaxXent, sumRows } from '../src/binding.js';
+import { init, Buf, allocF32, allocI32, gemm, memoryStats, softmaxXent, sumRows } from '../src/binding.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 test('freed buffers are reused: alloc/free cycles do not grow memory', () => {
   const warm = allocF32(1 << 20);

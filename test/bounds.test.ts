@@ -3,9 +3,11 @@
 // ever written outside the buffers: canaries on both sides of the region the calls use stay intact.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Buf, actForward, copy, dropoutForward, gemm, softmaxXent, sumRows } from '../src/binding.js';
+import { init, Buf, actForward, copy, dropoutForward, gemm, softmaxXent, sumRows } from '../src/binding.js';
 import { ops } from '../src/index.js';
 import { Rng } from '../src/rng.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const CANARY = 0x7fc0dead; // a NaN payload no kernel produces
 

@@ -40,6 +40,7 @@ let node: { matmul: string; train: string };
 
 before(async () => {
   if (missingChromium) return;
+  await gaafNode.init();
   node = { matmul: await matmulHash(gaafNode), train: await trainHash(gaafNode) };
   isolated = await startDemoServer({ mounts: [['/threads/', fixture]] });
   // isolated, but the kernel worker's script is missing (a deployment that forgot the file)

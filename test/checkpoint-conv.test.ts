@@ -3,7 +3,9 @@
 // model predicts exactly what the saved one did, in inference mode (running statistics).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Sequential, makeDataset, memoryHandler, parseSafetensors, svhnCnn } from '../src/index.js';
+import { init, Sequential, makeDataset, memoryHandler, parseSafetensors, svhnCnn } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 test('a CNN with BatchNorm and GAAF saves and loads bit for bit, running statistics included', async () => {
   const n = 24;

@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  init,
   Adam, Activation, CheckpointError, Dense, GradientInfo, MemoryLimitError, SGD, Sequential, TrainingDivergedError,
   encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseSafetensors, reducedVgg16, subset, svhnCnn,
 } from '../src/node.js';
 import { fileURLToPath } from 'node:url';
 import { checkpointDir } from '../src/checkpoint/node.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const dir = mkdtempSync(join(tmpdir(), 'gaaf-ckpt-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,9 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { DataFormatError, MissingDataFilesError, loadDataDir } from '../src/node.js';
+import { init, DataFormatError, MissingDataFilesError, loadDataDir } from '../src/node.js';
 import { CIFAR_PIXELS, cifarRecordSize, detectCifar, parseCifar } from '../src/data/cifar.js';
 import { loadTrainTest } from '../src/data/load.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const root = mkdtempSync(join(tmpdir(), 'gaaf-cifar-'));
 after(() => rmSync(root, { recursive: true, force: true }));

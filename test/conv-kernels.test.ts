@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  init,
   type Buf, type ConvGeom, type PoolGeom, allocF32, allocI32, batchNormBackward, batchNormForwardInference,
   batchNormForwardTrain, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength,
   convOutSize, maxPoolBackward, maxPoolForward, setKernelImpl,
 } from '../src/binding.js';
 import { assertClose, randomArray } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 function buf(a: ArrayLike<number>, label: string): Buf {
   const b = allocF32(a.length, label);

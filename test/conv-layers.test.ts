@@ -5,10 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  init,
   Activation, BatchNorm, Conv2D, Dense, Flatten, type Layer, MaxPool2D, Sequential, layerFromConfig, makeDataset,
   memoryStats, reducedVgg16, reshapeDataset, setKernelImpl, svhnCnn,
 } from '../src/index.js';
 import { assertClose, checkGradients, randomArray, randomLabels } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 // a training-mode pass moves BatchNorm's running statistics; they do not enter the training loss
 function checkModel(name: string, model: Sequential, x: Float32Array, y: Int32Array, training: boolean, EPS: number): void {

@@ -1,11 +1,13 @@
 // Runs the fuzz cases in a worker thread, so the test's main thread can stop a case that
 // hangs. Posts 'case' before each case, 'fail' for a case that crashed or loaded garbage, 'done' at the end.
 import { parentPort, workerData } from 'node:worker_threads';
+import { init } from '../src/index.js';
 import { Rng, deriveSeed } from '../src/rng.js';
 import { FORMATS } from './fuzz-formats.js';
 import { mutate } from './fuzz-mutate.js';
 import { specialCases } from './fuzz-special.js';
 
+await init({ threads: 1 }); // the checkpoint formats build a model
 const { cases, seed } = workerData as { cases: number; seed: number };
 const post = (m: unknown): void => parentPort!.postMessage(m);
 const counts: Record<string, { cases: number; loaded: number; refused: number; failed: number; maxMs: number; ms: number }> = {};

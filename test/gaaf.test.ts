@@ -4,8 +4,10 @@
 // against a float64 reference backpropagation that uses the same rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Activation, Dense, Sequential, ops, resolveGaaf } from '../src/index.js';
+import { init, Activation, Dense, Sequential, ops, resolveGaaf } from '../src/index.js';
 import { assertClose, randomArray, randomLabels } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const phi = { tanh: Math.tanh, sigmoid, relu: (x: number) => Math.max(0, x) };

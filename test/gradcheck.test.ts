@@ -3,8 +3,10 @@
 // GAAF is checked differently, by design (see gaaf.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Activation, Dense, Dropout, type Layer, Sequential, ops } from '../src/index.js';
+import { init, Activation, Dense, Dropout, type Layer, Sequential, ops } from '../src/index.js';
 import { assertClose, checkGradients, randomArray, randomLabels } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 interface Case {
   name: string;

@@ -115,3 +115,26 @@ test(`no src/ file is over ${LINE_LIMIT} lines`, () => {
   const stale = Object.keys(OVER_LIMIT_FOR_NOW).filter((f) => !files.includes(f) || lines(f) <= LINE_LIMIT);
   assert.deepEqual(stale, [], 'these are within the limit now: remove them from OVER_LIMIT_FOR_NOW');
 });
+
+// Only the binding modules in src/wasm/ may see an address: Buf's accessor (addrOf), the views on
+// the whole memory and the raw instance (whose exports take addresses). Everything else, in src/,
+// bench/, scripts/ and test/, uses Bufs.
+test('only src/wasm/ sees an address: no other module imports the address accessor, the memory views or the instance', () => {
+  const exposing = new Set(['src/wasm/memory.ts', 'src/wasm/instance.ts'].map((f) => join(root, f)));
+  const forbidden = ['addrOf', 'views', 'instance'];
+  const bad: string[] = [];
+  const inside: string[] = [];
+  const all = ['src', 'bench', 'scripts', 'test'].flatMap((d) => sourceFiles(root, d)).filter((f) => !f.startsWith('test/fixtures/'));
+  for (const f of all) {
+    for (const r of importsOfFile(join(root, f))) {
+      const whole = r.file !== null && exposing.has(r.file) && (r.kind === 'dynamic' || r.names.includes('*'));
+      const takes = whole ? ['*'] : r.names.filter((n) => forbidden.includes(n));
+      if (!takes.length) continue;
+      if (f.startsWith('src/wasm/')) inside.push(f);
+      else bad.push(`${f}: imports ${takes.join(', ')} from '${r.spec}'`);
+    }
+  }
+  assert.deepEqual(bad, [], 'modules outside src/wasm/ that reach an address');
+  // the scan does see the binding modules' own imports of the accessor
+  for (const f of ['src/wasm/kernel.ts', 'src/wasm/parallel.ts']) assert.ok(inside.includes(f), `the scan missed ${f}'s import of addrOf`);
+});

@@ -3,7 +3,9 @@
 // ensureBatch() and the optimizer allocate (and not overstate it by much).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Adam, Dense, Flatten, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
+import { init, Adam, Dense, Flatten, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 // One sample per registered layer class: its config and an input shape it accepts.
 // A new layer class must add a line here (the test below fails until it does).

@@ -1,7 +1,9 @@
 // Model construction: shape checks, summaries, weights round trip, bounds checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Activation, Dense, Dropout, Sequential, paperMlp } from '../src/index.js';
+import { init, Activation, Dense, Dropout, Sequential, paperMlp } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 test('layer shapes that do not chain are refused with the layer named', () => {
   const m = new Sequential([new Dense(4), new Activation('tanh')], { inputShape: [28, 28] });

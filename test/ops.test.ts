@@ -2,8 +2,10 @@
 // wrong lengths and shapes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ops, setKernelImpl } from '../src/index.js';
+import { init, ops, setKernelImpl } from '../src/index.js';
 import { assertClose, randomArray } from './helpers.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 /** op(A)·op(B) in float64, with A (m,k) or (k,m) and B (k,n) or (n,k). */
 function matmulRef(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tA: boolean, tB: boolean): Float64Array {
@@ -110,4 +112,51 @@ test('ops.meanAbs and ops.meanVar', () => {
   const { mean, variance } = ops.meanVar(x);
   assert.ok(Math.abs(mean - 0.6) < 1e-12);
   assert.ok(Math.abs(variance - 10.64) < 1e-9);
+});
+
+// LeakyReLU reaches ops through its table entry alone (src/wasm/activations.ts): one assembly
+// function and its _ref, their spec (test/assembly/leaky_relu.spec.ts), one entry.
+test("ops.activation('leakyRelu'): x or alpha·x, its gradient, and central finite differences", () => {
+  const f32 = Math.fround;
+  for (const n of [1, 3, 17, 63, 255, 1000, 70_001]) { // 70,001 is split across the threads
+    const x = randomArray(n, n, 3);
+    x[0] = 0; // the derivative at 0 is taken from the left: alpha
+    const dy = randomArray(n, n + 1);
+    for (const alpha of [0.3, 0.01, 1.5]) {
+      const opts = alpha === 0.3 ? {} : { alpha }; // 0.3 is the default
+      const y = ops.activation('leakyRelu', x, opts);
+      const dx = ops.activationBackward('leakyRelu', x, dy, opts);
+      for (let i = 0; i < n; i++) {
+        const want = x[i] > 0 ? x[i] : f32(f32(alpha) * x[i]);
+        if (y[i] !== want) assert.fail(`leakyRelu n=${n} alpha=${alpha} y[${i}] = ${y[i]}, expected ${want}`);
+        const dwant = f32(dy[i] * (x[i] > 0 ? 1 : f32(alpha)));
+        if (dx[i] !== dwant) assert.fail(`leakyRelu n=${n} alpha=${alpha} dx[${i}] = ${dx[i]}, expected ${dwant}`);
+      }
+    }
+  }
+  // the backward pass is the derivative of the forward one (away from the kink at 0)
+  const x = randomArray(64, 9, 2).map((v) => (Math.abs(v) < 0.05 ? v + 0.1 : v));
+  const h = 1e-2;
+  const numeric = x.map((v) => {
+    const at = (d: number): number => ops.activation('leakyRelu', Float32Array.of(v + d), { alpha: 0.2 })[0];
+    return (at(h) - at(-h)) / (2 * h);
+  });
+  assertClose('leakyRelu backward vs finite differences', ops.activationBackward('leakyRelu', x, new Float32Array(64).fill(1), { alpha: 0.2 }), numeric, 1e-3, 1e-4);
+  // the scalar reference gives the same bits
+  const xs = randomArray(1000, 3), simd = ops.activation('leakyRelu', xs, { alpha: 0.1 });
+  setKernelImpl('scalar');
+  try {
+    assert.deepEqual(ops.activation('leakyRelu', xs, { alpha: 0.1 }), simd);
+  } finally {
+    setKernelImpl('simd');
+  }
+});
+
+test("ops.activation('leakyRelu'): options that do not apply are errors", () => {
+  const x = new Float32Array(4);
+  assert.throws(() => ops.activation('leakyRelu', x, { gaaf: true }), /ops.activation: GAAF is defined for tanh, relu and sigmoid, not leakyRelu/);
+  assert.throws(() => ops.activation('tanh', x, { alpha: 0.2 }), /ops.activation: alpha applies to leakyRelu only, not tanh/);
+  assert.throws(() => ops.activation('leakyRelu', x, { alpha: NaN }), /alpha must be a finite number, got NaN/);
+  assert.throws(() => ops.activationBackward('leakyRelu', x, x, { slope: 0.2 } as never), /ops.activationBackward: unknown option 'slope' \(expected gaaf, alpha\)/);
+  assert.throws(() => ops.activation('swish' as never, x), /unknown activation 'swish'/);
 });

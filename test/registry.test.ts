@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Activation, Dense, Dropout, Sequential, layerFromConfig } from '../src/index.js';
+import { init, Activation, Dense, Dropout, Sequential, layerFromConfig } from '../src/index.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 test('every layer rebuilds from its config() to the same config and the same outputs', async () => {
   const layers = [new Dense(7, { inputShape: [5] }), new Activation('relu', { gaaf: { K: 500, a: 2, b: -0.5 } }), new Dropout(0.25),

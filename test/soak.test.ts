@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { Adam, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
+import { init, Adam, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

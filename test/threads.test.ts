@@ -7,12 +7,17 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  init,
   type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
+  leakyReluBackward, leakyReluForward,
   setParallelGrain, setThreads, sgdUpdate, sumRows, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
   conv2dWorkspaceLength, convOutSize, type ConvGeom, shutdownThreads, threadSupport, threads,
 } from '../src/binding.js';
+import { constant, importedMemoryLimits } from '../src/wasm/instance.js';
 import { randomArray } from './helpers.js';
 import { fixedGemm, shortTraining } from './threads-cases.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const initial = threads();
 after(async () => {
@@ -51,11 +56,11 @@ test('setThreads rejects a count that is not an integer in [1, 64], naming it', 
   }
 });
 
-// GEMM over awkward sizes (below, at and above the 2×16 tile; fewer rows/columns than
+// GEMM over awkward sizes (below, at and above the MR×NR = 2×16 tile; fewer rows/columns than
 // threads), all four transposes, row strides wider than the rows, beta and bias.
 test('GEMM: 1, 2, 3 and 16 threads (16 workers on 2 cores) give the same bits', async () => {
   const shapes: Array<[number, number, number]> = [
-    [1, 1, 1], [3, 17, 5], [17, 3, 63], [63, 255, 17], [255, 63, 3], [2, 16, 300], [33, 1, 9], [1, 40, 2], [130, 130, 257],
+    [1, 1, 1], [3, 17, 5], [17, 3, 63], [63, 255, 17], [255, 63, 3], [constant('GEMM_MR'), constant('GEMM_NR'), 300], [33, 1, 9], [1, 40, 2], [130, 130, 257],
   ];
   const cases: Array<{ tA: boolean; tB: boolean; M: number; N: number; K: number; beta: number; bias: boolean }> = [];
   let s = 0;
@@ -100,6 +105,8 @@ test('elementwise kernels and column sums: 1, 2 and 16 threads give the same bit
         gaafForward(k, x, y, n, 1e4, 3, -0.6); out.push(bits(y));
         gaafBackward(k, x, dy, dx, n, 3, -0.6); out.push(bits(dx));
       }
+      leakyReluForward(x, y, n, 0.2); out.push(bits(y));
+      leakyReluBackward(x, dy, dx, n, 0.2); out.push(bits(dx));
       dropoutBackward(dy, x, dx, n); out.push(bits(dx));
       w.write(randomArray(n, n + 2)); v.fill(0.1); m.fill(-0.2);
       sgdUpdate(w, dy, v, n, 0.05, 0.9, 1e-4); out.push(bits(w), bits(v));
@@ -189,7 +196,11 @@ test('memory that grows while the workers run: a split GEMM on buffers in the ne
 // every worker. The build must have neither, and must import its memory, shared.
 test('the threaded build imports shared memory and has no mutable global and no start function', () => {
   const wat = readFileSync(fileURLToPath(new URL('../build/gaaf-mt.wat', import.meta.url)), 'utf8');
-  assert.match(wat, /\(import "env" "memory" \(memory \$0 16 65536 shared\)\)/);
+  // with the pages asconfig.json's threads target sets, which the binding reads from the module's import section
+  const { initialMemory, maximumMemory } = JSON.parse(readFileSync(fileURLToPath(new URL('../asconfig.json', import.meta.url)), 'utf8')).targets.threads;
+  assert.match(wat, new RegExp(`\\(import "env" "memory" \\(memory \\$0 ${initialMemory} ${maximumMemory} shared\\)\\)`));
+  assert.deepEqual(importedMemoryLimits(readFileSync(fileURLToPath(new URL('../build/gaaf-mt.wasm', import.meta.url)))),
+    { initial: initialMemory, maximum: maximumMemory, shared: true });
   assert.doesNotMatch(wat, /\(global \$\S+ \(mut /, 'a mutable global in the threaded build');
   assert.doesNotMatch(wat, /\(start /, 'a start function in the threaded build');
 });

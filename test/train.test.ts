@@ -1,7 +1,9 @@
 // Training end to end on the bundled MNIST digits: accuracy, determinism, memory, divergence.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Adam, GradientInfo, PAPER_MLP_RECIPE, SGD, TrainingDivergedError, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
+import { init, Adam, GradientInfo, PAPER_MLP_RECIPE, SGD, TrainingDivergedError, loadBundledDigits, memoryStats, paperMlp, subset } from '../src/node.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const { train, test: testSet } = loadBundledDigits();
 

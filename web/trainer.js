@@ -9,9 +9,9 @@
 //               {type:'epoch', epoch, logs}, {type:'done', steps, accuracy, loss, hash, seconds},
 //               {type:'prediction', id, probs}, {type:'error', message}
 //
-// gaaf is imported dynamically: its module instantiates the Wasm with a top-level await, and a
-// module worker whose evaluation is still waiting drops the messages that arrive meanwhile, so
-// the message handler is installed first, synchronously.
+// gaaf is imported dynamically, so the message handler below is installed first, synchronously
+// (a module worker whose evaluation is still waiting drops the messages that arrive meanwhile);
+// importing it loads nothing, `await init()` loads the Wasm and starts its threads.
 const gaaf = import('../dist/bundle/gaaf.js');
 
 const DIGITS_URL = new URL('../dist/digits.bin.gz', import.meta.url);
@@ -23,7 +23,8 @@ let started = false;
 let pausedMs = 0; // time spent paused, left out of the reported training time
 
 async function train(config) {
-  const { GradientInfo, fetchBundledDigits, paperMlp } = await gaaf;
+  const { GradientInfo, fetchBundledDigits, init, paperMlp } = await gaaf;
+  await init();
   const { train: trainSet, test } = await fetchBundledDigits(DIGITS_URL);
   postMessage({ type: 'ready', train: trainSet.count, test: test.count });
   model = paperMlp({ gaaf: config.gaaf });

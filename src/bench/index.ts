@@ -5,7 +5,7 @@
 //   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
 //   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
 //   pre.textContent = formatKernelTable(results);
-import { setThreads, threads } from '../binding.js';
+import { init, setThreads, threads } from '../binding.js';
 import { machineInfo } from '../machine.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, metricValue } from './record.js';
 import { type BenchMode, type Case, runCases } from './runner.js';
@@ -45,6 +45,7 @@ export function kernelCases(mode: BenchMode, suites: readonly string[] = Object.
 }
 
 export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<BenchResults> {
+  await init(); // loads the Wasm module if the caller has not
   const mode = opts.mode ?? 'full';
   const cases = kernelCases(mode, opts.suites).map((c) => (opts.host ? { ...c, host: opts.host } : c));
   // One thread: SIMD ÷ scalar and % of the (one-core) peak only mean something there; the

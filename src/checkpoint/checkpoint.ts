@@ -5,7 +5,7 @@
 // loadCheckpoint call; ./callback.ts saves checkpoints while training.
 // Loading validates everything (both files, their hash link, the architecture, every
 // tensor's shape, the memory it will need) before it allocates or writes anything.
-import { countNonFinite } from '../binding.js';
+import { countNonFinite, init } from '../binding.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
@@ -79,6 +79,7 @@ export type NetworkCtor<M extends Network> = new (layers: Layer[], opts?: ModelO
  * been checked against each other and the architecture, and the memory estimate fits.
  */
 export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCtor<M>): Promise<Restored<M>> {
+  await init(); // loads the Wasm module if the caller has not
   const cfg = parseCheckpointConfig(b.config, b.configName);
   if (b.weights.length !== cfg.weights.bytes) {
     throw new CheckpointError(b.weightsName, `file is ${b.weights.length} bytes, ${b.configName} expects ${cfg.weights.bytes} (truncated, or the files are from different checkpoints)`);

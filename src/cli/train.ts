@@ -3,7 +3,7 @@
 // reports per-epoch lines (or JSON) and a summary with the gradient information.
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { type ActKind, setThreads, threads } from '../binding.js';
+import { type ActKind, init, threads } from '../binding.js';
 import type { FitOptions } from '../checkpoint/callback.js';
 import type { Restored } from '../checkpoint/checkpoint.js';
 import { checkpointDir } from '../checkpoint/node.js';
@@ -67,7 +67,7 @@ function epochLine(l: EpochLogs, epochs: number): string {
 export async function train(o: TrainOpts): Promise<void> {
   const t0 = performance.now();
   // Results do not depend on the thread count (bit-identical weights), only the speed does.
-  if (o.threads !== undefined) await setThreads(o.threads);
+  await init(o.threads !== undefined ? { threads: o.threads } : {});
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
   if (o.checkpointEvery !== undefined && o.checkpoint === undefined && o.resume === undefined) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
   const resumed = o.resume !== undefined ? await Sequential.loadCheckpoint(o.resume) : null;

@@ -1,6 +1,6 @@
 // Elementwise activation: y = φ(x), or with GAAF y = φ(x) + g(x)·s(x) (see ../gaaf.ts).
 // x (n, size), y (n, size).
-import { ACT, type ActKind, Buf, actBackward, actForward, gaafBackward, gaafForward } from '../binding.js';
+import { ACT_KINDS, type ActKind, Buf, actBackward, actForward, gaafBackward, gaafForward } from '../binding.js';
 import { type GaafOptions, type GaafParams, resolveGaaf } from '../gaaf.js';
 import { Layer, type StepContext } from './layer.js';
 
@@ -20,8 +20,8 @@ export class Activation extends Layer {
 
   constructor(kind: ActKind, opts: ActivationOptions = {}) {
     super();
-    if (!Object.prototype.hasOwnProperty.call(ACT, kind)) {
-      throw new RangeError(`gaaf: unknown activation '${kind}' (expected ${Object.keys(ACT).join(', ')})`);
+    if (!(ACT_KINDS as readonly string[]).includes(kind)) {
+      throw new RangeError(`gaaf: unknown activation '${kind}' (expected ${ACT_KINDS.join(', ')})`);
     }
     this.kind = kind;
     this.gaaf = opts.gaaf ? resolveGaaf(kind, opts.gaaf) : null;

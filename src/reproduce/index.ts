@@ -2,6 +2,7 @@
 // (Table 4) experiments and write results.json, REPORT.md and the charts (SVG) to one directory.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { init } from '../binding.js';
 import { buildCharts } from './charts.js';
 import { type CnnReproduceOptions, type CnnReproduceResults, buildVariant, loadCnnSplits, runCnnExperiment } from './cnn.js';
 import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
@@ -29,6 +30,7 @@ export interface ReproduceOutput {
 
 /** Runs the experiment and writes results.json, REPORT.md and the SVG charts into `out`. */
 export async function reproduceMlp(o: ReproduceOptions, meta: { command: string; version: string; out: string }): Promise<ReproduceOutput> {
+  await init(); // loads the Wasm module if the caller has not
   const t0 = performance.now();
   const splits = loadSplits(o); // a data error stops the command before anything is written
   mkdirSync(meta.out, { recursive: true });
@@ -64,6 +66,7 @@ export interface CnnReproduceOutput {
 
 /** Runs the CNN experiment (Table 4) and writes results.json, REPORT.md and the SVG charts into `out`. */
 export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: string; version: string; out: string }): Promise<CnnReproduceOutput> {
+  await init(); // loads the Wasm module if the caller has not
   const t0 = performance.now();
   // a data or shape error (e.g. vgg on 28×28 images) stops the command before anything is written
   const splits = loadCnnSplits(o);

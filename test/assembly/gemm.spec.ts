@@ -1,4 +1,4 @@
-import { gemm, gemm_ref, gemm_workspace_bytes } from "../../assembly/gemm";
+import { gemm, gemm_ref, gemm_workspace_bytes, GEMM_MR as MR, GEMM_NR as NR, GEMM_KC as KC, GEMM_MC as MC, GEMM_NC as NC } from "../../assembly/gemm";
 
 // gemm (packed, SIMD, blocked over K/M/N) is compared with the scalar triple loop gemm_ref.
 // Tolerance: the two sum the K products in different orders (gemm splits K into KC blocks and
@@ -7,14 +7,15 @@ import { gemm, gemm_ref, gemm_workspace_bytes } from "../../assembly/gemm";
 // (f32 eps is 6e-8; inputs are in [-1, 1], so each partial sum is at most K in size). A wrong
 // product, a dropped k, a misplaced edge element or a missed beta/bias is O(1) and fails.
 
-const MAXF: i32 = 600 * 600; // floats per buffer (covers the largest case with padding)
+const BIG: i32 = NC + 88; // the longest side of the block cases below
+const MAXF: i32 = BIG * BIG; // floats per buffer (covers the largest case with padding)
 // buffers come from heap.alloc (not GC-managed, 16-byte aligned; the kernel itself allocates nothing)
 const A = heap.alloc(<usize>MAXF << 2);
 const B = heap.alloc(<usize>MAXF << 2);
 const C0 = heap.alloc(<usize>MAXF << 2); // initial C (incl. padding)
 const C1 = heap.alloc(<usize>MAXF << 2); // gemm result
 const C2 = heap.alloc(<usize>MAXF << 2); // gemm_ref result
-const BIAS = heap.alloc(1024 << 2);
+const BIAS = heap.alloc(<usize>(2 * NC) << 2);
 const WORK_RAW = heap.alloc(<usize>gemm_workspace_bytes() + 16);
 const WORK = (WORK_RAW + 15) & ~(<usize>15);
 
@@ -46,7 +47,7 @@ function check(ta: i32, tb: i32, M: i32, N: i32, K: i32, alpha: f32, beta: f32,
   const ldb = (tb ? K : N) + pad, bRows = tb ? N : K;
   const ldc = N + pad;
   const aN = aRows * lda, bN = bRows * ldb, cN = M * ldc + 8; // +8: tail sentinel
-  assert(aN <= MAXF && bN <= MAXF && cN <= MAXF && N <= 1024);
+  assert(aN <= MAXF && bN <= MAXF && cN <= MAXF && N <= 2 * NC);
   fill(A, aN);
   fill(B, bN);
   fill(BIAS, N);
@@ -91,7 +92,8 @@ function expectClean(): void {
   expect(n).toBe(0);
 }
 
-const SMALL: i32[] = [1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 65];
+// below, at and above the micro-tile (MR×NR, from assembly/gemm.ts) and 4 tiles wide
+const SMALL: i32[] = [1, MR + 1, 4, 5, 7, 8, 9, NR + 1, 4 * NR - 1, 4 * NR, 4 * NR + 1];
 const BETAS: f32[] = [0, 1, 0.5];
 const ALPHAS: f32[] = [1.5, -0.75, 1];
 
@@ -103,7 +105,7 @@ describe("gemm", () => {
     expect(gemm_workspace_bytes()).toBe(w);
   });
 
-  it("matches gemm_ref for every M, N, K in {1,3,4,5,7,8,9,17,63,64,65}, all transposes", () => {
+  it("matches gemm_ref for every M, N, K in SMALL (around the MR×NR tile), all transposes", () => {
     // alpha, beta, bias and stride padding cycle with the case index, so every value of each
     // meets every size class and every (transA, transB)
     let c = 0;
@@ -122,21 +124,21 @@ describe("gemm", () => {
   });
 
   it("matches gemm_ref with 255 and across the KC/MC/NC blocks", () => {
-    // KC = 256, MC = 128, NC = 512 in assembly/gemm.ts: sizes below, at and above each,
-    // several K blocks (K > KC), several M blocks, several N blocks, with edge tiles
+    // KC, MC and NC as assembly/gemm.ts exports them: sizes below, at and above each, several
+    // K blocks (K > KC), several M blocks, several N blocks, with edge tiles
     const shapes: i32[] = [
-      255, 255, 255,
-      255, 9, 65,
-      17, 255, 63,
-      64, 63, 255,
-      300, 300, 300,
-      129, 130, 257,
-      128, 8, 256,
-      5, 513, 17,
-      7, 520, 300,
-      131, 65, 513,
-      1, 600, 1,
-      600, 1, 5,
+      KC - 1, KC - 1, KC - 1,
+      KC - 1, 9, 65,
+      17, KC - 1, 63,
+      64, 63, KC - 1,
+      KC + 44, KC + 44, KC + 44,
+      MC + 1, MC + 2, KC + 1,
+      MC, 8, KC,
+      5, NC + 1, 17,
+      7, NC + 8, KC + 44,
+      MC + 3, 65, NC + 1,
+      1, BIG, 1,
+      BIG, 1, 5,
     ];
     for (let s = 0; s < shapes.length; s += 3) {
       for (let t = 0; t < 4; t++) {

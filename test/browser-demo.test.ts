@@ -65,15 +65,23 @@ testNeeds(missingChromium, 'demo page: trains both runs in workers, stays respon
   const expected = nodeHashes();
   await page.click('#start');
 
-  // Both runs are stepping: count frames from here on.
-  await page.waitForFunction(() => {
-    const d = (window as unknown as { __demo: DemoState }).__demo;
-    return d.runs.base.step >= 10 && d.runs.gaaf.step >= 10;
-  }, null, { timeout: WAIT_MS, polling: 50 });
-  const framesAtStart = (await demoState(page)).frames;
+  // Both runs are stepping: count frames from here on, and press Pause from inside the page as
+  // soon as both have taken 10 steps. (Waited for from here, on a loaded machine this process can
+  // be scheduled so late that the runs have finished, and Pause is disabled, before it clicks.)
+  const framesAtStart = await page.evaluate((timeoutMs) => new Promise<number>((resolve, reject) => {
+    const t0 = performance.now();
+    const tick = (): void => {
+      const d = (window as unknown as { __demo: DemoState }).__demo;
+      if (d.runs.base.step >= 10 && d.runs.gaaf.step >= 10) {
+        (document.querySelector('#pause') as HTMLButtonElement).click();
+        resolve(d.frames);
+      } else if (performance.now() - t0 > timeoutMs) reject(new Error(`the runs did not reach step 10 within ${timeoutMs} ms`));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  }), WAIT_MS);
 
-  // Pause: the step counters stop; Resume: they go on.
-  await page.click('#pause');
+  // Pause (pressed above): the step counters stop; Resume: they go on.
   await page.waitForFunction(() => Object.values((window as unknown as { __demo: DemoState }).__demo.runs).every((r) => r.state === 'paused'), null, { timeout: WAIT_MS });
   await page.waitForTimeout(300); // a step already under way may still report
   const pausedAt = (await demoState(page)).runs;

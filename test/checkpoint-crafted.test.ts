@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
+  init,
   Adam, CheckpointError, GradientInfo, Sequential, encodeSafetensors, loadBundledDigits, memoryHandler, paperMlp, parseCheckpointConfig, parseSafetensors, subset,
 } from '../src/node.js';
 import { sha256Hex } from '../src/checkpoint/format.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const root = mkdtempSync(join(tmpdir(), 'gaaf-crafted-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -13,8 +13,11 @@ import { after, describe, test } from 'node:test';
 import { testNeeds } from './requirements.js';
 import { fileURLToPath } from 'node:url';
 import {
+  init,
   CheckpointError, CheckpointLockedError, Sequential, checkpointDir, loadBundledDigits, loadTrainTest, paperMlp, subset,
 } from '../src/node.js';
+
+await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
 const root = mkdtempSync(join(tmpdir(), 'gaaf-ckdir-'));
 const mounts: string[] = [];
@@ -163,21 +166,22 @@ describe('one writer at a time', () => {
     const code = `const { workerData, parentPort } = require('node:worker_threads');
       import(${JSON.stringify(url)}).then(async ({ checkpointDir }) => {
         const h = checkpointDir(workerData);
-        try { await h.open(); parentPort.postMessage('held'); await new Promise((r) => setTimeout(r, 1000)); await h.close(); parentPort.postMessage('released'); }
+        try { await h.open(); parentPort.postMessage('held'); await new Promise((r) => parentPort.once('message', r)); await h.close(); parentPort.postMessage('released'); }
         catch (e) { parentPort.postMessage(e.name + ': ' + e.message); }
       });`;
-    const run = (): { msgs: string[]; done: Promise<void>; first: Promise<string> } => {
+    const run = (): { msgs: string[]; done: Promise<void>; first: Promise<string>; release: () => void } => {
       const w = new Worker(code, { eval: true, workerData: d });
       const msgs: string[] = [];
       let firstResolve: (m: string) => void;
       const first = new Promise<string>((r) => { firstResolve = r; });
       w.on('message', (m: string) => { msgs.push(m); if (msgs.length === 1) firstResolve(m); });
-      return { msgs, first, done: new Promise((r) => w.on('exit', () => r())) };
+      return { msgs, first, done: new Promise((r) => w.on('exit', () => r())), release: () => w.postMessage('release') };
     };
     const a = run();
     assert.equal(await a.first, 'held');
-    const b = run();
+    const b = run(); // while a holds the lock, however long b takes to start
     assert.match(await b.first, /^CheckpointLockedError: .*lock: .* is being written by this process on host/);
+    a.release();
     await Promise.all([a.done, b.done]);
     assert.deepEqual(a.msgs, ['held', 'released']);
   });

@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * file can sit in another layer than its folder (src/data/dataset.ts).
  */
 const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: string }> = [
-  { name: 'binding', paths: ['src/binding.ts', 'src/threads.ts', 'src/threads-worker.ts'], why: 'the Wasm instance, memory, allocator and every address; the kernels' },
+  { name: 'binding', paths: ['src/binding.ts', 'src/wasm/', 'src/threads.ts', 'src/threads-worker.ts', 'src/threads-layout.ts'], why: 'the Wasm instance, memory, allocator and every address; the kernel table' },
   {
     name: 'layers', paths: ['src/layers/', 'src/gaaf.ts', 'src/init.ts', 'src/rng.ts', 'src/ops.ts'],
     why: 'layers and what they are made of: GAAF parameters, initialisers, the counter-based RNG, and ops (kernels on plain arrays)',
@@ -45,7 +45,6 @@ const NO_OUTSIDE_IMPORTS = ['layers', 'model', 'training'];
 const LINE_LIMIT = 400;
 /** Files over the limit that another change splits; the test fails once one is no longer over, so the list only shrinks. */
 const OVER_LIMIT_FOR_NOW: Readonly<Record<string, string>> = {
-  'src/binding.ts': 'issue 12 part A splits the binding into a kernel table and its machinery',
   'src/reproduce/experiment.ts': 'issue 17 rewrites and splits it',
   'src/reproduce/report.ts': 'issue 17 rewrites and splits it',
 };

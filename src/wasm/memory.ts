@@ -6,7 +6,7 @@
 // Allocator: first-fit over a free list of [start, end) byte ranges above the module's heap
 // base, coalescing on free. Memory grows (detaching old views) only when nothing fits; models
 // allocate all their buffers when they are built, so a training step never grows memory.
-import { instance } from './instance.js';
+import { type WasmMemory, instance } from './instance.js';
 
 const ALIGN = 64; // every Buf starts on a cache line (and so on a 16-byte v128 boundary)
 const PAGE = 65536; // the WebAssembly page
@@ -14,7 +14,7 @@ const PAGE = 65536; // the WebAssembly page
 export const WASM_MAX_BYTES = 4 * 1024 * 1024 * 1024;
 
 interface Heap {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   end: number; // high-water mark of the managed region
   free: Array<[number, number]>;
   live: number;

@@ -88,7 +88,7 @@ async function resize(n: number): Promise<number> {
   }
   if (!pool) {
     const ctrl = new Buf(Math.ceil(controlBytes(MAX_THREADS - 1) / 4), 'i32', 'thread control block');
-    pool = new Pool(inst.module, inst.memory, addrOf(ctrl), MAX_THREADS - 1, [...inst.functions]);
+    pool = new Pool(inst.module as WebAssembly.Module, inst.memory as WebAssembly.Memory, addrOf(ctrl), MAX_THREADS - 1, [...inst.functions]);
   }
   // each worker's GEMM workspace, allocated now so a training step never allocates
   while (gemmWork.length < n - 1) gemmWorkspace(gemmWork.length + 1);

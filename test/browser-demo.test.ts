@@ -74,7 +74,7 @@ testNeeds(missingChromium, 'demo page: trains both runs in workers, stays respon
     if (!(d.runs.base.step >= 10 && d.runs.gaaf.step >= 10)) return false;
     (document.querySelector('#pause') as HTMLButtonElement).click();
     return d.frames;
-  }, null, { timeout: WAIT_MS, polling: 5 })).jsonValue();
+  }, null, { timeout: WAIT_MS, polling: 5 })).jsonValue() as number;
 
   // Pause (pressed above): the step counters stop; Resume: they go on.
   await page.waitForFunction(() => Object.values((window as unknown as { __demo: DemoState }).__demo.runs).every((r) => r.state === 'paused'), null, { timeout: WAIT_MS });

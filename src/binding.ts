@@ -5,6 +5,7 @@
 // src/wasm/: Bufs are handles (test/bundle.test.ts enforces it).
 export { init, type InitOptions, type InitInfo } from './wasm/init.js';
 export { Buf, allocF32, allocI32, copy, memoryStats, WASM_MAX_BYTES, type DType } from './wasm/memory.js';
+export { checkFiniteF32, checkPositiveF32, checkNonNegativeF32, checkUnitF32 } from './wasm/checks.js';
 export { setKernelImpl, kernelImpl, type KernelImpl } from './wasm/kernel.js';
 export {
   MAX_THREADS, defaultThreads, setThreads, threads, threadSupport, shutdownThreads, setParallelGrain,

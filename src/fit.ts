@@ -2,13 +2,14 @@
 // order given, resuming from a TrainingState, and a stop with a clear message when the loss
 // turns NaN or Inf. It knows nothing of checkpoints or of the paper: saving (a checkpoint
 // callback) and the gradient statistic (GradientInfo) are callbacks that others attach.
-import { init } from './binding.js';
+import { checkPositiveF32, init } from './binding.js';
 import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
 import type { Dataset } from './data/dataset.js';
 import { checkFits } from './memory.js';
 import type { Network } from './model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
 import { Rng, deriveSeed, shuffle } from './rng.js';
+import type { TrainingClaim } from './training-slot.js';
 import { sha256Hex } from './sha256.js';
 
 export type { BatchInfo, Callback, Callbacks, EpochLogs, History, TrainingRun, TrainingState } from './callbacks.js';
@@ -70,8 +71,20 @@ async function dataFingerprint(data: Dataset): Promise<string> {
   return sha256Hex(new TextEncoder().encode(h + (await sha256Hex(new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength)))));
 }
 
-/** Trains `model` on `data` for `epochs` passes of shuffled minibatches. */
+/**
+ * Trains `model` on `data` for `epochs` passes of shuffled minibatches. One fit at a time per
+ * model: a second call while one runs is refused; dispose() during it stops it before the next step.
+ */
 export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}): Promise<History> {
+  const claim = model.claimTraining('fit');
+  try {
+    return await train(model, data, opts, claim);
+  } finally {
+    claim.end();
+  }
+}
+
+async function train(model: Network, data: Dataset, opts: TrainOptions, claim: TrainingClaim): Promise<History> {
   await init(); // loads the Wasm module if the caller has not
   const unknown = Object.keys(opts).filter((k) => !TRAIN_OPTIONS.has(k));
   if (unknown.length) throw new RangeError(`gaaf: fit: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected ${[...TRAIN_OPTIONS].join(', ')})`);
@@ -84,7 +97,7 @@ export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}
   checkInt('epochs', epochs, 1);
   checkInt('batchSize', batchSize, 1);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`gaaf: fit: seed must be an integer in [0, 2^32), got ${seed}`);
-  if (opts.lr !== undefined && !(Number.isFinite(opts.lr) && opts.lr > 0)) throw new RangeError(`gaaf: fit: lr must be a positive finite number, got ${opts.lr}`);
+  if (opts.lr !== undefined) checkPositiveF32('gaaf: fit: lr', opts.lr);
   if (data.count < 1) throw new RangeError(`gaaf: fit: '${data.name}' has no samples`);
   const callbacks = callbackList(opts.callbacks);
   const stateful = callbacks.filter((c) => c.stateKey !== undefined);
@@ -166,6 +179,9 @@ export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}
       if (!resumeHere) Object.assign(pos, { epoch, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
       let lastYield = now();
       for (let b = pos.batch; b < batches; b++) {
+        if (claim.disposeRequested) {
+          throw new Error(`gaaf: fit: the model was disposed during training; stopped before epoch ${epoch}, batch ${b + 1}/${batches} (after step ${model.step})`);
+        }
         const t0 = now();
         const start = b * batchSize;
         const n = Math.min(batchSize, data.count - start);

@@ -43,10 +43,23 @@ export class SoftmaxCrossEntropyHead {
     return this.dOutput!;
   }
 
-  /** Throws a clear error if `data`'s targets do not fit an output of `outputSize` values. */
-  checkTargets(data: Dataset, outputSize: number, where: string): void {
-    if (data.numClasses > outputSize) {
-      throw new RangeError(`gaaf: ${where}: '${data.name}' has ${data.numClasses} classes, the model outputs ${outputSize}`);
+  /**
+   * Throws a clear error if `data`'s targets do not fit an output of `outputSize` values: the
+   * labels of rows [start, end) (default: all) must be integer class indices below numClasses
+   * (a float label would otherwise be truncated into the Int32 targets).
+   */
+  checkTargets(data: Dataset, outputSize: number, where: string, rows?: { start: number; end: number }): void {
+    const k = data.numClasses;
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`gaaf: ${where}: '${data.name}': numClasses must be a positive integer, got ${k}`);
+    if (k > outputSize) {
+      throw new RangeError(`gaaf: ${where}: '${data.name}' has ${k} classes, the model outputs ${outputSize}`);
+    }
+    const y = data.y as ArrayLike<unknown>;
+    for (let i = rows?.start ?? 0, e = rows?.end ?? data.count; i < e; i++) {
+      const v = y[i];
+      if (!(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < k)) {
+        throw new RangeError(`gaaf: ${where}: '${data.name}': label y[${i}] = ${String(v)} is not a class index, expected an integer in 0..${k - 1}`);
+      }
     }
   }
 

@@ -4,7 +4,8 @@
 // what predict() returns. Training (fit.ts), checkpoints (src/checkpoint/) and Sequential build
 // on it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
 import { Buf, allocF32, countNonFinite } from './binding.js';
-import type { Dataset } from './data/dataset.js';
+import { type Dataset, checkDataset, checkFiniteInputs } from './data/dataset.js';
+import { type TrainingClaim, TrainingSlot } from './training-slot.js';
 import { SoftmaxCrossEntropyHead } from './head.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
@@ -49,6 +50,8 @@ export class Network {
   step = 0;
   /** Set to true (e.g. from a callback) to end training after the current epoch. */
   stopTraining = false;
+  /** The fit() call training this network, if one is running: one at a time. */
+  private readonly trainingSlot = new TrainingSlot(() => this.dispose());
 
   constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
     this.declaredInputShape = opts.inputShape;
@@ -266,7 +269,7 @@ export class Network {
     if (!Number.isInteger(start) || start < 0 || start + n > data.count) {
       throw new RangeError(`gaaf: forwardRows: rows [${start}, ${start + n}) are outside '${data.name}' (${data.count} samples)`);
     }
-    this.checkData(data, 'forwardRows');
+    this.checkData(data, 'forwardRows', { start, end: start + n });
     this.loadBatch(data, null, start, n);
     return this.forwardLoss({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
   }
@@ -280,6 +283,7 @@ export class Network {
       throw new RangeError(`gaaf: predict input has ${x.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(this.inputShape)})`);
     }
     const count = x.length / d;
+    checkFiniteInputs(x, d, 'predict');
     const C = this.numClasses;
     const out = new Float32Array(count * C);
     if (count === 0) return out;
@@ -343,8 +347,12 @@ export class Network {
     return sha256Hex(all);
   }
 
-  /** Throws a clear error if the dataset does not fit this model. */
-  checkData(data: Dataset, where: string): void {
+  /**
+   * Throws a clear error if the dataset does not fit this model or is malformed (checkDataset):
+   * its shapes and counts, and the inputs and targets of rows [start, end) (default: all).
+   */
+  checkData(data: Dataset, where: string, rows?: { start: number; end: number }): void {
+    checkDataset(data, where, rows);
     const d = size(this.inputShape);
     const ds = size(data.sampleShape);
     // a flat model reads any sample row-major; an image model never reshapes its input silently
@@ -356,7 +364,7 @@ export class Network {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
         `the model expects ${shapeStr(this.inputShape)} (${d} values)`);
     }
-    this.head.checkTargets(data, this.numClasses, where);
+    this.head.checkTargets(data, this.numClasses, where, rows);
   }
 
   /** A table of the layers, their output shapes and parameter counts. */
@@ -373,8 +381,18 @@ export class Network {
     return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
   }
 
-  /** Frees every buffer of the model. It cannot be used afterwards. */
+  /** Claims the network for one training run (fit): see src/training-slot.ts. */
+  claimTraining(where: string): TrainingClaim {
+    return this.trainingSlot.claim(where);
+  }
+
+  /**
+   * Frees every buffer of the model. It cannot be used afterwards. During a fit() call the
+   * training stops before its next step (that call then rejects, saying so) and the buffers are
+   * freed when it has ended.
+   */
   dispose(): void {
+    if (this.trainingSlot.deferDispose()) return;
     this.releaseBatch();
     for (const l of this.layers) l.dispose();
     this.isBuilt = false;

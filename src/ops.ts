@@ -1,7 +1,7 @@
 // The `ops` namespace: the kernels on plain Float32Arrays, for apps that want just the
 // compute. Each call copies its inputs into Wasm memory, runs the kernel and copies the
 // result out; shapes and lengths are checked first and reported with names.
-import { type ActKind, Buf, actBackward, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
+import { type ActKind, Buf, actBackward, checkFiniteF32, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
   gaafForward, gemm, leakyReluBackward, leakyReluForward, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
 import { type GaafOptions, resolveGaaf } from './gaaf.js';
 
@@ -85,7 +85,7 @@ function leakyAlpha(op: string, kind: ActivationOpKind, opts: ActivationOpOption
   }
   if (opts.gaaf) throw new RangeError(`gaaf.ops.${op}: GAAF is defined for tanh, relu and sigmoid, not leakyRelu`);
   const alpha = opts.alpha ?? LEAKY_RELU_ALPHA;
-  if (!Number.isFinite(alpha)) throw new RangeError(`gaaf.ops.${op}: alpha must be a finite number, got ${alpha}`);
+  checkFiniteF32(`gaaf.ops.${op}: alpha`, alpha);
   return alpha;
 }
 
@@ -176,6 +176,13 @@ export function softmaxCrossEntropy(logits: Float32Array, labels: ArrayLike<numb
   checkDims('softmaxCrossEntropy', { classes });
   const rows = labels.length;
   checkArray('softmaxCrossEntropy', 'logits', logits, rows * classes, `${rows}×${classes}`);
+  // Labels are class indices: writing NaN, 1.5 or 'x' into the Int32 buffer would coerce them.
+  for (let i = 0; i < rows; i++) {
+    const v = labels[i];
+    if (!(typeof v === 'number' && Number.isInteger(v))) { // the range is the kernel's check
+      throw new RangeError(`gaaf.ops.softmaxCrossEntropy: labels[${i}] = ${typeof v === 'string' ? `'${v}'` : String(v)} is not a class index, expected an integer in 0..${classes - 1}`);
+    }
+  }
   return withBufs((alloc, allocInt) => {
     const Z = alloc(logits.length, 'logits');
     const L = allocInt(rows, 'labels');

@@ -1,6 +1,7 @@
 // Optimizers: state buffers live in Wasm memory beside the parameters, laid out once when
 // the optimizer is attached to a model; step() only calls the update kernels.
-import { Buf, adamUpdate, sgdUpdate } from './binding.js';
+// Options are checked in float32, the precision the update kernels use (an lr of 1e-50 would be 0).
+import { Buf, adamUpdate, checkNonNegativeF32, checkPositiveF32, checkUnitF32, sgdUpdate } from './binding.js';
 import type { Param } from './layers/layer.js';
 
 export type OptimizerName = 'sgd' | 'adam';
@@ -54,17 +55,6 @@ function checkState(opt: string, s: Record<string, number>, keys: readonly strin
   if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer ≥ 0, got ${s.iterations}`);
 }
 
-function checkPositive(what: string, v: number): void {
-  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`gaaf: ${what} must be a positive finite number, got ${v}`);
-}
-
-function checkUnit(what: string, v: number): void {
-  if (!(v >= 0 && v < 1)) throw new RangeError(`gaaf: ${what} must be in [0, 1), got ${v}`);
-}
-
-function checkNonNegative(what: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`gaaf: ${what} must be a finite number ≥ 0, got ${v}`);
-}
 
 export interface SGDOptions {
   lr?: number;
@@ -85,9 +75,9 @@ export class SGD implements Optimizer {
     this.lr = opts.lr ?? DEFAULT_LR.sgd;
     this.momentum = opts.momentum ?? 0.9;
     this.weightDecay = opts.weightDecay ?? 0;
-    checkPositive('SGD learning rate', this.lr);
-    checkUnit('SGD momentum', this.momentum);
-    checkNonNegative('SGD weight decay', this.weightDecay);
+    checkPositiveF32('gaaf: SGD learning rate', this.lr);
+    checkUnitF32('gaaf: SGD momentum', this.momentum);
+    checkNonNegativeF32('gaaf: SGD weight decay', this.weightDecay);
   }
 
   readonly slotNames = ['v'] as const;
@@ -159,11 +149,11 @@ export class Adam implements Optimizer {
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;
     this.weightDecay = opts.weightDecay ?? 0;
-    checkPositive('Adam learning rate', this.lr);
-    checkUnit('Adam beta1', this.beta1);
-    checkUnit('Adam beta2', this.beta2);
-    checkPositive('Adam epsilon', this.epsilon);
-    checkNonNegative('Adam weight decay', this.weightDecay);
+    checkPositiveF32('gaaf: Adam learning rate', this.lr);
+    checkUnitF32('gaaf: Adam beta1', this.beta1);
+    checkUnitF32('gaaf: Adam beta2', this.beta2);
+    checkPositiveF32('gaaf: Adam epsilon', this.epsilon);
+    checkNonNegativeF32('gaaf: Adam weight decay', this.weightDecay);
   }
 
   readonly slotNames = ['m', 'v'] as const;

@@ -70,10 +70,10 @@ test('GAAF parameters: defaults and validation', () => {
   assert.deepEqual(resolveGaaf('relu', true), { K: 10000, shape: 'shiftedSigmoid', p1: 3.3, p2: -0.6 });
   // relu's shape rises from about 5% at −1.5 to about 95% at +0.3 (paper figure 4b)
   assert.ok(Math.abs(shape.relu(-1.5) - 0.05) < 0.01 && Math.abs(shape.relu(0.3) - 0.95) < 0.01);
-  assert.throws(() => resolveGaaf('tanh', { K: 0 }), /K must be a positive number/);
+  assert.throws(() => resolveGaaf('tanh', { K: 0 }), /K must be a positive finite number, got 0/);
   assert.throws(() => resolveGaaf('tanh', { c: -1 }), /bell width c/);
   assert.throws(() => resolveGaaf('relu', { c: 3 }), /shifted sigmoid/);
-  assert.throws(() => new Activation('tanh', { gaaf: { K: NaN } }), /K must be a positive number/);
+  assert.throws(() => new Activation('tanh', { gaaf: { K: NaN } }), /K must be a positive finite number, got NaN/);
 });
 
 test('GAAF network: every gradient matches a float64 backpropagation with dφ_new = φ′ + s', () => {

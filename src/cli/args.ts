@@ -1,5 +1,6 @@
 // The command line's argument parsers and small formatters, shared by its commands.
 import { InvalidArgumentError } from 'commander';
+import { checkPositiveF32, checkUnitF32 } from '../binding.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,25 +22,35 @@ export function parsePath(name: string) {
   };
 }
 
+/** A float32 check (checks.ts) as a flag's error: the value is used in float32 by the kernels. */
+function inFloat32(check: (what: string, v: number) => void, name: string, v: string, n: number): number {
+  try {
+    check(name, n);
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message.replace(/ = \S+ /, ` '${v}' `)}.`);
+  }
+  return n;
+}
+
 export function parsePositive(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'.`);
-    return n;
+    return inFloat32(checkPositiveF32, name, v, n);
   };
 }
 
 export function parseRate(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`dropout rate must be in [0, 1), got '${v}'.`);
-  return n;
+  return inFloat32(checkUnitF32, 'dropout rate', v, n);
 }
 
 export function parseOpenUnit(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in (0, 1), got '${v}'.`);
-    return n;
+    return inFloat32(checkUnitF32, name, v, n);
   };
 }
 
@@ -47,7 +58,7 @@ export function parseUnit(name: string) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be in [0, 1), got '${v}'.`);
-    return n;
+    return inFloat32(checkUnitF32, name, v, n);
   };
 }
 

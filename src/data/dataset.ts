@@ -55,6 +55,46 @@ export function makeDataset(
   return freeze(x, y, sampleShape, numClasses, name);
 }
 
+/**
+ * Checks a dataset where it enters training or evaluation, whoever made it (makeDataset, a
+ * loader, or an object written by hand): its shape fields, that `count` matches the arrays, and
+ * that the inputs of rows [start, end) (default: all) are finite, naming the first bad sample.
+ * The targets are the output head's to check (it knows what its loss needs).
+ */
+export function checkDataset(data: Dataset, where: string, rows?: { start: number; end: number }): void {
+  const name = typeof data?.name === 'string' ? `'${data.name}'` : 'the dataset';
+  const bad = (what: string): never => {
+    throw new RangeError(`gaaf: ${where}: ${name}: ${what}`);
+  };
+  if (data === null || typeof data !== 'object') bad(`expected a dataset object (makeDataset), got ${data === null ? 'null' : typeof data}`);
+  const shape = data.sampleShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    bad(`sampleShape must be a non-empty list of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  if (!(data.x instanceof Float32Array)) bad(`x must be a Float32Array, got ${(data.x as unknown as object | undefined)?.constructor?.name ?? typeof data.x}`);
+  if (!data.y || typeof data.y.length !== 'number') bad('y must be an array of labels');
+  const { count } = data;
+  if (!Number.isInteger(count) || count < 0) bad(`count must be a non-negative integer, got ${count}`);
+  if (count !== data.y.length) bad(`count is ${count} but y holds ${data.y.length} labels`);
+  const size = sampleSize(shape);
+  if (data.x.length !== count * size) {
+    bad(`x has ${data.x.length} values, expected ${count * size} (${count} samples × ${size} = prod(sampleShape [${shape.join(', ')}]))`);
+  }
+  checkFiniteInputs(data.x, size, `${where}: ${name}`, rows?.start ?? 0, rows?.end ?? count);
+}
+
+/** Throws a RangeError naming the first sample of rows [start, end) of x (rows of `size` values) that holds NaN or ±∞. */
+export function checkFiniteInputs(x: Float32Array, size: number, where: string, start = 0, end = x.length / size): void {
+  for (let i = start * size, e = end * size; i < e; i++) {
+    const v = x[i]!;
+    // v − v is 0 for every finite v and NaN for NaN and ±∞: one test for both
+    if (v - v !== 0) {
+      throw new RangeError(`gaaf: ${where}: sample ${Math.floor(i / size)} holds ${v} at element ${i % size} (x[${i}]): ` +
+        'the inputs must be finite numbers; fix or drop that sample');
+    }
+  }
+}
+
 function freeze(x: Float32Array, y: Int32Array, shape: readonly number[], numClasses: number, name: string): Dataset {
   return Object.freeze({ x, y, count: y.length, sampleShape: Object.freeze([...shape]), numClasses, name });
 }

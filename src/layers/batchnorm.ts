@@ -6,7 +6,7 @@
 // (× rows/(rows − 1)), as PyTorch and Keras's fused (NHWC conv) path do. Inference: μ, σ²
 // are the running statistics. They are not trained: stateTensors() exposes them to checkpoints.
 // x (rows, cols), γ β μ σ² (cols), y (rows, cols).
-import { Buf, batchNormBackward, batchNormForwardInference, batchNormForwardTrain } from '../binding.js';
+import { Buf, batchNormBackward, batchNormForwardInference, batchNormForwardTrain, checkPositiveF32, checkUnitF32 } from '../binding.js';
 import type { Rng } from '../rng.js';
 import { Layer, makeParam, type Param, type StateTensor, type StepContext, shapeStr, size } from './layer.js';
 
@@ -39,8 +39,8 @@ export class BatchNorm extends Layer {
     super();
     const momentum = opts.momentum ?? 0.99;
     const epsilon = opts.epsilon ?? 1e-3;
-    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`gaaf: BatchNorm momentum must be in [0, 1), got ${momentum}`);
-    if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new RangeError(`gaaf: BatchNorm epsilon must be a positive number, got ${epsilon}`);
+    checkUnitF32('gaaf: BatchNorm momentum', momentum);
+    checkPositiveF32('gaaf: BatchNorm epsilon', epsilon); // added to the variance in float32
     this.momentum = momentum;
     this.epsilon = epsilon;
     this.declaredInputShape = opts.inputShape;

@@ -3,7 +3,7 @@
 // the stream is derived from the layer's position and the training step, so a run's masks
 // are fixed by its seed and can be regenerated at any step (bit-exact resume).
 // x (n, size), y (n, size), mask (n, size).
-import { Buf, copy, dropoutBackward, dropoutForward } from '../binding.js';
+import { Buf, checkUnitF32, copy, dropoutBackward, dropoutForward } from '../binding.js';
 import { deriveSeed } from '../rng.js';
 import { Layer, type StepContext } from './layer.js';
 
@@ -17,7 +17,7 @@ export class Dropout extends Layer {
 
   constructor(rate: number) {
     super();
-    if (!(rate >= 0 && rate < 1)) throw new RangeError(`gaaf: Dropout rate must be in [0, 1), got ${rate}`);
+    checkUnitF32('gaaf: Dropout rate', rate); // the kernel scales by 1/(1 − rate) in float32
     this.rate = rate;
   }
 

@@ -22,6 +22,45 @@ export function checkPos(kernel: string, name: string, v: number, min = 1): void
 
 export function checkFinite(kernel: string, name: string, v: number): void {
   if (!Number.isFinite(v)) throw new RangeError(`gaaf.${kernel}: ${name} must be finite, got ${v}`);
+  if (!Number.isFinite(Math.fround(v))) throw new RangeError(`gaaf.${kernel}: ${name} = ${v} is beyond float32's range (±${F32_MAX.toPrecision(5)}), where the kernel computes`);
+}
+
+// ---- option values, checked in the precision the kernels use (float32) ----
+// A value that is fine in float64 may not be in float32: 1e-50 becomes 0, 1e39 becomes ∞, and
+// 1e-40 becomes a subnormal whose reciprocal is ∞. These checks name the option and say why.
+
+/** The largest finite float32. */
+export const F32_MAX = 3.4028234663852886e38;
+/** The smallest positive normal float32, 2^−126. */
+export const F32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/** `what` (e.g. "gaaf: GAAF K") is finite in float32. */
+export function checkFiniteF32(what: string, v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${what} must be a finite number, got ${v}`);
+  if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${what} = ${v} is beyond float32's range (±${F32_MAX.toPrecision(5)}), the precision the kernels compute in`);
+}
+
+/** `what` is a positive number that stays a normal float32 (neither 0, subnormal nor ∞ there). */
+export function checkPositiveF32(what: string, v: number): void {
+  if (typeof v !== 'number' || !(Number.isFinite(v) && v > 0)) throw new RangeError(`${what} must be a positive finite number, got ${v}`);
+  checkFiniteF32(what, v);
+  if (Math.fround(v) < F32_MIN_NORMAL) {
+    throw new RangeError(`${what} = ${v} is below float32's smallest normal number (${F32_MIN_NORMAL.toPrecision(5)}), the precision the kernels compute in (it would become ${Math.fround(v)})`);
+  }
+}
+
+/** `what` is 0, or a positive number that stays a normal float32. */
+export function checkNonNegativeF32(what: string, v: number): void {
+  if (v === 0) return;
+  if (typeof v !== 'number' || !(Number.isFinite(v) && v > 0)) throw new RangeError(`${what} must be a finite number ≥ 0, got ${v}`);
+  checkPositiveF32(what, v);
+}
+
+/** `what` is a fraction in [0, 1) that stays below 1 in float32 (1 − 1e-9 rounds to 1 there). */
+export function checkUnitF32(what: string, v: number): void {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new RangeError(`${what} must be in [0, 1), got ${v}`);
+  if (Math.fround(v) >= 1) throw new RangeError(`${what} = ${v} rounds to 1 in float32, the precision the kernels compute in; it must stay below 1`);
+  if (v > 0) checkPositiveF32(what, v);
 }
 
 export function checkElems(kernel: string, what: string, n: number): void {

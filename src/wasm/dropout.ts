@@ -1,11 +1,11 @@
 // Dropout (assembly/dropout.ts): its table entries.
-import { dim, u32 } from './checks.js';
+import { checkUnitF32, dim, u32 } from './checks.js';
 import { type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 import { elementwise } from './parallel.js';
 
 const rate: ScalarRule = (k, _n, p) => {
-  if (!((p as number) >= 0 && (p as number) < 1)) throw new RangeError(`gaaf.${k}: p must be in [0, 1), got ${String(p)}`);
+  checkUnitF32(`gaaf.${k}: p`, p as number);
   return p as number;
 };
 

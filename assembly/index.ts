@@ -10,3 +10,4 @@ export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
 export * from "./global_pool";
+export * from "./act_ext";

@@ -13,6 +13,9 @@ export { gemm } from './wasm/gemm.js';
 export {
   ACT_KINDS, type ActKind, actForward, actBackward, gaafForward, gaafBackward, leakyReluForward, leakyReluBackward,
 } from './wasm/activations.js';
+export {
+  ACTX_KINDS, type ActxKind, actxForward, actxBackward, softmaxForward, softmaxBackward,
+} from './wasm/act_ext.js';
 export { dropoutForward, dropoutBackward } from './wasm/dropout.js';
 export { softmaxXent, argmaxRows } from './wasm/loss.js';
 export { sgdUpdate, adamUpdate } from './wasm/optim.js';

@@ -30,6 +30,8 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   gaafBackward: { kind: 'tanh', n, p1: 3, p2: 0 },
   leakyReluForward: { n, alpha: 0.2 },
   leakyReluBackward: { n, alpha: 0.2 },
+  actxForward: { kind: 'gelu', n, alpha: 1 }, actxBackward: { kind: 'elu', n, alpha: 0.5 },
+  softmaxForward: { rows: 7, cols: 13 }, softmaxBackward: { rows: 7, cols: 13 },
   dropoutForward: { n, p: 0.3, seed: 1, stream: 2 },
   dropoutBackward: { n },
   softmaxXent: { B: 7, C: 5, scale: 1 / 7 },

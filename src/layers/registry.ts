@@ -1,8 +1,8 @@
 // One registry from a layer's className to a function that rebuilds it from its config(),
 // so a saved architecture (checkpoints, reports) can be turned back into layers. Every layer
 // class registers itself here; nothing else needs to know the list.
-import type { ActKind } from '../binding.js';
 import type { GaafOptions } from '../gaaf.js';
+import type { ActivationName } from './act-fn.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv2D, type Padding } from './conv2d.js';
@@ -37,14 +37,18 @@ export function layerFromConfig(className: string, config: Record<string, unknow
 registerLayer('Dense', (c) => new Dense(c.units as number, {
   useBias: c.useBias as boolean | undefined,
   kernelInitializer: c.kernelInitializer as Dense['kernelInitializer'] | undefined,
+  ...(c.activation !== undefined ? { activation: c.activation as ActivationName } : {}),
 }));
-registerLayer('Activation', (c) => new Activation(c.activation as ActKind, { gaaf: (c.gaaf ?? false) as boolean | GaafOptions }));
+registerLayer('Activation', (c) => new Activation(c.activation as ActivationName, {
+  gaaf: (c.gaaf ?? false) as boolean | GaafOptions, ...(c.alpha !== undefined ? { alpha: c.alpha as number } : {}),
+}));
 registerLayer('Dropout', (c) => new Dropout(c.rate as number));
 registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [number, number], {
   strides: c.strides as number | undefined,
   padding: c.padding as Padding | undefined,
   useBias: c.useBias as boolean | undefined,
   kernelInitializer: c.kernelInitializer as Conv2D['kernelInitializer'] | undefined,
+  ...(c.activation !== undefined ? { activation: c.activation as ActivationName } : {}),
 }));
 registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, { strides: c.strides as number | undefined }));
 registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number | undefined, epsilon: c.epsilon as number | undefined }));

@@ -11,3 +11,4 @@ export * from "./pool";
 export * from "./batchnorm";
 export * from "./global_pool";
 export * from "./act_ext";
+export * from "./avgpool";

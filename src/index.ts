@@ -15,6 +15,7 @@ export { Activation, type ActivationOptions } from './layers/activation.js';
 export { Dropout } from './layers/dropout.js';
 export { Conv2D, type Conv2DOptions, type Padding } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxpool2d.js';
+export { AveragePooling2D, type AveragePooling2DOptions } from './layers/avgpool2d.js';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPoolingOptions } from './layers/global-pooling.js';
 export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';

@@ -43,6 +43,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   colMeanVar: { rows: 9, cols: 6 },
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
   maxPoolForward: { g: pool }, maxPoolBackward: { g: pool },
+  avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormForwardInference: { rows: 8, cols: 5, eps: 1e-3 },

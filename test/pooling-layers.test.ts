@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, Conv2D, Dense, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, AveragePooling2D, Conv2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -17,6 +17,9 @@ const cases: Case[] = [
   { name: 'Conv2D + GlobalAveragePooling2D, 6 channels, batch 1', input: [3, 5, 2], layers: () => [new Conv2D(6, 3, { padding: 'same' }), new GlobalAveragePooling2D(), new Dense(3)], batch: 1 },
   { name: 'GlobalMaxPooling2D on [5, 3, 5]', input: [5, 3, 5], layers: () => [new GlobalMaxPooling2D(), new Dense(3)], batch: 3, eps: 1e-3 },
   { name: 'Conv2D + GlobalMaxPooling2D on [1, 1, 3] (one position)', input: [1, 1, 3], layers: () => [new Conv2D(5, 1), new GlobalMaxPooling2D(), new Dense(3)], batch: 3, eps: 1e-3 },
+  { name: 'AveragePooling2D(2) valid on [5, 7, 3]', input: [5, 7, 3], layers: () => [new AveragePooling2D(2), new Flatten(), new Dense(3)], batch: 3 },
+  { name: "AveragePooling2D(3, stride 2, 'same') on [5, 4, 5], batch 1", input: [5, 4, 5], layers: () => [new AveragePooling2D(3, { strides: 2, padding: 'same' }), new Flatten(), new Dense(3)], batch: 1 },
+  { name: "Conv2D + AveragePooling2D(2, stride 1, 'same') on [3, 3, 2]", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new AveragePooling2D(2, { strides: 1, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3 },
 ];
 
 for (const c of cases) {
@@ -64,4 +67,22 @@ test('global pooling: bad input shapes and unknown options are errors naming the
     assert.equal(l.className, cls);
     assert.deepEqual(l.config(), {});
   }
+});
+
+test("AveragePooling2D: shapes as Keras gives them (valid, 'same'), the mean excludes padding, errors, registry", () => {
+  const shape = (p: AveragePooling2D, s: number[]): readonly number[] => p.computeOutputShape(s);
+  assert.deepEqual(shape(new AveragePooling2D(2), [7, 5, 3]), [3, 2, 3]);
+  assert.deepEqual(shape(new AveragePooling2D(2, { padding: 'same' }), [7, 5, 3]), [4, 3, 3]);
+  assert.deepEqual(shape(new AveragePooling2D(3, { strides: 1, padding: 'same' }), [7, 5, 3]), [7, 5, 3]);
+  // 'same' 2×2 on a 3×3 single-channel image: the last row/column windows are clipped and average fewer taps
+  const p = new AveragePooling2D(2, { padding: 'same' });
+  const m = new Sequential([p, new Flatten(), new Dense(2)], { inputShape: [3, 3, 1] }).build(undefined, { seed: 1 });
+  m.predict(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+  assert.deepEqual(Array.from(p.output()!.read(4)), [3, 4.5, 7.5, 9]);
+  m.dispose();
+  assert.throws(() => new AveragePooling2D(2, { padding: 'full' as never }), /AveragePooling2D padding must be 'valid' or 'same', got 'full'/);
+  assert.throws(() => new AveragePooling2D(2, { pool: 2 } as never), /AveragePooling2D: unknown option 'pool'/);
+  assert.throws(() => new Sequential([new AveragePooling2D(4), new Flatten(), new Dense(2)], { inputShape: [3, 5, 1] }).build(), /a 4×4 'valid' window does not fit input \[3, 5, 1\]/);
+  const c = new AveragePooling2D(3, { strides: 2, padding: 'same' }).config();
+  assert.deepEqual(layerFromConfig('AveragePooling2D', c).config(), c);
 });

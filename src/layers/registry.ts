@@ -10,6 +10,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { MaxPool2D } from './maxpool2d.js';
+import { AveragePooling2D } from './avgpool2d.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
 import type { Layer } from './layer.js';
 
@@ -55,3 +56,6 @@ registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number
 registerLayer('Flatten', () => new Flatten());
 registerLayer('GlobalAveragePooling2D', () => new GlobalAveragePooling2D());
 registerLayer('GlobalMaxPooling2D', () => new GlobalMaxPooling2D());
+registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c.poolSize as number, {
+  strides: c.strides as number | undefined, padding: c.padding as Padding | undefined,
+}));

@@ -42,7 +42,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   sumRows: { rows: 9, cols: 20, ld: 23, beta: 0.5 },
   colMeanVar: { rows: 9, cols: 6 },
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
-  maxPoolForward: { g: pool }, maxPoolBackward: { g: pool },
+  maxPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, maxPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },
@@ -90,7 +90,7 @@ function contents(k: KernelSpec, v: Values, seed: number): Record<string, Float3
     else if (k.name === 'maxPoolBackward') {
       const x = allocF32(pool.n * pool.h * pool.w * pool.c), y = allocF32(len), am = allocI32(len);
       x.write(randomArray(x.length, seed++));
-      maxPoolForward(x, y, am, pool);
+      maxPoolForward(x, y, am, { ...pool, k: 3, padding: 'same' });
       out[o] = am.viewI32().slice();
       for (const b of [x, y, am]) b.free();
     } else if (k.name === 'globalMaxPoolBackward') {

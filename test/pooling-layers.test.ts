@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, AveragePooling2D, Conv2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, AveragePooling2D, Conv2D, MaxPool2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -20,6 +20,8 @@ const cases: Case[] = [
   { name: 'AveragePooling2D(2) valid on [5, 7, 3]', input: [5, 7, 3], layers: () => [new AveragePooling2D(2), new Flatten(), new Dense(3)], batch: 3 },
   { name: "AveragePooling2D(3, stride 2, 'same') on [5, 4, 5], batch 1", input: [5, 4, 5], layers: () => [new AveragePooling2D(3, { strides: 2, padding: 'same' }), new Flatten(), new Dense(3)], batch: 1 },
   { name: "Conv2D + AveragePooling2D(2, stride 1, 'same') on [3, 3, 2]", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new AveragePooling2D(2, { strides: 1, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3 },
+  { name: "MaxPool2D(3, stride 2, 'same') on [5, 4, 5]", input: [5, 4, 5], layers: () => [new MaxPool2D(3, { strides: 2, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3, eps: 1e-3 },
+  { name: "Conv2D + MaxPool2D(2, 'same') on [3, 3, 2], batch 1", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new MaxPool2D(2, { padding: 'same' }), new Flatten(), new Dense(3)], batch: 1, eps: 1e-3 },
 ];
 
 for (const c of cases) {
@@ -85,4 +87,19 @@ test("AveragePooling2D: shapes as Keras gives them (valid, 'same'), the mean exc
   assert.throws(() => new Sequential([new AveragePooling2D(4), new Flatten(), new Dense(2)], { inputShape: [3, 5, 1] }).build(), /a 4×4 'valid' window does not fit input \[3, 5, 1\]/);
   const c = new AveragePooling2D(3, { strides: 2, padding: 'same' }).config();
   assert.deepEqual(layerFromConfig('AveragePooling2D', c).config(), c);
+});
+
+test("MaxPool2D 'same': Keras shapes, clipped windows (padding never wins), config and registry", () => {
+  assert.deepEqual(new MaxPool2D(2, { padding: 'same' }).computeOutputShape([7, 5, 3]), [4, 3, 3]);
+  assert.deepEqual(new MaxPool2D(3, { strides: 1, padding: 'same' }).computeOutputShape([2, 2, 1]), [2, 2, 1]);
+  const p = new MaxPool2D(2, { padding: 'same' });
+  const m = new Sequential([p, new Flatten(), new Dense(2)], { inputShape: [3, 3, 1] }).build(undefined, { seed: 1 });
+  m.predict(Float32Array.from([-1, -2, -3, -4, -5, -6, -7, -8, -9]));
+  assert.deepEqual(Array.from(p.output()!.read(4)), [-1, -3, -7, -9]);
+  m.dispose();
+  assert.deepEqual(new MaxPool2D(2).config(), { poolSize: 2, strides: 2 });
+  const c = new MaxPool2D(3, { strides: 2, padding: 'same' }).config();
+  assert.deepEqual(layerFromConfig('MaxPool2D', c).config(), c);
+  assert.throws(() => new MaxPool2D(2, { padding: 'causal' as never }), /MaxPool2D padding must be 'valid' or 'same', got 'causal'/);
+  assert.throws(() => new MaxPool2D(2, { stride: 1 } as never), /MaxPool2D: unknown option 'stride'/);
 });

@@ -51,7 +51,9 @@ registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [
   kernelInitializer: c.kernelInitializer as Conv2D['kernelInitializer'] | undefined,
   ...(c.activation !== undefined ? { activation: c.activation as ActivationName } : {}),
 }));
-registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, { strides: c.strides as number | undefined }));
+registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, {
+  strides: c.strides as number | undefined, ...(c.padding !== undefined ? { padding: c.padding as Padding } : {}),
+}));
 registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number | undefined, epsilon: c.epsilon as number | undefined }));
 registerLayer('Flatten', () => new Flatten());
 registerLayer('GlobalAveragePooling2D', () => new GlobalAveragePooling2D());

@@ -19,6 +19,7 @@ export { AveragePooling2D, type AveragePooling2DOptions } from './layers/avgpool
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPoolingOptions } from './layers/global-pooling.js';
 export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';
+export { Reshape } from './layers/reshape.js';
 export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';

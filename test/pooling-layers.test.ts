@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, AveragePooling2D, Conv2D, MaxPool2D, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, AveragePooling2D, Conv2D, MaxPool2D, Reshape, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -22,6 +22,7 @@ const cases: Case[] = [
   { name: "Conv2D + AveragePooling2D(2, stride 1, 'same') on [3, 3, 2]", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new AveragePooling2D(2, { strides: 1, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3 },
   { name: "MaxPool2D(3, stride 2, 'same') on [5, 4, 5]", input: [5, 4, 5], layers: () => [new MaxPool2D(3, { strides: 2, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3, eps: 1e-3 },
   { name: "Conv2D + MaxPool2D(2, 'same') on [3, 3, 2], batch 1", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new MaxPool2D(2, { padding: 'same' }), new Flatten(), new Dense(3)], batch: 1, eps: 1e-3 },
+  { name: 'Reshape [12] → [2, 3, 2] + Conv2D + Reshape [-1]', input: [12], layers: () => [new Reshape([2, 3, 2]), new Conv2D(3, 1), new Reshape([-1]), new Dense(3)], batch: 3 },
 ];
 
 for (const c of cases) {
@@ -102,4 +103,13 @@ test("MaxPool2D 'same': Keras shapes, clipped windows (padding never wins), conf
   assert.deepEqual(layerFromConfig('MaxPool2D', c).config(), c);
   assert.throws(() => new MaxPool2D(2, { padding: 'causal' as never }), /MaxPool2D padding must be 'valid' or 'same', got 'causal'/);
   assert.throws(() => new MaxPool2D(2, { stride: 1 } as never), /MaxPool2D: unknown option 'stride'/);
+});
+
+test('Reshape: −1 is inferred, a size mismatch names the layer and both shapes, registry', () => {
+  assert.deepEqual(new Reshape([3, -1]).computeOutputShape([4, 3]), [3, 4]);
+  assert.throws(() => new Sequential([new Reshape([5, 5]), new Flatten(), new Dense(2)], { inputShape: [24] }).build(),
+    /layer 'reshape_1' \(Reshape\): input \[24\] has 24 values, which do not fit target shape \[5, 5\]/);
+  assert.throws(() => new Reshape([-1, -1]), /at most one −1/);
+  assert.throws(() => new Reshape([2, 0]), /targetShape must be positive integers/);
+  assert.deepEqual(layerFromConfig('Reshape', { targetShape: [2, -1] }).config(), { targetShape: [2, -1] });
 });

@@ -9,6 +9,7 @@ import { Conv2D, type Padding } from './conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { Reshape } from './reshape.js';
 import { MaxPool2D } from './maxpool2d.js';
 import { AveragePooling2D } from './avgpool2d.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -61,3 +62,4 @@ registerLayer('GlobalMaxPooling2D', () => new GlobalMaxPooling2D());
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c.poolSize as number, {
   strides: c.strides as number | undefined, padding: c.padding as Padding | undefined,
 }));
+registerLayer('Reshape', (c) => new Reshape(c.targetShape as number[]));

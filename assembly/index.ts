@@ -12,3 +12,4 @@ export * from "./batchnorm";
 export * from "./global_pool";
 export * from "./act_ext";
 export * from "./avgpool";
+export * from "./embedding";

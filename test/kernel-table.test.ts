@@ -44,6 +44,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
   maxPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, maxPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
+  embeddingForward: { count: 40, vocab: 1, dim: 7 }, embeddingBackward: { count: 40, vocab: 1, dim: 7 },
   globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormForwardInference: { rows: 8, cols: 5, eps: 1e-3 },
@@ -85,7 +86,8 @@ function contents(k: KernelSpec, v: Values, seed: number): Record<string, Float3
   const out: Record<string, Float32Array | Int32Array> = {};
   for (const o of callerOperands(k)) {
     const len = elements(k, o, v);
-    if (k.operands[o].dtype !== 'i32') out[o] = randomArray(len, seed++);
+    if (k.name.startsWith('embedding') && o === 'idx') out[o] = new Float32Array(len); // row 0 of a 1-row vocabulary
+    else if (k.operands[o].dtype !== 'i32') out[o] = randomArray(len, seed++);
     else if (k.name === 'softmaxXent') out[o] = randomLabels(len, v.C, seed++);
     else if (k.name === 'maxPoolBackward') {
       const x = allocF32(pool.n * pool.h * pool.w * pool.c), y = allocF32(len), am = allocI32(len);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, AveragePooling2D, Conv2D, MaxPool2D, Reshape, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, AveragePooling2D, Conv2D, Embedding, MaxPool2D, Reshape, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -112,4 +112,41 @@ test('Reshape: −1 is inferred, a size mismatch names the layer and both shapes
   assert.throws(() => new Reshape([-1, -1]), /at most one −1/);
   assert.throws(() => new Reshape([2, 0]), /targetShape must be positive integers/);
   assert.deepEqual(layerFromConfig('Reshape', { targetShape: [2, -1] }).config(), { targetShape: [2, -1] });
+});
+
+test('Embedding: rows of the table, gradients by finite differences, an index out of range names index, row and vocabulary', () => {
+  const emb = new Embedding(6, 3);
+  const m = new Sequential([emb, new Flatten(), new Dense(3)], { inputShape: [4] }).build(undefined, { seed: 2 });
+  const x = Float32Array.from([0, 5, 5, 2, 1, 1, 3, 0, 4, 2, 2, 2]); // repeated indices accumulate
+  m.predict(x);
+  const table = emb.params()[0].value.read();
+  const y = emb.output()!.read(36);
+  x.forEach((v, i) => assert.deepEqual(Array.from(y.subarray(i * 3, i * 3 + 3)), Array.from(table.subarray(v * 3, v * 3 + 3))));
+  for (const impl of ['simd', 'scalar'] as const) {
+    setKernelImpl(impl);
+    try {
+      const { grads } = m.lossAndGradients(x, randomLabels(3, 3, 8), { inputGrad: true });
+      const lossAt = (): number => m.lossAndGradients(x, randomLabels(3, 3, 8)).loss;
+      const w = m.getWeights();
+      const numeric = new Float64Array(w[0].length);
+      for (let i = 0; i < w[0].length; i++) {
+        const w0 = w[0][i];
+        w[0][i] = w0 + 1e-2; m.setWeights(w); const lp = lossAt();
+        w[0][i] = w0 - 1e-2; m.setWeights(w); const lm = lossAt();
+        w[0][i] = w0; m.setWeights(w);
+        numeric[i] = (lp - lm) / (Math.fround(w0 + 1e-2) - Math.fround(w0 - 1e-2));
+      }
+      grads[0].forEach((g, i) => assert.ok(Math.abs(g - numeric[i]) <= 3e-4 + 2e-2 * Math.abs(numeric[i]), `${impl} embeddings[${i}]: ${g} vs ${numeric[i]}`));
+    } finally {
+      setKernelImpl('simd');
+    }
+  }
+  const bad = x.slice();
+  bad[6] = 6;
+  assert.throws(() => m.predict(bad), /layer 'embedding_1' \(Embedding\): index 6 at row 1 of the batch, position 2, is not an integer in \[0, 6\) \(the vocabulary size is 6\)/);
+  bad[6] = 2.5;
+  assert.throws(() => m.predict(bad), /index 2.5 at row 1/);
+  m.dispose();
+  assert.throws(() => new Embedding(0, 3), /inputDim \(vocabulary size\) must be a positive integer/);
+  assert.deepEqual(layerFromConfig('Embedding', { inputDim: 6, outputDim: 3 }).config(), { inputDim: 6, outputDim: 3 });
 });

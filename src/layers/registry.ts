@@ -10,6 +10,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Reshape } from './reshape.js';
+import { Embedding } from './embedding.js';
 import { MaxPool2D } from './maxpool2d.js';
 import { AveragePooling2D } from './avgpool2d.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -63,3 +64,4 @@ registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c.poolSize as numb
   strides: c.strides as number | undefined, padding: c.padding as Padding | undefined,
 }));
 registerLayer('Reshape', (c) => new Reshape(c.targetShape as number[]));
+registerLayer('Embedding', (c) => new Embedding(c.inputDim as number, c.outputDim as number));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, AveragePooling2D, Conv2D, Embedding, MaxPool2D, Reshape, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, Activation, AveragePooling2D, Conv2D, Embedding, MaxPool2D, Reshape, loadModel, memoryHandler, saveModel, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -149,4 +149,22 @@ test('Embedding: rows of the table, gradients by finite differences, an index ou
   m.dispose();
   assert.throws(() => new Embedding(0, 3), /inputDim \(vocabulary size\) must be a positive integer/);
   assert.deepEqual(layerFromConfig('Embedding', { inputDim: 6, outputDim: 3 }).config(), { inputDim: 6, outputDim: 3 });
+});
+
+test('checkpoint round trip of a model with every new layer: same config, same weights, same predictions', async () => {
+  const layers = (): Layer[] => [
+    new Embedding(7, 4), new Reshape([4, 4, 1]), new Conv2D(4, 3, { padding: 'same', activation: 'gelu' }),
+    new MaxPool2D(2, { padding: 'same', strides: 1 }), new AveragePooling2D(2, { padding: 'same' }),
+    new GlobalMaxPooling2D(), new Dense(5, { activation: 'silu' }), new Activation('elu', { alpha: 0.5 }), new Dense(3),
+  ];
+  const model = new Sequential(layers(), { inputShape: [4] }).build(undefined, { seed: 4 });
+  const x = Float32Array.from([0, 1, 2, 3, 6, 5, 4, 3, 1, 1, 0, 6]);
+  const before = model.predict(x);
+  const h = memoryHandler();
+  await saveModel(model, h);
+  const back = await loadModel(Sequential, h);
+  assert.deepEqual(back.layers.map((l) => [l.className, l.config()]), model.layers.map((l) => [l.className, l.config()]));
+  assert.deepEqual(back.predict(x), before);
+  model.dispose();
+  back.dispose();
 });

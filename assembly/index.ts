@@ -13,3 +13,4 @@ export * from "./global_pool";
 export * from "./act_ext";
 export * from "./avgpool";
 export * from "./embedding";
+export * from "./layernorm";

@@ -25,6 +25,7 @@ export {
   type ConvGeom, convOutSize, conv2dWorkspaceLength, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
 } from './wasm/conv.js';
 export { type PoolGeom, maxPoolForward, maxPoolBackward } from './wasm/pool.js';
+export { layerNormForward, layerNormBackward } from './wasm/layernorm.js';
 export { embeddingForward, embeddingBackward } from './wasm/embedding.js';
 export { type AvgPoolGeom, poolOutGeom, avgPoolForward, avgPoolBackward } from './wasm/avgpool.js';
 export {

@@ -20,6 +20,7 @@ export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPoolingOptions }
 export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';
 export { Reshape } from './layers/reshape.js';
+export { LayerNormalization, type LayerNormalizationOptions } from './layers/layernorm.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';

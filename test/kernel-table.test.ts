@@ -44,6 +44,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
   maxPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, maxPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
+  layerNormForward: { rows: 7, cols: 13, eps: 1e-3 }, layerNormBackward: { rows: 7, cols: 13 },
   embeddingForward: { count: 40, vocab: 1, dim: 7 }, embeddingBackward: { count: 40, vocab: 1, dim: 7 },
   globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },

@@ -19,6 +19,7 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   Flatten: { config: {}, inputShape: [9, 7, 3] },
   GlobalAveragePooling2D: { config: {}, inputShape: [9, 7, 5] },
   GlobalMaxPooling2D: { config: {}, inputShape: [9, 7, 5] },
+  LayerNormalization: { config: { epsilon: 1e-3 }, inputShape: [9, 7, 5] },
   Embedding: { config: { inputDim: 11, outputDim: 6 }, inputShape: [9] },
   Reshape: { config: { targetShape: [7, -1] }, inputShape: [9, 7, 3] },
   AveragePooling2D: { config: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [9, 7, 5] },

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, Activation, AveragePooling2D, Conv2D, Embedding, MaxPool2D, Reshape, loadModel, memoryHandler, saveModel, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
+  init, Activation, AveragePooling2D, Conv2D, Embedding, LayerNormalization, MaxPool2D, Reshape, loadModel, memoryHandler, saveModel, Dense, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, type Layer, Sequential, layerFromConfig, setKernelImpl,
 } from '../src/index.js';
 import { checkGradients, randomArray, randomLabels } from './helpers.js';
 
@@ -23,6 +23,8 @@ const cases: Case[] = [
   { name: "MaxPool2D(3, stride 2, 'same') on [5, 4, 5]", input: [5, 4, 5], layers: () => [new MaxPool2D(3, { strides: 2, padding: 'same' }), new Flatten(), new Dense(3)], batch: 3, eps: 1e-3 },
   { name: "Conv2D + MaxPool2D(2, 'same') on [3, 3, 2], batch 1", input: [3, 3, 2], layers: () => [new Conv2D(3, 1), new MaxPool2D(2, { padding: 'same' }), new Flatten(), new Dense(3)], batch: 1, eps: 1e-3 },
   { name: 'Reshape [12] → [2, 3, 2] + Conv2D + Reshape [-1]', input: [12], layers: () => [new Reshape([2, 3, 2]), new Conv2D(3, 1), new Reshape([-1]), new Dense(3)], batch: 3 },
+  { name: 'Dense + LayerNormalization on 7 features', input: [5], layers: () => [new Dense(7), new LayerNormalization(), new Dense(3)], batch: 3 },
+  { name: 'LayerNormalization first on [3, 5, 6] (last axis, input gradient), batch 1', input: [3, 5, 6], layers: () => [new LayerNormalization({ epsilon: 1e-2 }), new Flatten(), new Dense(3)], batch: 1 },
 ];
 
 for (const c of cases) {
@@ -155,7 +157,7 @@ test('checkpoint round trip of a model with every new layer: same config, same w
   const layers = (): Layer[] => [
     new Embedding(7, 4), new Reshape([4, 4, 1]), new Conv2D(4, 3, { padding: 'same', activation: 'gelu' }),
     new MaxPool2D(2, { padding: 'same', strides: 1 }), new AveragePooling2D(2, { padding: 'same' }),
-    new GlobalMaxPooling2D(), new Dense(5, { activation: 'silu' }), new Activation('elu', { alpha: 0.5 }), new Dense(3),
+    new LayerNormalization(), new GlobalMaxPooling2D(), new Dense(5, { activation: 'silu' }), new Activation('elu', { alpha: 0.5 }), new Dense(3),
   ];
   const model = new Sequential(layers(), { inputShape: [4] }).build(undefined, { seed: 4 });
   const x = Float32Array.from([0, 1, 2, 3, 6, 5, 4, 3, 1, 1, 0, 6]);

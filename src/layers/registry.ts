@@ -11,6 +11,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { Reshape } from './reshape.js';
 import { Embedding } from './embedding.js';
+import { LayerNormalization } from './layernorm.js';
 import { MaxPool2D } from './maxpool2d.js';
 import { AveragePooling2D } from './avgpool2d.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
@@ -65,3 +66,4 @@ registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c.poolSize as numb
 }));
 registerLayer('Reshape', (c) => new Reshape(c.targetShape as number[]));
 registerLayer('Embedding', (c) => new Embedding(c.inputDim as number, c.outputDim as number));
+registerLayer('LayerNormalization', (c) => new LayerNormalization({ epsilon: c.epsilon as number | undefined }));

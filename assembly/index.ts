@@ -9,3 +9,8 @@ export * from "./peak";
 export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
+export * from "./global_pool";
+export * from "./act_ext";
+export * from "./avgpool";
+export * from "./embedding";
+export * from "./layernorm";

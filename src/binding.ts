@@ -14,6 +14,9 @@ export { gemm } from './wasm/gemm.js';
 export {
   ACT_KINDS, type ActKind, actForward, actBackward, gaafForward, gaafBackward, leakyReluForward, leakyReluBackward,
 } from './wasm/activations.js';
+export {
+  ACTX_KINDS, type ActxKind, actxForward, actxBackward, softmaxForward, softmaxBackward,
+} from './wasm/act_ext.js';
 export { dropoutForward, dropoutBackward } from './wasm/dropout.js';
 export { softmaxXent, argmaxRows } from './wasm/loss.js';
 export { sgdUpdate, adamUpdate } from './wasm/optim.js';
@@ -23,4 +26,10 @@ export {
   type ConvGeom, convOutSize, conv2dWorkspaceLength, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
 } from './wasm/conv.js';
 export { type PoolGeom, maxPoolForward, maxPoolBackward } from './wasm/pool.js';
+export { layerNormForward, layerNormBackward } from './wasm/layernorm.js';
+export { embeddingForward, embeddingBackward } from './wasm/embedding.js';
+export { type AvgPoolGeom, poolOutGeom, avgPoolForward, avgPoolBackward } from './wasm/avgpool.js';
+export {
+  globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward,
+} from './wasm/global_pool.js';
 export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward } from './wasm/batchnorm.js';

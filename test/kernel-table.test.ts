@@ -18,6 +18,7 @@ await init();
 
 const conv = { n: 2, h: 6, w: 5, c: 3, oc: 4, kh: 3, kw: 3, stride: 1, pad: 1 };
 const pool = { n: 2, h: 4, w: 4, c: 3, k: 2, stride: 2 };
+const gpool = { n: 3, hw: 17, c: 5 };
 const n = 3000; // elementwise: above the finest split's grain, with a tail that is no multiple of 4 or 64
 
 /** Scalar arguments (and geometry objects) of each kernel's sample call, by parameter name. */
@@ -29,6 +30,8 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   gaafBackward: { kind: 'tanh', n, p1: 3, p2: 0 },
   leakyReluForward: { n, alpha: 0.2 },
   leakyReluBackward: { n, alpha: 0.2 },
+  actxForward: { kind: 'gelu', n, alpha: 1 }, actxBackward: { kind: 'elu', n, alpha: 0.5 },
+  softmaxForward: { rows: 7, cols: 13 }, softmaxBackward: { rows: 7, cols: 13 },
   dropoutForward: { n, p: 0.3, seed: 1, stream: 2 },
   dropoutBackward: { n },
   softmaxXent: { B: 7, C: 5, scale: 1 / 7 },
@@ -39,7 +42,11 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   sumRows: { rows: 9, cols: 20, ld: 23, beta: 0.5 },
   colMeanVar: { rows: 9, cols: 6 },
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
-  maxPoolForward: { g: pool }, maxPoolBackward: { g: pool },
+  maxPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, maxPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
+  avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
+  layerNormForward: { rows: 7, cols: 13, eps: 1e-3 }, layerNormBackward: { rows: 7, cols: 13 },
+  embeddingForward: { count: 40, vocab: 1, dim: 7 }, embeddingBackward: { count: 40, vocab: 1, dim: 7 },
+  globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormForwardInference: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormBackward: { rows: 8, cols: 5 },
@@ -80,12 +87,19 @@ function contents(k: KernelSpec, v: Values, seed: number): Record<string, Float3
   const out: Record<string, Float32Array | Int32Array> = {};
   for (const o of callerOperands(k)) {
     const len = elements(k, o, v);
-    if (k.operands[o].dtype !== 'i32') out[o] = randomArray(len, seed++);
+    if (k.name.startsWith('embedding') && o === 'idx') out[o] = new Float32Array(len); // row 0 of a 1-row vocabulary
+    else if (k.operands[o].dtype !== 'i32') out[o] = randomArray(len, seed++);
     else if (k.name === 'softmaxXent') out[o] = randomLabels(len, v.C, seed++);
     else if (k.name === 'maxPoolBackward') {
       const x = allocF32(pool.n * pool.h * pool.w * pool.c), y = allocF32(len), am = allocI32(len);
       x.write(randomArray(x.length, seed++));
-      maxPoolForward(x, y, am, pool);
+      maxPoolForward(x, y, am, { ...pool, k: 3, padding: 'same' });
+      out[o] = am.viewI32().slice();
+      for (const b of [x, y, am]) b.free();
+    } else if (k.name === 'globalMaxPoolBackward') {
+      const x = allocF32(gpool.n * gpool.hw * gpool.c), y = allocF32(len), am = allocI32(len);
+      x.write(randomArray(x.length, seed++));
+      binding.globalMaxPoolForward(x, y, am, gpool.n, gpool.hw, gpool.c);
       out[o] = am.viewI32().slice();
       for (const b of [x, y, am]) b.free();
     } else out[o] = new Int32Array(len);

@@ -17,6 +17,12 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   MaxPool2D: { config: { poolSize: 2, strides: 2 }, inputShape: [9, 7, 3] },
   BatchNorm: { config: { momentum: 0.9, epsilon: 1e-3 }, inputShape: [9, 7, 3] },
   Flatten: { config: {}, inputShape: [9, 7, 3] },
+  GlobalAveragePooling2D: { config: {}, inputShape: [9, 7, 5] },
+  GlobalMaxPooling2D: { config: {}, inputShape: [9, 7, 5] },
+  LayerNormalization: { config: { epsilon: 1e-3 }, inputShape: [9, 7, 5] },
+  Embedding: { config: { inputDim: 11, outputDim: 6 }, inputShape: [9] },
+  Reshape: { config: { targetShape: [7, -1] }, inputShape: [9, 7, 3] },
+  AveragePooling2D: { config: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [9, 7, 5] },
 };
 
 for (const cls of registeredLayers()) {

@@ -12,7 +12,7 @@ test('layer shapes that do not chain are refused with the layer named', () => {
   assert.throws(() => new Dense(0), /units must be a positive integer, got 0/);
   assert.throws(() => new Dropout(1), /rate must be in \[0, 1\), got 1/);
   assert.throws(() => new Dropout(-0.1), /rate must be in \[0, 1\)/);
-  assert.throws(() => new Activation('swish' as 'tanh'), /unknown activation 'swish'/);
+  assert.throws(() => new Activation('mish' as 'tanh'), /unknown activation 'mish'/); // swish is one since issue 14
 });
 
 test("summary of the paper's MLP", () => {

@@ -126,7 +126,7 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
     // Describe the resumed model by its checkpoint, not by the flags.
     const act = model.layers.find((l): l is Activation => l instanceof Activation);
     if (act) {
-      activation = act.kind;
+      activation = act.kind as typeof activation; // a paper model: tanh, relu or sigmoid
       Object.assign(o, { gaaf: !!act.gaaf, gaafK: act.gaaf?.K ?? o.gaafK });
     }
     o.dropout = model.layers.find((l): l is Dropout => l instanceof Dropout)?.rate ?? 0;

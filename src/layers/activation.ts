@@ -1,31 +1,41 @@
-// Elementwise activation: y = φ(x), or with GAAF y = φ(x) + g(x)·s(x) (see ../gaaf.ts).
-// x (n, size), y (n, size).
-import { ACT_KINDS, type ActKind, Buf, actBackward, actForward, gaafBackward, gaafForward } from '../binding.js';
-import { type GaafOptions, type GaafParams, resolveGaaf } from '../gaaf.js';
+// Elementwise activation: y = φ(x), or with GAAF y = φ(x) + g(x)·s(x) (see ../gaaf.ts); softmax
+// normalises over the last axis. x (n, size), y (n, size). The names: ./act-fn.ts.
+import { Buf } from '../binding.js';
+import type { GaafOptions, GaafParams } from '../gaaf.js';
+import { ActFn, type ActivationName } from './act-fn.js';
 import { Layer, type StepContext } from './layer.js';
 
 export interface ActivationOptions {
-  /** true for the default GAAF shape of this activation, or explicit parameters. */
+  /** true for the default GAAF shape of this activation, or explicit parameters (tanh, relu, sigmoid). */
   gaaf?: boolean | GaafOptions;
+  /** leakyRelu: the slope for x ≤ 0 (default 0.3); elu: α (default 1). */
+  alpha?: number;
   inputShape?: number[];
 }
 
+const KNOWN = ['gaaf', 'alpha', 'inputShape'];
+
 export class Activation extends Layer {
   readonly className = 'Activation';
-  readonly kind: ActKind;
-  readonly gaaf: GaafParams | null;
+  readonly kind: ActivationName;
+  readonly fn: ActFn;
   readonly declaredInputShape?: number[];
   private x: Buf | null = null;
   private y: Buf | null = null;
 
-  constructor(kind: ActKind, opts: ActivationOptions = {}) {
+  constructor(kind: ActivationName, opts: ActivationOptions = {}) {
     super();
-    if (!(ACT_KINDS as readonly string[]).includes(kind)) {
-      throw new RangeError(`gaaf: unknown activation '${kind}' (expected ${ACT_KINDS.join(', ')})`);
+    if (opts === null || typeof opts !== 'object') throw new TypeError('gaaf: Activation options must be an object');
+    for (const k of Object.keys(opts)) {
+      if (!KNOWN.includes(k)) throw new RangeError(`gaaf: Activation: unknown option '${k}' (known: ${KNOWN.join(', ')})`);
     }
-    this.kind = kind;
-    this.gaaf = opts.gaaf ? resolveGaaf(kind, opts.gaaf) : null;
+    this.fn = new ActFn(kind, { alpha: opts.alpha, gaaf: opts.gaaf }, 'Activation');
+    this.kind = this.fn.name;
     this.declaredInputShape = opts.inputShape;
+  }
+
+  get gaaf(): GaafParams | null {
+    return this.fn.gaaf;
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
@@ -42,21 +52,19 @@ export class Activation extends Layer {
     this.x = null;
   }
 
+  private get cols(): number {
+    return this.inputShape[this.inputShape.length - 1];
+  }
+
   forward(x: Buf, ctx: StepContext): Buf {
-    const n = ctx.n * this.inputSize;
     this.x = x;
-    const g = this.gaaf;
-    if (g) gaafForward(this.kind, x, this.y!, n, g.K, g.p1, g.p2);
-    else actForward(this.kind, x, this.y!, n);
+    this.fn.forward(x, this.y!, ctx.n * this.inputSize, this.cols);
     return this.y!;
   }
 
   backward(dy: Buf, ctx: StepContext): Buf | null {
     if (!this.dx) return null;
-    const n = ctx.n * this.inputSize;
-    const g = this.gaaf;
-    if (g) gaafBackward(this.kind, this.x!, dy, this.dx, n, g.p1, g.p2);
-    else actBackward(this.kind, this.x!, this.y!, dy, this.dx, n);
+    this.fn.backward(this.x!, this.y!, dy, this.dx, ctx.n * this.inputSize, this.cols);
     return this.dx;
   }
 
@@ -70,8 +78,9 @@ export class Activation extends Layer {
   }
 
   config(): Record<string, unknown> {
-    const g = this.gaaf;
-    const gaaf: GaafOptions | false = !g ? false : g.shape === 'bell' ? { K: g.K, c: g.p1 } : { K: g.K, a: g.p1, b: g.p2 };
-    return { activation: this.kind, gaaf };
+    const o = this.fn.options();
+    const c: Record<string, unknown> = { activation: this.kind, gaaf: o.gaaf ?? false };
+    if (o.alpha !== undefined) c.alpha = o.alpha;
+    return c;
   }
 }

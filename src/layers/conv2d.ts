@@ -7,6 +7,8 @@
 import { Buf, type ConvGeom, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
+import { ActFn, type ActivationName } from './act-fn.js';
+import { checkLayerOptions } from './dense.js';
 import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
 
 export type Padding = 'valid' | 'same';
@@ -19,7 +21,11 @@ export interface Conv2DOptions {
   kernelInitializer?: Initializer;
   /** Shape of one input sample [h, w, c], for the first layer of a model. */
   inputShape?: number[];
+  /** φ applied to the convolution's output, by name (see Activation; default 'linear'). */
+  activation?: ActivationName;
 }
+
+const KNOWN = ['strides', 'padding', 'useBias', 'kernelInitializer', 'inputShape', 'activation'];
 
 const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
 
@@ -38,9 +44,14 @@ export class Conv2D extends Layer {
   private y: Buf | null = null;
   private work: Buf | null = null;
   private x: Buf | null = null;
+  readonly act: ActFn;
+  private z: Buf | null = null;
+  private dz: Buf | null = null;
 
   constructor(filters: number, kernelSize: number | readonly [number, number], opts: Conv2DOptions = {}) {
     super();
+    checkLayerOptions('Conv2D', opts, KNOWN);
+    this.act = new ActFn(opts.activation ?? 'linear', {}, 'Conv2D activation');
     if (!posInt(filters)) throw new RangeError(`gaaf: Conv2D filters must be a positive integer, got ${filters}`);
     const ks = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     if (!Array.isArray(ks) || ks.length !== 2 || !ks.every(posInt)) {
@@ -90,7 +101,8 @@ export class Conv2D extends Layer {
   override activationFloatsFor(inputShape: readonly number[], batch: number): number {
     const [h, w, c] = inputShape;
     const g: ConvGeom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
-    return batch * (size(inputShape) + size(this.computeOutputShape(inputShape))) + conv2dWorkspaceLength(g);
+    const out = size(this.computeOutputShape(inputShape));
+    return batch * (size(inputShape) + (this.act.identity ? 1 : 3) * out) + conv2dWorkspaceLength(g);
   }
 
   override build(inputShape: readonly number[], rng: Rng): void {
@@ -110,12 +122,18 @@ export class Conv2D extends Layer {
     this.geom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
     this.y = new Buf(batch * this.outputSize, 'f32', `${this.name}/y`);
     this.work = new Buf(conv2dWorkspaceLength(this.geom), 'f32', `${this.name}/workspace`);
+    if (!this.act.identity) {
+      this.z = new Buf(batch * this.outputSize, 'f32', `${this.name}/z`);
+      this.dz = new Buf(batch * this.outputSize, 'f32', `${this.name}/dz`);
+    }
   }
 
   protected releaseOwn(): void {
     this.y?.free();
     this.work?.free();
-    this.y = this.work = this.x = null;
+    this.z?.free();
+    this.dz?.free();
+    this.y = this.work = this.x = this.z = this.dz = null;
     this.geom = null;
   }
 
@@ -124,14 +142,20 @@ export class Conv2D extends Layer {
     this.x = x;
     const g = this.geom!;
     g.n = ctx.n; // ≤ the batch capacity the workspace was sized for
-    conv2dForward(x, this.kernel!.value, this.bias?.value ?? null, this.y!, g, this.work!);
+    conv2dForward(x, this.kernel!.value, this.bias?.value ?? null, this.z ?? this.y!, g, this.work!);
+    if (this.z) this.act.forward(this.z, this.y!, ctx.n * this.outputSize, this.filters);
     return this.y!;
   }
 
   // dW (kh, kw, c, oc) and db (oc) from x and dy; dx (n, h, w, c) = convᵀ(dy, W)
-  backward(dy: Buf, ctx: StepContext): Buf | null {
+  backward(dyIn: Buf, ctx: StepContext): Buf | null {
     const g = this.geom!;
     g.n = ctx.n;
+    let dy = dyIn;
+    if (this.z) { // dz = dy·φ'(z), then the convolution's backward passes on dz
+      this.act.backward(this.z, this.y!, dyIn, this.dz!, ctx.n * this.outputSize, this.filters);
+      dy = this.dz!;
+    }
     conv2dBackwardFilter(this.x!, dy, this.kernel!.grad, this.bias?.grad ?? null, g, this.work!);
     if (!this.dx) return null;
     conv2dBackwardData(dy, this.kernel!.value, this.dx, g, this.work!);
@@ -153,6 +177,7 @@ export class Conv2D extends Layer {
     return {
       filters: this.filters, kernelSize: [...this.kernelSize], strides: this.strides, padding: this.padding,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer,
+      ...(this.act.identity ? {} : { activation: this.act.name }),
     };
   }
 }

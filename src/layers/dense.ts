@@ -1,8 +1,9 @@
-// Dense (fully connected) layer: y = x·W + b.
-// x (n, in), W (in, out), b (out), y (n, out).
+// Dense (fully connected) layer: y = φ(x·W + b), φ the `activation` option (default linear).
+// x (n, in), W (in, out), b (out), z (n, out) = x·W + b (kept only with an activation), y (n, out).
 import { Buf, gemm, sumRows } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
+import { ActFn, type ActivationName } from './act-fn.js';
 import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
 
 export interface DenseOptions {
@@ -10,6 +11,18 @@ export interface DenseOptions {
   inputShape?: number[];
   useBias?: boolean;
   kernelInitializer?: Initializer;
+  /** φ applied to x·W + b, by name (see Activation; default 'linear'). */
+  activation?: ActivationName;
+}
+
+const KNOWN = ['inputShape', 'useBias', 'kernelInitializer', 'activation'];
+
+/** Refuses options not in `known`, naming the layer class and the option. */
+export function checkLayerOptions(cls: string, opts: object, known: readonly string[]): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`gaaf: ${cls} options must be an object`);
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw new RangeError(`gaaf: ${cls}: unknown option '${k}' (known: ${known.join(', ')})`);
+  }
 }
 
 export class Dense extends Layer {
@@ -22,9 +35,14 @@ export class Dense extends Layer {
   private bias: Param | null = null;
   private y: Buf | null = null;
   private x: Buf | null = null;
+  readonly act: ActFn;
+  private z: Buf | null = null;
+  private dz: Buf | null = null;
 
   constructor(units: number, opts: DenseOptions = {}) {
     super();
+    checkLayerOptions('Dense', opts, KNOWN);
+    this.act = new ActFn(opts.activation ?? 'linear', {}, 'Dense activation');
     if (!Number.isInteger(units) || units < 1) throw new RangeError(`gaaf: Dense units must be a positive integer, got ${units}`);
     const init = opts.kernelInitializer ?? 'glorotUniform';
     if (!INITIALIZERS.includes(init)) {
@@ -55,28 +73,46 @@ export class Dense extends Layer {
 
   protected allocateOwn(batch: number): void {
     this.y = new Buf(batch * this.units, 'f32', `${this.name}/y`);
+    if (!this.act.identity) {
+      this.z = new Buf(batch * this.units, 'f32', `${this.name}/z`);
+      this.dz = new Buf(batch * this.units, 'f32', `${this.name}/dz`);
+    }
   }
 
   protected releaseOwn(): void {
     this.y?.free();
-    this.y = null;
+    this.z?.free();
+    this.dz?.free();
+    this.y = this.z = this.dz = null;
     this.x = null;
   }
 
-  // y (n, out) = x (n, in) · W (in, out) + b (out)
+  /** dx, y, and with an activation z and dz. */
+  override activationFloatsFor(inputShape: readonly number[], batch: number): number {
+    return batch * (size(inputShape) + (this.act.identity ? 2 : 3) * this.units);
+  }
+
+  // z (n, out) = x (n, in) · W (in, out) + b (out); y = φ(z) (y is z itself when φ is linear)
   forward(x: Buf, ctx: StepContext): Buf {
     const k = this.kernel!;
     const inDim = this.inputSize;
     this.x = x;
-    gemm(false, false, ctx.n, this.units, inDim, 1, x, inDim, k.value, this.units, 0, this.y!, this.units, this.bias?.value ?? null);
+    const z = this.z ?? this.y!;
+    gemm(false, false, ctx.n, this.units, inDim, 1, x, inDim, k.value, this.units, 0, z, this.units, this.bias?.value ?? null);
+    if (this.z) this.act.forward(this.z, this.y!, ctx.n * this.units, this.units);
     return this.y!;
   }
 
-  // dW (in, out) = xᵀ·dy;  db (out) = Σ_rows dy;  dx (n, in) = dy·Wᵀ
-  backward(dy: Buf, ctx: StepContext): Buf | null {
+  // dz = dy·φ'(z);  dW (in, out) = xᵀ·dz;  db (out) = Σ_rows dz;  dx (n, in) = dz·Wᵀ
+  backward(dyIn: Buf, ctx: StepContext): Buf | null {
     const k = this.kernel!;
     const inDim = this.inputSize;
     const out = this.units;
+    let dy = dyIn;
+    if (this.z) {
+      this.act.backward(this.z, this.y!, dyIn, this.dz!, ctx.n * out, out);
+      dy = this.dz!;
+    }
     gemm(true, false, inDim, out, ctx.n, 1, this.x!, inDim, dy, out, 0, k.grad, out);
     if (this.bias) sumRows(dy, ctx.n, out, out, this.bias.grad, 0);
     if (!this.dx) return null;
@@ -100,6 +136,8 @@ export class Dense extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
+    const c: Record<string, unknown> = { units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
+    if (!this.act.identity) c.activation = this.act.name; // absent: linear (configs saved before the option stay the same)
+    return c;
   }
 }

@@ -1,21 +1,24 @@
-// Max pooling over NHWC, no padding (assembly/pool.ts): the geometry check and the table entries.
+// Max pooling over NHWC, 'valid' or 'same' padding (assembly/pool.ts): the geometry check and the table entries.
+import { poolOutGeom } from './avgpool.js';
 import { checkElems, checkPos } from './checks.js';
 import { type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 
-/** Max pooling over NHWC, no padding: x (n,h,w,c) → y (n,oh,ow,c), oh = floor((h − k)/stride) + 1. */
-export interface PoolGeom { n: number; h: number; w: number; c: number; k: number; stride: number }
+/** Max pooling over NHWC: x (n,h,w,c) → y (n,oh,ow,c); valid (default): oh = floor((h − k)/stride) + 1; same: ceil(h/stride). */
+export interface PoolGeom { n: number; h: number; w: number; c: number; k: number; stride: number; padding?: 'valid' | 'same' }
 
 const geometry: ScalarRule = (kernel, _n, v) => {
   const g = v as PoolGeom;
   if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,k,stride}`);
   for (const f of ['n', 'h', 'w', 'c', 'k', 'stride'] as const) checkPos(kernel, `geometry.${f}`, g[f]);
-  if (g.k > g.h || g.k > g.w) throw new RangeError(`gaaf.${kernel}: a ${g.k}×${g.k} pooling window does not fit a ${g.h}×${g.w} input`);
+  const padding = g.padding ?? 'valid';
+  if (padding !== 'valid' && padding !== 'same') throw new RangeError(`gaaf.${kernel}: geometry.padding must be 'valid' or 'same', got '${String(padding)}'`);
+  if (padding === 'valid' && (g.k > g.h || g.k > g.w)) throw new RangeError(`gaaf.${kernel}: a ${g.k}×${g.k} pooling window does not fit a ${g.h}×${g.w} input`);
   checkElems(kernel, 'x', g.n * g.h * g.w * g.c);
   const { n, h, w, c, k, stride } = g;
-  return { n, h, w, c, k, stride, oh: Math.floor((h - k) / stride) + 1, ow: Math.floor((w - k) / stride) + 1 };
+  return { n, h, w, c, k, stride, ...poolOutGeom(h, w, k, stride, padding) };
 };
-const GEOM = ['n', 'h', 'w', 'c', 'k', 'stride'] as const;
+const GEOM = ['n', 'h', 'w', 'c', 'k', 'stride', 'padT', 'padL', 'oh', 'ow'] as const;
 const input = ['n', 'h', 'w', 'c'];
 const output = ['n', 'oh', 'ow', 'c'];
 

@@ -9,18 +9,26 @@ import { nextU32, ptr, seedRandom, uniform } from "./random";
 seedRandom(0x9001);
 
 class P {
-  constructor(public n: i32, public h: i32, public w: i32, public c: i32, public k: i32, public s: i32) {}
-  get oh(): i32 { return (this.h - this.k) / this.s + 1; }
-  get ow(): i32 { return (this.w - this.k) / this.s + 1; }
+  pt: i32 = 0; pl: i32 = 0; same: bool;
+  constructor(public n: i32, public h: i32, public w: i32, public c: i32, public k: i32, public s: i32, same: bool = false) {
+    this.same = same;
+    if (same) {
+      this.pt = max((this.oh - 1) * s + k - h, 0) / 2;
+      this.pl = max((this.ow - 1) * s + k - w, 0) / 2;
+    }
+  }
+  get oh(): i32 { return this.same ? (this.h + this.s - 1) / this.s : (this.h - this.k) / this.s + 1; }
+  get ow(): i32 { return this.same ? (this.w + this.s - 1) / this.s : (this.w - this.k) / this.s + 1; }
   toString(): string {
     return "n=" + this.n.toString() + " h=" + this.h.toString() + " w=" + this.w.toString() + " c=" + this.c.toString()
-      + " k=" + this.k.toString() + " s=" + this.s.toString();
+      + " k=" + this.k.toString() + " s=" + this.s.toString() + (this.same ? " same" : "");
   }
 }
 
 const CASES: P[] = [
   new P(1, 5, 7, 1, 2, 2), new P(3, 9, 7, 5, 3, 2), new P(3, 9, 7, 5, 2, 2), new P(2, 8, 8, 32, 2, 2),
   new P(1, 6, 5, 17, 3, 1), new P(2, 4, 4, 4, 4, 4), new P(1, 3, 3, 3, 1, 1),
+  new P(3, 9, 7, 5, 3, 2, true), new P(1, 5, 5, 17, 2, 2, true), new P(3, 7, 3, 63, 3, 1, true), new P(1, 1, 1, 3, 2, 2, true),
 ];
 
 function bits(a: StaticArray<f32>, b: StaticArray<f32>, n: i32): i32 {
@@ -42,10 +50,10 @@ describe("maxpool", () => {
       const dxS = new StaticArray<f32>(nx + 1), dxR = new StaticArray<f32>(nx + 1);
       for (let i = 0; i < nx; i++) { dxS[i] = NaN; dxR[i] = NaN; } // overwritten
       yS[ny] = 7; aS[ny] = 7; dxS[nx] = 7; // guards
-      maxpool_forward(ptr(x), ptr(yS), ptr(aS), g.n, g.h, g.w, g.c, g.k, g.s);
-      maxpool_forward_ref(ptr(x), ptr(yR), ptr(aR), g.n, g.h, g.w, g.c, g.k, g.s);
-      expect<i32>(maxpool_backward(ptr(dy), ptr(aS), ptr(dxS), g.n, g.h, g.w, g.c, g.k, g.s)).toBe(0, tag);
-      expect<i32>(maxpool_backward_ref(ptr(dy), ptr(aR), ptr(dxR), g.n, g.h, g.w, g.c, g.k, g.s)).toBe(0, tag);
+      maxpool_forward(ptr(x), ptr(yS), ptr(aS), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow);
+      maxpool_forward_ref(ptr(x), ptr(yR), ptr(aR), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow);
+      expect<i32>(maxpool_backward(ptr(dy), ptr(aS), ptr(dxS), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow)).toBe(0, tag);
+      expect<i32>(maxpool_backward_ref(ptr(dy), ptr(aR), ptr(dxR), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow)).toBe(0, tag);
       expect<i32>(bits(yS, yR, ny)).toBe(-1, "y " + tag);
       let am = -1;
       for (let i = 0; i < ny; i++) if (aS[i] != aR[i]) { am = i; break; }
@@ -59,7 +67,9 @@ describe("maxpool", () => {
       for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) for (let c = 0; c < g.c; c++) {
         let best = -1;
         for (let ky = 0; ky < g.k; ky++) for (let kx = 0; kx < g.k; kx++) {
-          const i = ((b * g.h + oy * g.s + ky) * g.w + ox * g.s + kx) * g.c + c;
+          const iy = oy * g.s - g.pt + ky, ix = ox * g.s - g.pl + kx;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+          const i = ((b * g.h + iy) * g.w + ix) * g.c + c;
           if (best < 0) { best = i; continue; }
           const v = x[i], m = x[best];
           if (!isNaN(m) && (isNaN(v) || v > m)) best = i;
@@ -78,12 +88,12 @@ describe("maxpool", () => {
     for (let i = 0; i < nx; i++) x[i] = uniform(-1, 1);
     for (let i = 0; i < ny; i++) dy[i] = 1;
     const y = new StaticArray<f32>(ny), a = new StaticArray<i32>(ny);
-    maxpool_forward(ptr(x), ptr(y), ptr(a), g.n, g.h, g.w, g.c, g.k, g.s);
+    maxpool_forward(ptr(x), ptr(y), ptr(a), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow);
     a[0] = 79; a[3] = -5; a[19] = 1 << 30;
     const dx = new StaticArray<f32>(nx + 1);
     dx[nx] = 7;
-    expect<i32>(maxpool_backward(ptr(dy), ptr(a), ptr(dx), g.n, g.h, g.w, g.c, g.k, g.s)).toBe(3);
-    expect<i32>(maxpool_backward_ref(ptr(dy), ptr(a), ptr(dx), g.n, g.h, g.w, g.c, g.k, g.s)).toBe(3);
+    expect<i32>(maxpool_backward(ptr(dy), ptr(a), ptr(dx), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow)).toBe(3);
+    expect<i32>(maxpool_backward_ref(ptr(dy), ptr(a), ptr(dx), g.n, g.h, g.w, g.c, g.k, g.s, g.pt, g.pl, g.oh, g.ow)).toBe(3);
     expect<f32>(dx[nx]).toBe(7);
   });
 });

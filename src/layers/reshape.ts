@@ -1,0 +1,69 @@
+// Reshape: a sample's shape becomes `targetShape` (same number of values; one entry may be −1,
+// inferred), as Keras's Reshape. NHWC rows are contiguous, so, as Flatten, the output is the
+// input buffer itself and the input gradient is dy itself: no copy, no buffer.
+import type { Buf } from '../binding.js';
+import { checkLayerOptions } from './dense.js';
+import { Layer, type StepContext, shapeStr, size } from './layer.js';
+
+export class Reshape extends Layer {
+  readonly className = 'Reshape';
+  readonly targetShape: readonly number[];
+  readonly declaredInputShape?: number[];
+  private last: Buf | null = null;
+
+  constructor(targetShape: readonly number[], opts: { inputShape?: number[] } = {}) {
+    super();
+    checkLayerOptions('Reshape', opts, ['inputShape']);
+    if (!Array.isArray(targetShape) || targetShape.length < 1 ||
+      !targetShape.every((d) => d === -1 || (Number.isInteger(d) && d >= 1)) || targetShape.filter((d) => d === -1).length > 1) {
+      throw new RangeError(`gaaf: Reshape targetShape must be positive integers with at most one −1, got ${JSON.stringify(targetShape)}`);
+    }
+    this.targetShape = [...targetShape];
+    this.declaredInputShape = opts.inputShape;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): readonly number[] {
+    const n = size(inputShape);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const free = this.targetShape.includes(-1);
+    if (free ? n % known !== 0 : n !== known) {
+      throw new RangeError(`gaaf: layer '${this.name}' (Reshape): input ${shapeStr(inputShape)} has ${n} values, ` +
+        `which do not fit target shape ${shapeStr(this.targetShape)}`);
+    }
+    return this.targetShape.map((d) => (d === -1 ? n / known : d));
+  }
+
+  /** Nothing to lay out: dx is dy itself. */
+  override allocate(batch: number, needInputGrad: boolean): void {
+    this.release();
+    this.batchCap = batch;
+    this.needInputGrad = needInputGrad;
+  }
+
+  override activationFloatsFor(): number {
+    return 0;
+  }
+
+  protected allocateOwn(): void {}
+
+  protected releaseOwn(): void {
+    this.last = null;
+  }
+
+  forward(x: Buf, _ctx: StepContext): Buf {
+    this.last = x;
+    return x;
+  }
+
+  backward(dy: Buf, _ctx: StepContext): Buf | null {
+    return this.needInputGrad ? dy : null;
+  }
+
+  output(): Buf | null {
+    return this.last;
+  }
+
+  config(): Record<string, unknown> {
+    return { targetShape: [...this.targetShape] };
+  }
+}

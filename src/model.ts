@@ -5,7 +5,7 @@
 // on it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
 import { Buf, allocF32, countNonFinite } from './binding.js';
 import type { Dataset } from './data/dataset.js';
-import { SoftmaxCrossEntropyHead } from './head.js';
+import { type Evaluation, type Head, type LossOptions, type LossSpec, SoftmaxCrossEntropyHead, resolveHead } from './head.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
@@ -16,7 +16,11 @@ import { sha256Hex } from './sha256.js';
 export interface ModelOptions {
   /** Shape of one input sample, e.g. [784]. Else taken from the first layer or from the data. */
   inputShape?: number[];
+  /** The loss (src/head.ts resolveHead), a TF.js/Keras name or a head, default 'sparseCategoricalCrossentropy', and its options. */
+  loss?: LossSpec;
+  lossOptions?: LossOptions;
 }
+
 
 /** The builder that made a network and its options (JSON), e.g. { name: 'svhnCnn', options: { bn: true } }; checkpoints record it. */
 export interface BuilderRecord {
@@ -43,8 +47,8 @@ export class Network {
   private capInputGrad = false;
   private xBuf: Buf | null = null;
   private inputGrad: Buf | null = null;
-  /** What the output is trained against: targets, loss, metric, predictions. */
-  readonly head = new SoftmaxCrossEntropyHead();
+  /** What the output is trained against: targets, loss, metrics, predictions (setLoss changes it). */
+  head: Head = new SoftmaxCrossEntropyHead();
   /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
   step = 0;
   /** Set to true (e.g. from a callback) to end training after the current epoch. */
@@ -52,7 +56,16 @@ export class Network {
 
   constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
     this.declaredInputShape = opts.inputShape;
+    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
     for (const l of layers) this.add(l);
+  }
+
+  /** Trains and evaluates against `loss` from now on (a TF.js/Keras name or a head); the batch buffers are laid out again. */
+  setLoss(loss: LossSpec, opts: LossOptions = {}): this {
+    const head = resolveHead(loss, opts);
+    if (head !== this.head) this.releaseBatch();
+    this.head = head;
+    return this;
   }
 
   add(layer: Layer): this {
@@ -175,14 +188,14 @@ export class Network {
   }
 
   /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input buffer, and their targets into the head. */
-  loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
+  loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number, weighted = true): void {
     const d = size(this.inputShape);
     const xv = this.xBuf!.view();
     for (let r = 0; r < n; r++) {
       const i = idx ? idx[start + r] : start + r;
       xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
     }
-    this.head.loadTargets(data, idx, start, n);
+    this.head.loadTargets(data, idx, start, n, weighted); // evaluation: without the sample weights fit set (they index the training data)
   }
 
   /** Forward through every layer; returns the logits buffer. */
@@ -231,21 +244,23 @@ export class Network {
     return null;
   }
 
-  /** Mean loss and accuracy over a dataset, in inference mode (no dropout). */
-  evaluate(data: Dataset, opts: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  /** Mean loss and the head's metrics by name over a dataset (unweighted), in inference mode (no dropout). */
+  evaluate(data: Dataset, opts: { batchSize?: number } = {}): Evaluation {
     this.requireBuilt('evaluate()');
     this.checkData(data, 'evaluate');
     if (!this.cap) this.ensureBatch(Math.max(1, Math.min(opts.batchSize ?? 256, data.count)));
     const step = this.cap;
     let loss = 0;
-    let correct = 0;
+    let sums: number[] = [];
     for (let s = 0; s < data.count; s += step) {
       const n = Math.min(step, data.count - s);
-      this.loadBatch(data, null, s, n);
+      this.loadBatch(data, null, s, n, false);
       loss += this.forwardLoss({ n, training: false, seed: 0, step: 0 });
-      correct += this.countCorrect(n);
+      sums = this.head.metricSums(n).map((v, i) => (sums[i] ?? 0) + v);
     }
-    return { loss: loss / data.count, accuracy: correct / data.count };
+    const out = { loss: loss / data.count } as Evaluation;
+    this.head.metricNames.forEach((name, i) => (out[name] = sums[i] / data.count));
+    return out;
   }
 
   /**
@@ -271,7 +286,7 @@ export class Network {
     return this.forwardLoss({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
   }
 
-  /** Class probabilities (count × classes) for inputs x (count × sample size), in inference mode. */
+  /** The head's predictions (count × outputs) for inputs x (count × sample size), in inference mode: class probabilities (softmax or sigmoid) or values (regression). */
   predict(x: Float32Array, opts: { batchSize?: number } = {}): Float32Array {
     this.requireBuilt('predict()');
     const d = size(this.inputShape);
@@ -280,7 +295,7 @@ export class Network {
       throw new RangeError(`gaaf: predict input has ${x.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(this.inputShape)})`);
     }
     const count = x.length / d;
-    const C = this.numClasses;
+    const C = this.numClasses; // what the head gives per row: probabilities or values, one per output
     const out = new Float32Array(count * C);
     if (count === 0) return out;
     if (!this.cap) this.ensureBatch(Math.min(opts.batchSize ?? 256, count));
@@ -296,10 +311,11 @@ export class Network {
    * Loss (mean over the rows) and the gradient of every parameter for one batch, without
    * updating anything. With training, dropout is active with the masks of (seed, step).
    */
-  lossAndGradients(x: Float32Array, y: Int32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
+  lossAndGradients(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
     this.requireBuilt('lossAndGradients()');
     const d = size(this.inputShape);
-    const n = y.length;
+    if (!this.cap) this.ensureBatch(1);
+    const n = this.head.rowsOf(y);
     if (x.length !== n * d) throw new RangeError(`gaaf: lossAndGradients: x has ${x.length} values, expected ${n} × ${d}`);
     if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
     this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);

@@ -104,7 +104,7 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
     for (const k of ['loss', 'seconds']) if (!isNonNegative(l[k])) bad(`${at}.${k}`, 'a finite number ≥ 0', l[k]);
     // samplesPerSec is Infinity (saved as null) for an epoch too short for the clock
     if (l.samplesPerSec !== null && !isNonNegative(l.samplesPerSec)) bad(`${at}.samplesPerSec`, 'a finite number ≥ 0 or null', l.samplesPerSec);
-    for (const k of ['accuracy', 'valAccuracy']) if ((k in l || k === 'accuracy') && !(isNum(l[k]) && l[k] >= 0 && l[k] <= 1)) bad(`${at}.${k}`, 'a number in [0, 1]', l[k]);
+    for (const k of ['accuracy', 'valAccuracy']) if (k in l && !(isNum(l[k]) && l[k] >= 0 && l[k] <= 1)) bad(`${at}.${k}`, 'a number in [0, 1]', l[k]);
     if ('valLoss' in l && !isNonNegative(l.valLoss)) bad(`${at}.valLoss`, 'a finite number ≥ 0', l.valLoss);
     if ('gradInfo' in l && !isNumArray(l.gradInfo)) bad(`${at}.gradInfo`, 'a list of finite numbers', l.gradInfo);
   });

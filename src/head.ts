@@ -115,6 +115,10 @@ export class SoftmaxCrossEntropyHead implements Head {
       throw new RangeError(`gaaf: ${where}: the loss 'sparseCategoricalCrossentropy' needs integer class labels, '${data.name}' holds float targets ` +
         `(${data.targetSize} per sample): use 'categoricalCrossentropy' for one-hot or soft labels, 'binaryCrossentropy' for 0/1 labels, 'mse' for values`);
     }
+    if (outputSize === 1) {
+      throw new RangeError(`gaaf: ${where}: the loss 'sparseCategoricalCrossentropy' needs an output per class, the model outputs 1 (softmax over one value is always 1): ` +
+        "for two classes with one sigmoid output use loss 'binaryCrossentropy'");
+    }
     if (data.numClasses > outputSize) {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has ${data.numClasses} classes, the model outputs ${outputSize}`);
     }

@@ -52,6 +52,8 @@ test('a loss refuses the other kind of targets, naming both', async () => {
   await assert.rejects(mlp(2, 4, 3).fit(reg, { epochs: 1 }), /the loss 'sparseCategoricalCrossentropy' needs integer class labels, 'reg' holds float targets \(1 per sample\)/);
   await assert.rejects(mlp(2, 4, 3).fit(labels, { epochs: 1, loss: 'mse' }), /the loss 'meanSquaredError' needs float targets of shape \[n, 3\], 'labels' holds integer class labels/);
   await assert.rejects(mlp(2, 4, 3).fit(labels, { epochs: 1, loss: 'categoricalCrossentropy' }), /'categoricalCrossentropy' needs float targets/);
+  const twoClass = makeDataset(new Float32Array(8), new Int32Array([0, 1, 1, 0]), [2], 2, 'two');
+  await assert.rejects(mlp(2, 4, 1).fit(twoClass, { epochs: 1 }), /the model outputs 1 \(softmax over one value is always 1\): for two classes with one sigmoid output use loss 'binaryCrossentropy'/);
   await assert.rejects(mlp(2, 4, 1).fit(labels, { epochs: 1, loss: 'binaryCrossentropy' }), /with one output needs 0\/1 labels, 'labels' has 3 classes/);
   await assert.rejects(mlp(2, 4, 2).fit(reg, { epochs: 1, loss: 'mse' }), /'reg' has 1 targets per sample, the model outputs 2/);
   await assert.rejects(mlp(2, 4, 1).fit(reg, { epochs: 1, loss: 'binaryCrossentropy' }), /needs targets in \[0, 1\], 'reg' has .* at sample 0/);

@@ -87,6 +87,10 @@ export class SoftmaxCrossEntropyHead implements Head {
     return batch * (3 * outputSize + 2); // probs, dOutput, labels, preds
   }
 
+  floatsFor(batch: number, outputSize: number): number {
+    return SoftmaxCrossEntropyHead.floatsFor(batch, outputSize);
+  }
+
   /** Lays out the target, probability, gradient and prediction buffers for `batch` rows of `outputSize` values. */
   allocate(batch: number, outputSize: number): void {
     this.release();

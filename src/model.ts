@@ -139,7 +139,7 @@ export class Network {
     const first = this.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
     const shape = opts.inputShape ?? (this.isBuilt ? this.inputShape : this.declaredInputShape ?? first?.declaredInputShape);
     if (!shape) throw new Error('gaaf: estimateMemory: the model has no input shape yet: pass inputShape');
-    return estimateMemory(this.layers, shape, opts);
+    return estimateMemory(this.layers, shape, { headFloats: (b, c) => this.head.floatsFor(b, c), ...opts });
   }
 
   private requireBuilt(what: string): void {

@@ -44,6 +44,9 @@ test('resolveHead knows the TF.js/Keras names and a head object; an unknown name
   assert.throws(() => resolveHead('mse', { delta: 1 }), /delta applies to 'huber' only/);
   assert.throws(() => resolveHead('huber', { beta: 1 } as never), /unknown option 'beta'/);
   assert.throws(() => resolveHead('binaryCrossentropy', { labelSmoothing: 1 }), /labelSmoothing must be in \[0, 1\)/);
+  // the memory estimate counts the model's own head: a float-target head keeps one more value per row
+  const act = (loss: string): number => new Sequential([new Dense(4)], { inputShape: [3], loss }).estimateMemory({ batchSize: 100 }).activationBytes;
+  assert.equal(act('mse') - act('sparseCategoricalCrossentropy'), 4 * 100);
 });
 
 test('a loss refuses the other kind of targets, naming both', async () => {

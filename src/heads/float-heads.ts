@@ -16,6 +16,8 @@ export interface Head {
   readonly metricNames: readonly string[];
   /** Whether countCorrect counts rows right (training logs report it as accuracy). */
   readonly countsCorrect: boolean;
+  /** Float32 values its buffers take for `batch` rows of `outputSize` values (the memory estimate). */
+  floatsFor(batch: number, outputSize: number): number;
   allocate(batch: number, outputSize: number): void;
   release(): void;
   /** dL/d output (rows × output size) of the last loss(…, true). */
@@ -46,6 +48,10 @@ abstract class FloatTargetHead implements Head {
   protected output: Buf | null = null; // the output of the last loss() (metrics read it)
   private sampleWeights: Float32Array | null = null;
   private weighted = false; // the loaded rows have weights
+
+  floatsFor(batch: number, outputSize: number): number {
+    return batch * (3 * outputSize + 3); // targets, gradient, probabilities; weights (and CCE's two index rows)
+  }
 
   allocate(batch: number, outputSize: number): void {
     this.release();

@@ -187,3 +187,18 @@ test('multi-label: "digit ≥ 5" and "digit is even" with per-label accuracy; cl
   assert.ok(Math.abs(ones.acc0 - plain.acc0) < 0.05, `class 0 right: ${ones.acc0} with unit weights, ${plain.acc0} without`);
   assert.ok(no0.acc0 < 0.2 && plain.acc0 > 0.6, `class 0 right: ${no0.acc0} with weight 0, ${plain.acc0} without`);
 });
+
+test('a checkpoint records the loss and its options: a loaded regression model predicts and evaluates as saved', async () => {
+  const { memoryHandler } = await import('../src/index.js');
+  const data = sinSquare(256, 31, 'ckpt');
+  const model = mlp(2, 8, 1);
+  await model.fit(data, { epochs: 1, batchSize: 64, seed: 2, loss: 'huber', lossOptions: { delta: 0.25 } });
+  const store = memoryHandler();
+  await model.save(store);
+  const back = await Sequential.load(store);
+  assert.equal(back.head.lossName, 'huber');
+  assert.deepEqual(back.head.lossOptions, { delta: 0.25 });
+  back.ensureBatch(model.batchCapacity); // the same batches: the same sums
+  assert.deepEqual(back.predict(data.x), model.predict(data.x));
+  assert.deepEqual(back.evaluate(data), model.evaluate(data));
+});

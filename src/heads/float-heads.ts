@@ -14,6 +14,8 @@ export interface Head {
   readonly lossName: string;
   /** The metrics metricSums reports, by name ('accuracy', 'binaryAccuracy', 'mse', ...). */
   readonly metricNames: readonly string[];
+  /** The loss's options (Huber's delta, labelSmoothing), as resolveHead takes them; checkpoints record them. */
+  readonly lossOptions?: Readonly<Record<string, number>>;
   /** Whether countCorrect counts rows right (training logs report it as accuracy). */
   readonly countsCorrect: boolean;
   /** Float32 values its buffers take for `batch` rows of `outputSize` values (the memory estimate). */
@@ -164,6 +166,10 @@ export class RegressionHead extends FloatTargetHead {
     this.lossName = kind === 'mse' ? 'meanSquaredError' : kind === 'mae' ? 'meanAbsoluteError' : 'huber';
   }
 
+  get lossOptions(): Readonly<Record<string, number>> {
+    return this.kind === 'huber' ? { delta: this.delta } : {};
+  }
+
   protected kernel(output: Buf, w: Buf | null, g: Buf | null, n: number, scale: number): number {
     const t = this.targets!, K = this.width;
     if (this.kind === 'mse') return mseLoss(output, t, w, g, n, K, scale);
@@ -200,6 +206,10 @@ export class BinaryCrossEntropyHead extends FloatTargetHead {
   constructor(readonly labelSmoothing = 0) {
     super();
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new RangeError(`gaaf: loss 'binaryCrossentropy': labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
+  }
+
+  get lossOptions(): Readonly<Record<string, number>> {
+    return this.labelSmoothing ? { labelSmoothing: this.labelSmoothing } : {};
   }
 
   get metricNames(): readonly string[] {
@@ -268,6 +278,10 @@ export class CategoricalCrossEntropyHead extends FloatTargetHead {
   constructor(readonly labelSmoothing = 0) {
     super();
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new RangeError(`gaaf: loss 'categoricalCrossentropy': labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
+  }
+
+  get lossOptions(): Readonly<Record<string, number>> {
+    return this.labelSmoothing ? { labelSmoothing: this.labelSmoothing } : {};
   }
 
   override allocate(batch: number, outputSize: number): void {

@@ -4,6 +4,7 @@ export * from "./gemm";
 export * from "./activations";
 export * from "./dropout";
 export * from "./loss";
+export * from "./loss_targets";
 export * from "./optim";
 export * from "./peak";
 export * from "./conv";

@@ -19,6 +19,7 @@ export {
 } from './wasm/act_ext.js';
 export { dropoutForward, dropoutBackward } from './wasm/dropout.js';
 export { softmaxXent, argmaxRows } from './wasm/loss.js';
+export { mseLoss, maeLoss, huberLoss, bceLogitsLoss, cceLogitsLoss } from './wasm/loss_targets.js';
 export { sgdUpdate, adamUpdate } from './wasm/optim.js';
 export { meanAbs, meanVar, sumRows, colMeanVar, countNonFinite } from './wasm/stats.js';
 export { simdPeakLoop } from './wasm/peak.js';

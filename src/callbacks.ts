@@ -20,9 +20,12 @@ export interface BatchInfo {
 export interface EpochLogs {
   epoch: number; // 1-based
   loss: number; // mean training loss over the epoch (with dropout active, as trained)
-  accuracy: number; // training accuracy over the epoch, from the training forward passes
+  /** Training accuracy over the epoch, from the training forward passes. Classification losses only: absent for regression losses (typed as always present for the callers that predate them). */
+  accuracy: number;
   valLoss?: number;
   valAccuracy?: number;
+  /** The validation data's other metrics, as val + the metric's name: valMse, valMae, valBinaryAccuracy, ... */
+  [metric: string]: unknown;
   seconds: number; // wall time of the training part of the epoch (callbacks not included)
   samplesPerSec: number;
   steps: number;

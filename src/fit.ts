@@ -5,6 +5,8 @@
 import { checkPositiveF32, init } from './binding.js';
 import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
 import type { Dataset } from './data/dataset.js';
+import type { LossOptions, LossSpec } from './head.js';
+import { sampleWeightsOf } from './heads/weights.js';
 import { checkFits } from './memory.js';
 import type { Network } from './model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
@@ -44,10 +46,18 @@ export interface TrainOptions {
    * result is bit for bit that of a run that was never interrupted.
    */
   resume?: { optimizer: Optimizer | null; training: TrainingState | null };
+  /** The loss (a TF.js/Keras name or a head, src/head.ts resolveHead); default: the model's (sparseCategoricalCrossentropy). */
+  loss?: LossSpec;
+  lossOptions?: LossOptions;
+  /** Weights of the classes (index → weight), for integer labels or one-hot targets (their argmax); default 1. */
+  classWeight?: Readonly<Record<number, number>> | readonly number[];
+  /** A weight per training sample (the loss is Σ w·loss / n, as Keras). */
+  sampleWeight?: Float32Array | readonly number[];
 }
 
 const TRAIN_OPTIONS: ReadonlySet<string> = new Set([
   'epochs', 'batchSize', 'optimizer', 'lr', 'seed', 'shuffle', 'validationData', 'callbacks', 'yieldEveryMs', 'resume',
+  'loss', 'lossOptions', 'classWeight', 'sampleWeight',
 ]);
 
 const SHUFFLE_TAG = 0x73687566; // "shuf"
@@ -68,7 +78,8 @@ function checkInt(what: string, v: number, min: number): void {
 /** SHA-256 of a dataset's values and labels: a resumed run must see the same data. */
 async function dataFingerprint(data: Dataset): Promise<string> {
   const h = await sha256Hex(new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
-  return sha256Hex(new TextEncoder().encode(h + (await sha256Hex(new Uint8Array(data.y.buffer, data.y.byteOffset, data.y.byteLength)))));
+  const t = data.targets ?? data.y; // float targets, or the labels (as before, so old checkpoints still resume)
+  return sha256Hex(new TextEncoder().encode(h + (await sha256Hex(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)))));
 }
 
 /**
@@ -116,8 +127,10 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   } else {
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.lr !== undefined ? { lr: opts.lr } : {});
   }
+  if (opts.loss !== undefined || opts.lossOptions !== undefined) model.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
   if (!model.built) model.build(data.sampleShape, { seed });
   model.checkData(data, 'fit');
+  const weights = sampleWeightsOf(data, opts.sampleWeight, opts.classWeight);
   if (opts.validationData) model.checkData(opts.validationData, 'fit (validationData)');
   // Refuse a model that would not fit in Wasm memory before laying out anything for training.
   const batchRows = Math.min(batchSize, data.count);
@@ -132,6 +145,7 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   const yieldMs = opts.yieldEveryMs ?? 50;
   model.ensureBatch(batchRows);
   optimizer.attach(model.params());
+  model.head.setSampleWeights(weights);
   const history: History = {
     epochs: st ? [...(st.history as unknown as EpochLogs[])] : [],
     steps: st?.historySteps ?? 0,
@@ -211,24 +225,26 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
       }
       history.steps += batches;
       history.seconds += pos.busyMs / 1000;
-      const logs: EpochLogs = {
+      const logs = {
         epoch,
         loss: pos.lossSum / data.count,
-        accuracy: pos.correct / data.count,
+        ...(model.head.countsCorrect ? { accuracy: pos.correct / data.count } : {}),
         seconds: pos.busyMs / 1000,
         samplesPerSec: data.count / (pos.busyMs / 1000),
         steps: batches,
-      };
+      } as EpochLogs;
       if (opts.validationData) {
         const v = model.evaluate(opts.validationData);
         logs.valLoss = v.loss;
-        logs.valAccuracy = v.accuracy;
+        if ('accuracy' in v) logs.valAccuracy = v.accuracy;
+        for (const [k, x] of Object.entries(v)) if (k !== 'loss' && k !== 'accuracy') logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = x;
       }
       history.epochs.push(logs);
       Object.assign(pos, { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
       await each((c) => c.onEpochEnd?.(logs, run));
     }
   } finally {
+    model.head.setSampleWeights(null);
     history.samplesPerSec = history.seconds > 0 ? history.epochs.length * data.count / history.seconds : 0;
   }
   await each((c) => c.onTrainEnd?.(history, run));

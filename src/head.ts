@@ -4,11 +4,77 @@
 // its head; everything about targets and losses lives here, so a network never knows what it
 // is trained for. This head is the one gaaf had from the start: integer class labels, softmax
 // cross-entropy on logits (the fused kernel of assembly/loss.ts), accuracy, and class
-// probabilities from predict(). Buffers are laid out once per batch capacity.
-import { Buf, allocF32, allocI32, argmaxRows, softmaxXent } from './binding.js';
+// probabilities from predict(). Buffers are laid out once per batch capacity. The heads of the
+// other losses (float targets: regression, binary and multi-label, one-hot and soft labels) are
+// in src/heads/; resolveHead turns a loss name as TF.js/Keras spell it into its head.
+import { Buf, allocF32, allocI32, argmaxRows, cceLogitsLoss, softmaxXent } from './binding.js';
 import type { Dataset } from './data/dataset.js';
+import { BinaryCrossEntropyHead, CategoricalCrossEntropyHead, RegressionHead, type Head } from './heads/float-heads.js';
 
-export class SoftmaxCrossEntropyHead {
+export { BinaryCrossEntropyHead, CategoricalCrossEntropyHead, RegressionHead, type Head } from './heads/float-heads.js';
+
+/** Options of the losses that take one: Huber's delta, the cross-entropies' label smoothing. */
+export interface LossOptions {
+  delta?: number;
+  labelSmoothing?: number;
+}
+
+/** evaluate()'s result: the mean loss and the head's metrics by name (accuracy, binaryAccuracy, mse, mae, ...). */
+export interface Evaluation {
+  loss: number;
+  /** Classification losses only (absent for regression; typed as present for the callers that predate them). */
+  accuracy: number;
+  [metric: string]: number;
+}
+
+/** A loss as `loss` takes it: a name as TF.js/Keras spell it, or a head object. */
+export type LossSpec = string | Head;
+
+const LOSS_NAMES: Readonly<Record<string, (o: LossOptions) => Head>> = {
+  sparseCategoricalCrossentropy: () => new SoftmaxCrossEntropyHead(),
+  categoricalCrossentropy: (o) => new CategoricalCrossEntropyHead(o.labelSmoothing ?? 0),
+  binaryCrossentropy: (o) => new BinaryCrossEntropyHead(o.labelSmoothing ?? 0),
+  meanSquaredError: () => new RegressionHead('mse'),
+  mse: () => new RegressionHead('mse'),
+  meanAbsoluteError: () => new RegressionHead('mae'),
+  mae: () => new RegressionHead('mae'),
+  huber: (o) => new RegressionHead('huber', o.delta ?? 1),
+};
+
+/** The loss names resolveHead knows. */
+export const LOSS_NAME_LIST: readonly string[] = Object.keys(LOSS_NAMES);
+
+function isHead(v: unknown): v is Head {
+  const h = v as Head;
+  return typeof v === 'object' && v !== null && typeof h.loss === 'function' && typeof h.allocate === 'function' && typeof h.loadTargets === 'function';
+}
+
+/**
+ * The output head of a loss: a name as TF.js/Keras spell it ('sparseCategoricalCrossentropy',
+ * 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError'/'mse',
+ * 'meanAbsoluteError'/'mae', 'huber') with its options, or a head object (returned as it is).
+ */
+export function resolveHead(loss: LossSpec, opts: LossOptions = {}): Head {
+  const unknown = Object.keys(opts).filter((k) => k !== 'delta' && k !== 'labelSmoothing');
+  if (unknown.length) throw new RangeError(`gaaf: loss: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected delta, labelSmoothing)`);
+  if (isHead(loss)) return loss;
+  const make = typeof loss === 'string' && Object.hasOwn(LOSS_NAMES, loss) ? LOSS_NAMES[loss] : undefined;
+  if (!make) throw new RangeError(`gaaf: loss: unknown loss ${typeof loss === 'string' ? `'${loss}'` : String(loss)} (expected one of ${LOSS_NAME_LIST.join(', ')}, or a head object)`);
+  if (opts.delta !== undefined && loss !== 'huber') throw new RangeError(`gaaf: loss: delta applies to 'huber' only, not '${loss}'`);
+  if (opts.labelSmoothing !== undefined && loss !== 'categoricalCrossentropy' && loss !== 'binaryCrossentropy') {
+    throw new RangeError(`gaaf: loss: labelSmoothing applies to 'categoricalCrossentropy' and 'binaryCrossentropy', not '${loss}'`);
+  }
+  return make(opts);
+}
+
+export class SoftmaxCrossEntropyHead implements Head {
+  readonly lossName = 'sparseCategoricalCrossentropy';
+  readonly metricNames: readonly string[] = ['accuracy'];
+  readonly countsCorrect = true;
+  private sampleWeights: Float32Array | null = null;
+  private weighted = false; // the loaded rows have weights
+  private weights: Buf | null = null; // (cap) the loaded rows' weights, when sample weights are set
+  private onehot: Buf | null = null; // (cap, width) the labels one-hot, for the weighted loss
   private cap = 0;
   private width = 0;
   private labels: Buf | null = null; // (cap) i32 class indices
@@ -19,6 +85,10 @@ export class SoftmaxCrossEntropyHead {
   /** Float32 values its buffers take for `batch` rows of `outputSize` values (the memory estimate). */
   static floatsFor(batch: number, outputSize: number): number {
     return batch * (3 * outputSize + 2); // probs, dOutput, labels, preds
+  }
+
+  floatsFor(batch: number, outputSize: number): number {
+    return SoftmaxCrossEntropyHead.floatsFor(batch, outputSize);
   }
 
   /** Lays out the target, probability, gradient and prediction buffers for `batch` rows of `outputSize` values. */
@@ -33,8 +103,8 @@ export class SoftmaxCrossEntropyHead {
   }
 
   release(): void {
-    for (const b of [this.labels, this.probs, this.dOutput, this.preds]) b?.free();
-    this.labels = this.probs = this.dOutput = this.preds = null;
+    for (const b of [this.labels, this.probs, this.dOutput, this.preds, this.weights, this.onehot]) b?.free();
+    this.labels = this.probs = this.dOutput = this.preds = this.weights = this.onehot = null;
     this.cap = 0;
   }
 
@@ -49,6 +119,14 @@ export class SoftmaxCrossEntropyHead {
    * (a float label would otherwise be truncated into the Int32 targets).
    */
   checkTargets(data: Dataset, outputSize: number, where: string, rows?: { start: number; end: number }): void {
+    if (data.targets) {
+      throw new RangeError(`gaaf: ${where}: the loss 'sparseCategoricalCrossentropy' needs integer class labels, '${data.name}' holds float targets ` +
+        `(${data.targetSize} per sample): use 'categoricalCrossentropy' for one-hot or soft labels, 'binaryCrossentropy' for 0/1 labels, 'mse' for values`);
+    }
+    if (outputSize === 1) {
+      throw new RangeError(`gaaf: ${where}: the loss 'sparseCategoricalCrossentropy' needs an output per class, the model outputs 1 (softmax over one value is always 1): ` +
+        "for two classes with one sigmoid output use loss 'binaryCrossentropy'");
+    }
     const k = data.numClasses;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`gaaf: ${where}: '${data.name}': numClasses must be a positive integer, got ${k}`);
     if (k > outputSize) {
@@ -64,14 +142,33 @@ export class SoftmaxCrossEntropyHead {
   }
 
   /** Copies the targets of rows idx[start .. start+n) of `data` (or rows start.. if idx is null). */
-  loadTargets(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
+  loadTargets(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number, weighted = true): void {
     const lv = this.labels!.viewI32();
     for (let r = 0; r < n; r++) lv[r] = data.y[idx ? idx[start + r] : start + r];
+    const sw = weighted ? this.sampleWeights : null;
+    this.weighted = sw !== null;
+    if (sw) {
+      this.weights ??= allocF32(this.cap, 'sample weights');
+      const wv = this.weights.view();
+      for (let r = 0; r < n; r++) wv[r] = sw[idx ? idx[start + r] : start + r];
+    }
   }
 
-  /** Writes the targets of the first y.length rows as given (lossAndGradients). */
-  writeTargets(y: Int32Array): void {
+  /** Per-sample weights of the data the next loadTargets calls read (null: none); the loss is then Σ w·loss / n. */
+  setSampleWeights(w: Float32Array | null): void {
+    this.sampleWeights = w;
+  }
+
+  /** Writes the targets of the first rows as given (lossAndGradients): one label per row. */
+  writeTargets(y: Int32Array | Float32Array): void {
+    if (!(y instanceof Int32Array)) throw new TypeError("gaaf: the loss 'sparseCategoricalCrossentropy' needs integer labels (an Int32Array), got float targets");
     this.labels!.write(y);
+    this.weighted = false;
+  }
+
+  /** Rows of a target array given to lossAndGradients. */
+  rowsOf(y: Int32Array | Float32Array): number {
+    return y.length;
   }
 
   /**
@@ -79,6 +176,19 @@ export class SoftmaxCrossEntropyHead {
    * targets; with `grad`, also writes dL/d output of the mean loss over the n rows into gradient.
    */
   loss(output: Buf, n: number, grad: boolean): number {
+    if (this.weighted && grad) {
+      // weighted: the same softmax cross-entropy through the soft-target kernel with one-hot rows
+      this.onehot ??= allocF32(this.cap * this.width, 'one-hot labels');
+      const oh = this.onehot.view();
+      const lv = this.labels!.viewI32();
+      oh.fill(0, 0, n * this.width);
+      for (let r = 0; r < n; r++) {
+        const l = lv[r];
+        if (!(l >= 0 && l < this.width)) throw new RangeError(`gaaf: loss: label ${l} at row ${r} is outside [0, ${this.width})`);
+        oh[r * this.width + l] = 1;
+      }
+      return cceLogitsLoss(output, this.onehot, this.weights, this.probs!, this.dOutput!, n, this.width, 1 / n, 0);
+    }
     return softmaxXent(output, this.labels!, this.probs!, grad ? this.dOutput! : null, n, this.width, grad ? 1 / n : 1);
   }
 
@@ -90,6 +200,11 @@ export class SoftmaxCrossEntropyHead {
     let c = 0;
     for (let r = 0; r < n; r++) if (p[r] === l[r]) c++;
     return c;
+  }
+
+  /** The metrics' sums over the first n rows (after loss()), in metricNames order. */
+  metricSums(n: number): number[] {
+    return [this.countCorrect(n)];
   }
 
   /** What predict() returns for the first n rows of `output`: class probabilities (rows × output size), in `out` at row `at`. */

@@ -25,6 +25,8 @@ export interface EstimateOptions {
   batchSize?: number; // 0: parameters only
   optimizerSlots?: number; // slot tensors per parameter: 1 for SGD, 2 for Adam
   numClasses?: number;
+  /** Float32 values the output head's buffers take for a batch (default: the sparse softmax head's). */
+  headFloats?: (batch: number, outputSize: number) => number;
 }
 
 const GiB = 1024 ** 3;
@@ -49,7 +51,7 @@ export function estimateMemory(layers: readonly Layer[], inputShape: readonly nu
   }
   if (batch > 0) {
     const C = opts.numClasses ?? size(s);
-    actFloats += batch * size(inputShape) + SoftmaxCrossEntropyHead.floatsFor(batch, C); // the input, and the head's buffers
+    actFloats += batch * size(inputShape) + (opts.headFloats ?? SoftmaxCrossEntropyHead.floatsFor)(batch, C); // the input, and the head's buffers
   }
   const perBuf = 64 * (2 * layers.length + 8); // alignment slack
   const paramBytes = 8 * params;

@@ -6,18 +6,23 @@
 import { Buf, allocF32, countNonFinite } from './binding.js';
 import { type Dataset, checkDataset, checkFiniteInputs } from './data/dataset.js';
 import { type TrainingClaim, TrainingSlot } from './training-slot.js';
-import { SoftmaxCrossEntropyHead } from './head.js';
+import { type Evaluation, type Head, type LossOptions, type LossSpec, SoftmaxCrossEntropyHead, resolveHead } from './head.js';
 import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
 import { type EstimateOptions, type MemoryEstimate, checkFits, estimateMemory } from './memory.js';
 import { Rng, deriveSeed } from './rng.js';
-import { sha256Hex } from './sha256.js';
+import { sha256OfArrays } from './sha256.js';
+import { summaryTable } from './model-summary.js';
 
 export interface ModelOptions {
   /** Shape of one input sample, e.g. [784]. Else taken from the first layer or from the data. */
   inputShape?: number[];
+  /** The loss (src/head.ts resolveHead), a TF.js/Keras name or a head, default 'sparseCategoricalCrossentropy', and its options. */
+  loss?: LossSpec;
+  lossOptions?: LossOptions;
 }
+
 
 /** The builder that made a network and its options (JSON), e.g. { name: 'svhnCnn', options: { bn: true } }; checkpoints record it. */
 export interface BuilderRecord {
@@ -44,8 +49,8 @@ export class Network {
   private capInputGrad = false;
   private xBuf: Buf | null = null;
   private inputGrad: Buf | null = null;
-  /** What the output is trained against: targets, loss, metric, predictions. */
-  readonly head = new SoftmaxCrossEntropyHead();
+  /** What the output is trained against: targets, loss, metrics, predictions (setLoss changes it). */
+  head: Head = new SoftmaxCrossEntropyHead();
   /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
   step = 0;
   /** Set to true (e.g. from a callback) to end training after the current epoch. */
@@ -55,7 +60,16 @@ export class Network {
 
   constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
     this.declaredInputShape = opts.inputShape;
+    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
     for (const l of layers) this.add(l);
+  }
+
+  /** Trains and evaluates against `loss` from now on (a TF.js/Keras name or a head); the batch buffers are laid out again. */
+  setLoss(loss: LossSpec, opts: LossOptions = {}): this {
+    const head = resolveHead(loss, opts);
+    if (head !== this.head) this.releaseBatch();
+    this.head = head;
+    return this;
   }
 
   add(layer: Layer): this {
@@ -129,7 +143,7 @@ export class Network {
     const first = this.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
     const shape = opts.inputShape ?? (this.isBuilt ? this.inputShape : this.declaredInputShape ?? first?.declaredInputShape);
     if (!shape) throw new Error('gaaf: estimateMemory: the model has no input shape yet: pass inputShape');
-    return estimateMemory(this.layers, shape, opts);
+    return estimateMemory(this.layers, shape, { headFloats: (b, c) => this.head.floatsFor(b, c), ...opts });
   }
 
   private requireBuilt(what: string): void {
@@ -178,14 +192,14 @@ export class Network {
   }
 
   /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input buffer, and their targets into the head. */
-  loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
+  loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number, weighted = true): void {
     const d = size(this.inputShape);
     const xv = this.xBuf!.view();
     for (let r = 0; r < n; r++) {
       const i = idx ? idx[start + r] : start + r;
       xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
     }
-    this.head.loadTargets(data, idx, start, n);
+    this.head.loadTargets(data, idx, start, n, weighted); // evaluation: without the sample weights fit set (they index the training data)
   }
 
   /** Forward through every layer; returns the logits buffer. */
@@ -234,21 +248,23 @@ export class Network {
     return null;
   }
 
-  /** Mean loss and accuracy over a dataset, in inference mode (no dropout). */
-  evaluate(data: Dataset, opts: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+  /** Mean loss and the head's metrics by name over a dataset (unweighted), in inference mode (no dropout). */
+  evaluate(data: Dataset, opts: { batchSize?: number } = {}): Evaluation {
     this.requireBuilt('evaluate()');
     this.checkData(data, 'evaluate');
     if (!this.cap) this.ensureBatch(Math.max(1, Math.min(opts.batchSize ?? 256, data.count)));
     const step = this.cap;
     let loss = 0;
-    let correct = 0;
+    let sums: number[] = [];
     for (let s = 0; s < data.count; s += step) {
       const n = Math.min(step, data.count - s);
-      this.loadBatch(data, null, s, n);
+      this.loadBatch(data, null, s, n, false);
       loss += this.forwardLoss({ n, training: false, seed: 0, step: 0 });
-      correct += this.countCorrect(n);
+      sums = this.head.metricSums(n).map((v, i) => (sums[i] ?? 0) + v);
     }
-    return { loss: loss / data.count, accuracy: correct / data.count };
+    const out = { loss: loss / data.count } as Evaluation;
+    this.head.metricNames.forEach((name, i) => (out[name] = sums[i] / data.count));
+    return out;
   }
 
   /**
@@ -274,7 +290,7 @@ export class Network {
     return this.forwardLoss({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
   }
 
-  /** Class probabilities (count × classes) for inputs x (count × sample size), in inference mode. */
+  /** The head's predictions (count × outputs) for inputs x (count × sample size), in inference mode: class probabilities (softmax or sigmoid) or values (regression). */
   predict(x: Float32Array, opts: { batchSize?: number } = {}): Float32Array {
     this.requireBuilt('predict()');
     const d = size(this.inputShape);
@@ -284,7 +300,7 @@ export class Network {
     }
     const count = x.length / d;
     checkFiniteInputs(x, d, 'predict');
-    const C = this.numClasses;
+    const C = this.numClasses; // what the head gives per row: probabilities or values, one per output
     const out = new Float32Array(count * C);
     if (count === 0) return out;
     if (!this.cap) this.ensureBatch(Math.min(opts.batchSize ?? 256, count));
@@ -300,10 +316,11 @@ export class Network {
    * Loss (mean over the rows) and the gradient of every parameter for one batch, without
    * updating anything. With training, dropout is active with the masks of (seed, step).
    */
-  lossAndGradients(x: Float32Array, y: Int32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
+  lossAndGradients(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
     this.requireBuilt('lossAndGradients()');
     const d = size(this.inputShape);
-    const n = y.length;
+    if (!this.cap) this.ensureBatch(1);
+    const n = this.head.rowsOf(y);
     if (x.length !== n * d) throw new RangeError(`gaaf: lossAndGradients: x has ${x.length} values, expected ${n} × ${d}`);
     if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
     this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
@@ -337,20 +354,10 @@ export class Network {
 
   /** SHA-256 (hex) of every parameter's bytes (little-endian f32), in params() order. */
   async weightsSha256(): Promise<string> {
-    const ws = this.getWeights();
-    const all = new Uint8Array(ws.reduce((a, w) => a + w.byteLength, 0));
-    let o = 0;
-    for (const w of ws) {
-      all.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), o);
-      o += w.byteLength;
-    }
-    return sha256Hex(all);
+    return sha256OfArrays(this.getWeights());
   }
 
-  /**
-   * Throws a clear error if the dataset does not fit this model or is malformed (checkDataset):
-   * its shapes and counts, and the inputs and targets of rows [start, end) (default: all).
-   */
+  /** Throws a clear error if the dataset is malformed (checkDataset) or does not fit: rows [start, end) or all. */
   checkData(data: Dataset, where: string, rows?: { start: number; end: number }): void {
     checkDataset(data, where, rows);
     const d = size(this.inputShape);
@@ -369,16 +376,7 @@ export class Network {
 
   /** A table of the layers, their output shapes and parameter counts. */
   summary(): string {
-    const rows = this.layers.map((l) => {
-      const extra = l instanceof Activation && l.gaaf ? ` (GAAF K=${l.gaaf.K})` : '';
-      const desc = l instanceof Activation ? `${l.kind}${extra}` : '';
-      const np = l.params().reduce((a, p) => a + p.value.length, 0);
-      return [`${l.name} (${l.className})`, desc, shapeStr(l.outputShape), String(np)];
-    });
-    const head = ['Layer', '', 'Output shape', 'Params'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
-    return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
+    return summaryTable(this.layers, this.countParams());
   }
 
   /** Claims the network for one training run (fit): see src/training-slot.ts. */

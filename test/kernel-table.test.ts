@@ -36,6 +36,9 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   dropoutBackward: { n },
   softmaxXent: { B: 7, C: 5, scale: 1 / 7 },
   argmaxRows: { rows: 7, cols: 5 },
+  mseLoss: { B: 37, K: 3, scale: 1 / 37 }, maeLoss: { B: 37, K: 1, scale: 1 / 37 },
+  huberLoss: { B: 37, K: 2, scale: 1 / 37, delta: 0.7 }, bceLogitsLoss: { B: 37, K: 3, scale: 1 / 37, smoothing: 0.1 },
+  cceLogitsLoss: { B: 7, C: 5, scale: 1 / 7, smoothing: 0.1 },
   sgdUpdate: { n, lr: 0.01, momentum: 0.9, weightDecay: 1e-4 },
   adamUpdate: { n, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, bc1: 0.1, bc2: 0.001, weightDecay: 0 },
   meanAbs: { n }, meanVar: { n }, countNonFinite: { n },
@@ -88,6 +91,7 @@ function contents(k: KernelSpec, v: Values, seed: number): Record<string, Float3
   for (const o of callerOperands(k)) {
     const len = elements(k, o, v);
     if (k.name.startsWith('embedding') && o === 'idx') out[o] = new Float32Array(len); // row 0 of a 1-row vocabulary
+    if (o === 'weight') out[o] = randomArray(len, seed++).map(Math.abs); // per-sample weights are ≥ 0
     else if (k.operands[o].dtype !== 'i32') out[o] = randomArray(len, seed++);
     else if (k.name === 'softmaxXent') out[o] = randomLabels(len, v.C, seed++);
     else if (k.name === 'maxPoolBackward') {

@@ -47,6 +47,7 @@ export async function snapshot(model: Network, opts: SnapshotOptions = {}): Prom
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: await sha256Hex(weights) },
     model: {
       inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy,
+      ...(model.head.lossName !== 'sparseCategoricalCrossentropy' ? { loss: { name: model.head.lossName, options: { ...model.head.lossOptions } } } : {}),
     },
     optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
     rng: training ? { seed: training.seed, scheme: RNG_SCHEME } : null,
@@ -101,6 +102,13 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
   });
   const model = new Ctor(layers);
   model.builtBy = cfg.model.builder;
+  if (cfg.model.loss) {
+    try {
+      model.setLoss(cfg.model.loss.name, cfg.model.loss.options);
+    } catch (e) {
+      throw new CheckpointError(b.configName, `model.loss: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+    }
+  }
   const inputShape = cfg.model.inputShape;
   // Shapes chain and names, as build() assigns them, before any allocation.
   let expected: Array<{ name: string; shape: readonly number[] }>;

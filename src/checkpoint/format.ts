@@ -50,7 +50,8 @@ export interface CheckpointConfig {
   /** The weights file and its SHA-256 (hex), written first; a mismatch means the two files do not belong together. */
   weights: { file: string; bytes: number; sha256: string };
   /** builder: what made the layers (paperMlp, svhnCnn, ...) with its options; null for plain layers. */
-  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null };
+  /** loss: the model's loss when it is not the default sparse softmax cross-entropy (absent in older checkpoints). */
+  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> } };
   optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle
@@ -104,7 +105,7 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
     for (const k of ['loss', 'seconds']) if (!isNonNegative(l[k])) bad(`${at}.${k}`, 'a finite number ≥ 0', l[k]);
     // samplesPerSec is Infinity (saved as null) for an epoch too short for the clock
     if (l.samplesPerSec !== null && !isNonNegative(l.samplesPerSec)) bad(`${at}.samplesPerSec`, 'a finite number ≥ 0 or null', l.samplesPerSec);
-    for (const k of ['accuracy', 'valAccuracy']) if ((k in l || k === 'accuracy') && !(isNum(l[k]) && l[k] >= 0 && l[k] <= 1)) bad(`${at}.${k}`, 'a number in [0, 1]', l[k]);
+    for (const k of ['accuracy', 'valAccuracy']) if (k in l && !(isNum(l[k]) && l[k] >= 0 && l[k] <= 1)) bad(`${at}.${k}`, 'a number in [0, 1]', l[k]);
     if ('valLoss' in l && !isNonNegative(l.valLoss)) bad(`${at}.valLoss`, 'a finite number ≥ 0', l.valLoss);
     if ('gradInfo' in l && !isNumArray(l.gradInfo)) bad(`${at}.gradInfo`, 'a list of finite numbers', l.gradInfo);
   });
@@ -155,6 +156,9 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   if (v1) m.builder = null;
   else if (m.builder !== null && (!isObject(m.builder) || typeof m.builder.name !== 'string' || !isObject(m.builder.options))) {
     bad('model.builder', 'null or an object {name, options}', m.builder);
+  }
+  if (m.loss !== undefined && (!isObject(m.loss) || typeof m.loss.name !== 'string' || !isObject(m.loss.options) || !Object.values(m.loss.options).every(isNum))) {
+    bad('model.loss', 'an object {name, options} (options numbers)', m.loss);
   }
   const o = c.optimizer;
   if (o !== null) {

@@ -1,12 +1,22 @@
-/** An in-memory labelled dataset: `count` samples of shape `sampleShape`, row-major. */
+/**
+ * An in-memory dataset: `count` samples of shape `sampleShape`, row-major, with either integer
+ * class labels (`y`, makeDataset) or float targets of shape [count, outputs] (`targets`,
+ * makeTargetDataset: regression, multi-label, one-hot or soft labels). The loss says which it
+ * needs (src/head.ts).
+ */
 export interface Dataset {
   /** count × prod(sampleShape) values, row-major; images are scaled to [0,1]. */
   readonly x: Float32Array;
-  /** count labels in [0, numClasses). */
+  /** count labels in [0, numClasses); empty when the dataset holds float targets. */
   readonly y: Int32Array;
+  /** count × targetSize float targets, row-major; absent for labelled data. */
+  readonly targets?: Float32Array;
+  /** Values per sample in `targets` (0 for labelled data). */
+  readonly targetSize?: number;
   readonly count: number;
   /** Shape of one sample, e.g. [784] for flattened MNIST, [28,28,1] for HWC. */
   readonly sampleShape: readonly number[];
+  /** Classes of the labels; 0 when the dataset holds float targets. */
   readonly numClasses: number;
   /** Human-readable origin, e.g. "bundled MNIST digits (train)" or a file path. */
   readonly name: string;
@@ -75,7 +85,12 @@ export function checkDataset(data: Dataset, where: string, rows?: { start: numbe
   if (!data.y || typeof data.y.length !== 'number') bad('y must be an array of labels');
   const { count } = data;
   if (!Number.isInteger(count) || count < 0) bad(`count must be a non-negative integer, got ${count}`);
-  if (count !== data.y.length) bad(`count is ${count} but y holds ${data.y.length} labels`);
+  if (data.targets !== undefined) {
+    const t = data.targetSize;
+    if (!(data.targets instanceof Float32Array)) bad('targets must be a Float32Array');
+    if (!Number.isInteger(t) || t! < 1) bad(`targetSize must be a positive integer, got ${t}`);
+    if (data.targets.length !== count * t!) bad(`count is ${count} but targets holds ${data.targets.length} values (${t} per sample)`);
+  } else if (count !== data.y.length) bad(`count is ${count} but y holds ${data.y.length} labels`);
   const size = sampleSize(shape);
   if (data.x.length !== count * size) {
     bad(`x has ${data.x.length} values, expected ${count * size} (${count} samples × ${size} = prod(sampleShape [${shape.join(', ')}]))`);
@@ -100,6 +115,37 @@ function freeze(x: Float32Array, y: Int32Array, shape: readonly number[], numCla
 }
 
 /**
+ * Validates and wraps samples with float targets, `targetSize` per sample (regression values,
+ * multi-label 0/1 values, one-hot or soft class probabilities). Throws an Error naming what is
+ * wrong (expected vs actual, or the first non-finite value with its sample).
+ */
+export function makeTargetDataset(
+  x: Float32Array,
+  targets: Float32Array,
+  sampleShape: readonly number[],
+  targetSize: number,
+  name: string,
+): Dataset {
+  const where = `dataset "${name}"`;
+  if (!(x instanceof Float32Array) || !(targets instanceof Float32Array)) throw new TypeError(`${where}: x and targets must be Float32Arrays`);
+  if (!Number.isInteger(targetSize) || targetSize < 1) throw new Error(`${where}: targetSize ${targetSize} must be a positive integer`);
+  if (targets.length % targetSize !== 0) throw new Error(`${where}: targets has ${targets.length} values, not a multiple of targetSize ${targetSize}`);
+  const count = targets.length / targetSize;
+  const probe = makeDataset(x, new Int32Array(count), sampleShape, 1, name); // shapes and finite x
+  for (let i = 0; i < targets.length; i++) {
+    if (!Number.isFinite(targets[i]!)) {
+      throw new Error(`${where}: targets[${i}] (sample ${Math.floor(i / targetSize)}, output ${i % targetSize}) is ${targets[i]}, expected a finite number`);
+    }
+  }
+  return freezeTargets(probe.x, targets, probe.sampleShape, targetSize, name);
+}
+
+function freezeTargets(x: Float32Array, targets: Float32Array, shape: readonly number[], targetSize: number, name: string): Dataset {
+  const count = targets.length / targetSize;
+  return Object.freeze({ x, y: new Int32Array(0), targets, targetSize, count, sampleShape: Object.freeze([...shape]), numClasses: 0, name });
+}
+
+/**
  * A subset of `ds`. With `{start, end}` (end exclusive) the result shares memory with `ds`
  * (typed-array views, no copy); with a list of indices the samples are copied in that order.
  */
@@ -114,6 +160,10 @@ export function subset(
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > ds.count) {
       throw new Error(`subset of "${ds.name}": range [${start}, ${end}) invalid, expected 0 <= start <= end <= ${ds.count}`);
     }
+    if (ds.targets) {
+      const t = ds.targetSize!;
+      return freezeTargets(ds.x.subarray(start * size, end * size), ds.targets.subarray(start * t, end * t), ds.sampleShape, t, name ?? `${ds.name} [${start}:${end}]`);
+    }
     return freeze(
       ds.x.subarray(start * size, end * size),
       ds.y.subarray(start, end),
@@ -125,15 +175,19 @@ export function subset(
   const idx = sel as ArrayLike<number>;
   const n = idx.length;
   const x = new Float32Array(n * size);
-  const y = new Int32Array(n);
+  const y = new Int32Array(ds.targets ? 0 : n);
+  const ts = ds.targetSize ?? 0;
+  const targets = ds.targets ? new Float32Array(n * ts) : null;
   for (let j = 0; j < n; j++) {
     const i = idx[j]!;
     if (!Number.isInteger(i) || i < 0 || i >= ds.count) {
       throw new Error(`subset of "${ds.name}": indices[${j}] = ${i} out of range, expected an integer in 0..${ds.count - 1}`);
     }
     x.set(ds.x.subarray(i * size, (i + 1) * size), j * size);
-    y[j] = ds.y[i]!;
+    if (targets) targets.set(ds.targets!.subarray(i * ts, (i + 1) * ts), j * ts);
+    else y[j] = ds.y[i]!;
   }
+  if (targets) return freezeTargets(x, targets, ds.sampleShape, ts, name ?? `${ds.name} (subset of ${n})`);
   return freeze(x, y, ds.sampleShape, ds.numClasses, name ?? `${ds.name} (subset of ${n})`);
 }
 
@@ -149,5 +203,6 @@ export function reshapeDataset(ds: Dataset, sampleShape: readonly number[], name
     throw new Error(`reshape of "${ds.name}": samples of shape [${ds.sampleShape.join(', ')}] (${sampleSize(ds.sampleShape)} values) ` +
       `cannot become [${sampleShape.join(', ')}] (${sampleSize(sampleShape)} values)`);
   }
+  if (ds.targets) return freezeTargets(ds.x, ds.targets, sampleShape, ds.targetSize!, name ?? ds.name);
   return freeze(ds.x, ds.y, sampleShape, ds.numClasses, name ?? ds.name);
 }

@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { peakRecord } from '../src/bench/index.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, type Metric, metricValue } from '../src/bench/record.js';
 import { renderSvg } from '../src/reproduce/render-svg.js';
+import { PAIRS_EXPLAINED, pairTargets, pairsTable } from './report-pairs.js';
 
 /** Engines that are ours (a regression in them is a bug); the first is the one ratios are taken from. */
 export const OUR_ENGINES = ['simd', 'relaxed', 'scalar'];
@@ -19,7 +20,7 @@ const ENGINE_COLORS: Record<string, string> = {
 };
 const SUITE_TITLES: Record<string, string> = {
   gemm: 'GEMM', conv: 'conv2d', act: 'Activations, GAAF, dropout and softmax cross-entropy', optim: 'Optimizer updates', train: 'Whole training (MLP 784-512-256-256-10)',
-  threads: 'Threads: speedup of 2 and 4 threads over 1 (same run)',
+  threads: 'Threads: speedup of 2 and 4 threads over 1 (same run)', pairs: 'Against TF.js, call against call (the figures to quote)',
 };
 
 export interface ReportOptions {
@@ -194,6 +195,7 @@ export function targets(records: readonly BenchRecord[]): TargetRow[] {
   const train = records.filter((r) => r.suite === 'train' && engineOf(r) === 'simd' && r.size === 128 && !r.error);
   check('MLP training, batch 128: ≥ 8× tfjs-wasm samples/s', train.map((r) => ratio(records, r, 'tfjs-wasm')), 8);
   check('MLP training, batch 128: ≥ 20× tfjs-cpu samples/s', train.map((r) => ratio(records, r, 'tfjs-cpu')), 20);
+  for (const t of pairTargets(records)) check(t.target, t.values, t.want, t.unit);
   return rows;
 }
 
@@ -228,7 +230,7 @@ export function buildCharts(results: BenchResults): ReportChart[] {
   const recs = results.records.filter((r) => !r.error);
   const peak = peakRecord(recs);
   const charts: ReportChart[] = [];
-  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak' && s !== 'train');
+  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => !['peak', 'train', 'pairs', 'fast'].includes(s)); // pairs, fast: tables of per-round ratios
   for (const suite of suites) {
     const rs = recs.filter((r) => r.suite === suite && r !== peak);
     const engines = sortEngines(rs.map(engineOf));
@@ -375,7 +377,7 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak');
   for (const s of suites) {
     md.push(`## ${SUITE_TITLES[s] ?? s}`, '');
-    md.push(suiteTable(recs, s, peakFor(recs, s) ?? peak), '');
+    md.push(...(s === 'pairs' || s === 'fast' ? [PAIRS_EXPLAINED, '', pairsTable(recs)] : [suiteTable(recs, s, peakFor(recs, s) ?? peak)]), '');
     for (const c of charts.filter((c) => c.file.startsWith(`${s}-`))) md.push(`![${c.title}](${c.file})`, '', c.caption, '');
   }
   const impls = new Map<string, Set<string>>();

@@ -4,6 +4,7 @@ import { cnnTrainSuite } from './cnn-train.js';
 import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
+import { pairsSuite } from './pairs.js';
 import type { Suite } from './suite.js';
 import { threadsSuite } from './threads.js';
 import { trainSuite } from './train.js';
@@ -16,4 +17,5 @@ export const SUITES: Record<string, Suite> = {
   conv: convSuite,
   'cnn-train': cnnTrainSuite,
   threads: threadsSuite,
+  pairs: pairsSuite,
 };

@@ -75,7 +75,7 @@ export function oursStep(name: ModelName, impl: KernelImpl, data: Dataset, batch
 }
 
 /** The same model and step in tfjs-layers: model.trainOnBatch on pre-sliced batches. */
-async function tfjsStep(name: ModelName, engine: TfjsEngine, data: Dataset, batch: number, steps: number): Promise<Prepared | string> {
+export async function tfjsStep(name: ModelName, engine: TfjsEngine, data: Dataset, batch: number, steps: number): Promise<Prepared | string> {
   const spec = MODELS[name];
   if (spec.gaaf) return 'no GAAF activation in TF.js';
   await useBackend(engine);

@@ -57,7 +57,7 @@ test('init() loads the module and starts the threads; again it changes nothing, 
   assert.equal((await init({ threads: 1 })).threads, 1);
   assert.equal((await init()).threads, 1, 'a later init() keeps the count');
   assert.equal((await init({ threads: info.threads })).threads, info.threads);
-  await assert.rejects(init({ thread: 2 } as never), /gaaf.init: unknown option 'thread' \(expected: threads\)/);
+  await assert.rejects(init({ thread: 2 } as never), /gaaf.init: unknown option 'thread' \(expected: threads, precision\)/);
   await assert.rejects(init({ threads: 0 }), /setThreads: the thread count must be an integer in \[1, 64\], got 0/);
   const A = allocF32(4), C = allocF32(4);
   A.write([1, 2, 3, 4]);

@@ -27,6 +27,10 @@ export interface Exports {
 
 export interface Instance {
   ex: Exports;
+  /** The build loaded: 'fast' only where it was asked for and relaxed SIMD validates. */
+  precision: Precision;
+  /** Why 'fast' was asked for and the deterministic build loaded instead, or null. */
+  precisionWhy: string | null;
   memory: WasmMemory;
   /** The compiled threaded module (a WebAssembly.Module), to instantiate in workers; null for the single-threaded build. */
   module: WasmModule | null;
@@ -37,8 +41,36 @@ export interface Instance {
   functionIndex: ReadonlyMap<string, number>;
 }
 
-const WASM_URL = new URL('../../build/gaaf.wasm', import.meta.url);
-const WASM_MT_URL = new URL('../../build/gaaf-mt.wasm', import.meta.url);
+/**
+ * Which build: 'deterministic' (the default: plain Wasm SIMD, the same bits on every machine)
+ * or 'fast' (relaxed SIMD: the GEMM micro-kernel's multiply-adds are f32x4.relaxed_madd, fused
+ * where the CPU has FMA, so results may differ in the last bits between machines).
+ */
+export type Precision = 'deterministic' | 'fast';
+export const PRECISIONS: readonly Precision[] = ['deterministic', 'fast'];
+
+const URLS: Readonly<Record<Precision, { st: URL; mt: URL }>> = {
+  deterministic: { st: new URL('../../build/gaaf.wasm', import.meta.url), mt: new URL('../../build/gaaf-mt.wasm', import.meta.url) },
+  fast: { st: new URL('../../build/gaaf-fast.wasm', import.meta.url), mt: new URL('../../build/gaaf-fast-mt.wasm', import.meta.url) },
+};
+
+// A function () -> v128 of three v128.const and f32x4.relaxed_madd: validates only where the
+// runtime has relaxed SIMD (Chromium ≥ 114; Node 20 with --experimental-wasm-relaxed-simd).
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, ...new Array<number>(16).fill(0)]), 253, 133, 2, 11,
+]);
+
+/** Why the fast (relaxed-SIMD) build cannot run here, or null where it can. */
+export function relaxedSimdUnavailable(): string | null {
+  let ok = false;
+  try {
+    ok = WebAssembly.validate(RELAXED_MADD_PROBE);
+  } catch { /* no WebAssembly.validate: treat as unavailable */ }
+  if (ok) return null;
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  return `this runtime does not validate relaxed SIMD (f32x4.relaxed_madd)${node ? `; Node ${node} needs --experimental-wasm-relaxed-simd` : ''}`;
+}
 
 /** The error of every call that needs the module before init() has loaded it. */
 export function notLoaded(what: string): Error {
@@ -59,10 +91,21 @@ export function isLoaded(): boolean {
   return current !== null;
 }
 
-/** Loads the module once (concurrent callers share the one load; a failed load may be retried). */
-export function load(): Promise<Instance> {
+let asked: Precision = 'deterministic';
+
+/**
+ * Loads the module once (concurrent callers share the one load; a failed load may be retried).
+ * `precision` chooses the build on the first load; asking for another once one is loaded or
+ * loading is an error (every Buf lives in that build's memory).
+ */
+export function load(precision?: Precision): Promise<Instance> {
+  if (precision !== undefined && (current || loading) && precision !== asked && precision !== current?.precision) {
+    return Promise.reject(new Error(`gaaf.init: precision '${precision}' was asked for, but the ${asked} build is already ` +
+      `${current ? 'loaded' : 'loading'}; choose the precision in the first init() call, before anything else loads the module`));
+  }
   if (current) return Promise.resolve(current);
-  loading ??= instantiate().then((i) => (current = i), (e: unknown) => {
+  if (precision !== undefined) asked = precision;
+  loading ??= instantiate(asked).then((i) => (current = i), (e: unknown) => {
     loading = null;
     throw e;
   });
@@ -182,15 +225,20 @@ function threadsUnavailable(): string | null {
   return null;
 }
 
-function described(ex: Exports, memory: WebAssembly.Memory, module: WebAssembly.Module | null, why: string | null): Instance {
+function described(ex: Exports, memory: WebAssembly.Memory, module: WebAssembly.Module | null, why: string | null, precision: Precision, precisionWhy: string | null): Instance {
   const functions = Object.keys(ex).filter((k) => typeof ex[k] === 'function');
-  return { ex, memory, module, why, functions, functionIndex: new Map(functions.map((n, i) => [n, i])) };
+  return { ex, memory, module, why, precision, precisionWhy, functions, functionIndex: new Map(functions.map((n, i) => [n, i])) };
 }
 
 // Where SharedArrayBuffer is available (Node; browsers on cross-origin-isolated pages) the
 // threaded build on a shared memory, otherwise the single-threaded build (same kernels, same
-// results).
-async function instantiate(): Promise<Instance> {
+// results). precision 'fast': the relaxed-SIMD pair of builds where relaxed SIMD validates,
+// else the deterministic pair, with a warning that says why.
+async function instantiate(want: Precision): Promise<Instance> {
+  const precisionWhy = want === 'fast' ? relaxedSimdUnavailable() : null;
+  const precision: Precision = precisionWhy ? 'deterministic' : want;
+  if (precisionWhy) console.warn(`gaaf: precision 'fast' is unavailable (${precisionWhy}): using the deterministic build`);
+  const { st: WASM_URL, mt: WASM_MT_URL } = URLS[precision];
   let memory: WebAssembly.Memory | undefined;
   const env: WebAssembly.ModuleImports = {
     abort(msg: number, file: number, line: number, col: number): never {
@@ -208,7 +256,7 @@ async function instantiate(): Promise<Instance> {
       memory = new WebAssembly.Memory({ initial, maximum, shared: true });
       env.memory = memory;
       const inst = await WebAssembly.instantiate(module, { env });
-      return described({ ...(inst.exports as unknown as Exports), memory }, memory, module, null);
+      return described({ ...(inst.exports as unknown as Exports), memory }, memory, module, null, precision, precisionWhy);
     } catch (e) {
       why = `the threaded build could not be loaded (${(e as Error).message})`;
       memory = undefined;
@@ -218,5 +266,5 @@ async function instantiate(): Promise<Instance> {
   const { instance: inst } = await WebAssembly.instantiate(await loadBytes(WASM_URL), { env });
   const ex = inst.exports as unknown as Exports;
   memory = ex.memory as WebAssembly.Memory;
-  return described(ex, memory, null, why);
+  return described(ex, memory, null, why, precision, precisionWhy);
 }

@@ -1,0 +1,58 @@
+// The report's call-against-call table (the pairs suite, bench/pairs.ts): per kernel and size,
+// ours and each peer's median, the median of the per-round ratios ours ÷ peer with its
+// interquartile range, the median per-round % of the peak loop, and the machine's state in
+// that case (the peak loop's median GFLOP/s and the cores the process got).
+import { type BenchRecord, METRIC_UNITS, metricValue } from '../src/bench/record.js';
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+const f = (v: number): string => (!Number.isFinite(v) ? '–' : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+
+/** "1.23× (IQR 1.10–1.30)" from a peer record of the pairs suite. */
+export function pairRatioText(r: BenchRecord): string {
+  const p = r.params ?? {};
+  return `**${x(num(p.ratio))}** (IQR ${num(p.ratioQ1).toFixed(2)}–${num(p.ratioQ3).toFixed(2)})`;
+}
+
+/** The markdown table of the pairs suite, one row per (kernel, size, peer). */
+export function pairsTable(records: readonly BenchRecord[]): string {
+  const recs = records.filter((r) => r.suite === 'pairs');
+  const head = ['kernel', 'size', 'unit', 'ours', 'peer', 'peer’s', '**ours ÷ peer**, median of the rounds (IQR)', '% of peak (IQR)', 'peak GFLOP/s', 'cores got', 'rounds'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const ours of recs.filter((r) => r.engine === 'simd' || r.engine === 'relaxed')) {
+    const peers = recs.filter((q) => q.name === ours.name && q.size === ours.size && q !== ours && q.params?.vs === ours.engine);
+    const missing = recs.filter((q) => q.name === ours.name && q.size === ours.size && q.error && q !== ours);
+    const p = ours.params ?? {};
+    const unit = METRIC_UNITS[ours.metric ?? 'gflops'];
+    const pct = Number.isFinite(num(p.peakPct)) ? `${num(p.peakPct).toFixed(0)}% (${num(p.peakPctQ1).toFixed(0)}–${num(p.peakPctQ3).toFixed(0)})` : '–';
+    const state = [f(num(p.peakGflops)), Number.isFinite(num(p.cpuPerWall)) ? num(p.cpuPerWall).toFixed(2) : '–', String(p.rounds ?? '–')];
+    if (ours.error) {
+      rows.push([ours.name, String(ours.size), unit, `(${ours.error})`, '', '', '', '', '', '', '']);
+      continue;
+    }
+    for (const q of peers) rows.push([ours.name, String(ours.size), unit, f(metricValue(ours)), q.engine, f(metricValue(q)), pairRatioText(q), pct, ...state]);
+    for (const q of missing) notes.push(`${ours.name} ${ours.size}, ${q.engine}: ${q.error}`);
+    if (!peers.length) rows.push([ours.name, String(ours.size), unit, f(metricValue(ours)), '', '', '', pct, ...state]);
+  }
+  const align = head.map((_, i) => (i >= 3 && i !== 4 ? '---:' : '---'));
+  return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n') + (notes.length ? `\n\nNo figure: ${notes.join('; ')}.` : '');
+}
+
+export const PAIRS_EXPLAINED = 'Call against call: in one process our call, the peer\'s call and the peak loop alternate on the same operands ' +
+  '(the order reversed every other round) after warm-up rounds; **ours ÷ peer** is the median over the rounds of each round\'s ratio, with ' +
+  'its interquartile range, and % of peak is each round\'s GFLOP/s ÷ that round\'s peak loop. "ours" and "peer’s" are the medians of ' +
+  'their own calls; "peak GFLOP/s" is the peak loop\'s median in that case and "cores got" the process\'s CPU time ÷ wall time over ' +
+  'the rounds (everything runs on this one thread: 1.00 is a free core, less means it was descheduled). Wall-clock time.';
+
+/** The issue's targets measured call against call: the medians of the per-round figures, over the cases. */
+export function pairTargets(records: readonly BenchRecord[]): Array<{ target: string; values: number[]; want: number; unit?: string }> {
+  const recs = records.filter((r) => r.suite === 'pairs' && !r.error);
+  const gemm = (engine: string) => recs.filter((r) => r.name.startsWith('gemm') && r.size >= 256 && r.size <= 1024 && r.engine === engine);
+  const ours = gemm('simd');
+  return [
+    { target: 'GEMM, every variant, N 256–1024: ≥ 90% of the peak loop, call against call', values: ours.map((r) => num(r.params?.peakPct)), want: 90, unit: '%' },
+    { target: 'GEMM A·B, N 256–1024: ≥ 1.2× tfjs-wasm (same B), call against call', values: gemm('tfjs-wasm').filter((r) => r.name === 'gemm A·B').map((r) => num(r.params?.ratio)), want: 1.2 },
+    { target: 'GEMM A·B, N 256–1024: ≥ 1.2× tfjs-wasm (new B each call), call against call', values: gemm('tfjs-wasm new B').filter((r) => r.name === 'gemm A·B').map((r) => num(r.params?.ratio)), want: 1.2 },
+  ];
+}

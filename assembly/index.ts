@@ -9,3 +9,4 @@ export * from "./peak";
 export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
+export * from "./merge";

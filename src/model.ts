@@ -1,21 +1,36 @@
-// Network, the core of every model: a stack of layers that it builds, runs forward and
-// backward, evaluates, and whose weights it reads and writes; the last layer's output goes to
-// its output head (head.ts), which holds the targets, the loss and its gradient, the metric and
-// what predict() returns. Training (fit.ts), checkpoints (src/checkpoint/) and Sequential build
-// on it; it knows none of them, nor any file. Buffers are laid out once per batch capacity.
+// Network, the core of every model: a graph of layers (a stack for Sequential, any directed
+// acyclic graph for a functional Model: src/graph/) that it builds, runs forward and backward
+// on a schedule computed once, evaluates, and whose weights it reads and writes; its output
+// goes to its output head (head.ts), which holds the targets, the loss and its gradient, the
+// metric and what predict() returns. Training (fit.ts), checkpoints (src/checkpoint/) and the
+// model classes build on it; it knows none of them, nor any file. Buffers are laid out once
+// per batch capacity. A model of several inputs reads each sample as its inputs' values one
+// after another, in the order of its inputs (its inputShape is [their total size]).
 import { Buf, allocF32, countNonFinite } from './binding.js';
 import type { Dataset } from './data/dataset.js';
+import { type GraphConfig, linearGraph, nameLayers, traceGraph, validateGraph } from './graph/config.js';
+import { GraphRunner, planOf } from './graph/runner.js';
+import { packInputs } from './graph/inputs.js';
+import { summaryTable } from './graph/summary.js';
 import { SoftmaxCrossEntropyHead } from './head.js';
-import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
-import { type EstimateOptions, type MemoryEstimate, checkFits, estimateMemory } from './memory.js';
+import type { SymbolicTensor } from './layers/symbolic.js';
+import { type EstimateOptions, type MemoryEstimate, checkFits, estimateMemory, estimatePlanMemory } from './memory.js';
 import { Rng, deriveSeed } from './rng.js';
 import { sha256Hex } from './sha256.js';
 
 export interface ModelOptions {
   /** Shape of one input sample, e.g. [784]. Else taken from the first layer or from the data. */
   inputShape?: number[];
+  /** The graph of the layers (a checkpoint's model.graph); default: the layers in a stack. */
+  graph?: GraphConfig;
+}
+
+/** A functional model: `new Model({ inputs: x, outputs: y })` with x from input() and y from layers' apply(). */
+export interface FunctionalSpec {
+  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  outputs: SymbolicTensor | readonly SymbolicTensor[];
 }
 
 /** The builder that made a network and its options (JSON), e.g. { name: 'svhnCnn', options: { bn: true } }; checkpoints record it. */
@@ -32,6 +47,8 @@ export interface Gradients {
 }
 
 const INIT_TAG = 0x696e6974; // "init"
+const TWIN_TAG = 0x7477696e; // "twin"
+const list = <T>(x: T | readonly T[]): readonly T[] => (Array.isArray(x) ? x : [x as T]);
 
 export class Network {
   readonly layers: Layer[] = [];
@@ -41,8 +58,12 @@ export class Network {
   private isBuilt = false;
   private cap = 0;
   private capInputGrad = false;
-  private xBuf: Buf | null = null;
-  private inputGrad: Buf | null = null;
+  /** The graph of a functional model (or a checkpoint's); null: the layers in a stack (Sequential). */
+  private graphSpec: GraphConfig | null = null;
+  private runner: GraphRunner | null = null;
+  private xBufs: Buf[] = [];
+  private inputGrads: ReadonlyArray<Buf | null> | null = null;
+  private outGrads: Array<Buf | null> = [];
   /** What the output is trained against: targets, loss, metric, predictions. */
   readonly head = new SoftmaxCrossEntropyHead();
   /** Global training step: the dropout masks of step t are a function of (seed, layer, t). */
@@ -50,13 +71,34 @@ export class Network {
   /** Set to true (e.g. from a callback) to end training after the current epoch. */
   stopTraining = false;
 
-  constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
+  constructor(spec: readonly Layer[] | FunctionalSpec = [], opts: ModelOptions = {}) {
+    if (!Array.isArray(spec)) {
+      const f = spec as FunctionalSpec;
+      if (!f || typeof f !== 'object' || !('inputs' in f) || !('outputs' in f)) throw new TypeError('gaaf: a model takes a list of layers or { inputs, outputs }');
+      const unknown = Object.keys(f).filter((k) => k !== 'inputs' && k !== 'outputs');
+      if (unknown.length) throw new RangeError(`gaaf: Model: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (expected inputs, outputs)`);
+      const { layers, graph } = traceGraph(list(f.inputs), list(f.outputs));
+      this.layers.push(...layers);
+      this.graphSpec = graph;
+      return;
+    }
     this.declaredInputShape = opts.inputShape;
-    for (const l of layers) this.add(l);
+    for (const l of spec) this.add(l);
+    if (opts.graph) {
+      nameLayers(this.layers);
+      validateGraph(this.layers, opts.graph);
+      this.graphSpec = opts.graph;
+    }
+  }
+
+  /** The graph of a functional model (what checkpoints record); null for a stack of layers. */
+  graphConfig(): GraphConfig | null {
+    return this.graphSpec && JSON.parse(JSON.stringify(this.graphSpec)) as GraphConfig;
   }
 
   add(layer: Layer): this {
     if (!(layer instanceof Layer)) throw new TypeError(`gaaf: add expects a Layer, got ${String(layer)}`);
+    if (this.graphSpec) throw new Error('gaaf: add: a functional model is defined by its inputs and outputs; apply the layer to a tensor instead');
     if (this.isBuilt) throw new Error('gaaf: cannot add a layer to a model that is already built');
     if (this.layers.includes(layer)) throw new Error('gaaf: the same layer instance cannot be added twice');
     this.layers.push(layer);
@@ -67,13 +109,27 @@ export class Network {
     return this.isBuilt;
   }
 
-  get inputShape(): readonly number[] {
-    return this.layers[0]?.inputShape ?? [];
+  /** The shape of each input, in order (one for a stack of layers; empty before build). */
+  get inputShapes(): ReadonlyArray<readonly number[]> {
+    const g = this.runner?.graph ?? this.graphSpec;
+    return g ? g.inputs.map((x) => x.shape) : [];
   }
 
-  /** Number of output classes: the size of the last layer's output. */
+  /** Shape of one sample: the input's, or [the inputs' total size] for several inputs. */
+  get inputShape(): readonly number[] {
+    const s = this.inputShapes;
+    return s.length === 1 ? s[0] : s.length ? [s.reduce((a, x) => a + size(x), 0)] : [];
+  }
+
+  /** The shape of each output (after build). */
+  get outputShapes(): ReadonlyArray<readonly number[]> {
+    const r = this.runner;
+    return r ? r.graph.outputs.map((id) => r.shapes[id]) : [];
+  }
+
+  /** Number of output classes: the size of the (first) output. */
   get numClasses(): number {
-    return this.layers[this.layers.length - 1].outputSize;
+    return size(this.outputShapes[0] ?? [0]);
   }
 
   /**
@@ -83,39 +139,46 @@ export class Network {
   build(inputShape?: readonly number[], opts: { seed?: number } = {}): this {
     if (this.isBuilt) throw new Error('gaaf: model is already built');
     if (this.layers.length === 0) throw new Error('gaaf: a model needs at least one layer');
+    const shape = this.resolveInputShape(inputShape);
+    const seed = opts.seed ?? 0;
+    if (!Number.isInteger(seed)) throw new RangeError(`gaaf: seed must be an integer, got ${seed}`);
+    const rng = new Rng(deriveSeed(seed, INIT_TAG));
+    nameLayers(this.layers);
+    const g = this.graphSpec ?? linearGraph(this.layers, shape);
+    // Chain the shapes and estimate the parameters' memory before allocating anything.
+    const est = this.estimateFor(g, {});
+    const out = inferOut(this.layers, g);
+    if (out.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(out)}`);
+    checkFits(est, est.paramBytes, 'this model', 0, shape);
+    const runner = new GraphRunner(this.layers, g);
+    let twinRng: Rng | null = null;
+    runner.build(rng, () => (twinRng ??= new Rng(deriveSeed(seed, TWIN_TAG))));
+    this.runner = runner;
+    this.outGrads = g.outputs.map(() => null);
+    this.isBuilt = true;
+    return this;
+  }
+
+  /** The input shape to build for: the graph's, or the declared one, or the data's; checked against each other. */
+  private resolveInputShape(given?: readonly number[]): readonly number[] {
     const first = this.layers[0] as Layer & { declaredInputShape?: number[] };
-    const declared = this.declaredInputShape ?? first.declaredInputShape;
-    if (inputShape && declared && shapeStr(inputShape) !== shapeStr(declared)) {
-      throw new RangeError(`gaaf: the data's samples have shape ${shapeStr(inputShape)}, the model was declared with input shape ${shapeStr(declared)}`);
+    const declared = this.graphSpec ? this.inputShape : this.declaredInputShape ?? first.declaredInputShape;
+    if (given && declared && shapeStr(given) !== shapeStr(declared)) {
+      throw new RangeError(`gaaf: the data's samples have shape ${shapeStr(given)}, the model was declared with input shape ${shapeStr(declared)}`);
     }
-    const shape = inputShape ?? declared;
+    const shape = given ?? declared;
     if (!shape) throw new Error('gaaf: the model has no input shape: pass inputShape to Sequential, to its first layer, or to build()');
     if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new RangeError(`gaaf: input shape must be a list of positive integers, got ${shapeStr(shape)}`);
     }
-    const seed = opts.seed ?? 0;
-    if (!Number.isInteger(seed)) throw new RangeError(`gaaf: seed must be an integer, got ${seed}`);
-    const rng = new Rng(deriveSeed(seed, INIT_TAG));
-    const counts = new Map<string, number>();
-    this.layers.forEach((l, i) => {
-      const k = l.className.toLowerCase();
-      const c = (counts.get(k) ?? 0) + 1;
-      counts.set(k, c);
-      l.name = `${k}_${c}`;
-      l.index = i;
-    });
-    // Chain the shapes and estimate the parameters' memory before allocating anything.
-    const est = estimateMemory(this.layers, shape);
-    const out = this.layers.reduce<readonly number[]>((s, l) => l.computeOutputShape(s), shape);
-    if (out.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(out)}`);
-    checkFits(est, est.paramBytes, 'this model', 0, shape);
-    let s: readonly number[] = shape;
-    for (const l of this.layers) {
-      l.build(s, rng);
-      s = l.outputShape;
-    }
-    this.isBuilt = true;
-    return this;
+    return shape;
+  }
+
+  private estimateFor(g: GraphConfig, opts: EstimateOptions): MemoryEstimate {
+    if (!this.graphSpec) return estimateMemory(this.layers, g.inputs[0].shape, opts);
+    const plan = planOf(this.layers, g);
+    const outSize = size(plan.shapes[g.outputs[0]]);
+    return estimatePlanMemory(plan.entries, plan.sumFloatsPerRow, g.inputs.reduce((a, x) => a + size(x.shape), 0), outSize, opts);
   }
 
   /**
@@ -123,6 +186,10 @@ export class Network {
    * layers' shapes; works before build() given the input shape.
    */
   estimateMemory(opts: EstimateOptions & { inputShape?: readonly number[] } = {}): MemoryEstimate {
+    if (this.graphSpec) {
+      if (opts.inputShape) this.resolveInputShape(opts.inputShape);
+      return this.estimateFor(this.graphSpec, opts);
+    }
     const first = this.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
     const shape = opts.inputShape ?? (this.isBuilt ? this.inputShape : this.declaredInputShape ?? first?.declaredInputShape);
     if (!shape) throw new Error('gaaf: estimateMemory: the model has no input shape yet: pass inputShape');
@@ -153,10 +220,11 @@ export class Network {
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`gaaf: batch size must be a positive integer, got ${batch}`);
     if (batch <= this.cap && inputGrad === this.capInputGrad) return;
     this.releaseBatch();
-    this.inputGrad = null;
-    this.xBuf = allocF32(batch * size(this.inputShape), 'input');
+    this.inputGrads = null;
+    const shapes = this.inputShapes;
+    this.xBufs = shapes.map((s, i) => allocF32(batch * size(s), shapes.length > 1 ? `input_${i}` : 'input'));
     this.head.allocate(batch, this.numClasses);
-    this.layers.forEach((l, i) => l.allocate(batch, i > 0 || inputGrad));
+    this.runner!.allocate(batch, inputGrad);
     this.cap = batch;
     this.capInputGrad = inputGrad;
   }
@@ -167,35 +235,50 @@ export class Network {
   }
 
   private releaseBatch(): void {
-    this.xBuf?.free();
-    this.xBuf = null;
+    for (const b of this.xBufs) b.free();
+    this.xBufs = [];
     this.head.release();
-    for (const l of this.layers) l.release();
+    this.runner?.release();
     this.cap = 0;
   }
 
   /** Copies rows `idx[start .. start+n)` of `data` (or rows start.. if idx is null) into the input buffer, and their targets into the head. */
   loadBatch(data: Dataset, idx: ArrayLike<number> | null, start: number, n: number): void {
     const d = size(this.inputShape);
-    const xv = this.xBuf!.view();
-    for (let r = 0; r < n; r++) {
-      const i = idx ? idx[start + r] : start + r;
-      xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
+    if (this.xBufs.length === 1) {
+      const xv = this.xBufs[0].view();
+      for (let r = 0; r < n; r++) {
+        const i = idx ? idx[start + r] : start + r;
+        xv.set(data.x.subarray(i * d, (i + 1) * d), r * d);
+      }
+    } else {
+      this.writeInputs(data.x, d, n, (r) => (idx ? idx[start + r] : start + r));
     }
     this.head.loadTargets(data, idx, start, n);
   }
 
-  /** Forward through every layer; returns the logits buffer. */
-  private forwardAll(ctx: StepContext): Buf {
-    let h = this.xBuf!;
-    for (const l of this.layers) h = l.forward(h, ctx);
-    return h;
+  /** Splits rows (of d packed values, row r at src row `row(r)`) into the input buffers, each input's values in order. */
+  private writeInputs(src: Float32Array, d: number, n: number, row: (r: number) => number): void {
+    let off = 0;
+    for (const b of this.xBufs) {
+      const w = b.length / this.cap;
+      const v = b.view();
+      for (let r = 0; r < n; r++) {
+        const at = row(r) * d + off;
+        v.set(src.subarray(at, at + w), r * w);
+      }
+      off += w;
+    }
   }
 
-  private backwardAll(ctx: StepContext): Buf | null {
-    let g: Buf | null = this.head.gradient;
-    for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i].backward(g, ctx);
-    return g;
+  /** Forward through the schedule; returns the (first) output's buffer. */
+  private forwardAll(ctx: StepContext): Buf {
+    return this.runner!.forward(this.xBufs, ctx)[0];
+  }
+
+  private backwardAll(ctx: StepContext): ReadonlyArray<Buf | null> {
+    this.outGrads[0] = this.head.gradient;
+    return this.runner!.backward(this.outGrads, ctx);
   }
 
   /**
@@ -204,7 +287,7 @@ export class Network {
    */
   forwardBackward(ctx: StepContext): number {
     const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
-    this.inputGrad = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
+    this.inputGrads = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
     return loss;
   }
 
@@ -224,9 +307,8 @@ export class Network {
    */
   firstNonFinite(n: number): string | null {
     for (const p of this.params()) if (countNonFinite(p.value) > 0) return `${p.name} (parameter)`;
-    for (const l of this.layers) {
-      const out = l.output();
-      if (out && countNonFinite(out, n * l.outputSize) > 0) return `${l.name} (output)`;
+    for (const c of this.runner?.callOutputs() ?? []) {
+      if (c.out && countNonFinite(c.out, n * c.size) > 0) return `${c.layer.name} (output)`;
     }
     return null;
   }
@@ -271,23 +353,44 @@ export class Network {
     return this.forwardLoss({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
   }
 
-  /** Class probabilities (count × classes) for inputs x (count × sample size), in inference mode. */
-  predict(x: Float32Array, opts: { batchSize?: number } = {}): Float32Array {
-    this.requireBuilt('predict()');
+  /**
+   * Class probabilities (count × classes) for inputs x (count × sample size), in inference
+   * mode. A model of several inputs takes one array per input (in the order of its inputs), or
+   * one array of rows that hold each input's values one after another.
+   */
+  predict(x: Float32Array | readonly Float32Array[], opts: { batchSize?: number } = {}): Float32Array {
+    const outs = this.runRows(x, opts.batchSize, 'predict', (count) => new Float32Array(count * this.numClasses), (out, n, s) => {
+      this.head.predict(this.runner!.forward(this.xBufs, { n, training: false, seed: 0, step: 0 })[0], n, out, s);
+    });
+    return outs;
+  }
+
+  /** The values of every output (count × output size each, before the head: logits), in inference mode; x as for predict. */
+  predictOutputs(x: Float32Array | readonly Float32Array[], opts: { batchSize?: number } = {}): Float32Array[] {
+    const sizes = this.outputShapes.map(size);
+    return this.runRows(x, opts.batchSize, 'predictOutputs', (count) => sizes.map((z) => new Float32Array(count * z)), (outs, n, s) => {
+      const bufs = this.runner!.forward(this.xBufs, { n, training: false, seed: 0, step: 0 });
+      bufs.forEach((b, j) => outs[j].set(b.view().subarray(0, n * sizes[j]), s * sizes[j]));
+    });
+  }
+
+  /** Runs `each` over x in batches of the capacity (laid out if none is), after checking x; x as for predict. */
+  private runRows<R>(x: Float32Array | readonly Float32Array[], batchSize: number | undefined, what: string, make: (count: number) => R, each: (r: R, n: number, s: number) => void): R {
+    this.requireBuilt(`${what}()`);
+    const xp = packInputs(x, this.inputShapes, what);
     const d = size(this.inputShape);
-    if (!(x instanceof Float32Array)) throw new TypeError('gaaf: predict expects a Float32Array');
-    if (x.length % d !== 0) {
-      throw new RangeError(`gaaf: predict input has ${x.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(this.inputShape)})`);
+    if (xp.length % d !== 0) {
+      throw new RangeError(`gaaf: ${what} input has ${xp.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(this.inputShape)})`);
     }
-    const count = x.length / d;
-    const C = this.numClasses;
-    const out = new Float32Array(count * C);
+    const count = xp.length / d;
+    const out = make(count);
     if (count === 0) return out;
-    if (!this.cap) this.ensureBatch(Math.min(opts.batchSize ?? 256, count));
+    if (!this.cap) this.ensureBatch(Math.min(batchSize ?? 256, count));
     for (let s = 0; s < count; s += this.cap) {
       const n = Math.min(this.cap, count - s);
-      this.xBuf!.write(x.subarray(s * d, (s + n) * d));
-      this.head.predict(this.forwardAll({ n, training: false, seed: 0, step: 0 }), n, out, s);
+      if (this.xBufs.length === 1) this.xBufs[0].write(xp.subarray(s * d, (s + n) * d));
+      else this.writeInputs(xp, d, n, (r) => s + r);
+      each(out, n, s);
     }
     return out;
   }
@@ -303,13 +406,18 @@ export class Network {
     if (x.length !== n * d) throw new RangeError(`gaaf: lossAndGradients: x has ${x.length} values, expected ${n} × ${d}`);
     if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
     this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
-    this.xBuf!.write(x);
+    if (this.xBufs.length === 1) this.xBufs[0].write(x);
+    else this.writeInputs(x, d, n, (r) => r);
     this.head.writeTargets(y);
     const ctx = { n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 };
     const loss = this.forwardBackward(ctx) / n;
     const grads = this.params().map((p) => p.grad.read());
     const res: Gradients = { loss, grads };
-    if (opts.inputGrad && this.inputGrad) res.inputGrad = this.inputGrad.read(n * d);
+    const ig = this.inputGrads;
+    if (opts.inputGrad && ig && ig.every((g) => g)) {
+      const parts = ig.map((g, i) => g!.read(n * size(this.inputShapes[i])));
+      res.inputGrad = parts.length === 1 ? parts[0] : packInputs(parts, this.inputShapes, 'lossAndGradients');
+    }
     return res;
   }
 
@@ -356,27 +464,30 @@ export class Network {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
         `the model expects ${shapeStr(this.inputShape)} (${d} values)`);
     }
+    if (this.outputShapes.length > 1) {
+      throw new RangeError(`gaaf: ${where}: the model has ${this.outputShapes.length} outputs; training and evaluating one needs a loss per output, ` +
+        'which gaaf does not have yet (predict and predictOutputs run it)');
+    }
     this.head.checkTargets(data, this.numClasses, where);
   }
 
-  /** A table of the layers, their output shapes and parameter counts. */
+  /** A table of the layers (for a graph, of the calls, with what each is connected to), their output shapes and parameter counts. */
   summary(): string {
-    const rows = this.layers.map((l) => {
-      const extra = l instanceof Activation && l.gaaf ? ` (GAAF K=${l.gaaf.K})` : '';
-      const desc = l instanceof Activation ? `${l.kind}${extra}` : '';
-      const np = l.params().reduce((a, p) => a + p.value.length, 0);
-      return [`${l.name} (${l.className})`, desc, shapeStr(l.outputShape), String(np)];
-    });
-    const head = ['Layer', '', 'Output shape', 'Params'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
-    return [fmt(head), ...rows.map(fmt), `Total params: ${this.countParams()}`].join('\n');
+    this.requireBuilt('summary()');
+    return summaryTable(this.runner!, this.graphSpec !== null, this.countParams());
   }
 
   /** Frees every buffer of the model. It cannot be used afterwards. */
   dispose(): void {
     this.releaseBatch();
+    this.runner?.dispose();
+    this.runner = null;
     for (const l of this.layers) l.dispose();
     this.isBuilt = false;
   }
+}
+
+/** The (first) output's shape of graph `g`. */
+function inferOut(layers: readonly Layer[], g: GraphConfig): readonly number[] {
+  return planOf(layers, g).shapes[g.outputs[0]];
 }

@@ -22,7 +22,7 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
     why: 'layers and what they are made of: GAAF parameters, initialisers, the counter-based RNG, and ops (kernels on plain arrays)',
   },
   {
-    name: 'model', paths: ['src/model.ts', 'src/head.ts', 'src/memory.ts', 'src/sha256.ts', 'src/data/dataset.ts'],
+    name: 'model', paths: ['src/model.ts', 'src/graph/', 'src/head.ts', 'src/memory.ts', 'src/sha256.ts', 'src/data/dataset.ts'],
     why: "Network, its output head (targets, loss, metric), its memory estimate and weights hash; Dataset, the in-memory samples a network evaluates and trains on (the loaders above produce it, so it sits here and not with them)",
   },
   {

@@ -11,6 +11,7 @@ import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { MaxPool2D } from './maxpool2d.js';
 import type { Layer } from './layer.js';
+import { Add, Concatenate, Multiply } from './merge.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -48,3 +49,6 @@ registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [
 registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, { strides: c.strides as number | undefined }));
 registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number | undefined, epsilon: c.epsilon as number | undefined }));
 registerLayer('Flatten', () => new Flatten());
+registerLayer('Add', () => new Add());
+registerLayer('Multiply', () => new Multiply());
+registerLayer('Concatenate', (c) => new Concatenate({ axis: c.axis as number | undefined }));

@@ -1,6 +1,7 @@
 // The inputs of a model of several inputs: one array of rows, each row holding every input's
 // values one after another (the order of the model's inputs), from one array per input.
-import { shapeStr, size } from '../layers/layer.js';
+import { type Param, shapeStr, size } from '../layers/layer.js';
+import { sha256Hex } from '../sha256.js';
 
 /** One array of rows, each holding every input's values in order, from x (that, or one array per input). */
 export function packInputs(x: Float32Array | readonly Float32Array[], shapes: ReadonlyArray<readonly number[]>, what: string): Float32Array {
@@ -27,3 +28,39 @@ export function packInputs(x: Float32Array | readonly Float32Array[], shapes: Re
   return out;
 }
 
+
+/** The sample size d of rows x of `shape`, or a clear error if x is not a whole number of rows. */
+export function checkRows(x: Float32Array, shape: readonly number[], what: string): number {
+  const d = size(shape);
+  if (x.length % d !== 0) throw new RangeError(`gaaf: ${what} input has ${x.length} values, not a multiple of the sample size ${d} (shape ${shapeStr(shape)})`);
+  return d;
+}
+
+/** make(count), then each(result, n, start) over batches of at most cap rows. */
+export function eachBatch<R>(count: number, cap: number, make: (count: number) => R, each: (r: R, n: number, s: number) => void): R {
+  const out = make(count);
+  for (let s = 0; s < count; s += cap) each(out, Math.min(cap, count - s), s);
+  return out;
+}
+
+/** Writes ws into the parameters' values, after checking every length. */
+export function setParamValues(ps: readonly Param[], ws: readonly Float32Array[]): void {
+  if (ws.length !== ps.length) throw new RangeError(`gaaf: setWeights got ${ws.length} arrays, the model has ${ps.length} parameters`);
+  ps.forEach((p, i) => {
+    if (ws[i].length !== p.value.length) {
+      throw new RangeError(`gaaf: setWeights: '${p.name}' expects ${p.value.length} values (shape ${shapeStr(p.shape)}), got ${ws[i].length}`);
+    }
+  });
+  ps.forEach((p, i) => p.value.write(ws[i]));
+}
+
+/** SHA-256 (hex) of the arrays' bytes (little-endian f32), in order. */
+export function weightsHash(ws: readonly Float32Array[]): Promise<string> {
+  const all = new Uint8Array(ws.reduce((a, w) => a + w.byteLength, 0));
+  let o = 0;
+  for (const w of ws) {
+    all.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), o);
+    o += w.byteLength;
+  }
+  return sha256Hex(all);
+}

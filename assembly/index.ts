@@ -9,4 +9,5 @@ export * from "./peak";
 export * from "./conv";
 export * from "./pool";
 export * from "./batchnorm";
+export * from "./global_pool";
 export * from "./merge";

@@ -22,5 +22,8 @@ export {
   type ConvGeom, convOutSize, conv2dWorkspaceLength, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
 } from './wasm/conv.js';
 export { type PoolGeom, maxPoolForward, maxPoolBackward } from './wasm/pool.js';
+export {
+  globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward,
+} from './wasm/global_pool.js';
 export { addForward, mulForward, copyRows } from './wasm/merge.js';
 export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward } from './wasm/batchnorm.js';

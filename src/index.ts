@@ -20,6 +20,7 @@ export { Activation, type ActivationOptions } from './layers/activation.js';
 export { Dropout } from './layers/dropout.js';
 export { Conv2D, type Conv2DOptions, type Padding } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxpool2d.js';
+export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPoolingOptions } from './layers/global-pooling.js';
 export { BatchNorm, type BatchNormOptions } from './layers/batchnorm.js';
 export { Flatten } from './layers/flatten.js';
 export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';

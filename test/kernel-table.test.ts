@@ -18,6 +18,7 @@ await init();
 
 const conv = { n: 2, h: 6, w: 5, c: 3, oc: 4, kh: 3, kw: 3, stride: 1, pad: 1 };
 const pool = { n: 2, h: 4, w: 4, c: 3, k: 2, stride: 2 };
+const gpool = { n: 3, hw: 17, c: 5 };
 const n = 3000; // elementwise: above the finest split's grain, with a tail that is no multiple of 4 or 64
 
 /** Scalar arguments (and geometry objects) of each kernel's sample call, by parameter name. */
@@ -40,6 +41,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   colMeanVar: { rows: 9, cols: 6 },
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
   maxPoolForward: { g: pool }, maxPoolBackward: { g: pool },
+  globalAvgPoolForward: gpool, globalAvgPoolBackward: gpool, globalMaxPoolForward: gpool, globalMaxPoolBackward: gpool,
   batchNormForwardTrain: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormForwardInference: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormBackward: { rows: 8, cols: 5 },
@@ -88,6 +90,12 @@ function contents(k: KernelSpec, v: Values, seed: number): Record<string, Float3
       const x = allocF32(pool.n * pool.h * pool.w * pool.c), y = allocF32(len), am = allocI32(len);
       x.write(randomArray(x.length, seed++));
       maxPoolForward(x, y, am, pool);
+      out[o] = am.viewI32().slice();
+      for (const b of [x, y, am]) b.free();
+    } else if (k.name === 'globalMaxPoolBackward') {
+      const x = allocF32(gpool.n * gpool.hw * gpool.c), y = allocF32(len), am = allocI32(len);
+      x.write(randomArray(x.length, seed++));
+      binding.globalMaxPoolForward(x, y, am, gpool.n, gpool.hw, gpool.c);
       out[o] = am.viewI32().slice();
       for (const b of [x, y, am]) b.free();
     } else out[o] = new Int32Array(len);

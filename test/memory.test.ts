@@ -17,6 +17,8 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   MaxPool2D: { config: { poolSize: 2, strides: 2 }, inputShape: [9, 7, 3] },
   BatchNorm: { config: { momentum: 0.9, epsilon: 1e-3 }, inputShape: [9, 7, 3] },
   Flatten: { config: {}, inputShape: [9, 7, 3] },
+  GlobalAveragePooling2D: { config: {}, inputShape: [9, 7, 5] },
+  GlobalMaxPooling2D: { config: {}, inputShape: [9, 7, 5] },
 };
 /** Merge layers: the shapes of their inputs (a functional Model of that many inputs). */
 const MERGE_SAMPLES: Record<string, { config: Record<string, unknown>; shapes: number[][] }> = {

@@ -10,6 +10,7 @@ import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { MaxPool2D } from './maxpool2d.js';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
 import type { Layer } from './layer.js';
 import { Add, Concatenate, Multiply } from './merge.js';
 
@@ -49,6 +50,8 @@ registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [
 registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, { strides: c.strides as number | undefined }));
 registerLayer('BatchNorm', (c) => new BatchNorm({ momentum: c.momentum as number | undefined, epsilon: c.epsilon as number | undefined }));
 registerLayer('Flatten', () => new Flatten());
+registerLayer('GlobalAveragePooling2D', () => new GlobalAveragePooling2D());
+registerLayer('GlobalMaxPooling2D', () => new GlobalMaxPooling2D());
 registerLayer('Add', () => new Add());
 registerLayer('Multiply', () => new Multiply());
 registerLayer('Concatenate', (c) => new Concatenate({ axis: c.axis as number | undefined }));

@@ -52,3 +52,4 @@ export {
   DEFAULT_SPLIT_SEED, type BundledDigits, bundledSplitIndices, parseBundledDigits, splitBundledDigits,
 } from './data/digits.js';
 export { fetchBundledDigits, parseDigitsAsset } from './data/digits-asset.js';
+export { residualCnn, type ResidualCnnOptions } from './resnet.js';

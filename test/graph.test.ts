@@ -84,3 +84,21 @@ test('bad graphs are refused, naming the layers', () => {
   assert.throws(() => new Model(m.layers, { graph: g }), /'dense_1' \(Dense\) \(nodes\[0\]\) reads the output of 'dense_2' \(Dense\), made later: the graph has a cycle/);
   assert.throws(() => new Model({ inputs: x, outputs: t }).add(new Dense(1)), /functional model is defined by its inputs and outputs/);
 });
+
+test('the residual CNN builds, trains and reloads from its checkpoint', async () => {
+  const { residualCnn } = await import('../src/index.js');
+  const n = 32;
+  const data = makeDataset(randomArray(n * 64, 11), randomLabels(n, 4, 12), [8, 8, 1], 4, 'tiny');
+  const m = residualCnn({ inputShape: [8, 8, 1], classes: 4, filters: [4, 8], gaaf: true });
+  const h = await m.fit(data, { epochs: 2, batchSize: 8, seed: 1 });
+  assert.ok(Number.isFinite(h.epochs[1].loss));
+  assert.match(m.summary(), /add_2 \(Add\)\s+\[4, 4, 8\]\s+0\s+batchnorm_\d+, batchnorm_\d+/);
+  assert.match(m.summary(), /globalaveragepooling2d_1 \(GlobalAveragePooling2D\)\s+\[8\]/);
+  const store = memoryHandler();
+  await m.save(store);
+  const back = await Model.load(store);
+  assert.equal(back.builtBy?.name, 'residualCnn');
+  assert.deepEqual(back.predict(data.x), m.predict(data.x));
+  m.dispose();
+  back.dispose();
+});

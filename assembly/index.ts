@@ -15,3 +15,4 @@ export * from "./act_ext";
 export * from "./avgpool";
 export * from "./embedding";
 export * from "./layernorm";
+export * from "./merge";

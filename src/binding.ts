@@ -33,4 +33,5 @@ export { type AvgPoolGeom, poolOutGeom, avgPoolForward, avgPoolBackward } from '
 export {
   globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward,
 } from './wasm/global_pool.js';
+export { addForward, mulForward, copyRows } from './wasm/merge.js';
 export { batchNormForwardTrain, batchNormForwardInference, batchNormBackward } from './wasm/batchnorm.js';

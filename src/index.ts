@@ -1,10 +1,15 @@
 // Public API of gaaf, the universal entry (browsers, bundlers, workers and Node): no `node:`
 // imports here or below. Node-only loaders (files, the `mnist` package, reports) are added
 // by src/node.ts, which package.json's `node` export condition selects.
-export { Sequential } from './sequential.js';
-// Network is the core every model class builds on; `Model` is its earlier name (issue 14's
-// functional Model will take the name).
-export { Network, Network as Model, type ModelOptions, type Gradients, type BuilderRecord } from './model.js';
+export { Sequential, Model } from './sequential.js';
+// Network is the core every model class builds on; Model (functional, and Sequential's base) adds the model API.
+export { Network, type ModelOptions, type FunctionalSpec, type Gradients, type BuilderRecord } from './model.js';
+export { input, SymbolicTensor, type InputOptions } from './layers/symbolic.js';
+export { MergeLayer, Add, Multiply, Concatenate, type ConcatenateOptions } from './layers/merge.js';
+export { type GraphConfig } from './graph/config.js';
+// --- custom layers: a layer's parameters and buffers (Float32Array views through Buf.view()/read()/write())
+export { Buf } from './binding.js';
+export { makeParam, type StepContext } from './layers/layer.js';
 export {
   fit, TrainingDivergedError, type TrainOptions, type History, type EpochLogs, type BatchInfo, type Callback, type Callbacks, type TrainingRun,
 } from './fit.js';
@@ -54,3 +59,4 @@ export {
   DEFAULT_SPLIT_SEED, type BundledDigits, bundledSplitIndices, parseBundledDigits, splitBundledDigits,
 } from './data/digits.js';
 export { fetchBundledDigits, parseDigitsAsset } from './data/digits-asset.js';
+export { residualCnn, type ResidualCnnOptions } from './resnet.js';

@@ -39,22 +39,46 @@ export const formatBytes = (b: number): string =>
  * is allocated. Sizes are in float32 values (4 bytes), buffers rounded up to 64 bytes.
  */
 export function estimateMemory(layers: readonly Layer[], inputShape: readonly number[], opts: EstimateOptions = {}): MemoryEstimate {
+  let s: readonly number[] = inputShape;
+  const entries: PlanEntry[] = layers.map((layer) => {
+    const e = { layer, shapes: [s], twin: false };
+    s = layer.computeOutputShape(s);
+    return e;
+  });
+  return estimatePlanMemory(entries, 0, size(inputShape), size(s), opts);
+}
+
+/** One layer call of a model's schedule, for the estimate: its layer, its inputs' shapes, and whether its parameters are another call's (a shared layer's later call). */
+export interface PlanEntry {
+  layer: Layer;
+  shapes: ReadonlyArray<readonly number[]>;
+  twin: boolean;
+}
+
+/**
+ * The estimate for a model's calls in schedule order (a graph's: src/graph/): `sumFloatsPerRow`
+ * values per row for the gradient sums of tensors read more than once, `inputFloats` per row of
+ * input, `outputSize` values per row into the head. A twin adds its activations and its own
+ * gradients, not parameter values.
+ */
+export function estimatePlanMemory(entries: readonly PlanEntry[], sumFloatsPerRow: number, inputFloats: number, outputSize: number, opts: EstimateOptions = {}): MemoryEstimate {
   const batch = opts.batchSize ?? 0;
   const slots = opts.optimizerSlots ?? 0;
-  let s: readonly number[] = inputShape;
   let params = 0;
+  let twinParams = 0;
   let actFloats = 0;
-  for (const l of layers) {
-    params += l.countParamsFor(s);
-    if (batch > 0) actFloats += l.activationFloatsFor(s, batch);
-    s = l.computeOutputShape(s);
+  for (const e of entries) {
+    const p = e.layer.countParamsForInputs(e.shapes);
+    if (e.twin) twinParams += p;
+    else params += p;
+    if (batch > 0) actFloats += e.layer.activationFloatsForInputs(e.shapes, batch);
   }
   if (batch > 0) {
-    const C = opts.numClasses ?? size(s);
-    actFloats += batch * size(inputShape) + (opts.headFloats ?? SoftmaxCrossEntropyHead.floatsFor)(batch, C); // the input, and the head's buffers
+    const C = opts.numClasses ?? outputSize;
+    actFloats += batch * (inputFloats + sumFloatsPerRow) + (opts.headFloats ?? SoftmaxCrossEntropyHead.floatsFor)(batch, C); // the inputs, the sums and the head's buffers
   }
-  const perBuf = 64 * (2 * layers.length + 8); // alignment slack
-  const paramBytes = 8 * params;
+  const perBuf = 64 * (2 * entries.length + 8); // alignment slack
+  const paramBytes = 8 * params + 4 * twinParams;
   const optimizerBytes = 4 * params * slots;
   const activationBytes = batch > 0 ? 4 * actFloats + perBuf : 0;
   return { params, paramBytes, optimizerBytes, activationBytes, totalBytes: paramBytes + optimizerBytes + activationBytes };

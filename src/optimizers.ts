@@ -201,6 +201,10 @@ export class Adam implements Optimizer {
 
   setState(s: Record<string, number>): void {
     checkState('Adam', s, ['iterations', 'beta1Pow', 'beta2Pow']);
+    for (const k of ['beta1Pow', 'beta2Pow'] as const) {
+      // β^t: a power of a rate in [0, 1); the bias corrections 1/(1 − β^t) are float32 in the kernel
+      if (!(s[k] >= 0 && s[k] <= 1)) throw new RangeError(`gaaf: Adam state '${k}' must be in [0, 1] (a power of beta), got ${s[k]}`);
+    }
     this.iterations = s.iterations;
     this.beta1Pow = s.beta1Pow;
     this.beta2Pow = s.beta2Pow;

@@ -7,9 +7,15 @@ import { type FitOptions, fitWithCheckpoints } from './checkpoint/callback.js';
 import type { CheckpointHandler } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
 import type { History } from './fit.js';
-import { Network } from './model.js';
+import type { GraphConfig } from './graph/config.js';
+import type { Layer } from './layers/layer.js';
+import { type FunctionalSpec, type ModelOptions, Network } from './model.js';
 
-export class Sequential extends Network {
+/**
+ * A model: the functional API's `new Model({ inputs, outputs })` (x = input({ shape }), then
+ * layers' apply()), and the base of Sequential. The model API methods live here, once, for both.
+ */
+export class Model extends Network {
   /**
    * Trains on `data` (building the model from the data's sample shape and `seed` if it is
    * not built yet). Resolves to the per-epoch logs.
@@ -37,3 +43,18 @@ export class Sequential extends Network {
     return loadModelCheckpoint(this, target);
   }
 }
+
+/** A stack of layers: the linear graph, built with add() or a list of layers. */
+export class Sequential extends Model {
+  constructor(layers: Layer[] = [], opts: ModelOptions = {}) {
+    if (!Array.isArray(layers)) throw new TypeError('gaaf: Sequential takes a list of layers; for { inputs, outputs } use Model');
+    if (opts.graph && !isLinear(opts.graph)) throw new RangeError('gaaf: Sequential: this is a functional (graph) model: load it with Model.load');
+    super(layers, { inputShape: opts.inputShape, loss: opts.loss, lossOptions: opts.lossOptions });
+  }
+}
+
+function isLinear(g: GraphConfig): boolean {
+  return g.inputs.length === 1 && g.outputs.length === 1 && g.nodes.every((nd, k) => nd.layer === k && nd.inputs.length === 1 && nd.inputs[0] === k);
+}
+
+export type { FunctionalSpec };

@@ -5,13 +5,3 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** SHA-256 (hex) of the bytes of `arrays` one after another (little-endian f32): a model's weights. */
-export function sha256OfArrays(arrays: readonly Float32Array[]): Promise<string> {
-  const all = new Uint8Array(arrays.reduce((a, w) => a + w.byteLength, 0));
-  let o = 0;
-  for (const w of arrays) {
-    all.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), o);
-    o += w.byteLength;
-  }
-  return sha256Hex(all);
-}

@@ -54,6 +54,8 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   batchNormForwardInference: { rows: 8, cols: 5, eps: 1e-3 },
   batchNormBackward: { rows: 8, cols: 5 },
   simdPeakLoop: { iters: 10 },
+  addForward: { n }, mulForward: { n },
+  copyRows: { srcOff: 1, lds: 9, dstOff: 2, ldd: 11, rows: 5, cols: 7 },
 };
 
 const wrapper = (k: KernelSpec) => (binding as unknown as Record<string, (...a: unknown[]) => unknown>)[k.name];

@@ -22,7 +22,7 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
     why: 'layers and what they are made of: GAAF parameters, initialisers, the counter-based RNG, and ops (kernels on plain arrays)',
   },
   {
-    name: 'model', paths: ['src/model.ts', 'src/model-summary.ts', 'src/training-slot.ts', 'src/head.ts', 'src/heads/', 'src/memory.ts', 'src/sha256.ts', 'src/data/dataset.ts'],
+    name: 'model', paths: ['src/model.ts', 'src/graph/', 'src/training-slot.ts', 'src/head.ts', 'src/heads/', 'src/memory.ts', 'src/sha256.ts', 'src/data/dataset.ts'],
     why: "Network, its output head (targets, loss, metric), its memory estimate and weights hash; Dataset, the in-memory samples a network evaluates and trains on (the loaders above produce it, so it sits here and not with them)",
   },
   {
@@ -31,7 +31,7 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
   },
   { name: 'io', paths: ['src/io/'], why: 'reading input files (Node): regular files only, their size known and capped before reading, typed errors naming the path' },
   { name: 'checkpoints', paths: ['src/checkpoint/'], why: 'saving and loading models and training state; the checkpoint callback' },
-  { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts'], why: 'the user-facing model classes and the paper builders that make them' },
+  { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts'], why: 'the user-facing model classes and the paper builders that make them' },
   { name: 'data', paths: ['src/data/'], why: 'the file and asset loaders (IDX, CIFAR, the bundled digits)' },
   {
     name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts'],

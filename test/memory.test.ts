@@ -3,7 +3,7 @@
 // ensureBatch() and the optimizer allocate (and not overstate it by much).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { init, Adam, Dense, Flatten, Sequential, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
+import { init, Adam, Dense, Flatten, Model, Sequential, input, layerFromConfig, memoryStats, registeredLayers } from '../src/index.js';
 
 await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
 
@@ -24,8 +24,32 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   Reshape: { config: { targetShape: [7, -1] }, inputShape: [9, 7, 3] },
   AveragePooling2D: { config: { poolSize: 3, strides: 2, padding: 'same' }, inputShape: [9, 7, 5] },
 };
+/** Merge layers: the shapes of their inputs (a functional Model of that many inputs). */
+const MERGE_SAMPLES: Record<string, { config: Record<string, unknown>; shapes: number[][] }> = {
+  Add: { config: {}, shapes: [[5, 3], [5, 3], [5, 3]] },
+  Multiply: { config: {}, shapes: [[5, 3], [5, 3]] },
+  Concatenate: { config: { axis: 1 }, shapes: [[2, 3], [4, 3]] },
+};
 
-for (const cls of registeredLayers()) {
+for (const cls of registeredLayers().filter((c) => c in MERGE_SAMPLES)) {
+  test(`memory estimate for ${cls} (merge): exact parameter count, covers the allocation`, () => {
+    const s = MERGE_SAMPLES[cls];
+    const xs = s.shapes.map((shape) => input({ shape }));
+    const model = new Model({ inputs: xs, outputs: new Dense(3).apply(new Flatten().apply(layerFromConfig(cls, s.config).apply(xs))) });
+    const batch = 37;
+    const est = model.estimateMemory({ batchSize: batch, optimizerSlots: 2 });
+    const before = memoryStats().liveBytes;
+    model.build(undefined, { seed: 1 });
+    assert.equal(est.params, model.countParams());
+    model.ensureBatch(batch);
+    const used = memoryStats().liveBytes - before;
+    assert.ok(est.totalBytes >= used, `estimate ${est.totalBytes} B covers the ${used} B allocated`);
+    assert.ok(est.totalBytes <= 2 * used + 8192, `estimate ${est.totalBytes} B is not far above the ${used} B allocated`);
+    model.dispose();
+  });
+}
+
+for (const cls of registeredLayers().filter((c) => !(c in MERGE_SAMPLES))) {
   test(`memory estimate for ${cls}: exact parameter count, covers the allocation`, () => {
     const s = SAMPLES[cls];
     assert.ok(s, `add a sample config for the registered layer class '${cls}' to test/memory.test.ts`);

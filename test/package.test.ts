@@ -19,8 +19,12 @@ import { testNeeds } from './requirements.js';
 // @ts-expect-error: plain JS fixture, shared with the page
 import { trainTiny } from './fixtures/app/train.js';
 
-/** Budgets, from the measured 4.5 MB in 9 packages (gaaf and 8 dependencies); were 66.9 MB in 98 with mnist and vega. */
-const MAX_INSTALL_BYTES = 6_000_000;
+/**
+ * Budgets, from the measured 4.5 MB in 9 packages (gaaf and 8 dependencies); were 66.9 MB in 98
+ * with mnist and vega. The losses, new layers, graph models and the relaxed-SIMD builds took
+ * the install to 6.4 MB (mostly the bundles' source maps and the CommonJS entry), so 8 MB.
+ */
+const MAX_INSTALL_BYTES = 8_000_000;
 const MAX_PACKAGES = 12;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -6,6 +6,7 @@
 // Loading validates everything (both files, their hash link, the architecture, every
 // tensor's shape, the memory it will need) before it allocates or writes anything.
 import { countNonFinite, init } from '../binding.js';
+import type { GraphConfig } from '../graph/config.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
@@ -48,6 +49,7 @@ export async function snapshot(model: Network, opts: SnapshotOptions = {}): Prom
     model: {
       inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy,
       ...(model.head.lossName !== 'sparseCategoricalCrossentropy' ? { loss: { name: model.head.lossName, options: { ...model.head.lossOptions } } } : {}),
+      ...(model.graphConfig() ? { graph: model.graphConfig()! } : {}),
     },
     optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
     rng: training ? { seed: training.seed, scheme: RNG_SCHEME } : null,
@@ -100,7 +102,13 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
       throw new CheckpointError(b.configName, `model.layers[${i}] (${l.className}): ${(e as Error).message.replace(/^gaaf: /, '')}`);
     }
   });
-  const model = new Ctor(layers);
+  const graph = (cfg.model as { graph?: GraphConfig }).graph;
+  let model: M;
+  try {
+    model = new Ctor(layers, graph ? { graph } : {});
+  } catch (e) {
+    throw new CheckpointError(b.configName, `model.graph: ${(e as Error).message.replace(/^gaaf: /, '')}`);
+  }
   model.builtBy = cfg.model.builder;
   if (cfg.model.loss) {
     try {
@@ -127,7 +135,7 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
         throw new CheckpointError(b.configName, `optimizer '${String(name)}' keeps slots [${slots.join(', ')}], the checkpoint lists [${cfg.optimizer.slots.join(', ')}]`);
       }
     }
-    const est = estimateMemory(layers, inputShape, { optimizerSlots: slots.length });
+    const est = graph ? model.estimateMemory({ inputShape, optimizerSlots: slots.length }) : estimateMemory(layers, inputShape, { optimizerSlots: slots.length });
     checkFits(est, est.paramBytes + est.optimizerBytes, `the model in ${b.configName}`, 0, inputShape);
   } catch (e) {
     optimizer?.dispose();

@@ -13,6 +13,7 @@
 //    weights file, which ties the two together.
 import type { TrainingState } from '../callbacks.js';
 import type { GradientInfoState } from '../gradient-info.js';
+import type { GraphConfig } from '../graph/config.js';
 import type { BuilderRecord } from '../model.js';
 import { CheckpointError } from './errors.js';
 import { isCount, isObject, parseJson, decodeUtf8, preview } from './json.js';
@@ -51,7 +52,7 @@ export interface CheckpointConfig {
   weights: { file: string; bytes: number; sha256: string };
   /** builder: what made the layers (paperMlp, svhnCnn, ...) with its options; null for plain layers. */
   /** loss: the model's loss when it is not the default sparse softmax cross-entropy (absent in older checkpoints). */
-  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> } };
+  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> }; graph?: GraphConfig };
   optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle

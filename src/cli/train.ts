@@ -16,11 +16,12 @@ import { Dropout } from '../layers/dropout.js';
 import { shapeStr } from '../layers/layer.js';
 import { DEFAULT_LR, type OptimizerName, makeOptimizer } from '../optimizers.js';
 import { PAPER_MLP_RECIPE, paperMlp, reducedVgg16, svhnCnn } from '../paper-models.js';
-import { Sequential } from '../sequential.js';
+import { residualCnn } from '../resnet.js';
+import { Model } from '../sequential.js';
 import { VERSION, pct } from './args.js';
 
 /** --model, and the paper builder each names (a checkpoint records the builder, so --resume reads it back). */
-export const MODEL_BUILDERS = { mlp: 'paperMlp', cnn: 'svhnCnn', vgg: 'reducedVgg16' } as const;
+export const MODEL_BUILDERS = { mlp: 'paperMlp', cnn: 'svhnCnn', vgg: 'reducedVgg16', resnet: 'residualCnn' } as const;
 export type ModelFlag = keyof typeof MODEL_BUILDERS;
 
 /** The learning rate of a run: --lr, else the recipe's for its optimizer, else that optimizer's default. */
@@ -70,7 +71,7 @@ export async function train(o: TrainOpts): Promise<void> {
   await init(o.threads !== undefined ? { threads: o.threads } : {});
   // --- checkpoints (issue #7): --resume takes the model, optimizer, seed and batch size from the checkpoint
   if (o.checkpointEvery !== undefined && o.checkpoint === undefined && o.resume === undefined) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint DIR.');
-  const resumed = o.resume !== undefined ? await Sequential.loadCheckpoint(o.resume) : null;
+  const resumed = o.resume !== undefined ? await Model.loadCheckpoint(o.resume) : null;
   if (resumed && !resumed.training) throw new InvalidArgumentError(`${o.resume} holds weights but no training state; it cannot be resumed.`);
   const epochs = o.epochs ?? resumed?.training?.epochs ?? PAPER_MLP_RECIPE.epochs;
   if (resumed) {
@@ -99,7 +100,7 @@ const log = (s: string): void => {
 };
 
 /** Loads the data, builds (or takes the resumed) model and trains it, checkpointing through `checkpoint`. */
-async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Restored<Sequential> | null, checkpoint: FitOptions['checkpoint']): Promise<void> {
+async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Restored<Model> | null, checkpoint: FitOptions['checkpoint']): Promise<void> {
   const checkpointDirArg = o.checkpoint ?? o.resume;
   // --- end checkpoints
   // image models get image-shaped samples: a resumed model's input shape says which it is
@@ -120,6 +121,7 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
   }
   const model = resumed?.model ?? (o.model === 'mlp'
     ? paperMlp({ activation, gaaf, dropout: o.dropout, hidden: o.hidden, inputSize: shape.reduce((a, b) => a * b, 1), classes })
+    : o.model === 'resnet' ? residualCnn({ inputShape: shape, classes, gaaf, filters: o.filters })
     : (o.model === 'vgg' ? reducedVgg16 : svhnCnn)({ inputShape: shape, classes, activation, gaaf, bn: o.bn, filters: o.filters, dense: o.dense }));
   if (!resumed) model.build(undefined, { seed: o.seed });
   else {
@@ -137,7 +139,7 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
   const widths = [model.inputShape.reduce((a, b) => a * b, 1), ...denseUnits];
   const arch = o.model === 'mlp' ? `MLP ${widths.join('-')}`
     : o.model === 'layers' ? `${model.layers.length} layers ${shapeStr(model.inputShape)} → ${model.layers.map((l) => l.name).join(', ')}`
-      : `${o.model === 'vgg' ? 'reduced VGG16' : 'SVHN CNN'} ${shapeStr(model.inputShape)} → conv ${convWidths.join('-')} → dense ${denseUnits.join('-')}`;
+      : `${o.model === 'vgg' ? 'reduced VGG16' : o.model === 'resnet' ? 'residual CNN (GAP head)' : 'SVHN CNN'} ${shapeStr(model.inputShape)} → conv ${convWidths.join('-')} → dense ${denseUnits.join('-')}`;
   const lr = trainLr(o.optimizer, o.lr);
   const optimizer = resumed?.optimizer ?? makeOptimizer(o.optimizer, o.optimizer === 'sgd' ? { lr, momentum: PAPER_MLP_RECIPE.momentum } : { lr });
   // the paper's gradient information (eq. 5) per Dense layer; a checkpoint carries its sums

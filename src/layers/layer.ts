@@ -3,6 +3,7 @@
 // returns the gradient with respect to the layer's input.
 import { Buf } from '../binding.js';
 import type { Rng } from '../rng.js';
+import { SymbolicTensor } from './symbolic.js';
 
 /** A trainable tensor and its gradient, both in Wasm memory. */
 export interface Param {
@@ -139,6 +140,59 @@ export abstract class Layer {
 
   /** Constructor arguments, for summaries and checkpoints: layerFromConfig(className, config()) rebuilds the layer. */
   abstract config(): Record<string, unknown>;
+
+  // ---- the functional API (src/layers/symbolic.ts) and the graph's view of a layer ----------
+  // A graph (src/graph/) calls every layer through these; a layer of one input (all but the
+  // merge layers) gets them from its single-input methods above.
+
+  /**
+   * Records a call of this layer on `x` (one symbolic tensor, or a list for a merge layer) and
+   * returns its output: `const y = new Dense(10).apply(x)`. A layer applied twice shares its
+   * weights between both calls (their gradients are summed). Shapes are checked here.
+   */
+  apply(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    const xs: readonly SymbolicTensor[] = Array.isArray(x) ? x : [x as SymbolicTensor];
+    if (xs.length === 0 || !xs.every((t) => t instanceof SymbolicTensor)) {
+      throw new TypeError(`gaaf: ${this.className}.apply expects a symbolic tensor (from input() or another layer's apply()) or a list of them`);
+    }
+    let shape: readonly number[];
+    try {
+      shape = this.outputShapeFor(xs.map((t) => t.shape));
+    } catch (e) {
+      throw new RangeError(`gaaf: ${this.className}.apply on ${xs.map((t) => `${t.describe()} ${shapeStr(t.shape)}`).join(', ')}: ` +
+        (e as Error).message.replace(/^gaaf: /, ''));
+    }
+    return new SymbolicTensor(shape, { layer: this, inputs: xs });
+  }
+
+  /** Output shape for the shapes of its inputs (one, unless a merge layer), or a clear error. */
+  outputShapeFor(shapes: readonly (readonly number[])[]): readonly number[] {
+    if (shapes.length !== 1) throw new RangeError(`layer '${this.name}' (${this.className}) takes one input, got ${shapes.length}`);
+    return this.computeOutputShape(shapes[0]);
+  }
+
+  /** build() for the shapes of its inputs. */
+  buildFor(shapes: readonly (readonly number[])[], rng: Rng): void {
+    this.build(shapes[0], rng);
+  }
+
+  countParamsForInputs(shapes: readonly (readonly number[])[]): number {
+    return this.countParamsFor(shapes[0]);
+  }
+
+  activationFloatsForInputs(shapes: readonly (readonly number[])[], batch: number): number {
+    return this.activationFloatsFor(shapes[0], batch);
+  }
+
+  /** forward() over its inputs' buffers. */
+  forwardInputs(xs: readonly Buf[], ctx: StepContext): Buf {
+    return this.forward(xs[0], ctx);
+  }
+
+  /** backward(): writes dL/d(input i) into dxs[i] (null where not needed). */
+  backwardInputs(dy: Buf, ctx: StepContext, dxs: Array<Buf | null>): void {
+    dxs[0] = this.backward(dy, ctx);
+  }
 
   dispose(): void {
     this.release();

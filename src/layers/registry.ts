@@ -16,6 +16,7 @@ import { MaxPool2D } from './maxpool2d.js';
 import { AveragePooling2D } from './avgpool2d.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
 import type { Layer } from './layer.js';
+import { Add, Concatenate, Multiply } from './merge.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
@@ -67,3 +68,6 @@ registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c.poolSize as numb
 registerLayer('Reshape', (c) => new Reshape(c.targetShape as number[]));
 registerLayer('Embedding', (c) => new Embedding(c.inputDim as number, c.outputDim as number));
 registerLayer('LayerNormalization', (c) => new LayerNormalization({ epsilon: c.epsilon as number | undefined }));
+registerLayer('Add', () => new Add());
+registerLayer('Multiply', () => new Multiply());
+registerLayer('Concatenate', (c) => new Concatenate({ axis: c.axis as number | undefined }));

@@ -61,20 +61,27 @@ export function layernorm_forward_ref(x: usize, gamma: usize, beta: usize, y: us
   }
 }
 
-// the two row means of the backward pass, f64 in column order (shared): returns mean(g), leaves
-// mean(g·xhat) in mean_gh (a global: per instance, also per worker thread)
-let mean_gh: f32 = 0;
+// the two row means of the backward pass, each summed in f64 in column order (shared by the
+// SIMD kernel and its reference): mean(g) and mean(g·xhat), g = dy·γ. Two loops rather than a
+// global for the second result: kernels keep no state (the threaded build has no mutable global).
 // @ts-ignore: decorator
-@inline function row_means(dy: usize, xhat: usize, gamma: usize, cols: i32): f32 {
-  let a: f64 = 0, b: f64 = 0;
+@inline function row_mean_g(dy: usize, gamma: usize, cols: i32): f32 {
+  let a: f64 = 0;
   for (let j = 0; j < cols; j++) {
     const o = <usize>j << 2;
-    const g = <f64>(load<f32>(dy + o) * load<f32>(gamma + o));
-    a += g;
-    b += g * <f64>load<f32>(xhat + o);
+    a += <f64>(load<f32>(dy + o) * load<f32>(gamma + o));
   }
-  mean_gh = <f32>(b / <f64>cols);
   return <f32>(a / <f64>cols);
+}
+
+// @ts-ignore: decorator
+@inline function row_mean_gh(dy: usize, xhat: usize, gamma: usize, cols: i32): f32 {
+  let b: f64 = 0;
+  for (let j = 0; j < cols; j++) {
+    const o = <usize>j << 2;
+    b += <f64>(load<f32>(dy + o) * load<f32>(gamma + o)) * <f64>load<f32>(xhat + o);
+  }
+  return <f32>(b / <f64>cols);
 }
 
 /** dx (rows, cols), dγ, dβ (cols; overwritten) from dy, xhat, rstd, γ. */
@@ -85,7 +92,7 @@ export function layernorm_backward(dy: usize, xhat: usize, rstd: usize, gamma: u
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
-    const ma = row_means(dy + off, xhat + off, gamma, cols), mb = mean_gh, rs = load<f32>(rstd + (<usize>r << 2));
+    const ma = row_mean_g(dy + off, gamma, cols), mb = row_mean_gh(dy + off, xhat + off, gamma, cols), rs = load<f32>(rstd + (<usize>r << 2));
     const va = f32x4.splat(ma), vb = f32x4.splat(mb), vr = f32x4.splat(rs);
     for (let j = 0; j < c4; j += 4) {
       const o = <usize>j << 2;
@@ -111,7 +118,7 @@ export function layernorm_backward_ref(dy: usize, xhat: usize, rstd: usize, gamm
   for (let j = 0; j < cols; j++) { store<f32>(dgamma + (<usize>j << 2), 0); store<f32>(dbeta + (<usize>j << 2), 0); }
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
-    const ma = row_means(dy + off, xhat + off, gamma, cols), mb = mean_gh, rs = load<f32>(rstd + (<usize>r << 2));
+    const ma = row_mean_g(dy + off, gamma, cols), mb = row_mean_gh(dy + off, xhat + off, gamma, cols), rs = load<f32>(rstd + (<usize>r << 2));
     for (let j = 0; j < cols; j++) {
       const o = <usize>j << 2;
       const d = load<f32>(dy + off + o), h = load<f32>(xhat + off + o);

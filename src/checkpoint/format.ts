@@ -99,7 +99,7 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
   }
   const done = (epoch - 1 - initialEpoch) * batches;
   if (step < done + batch) bad('training.step', `at least ${done + batch}, the steps before epoch ${epoch}, batch ${batch} (${of})`, step);
-  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1 - initialEpoch} finished epoch(s) of this run`, t.historySteps);
+  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1 - initialEpoch} finished epoch(s)`, t.historySteps);
   const seen = Math.min(batch * batchSize, dataCount);
   if ((t.epochCorrect as number) > seen) bad('training.epochCorrect', `at most ${seen}, the samples trained on so far this epoch`, t.epochCorrect);
   const h = t.history;

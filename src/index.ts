@@ -38,7 +38,7 @@ export { init, type InitOptions, type InitInfo } from './binding.js';
 export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
 export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MAX_THREADS } from './binding.js';
 export * as ops from './ops.js';
-export { type Dataset, makeDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
+export { type Dataset, type OutputTargets, makeDataset, makeMultiOutputDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
 export {
   type Evaluation, type Head, type LossOptions, type LossSpec, resolveHead, LOSS_NAME_LIST, SoftmaxCrossEntropyHead, CategoricalCrossEntropyHead, BinaryCrossEntropyHead, RegressionHead,
 } from './head.js';

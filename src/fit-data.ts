@@ -11,6 +11,9 @@ import type { Network } from './model.js';
 /** What x and y may be: nested arrays, a flat typed array, or a tensor-like object. */
 export type ArrayData = ArrayLike<number> | ReadonlyArray<ArrayLike<number> | ReadonlyArray<unknown>> | TensorLike;
 
+/** y: one array, or for a model of several outputs a list of them in output order or an object by output name. */
+export type TargetData = ArrayData | readonly ArrayData[] | Readonly<Record<string, ArrayData>>;
+
 /** A TF.js tensor, or anything with its shape and values. */
 export interface TensorLike {
   readonly shape: readonly number[];

@@ -16,7 +16,7 @@ export {
 export { GradientInfo, type GradientInfoState } from './gradient-info.js';
 export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './training-callbacks.js';
 export { splitValidation } from './fit.js';
-export type { ArrayData, TensorLike } from './fit-data.js';
+export type { ArrayData, TargetData, TensorLike } from './fit-data.js';
 export { Layer, type Param } from './layers/layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';

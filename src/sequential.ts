@@ -10,7 +10,7 @@ import type { History } from './fit.js';
 import type { GraphConfig } from './graph/config.js';
 import type { Layer } from './layers/layer.js';
 import { type FunctionalSpec, type ModelOptions, Network } from './model.js';
-import { type ArrayData, datasetOf, validationDataOf } from './fit-data.js';
+import { type ArrayData, type TargetData, datasetOf, validationDataOf } from './fit-data.js';
 import { resolveMetrics } from './fit-logs.js';
 import type { Evaluation, LossOptions } from './head.js';
 import type { Losses } from './heads/multi-head.js';
@@ -70,8 +70,8 @@ export class Model extends Network {
    * the other losses). Resolves to the per-epoch logs.
    */
   fit(data: Dataset, opts?: FitOptions): Promise<History>;
-  fit(x: ArrayData, y: ArrayData, opts?: ArrayFitOptions): Promise<History>;
-  async fit(a: Dataset | ArrayData, b?: FitOptions | ArrayData, c?: ArrayFitOptions): Promise<History> {
+  fit(x: ArrayData, y: TargetData, opts?: ArrayFitOptions): Promise<History>;
+  async fit(a: Dataset | ArrayData, b?: FitOptions | TargetData, c?: ArrayFitOptions): Promise<History> {
     const arrays = !isDataset(a);
     if (arrays && b === undefined) throw new TypeError('gaaf: fit: give a dataset, or x and y');
     const opts = ((arrays ? c : b) ?? {}) as ArrayFitOptions;
@@ -93,7 +93,7 @@ export class Model extends Network {
    * compiled optimizer: TF.js's trainOnBatch. Resolves to the batch's loss, or
    * [loss, ...metrics] when compile() named metrics.
    */
-  async trainOnBatch(x: ArrayData | Dataset, y?: ArrayData, opts: { seed?: number } = {}): Promise<number | number[]> {
+  async trainOnBatch(x: ArrayData | Dataset, y?: TargetData, opts: { seed?: number } = {}): Promise<number | number[]> {
     const optimizer = this.compiled.optimizer;
     if (!optimizer) throw new RangeError("gaaf: trainOnBatch: compile the model with an optimizer first (model.compile({ optimizer: 'adam', loss: ... }))");
     const batch = isDataset(x) ? x : datasetOf(this, x, y, 'trainOnBatch');
@@ -103,8 +103,8 @@ export class Model extends Network {
 
   /** evaluate(data) or evaluate(x, y), as fit takes them: the mean loss and the loss's metrics by name. */
   override evaluate(data: Dataset, opts?: { batchSize?: number }): Evaluation;
-  override evaluate(x: ArrayData, y: ArrayData, opts?: { batchSize?: number }): Evaluation;
-  override evaluate(a: Dataset | ArrayData, b?: ArrayData | { batchSize?: number }, c?: { batchSize?: number }): Evaluation {
+  override evaluate(x: ArrayData, y: TargetData, opts?: { batchSize?: number }): Evaluation;
+  override evaluate(a: Dataset | ArrayData, b?: TargetData | { batchSize?: number }, c?: { batchSize?: number }): Evaluation {
     if (isDataset(a)) return super.evaluate(a, (b ?? {}) as { batchSize?: number });
     return super.evaluate(datasetOf(this, a, b, 'evaluate'), c ?? {});
   }

@@ -29,7 +29,7 @@ function checkState(opt: string, s: Record<string, number>, keys: readonly strin
     const v = s[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`gaaf: ${opt} state '${k}' must be a finite number, got ${JSON.stringify(v)}`);
   }
-  if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer ≥ 0, got ${s.iterations}`);
+  if (!Number.isSafeInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer in [0, 2^53), got ${s.iterations}`);
 }
 
 export interface SGDOptions {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Activation, Adam, BatchNorm, Dense, SGD, Sequential, cosineDecay, exponentialDecay, init, makeDataset, makeOptimizer, makeParam,
+  Activation, Adam, BatchNorm, Dense, SGD, Sequential, cosineDecay, exponentialDecay, init, makeDataset, makeOptimizer, makeParam, type LearningRate,
 } from '../src/index.js';
 
 await init();
@@ -16,7 +16,7 @@ const f32 = Math.fround;
 const DATA = makeDataset(Float32Array.from({ length: 360 }, (_, i) => Math.sin(i * 0.7) * 0.8), Int32Array.from({ length: 60 }, (_, i) => (i * 7) % 3), [6], 3, 'toy');
 
 /** An SGD without momentum on one parameter: from zeros, a step with gradient 1 leaves w = −fround(lr) exactly. */
-function probe(lr: ConstructorParameters<typeof SGD>[0]['lr'], n = 2) {
+function probe(lr: LearningRate, n = 2) {
   const p = makeParam('probe', 'w', [n], 0);
   const opt = new SGD({ lr, momentum: 0 });
   opt.attach([p]);
@@ -84,7 +84,7 @@ describe('learning rate', () => {
 
   test('a schedule sees the step before the update (0 first); its value is checked before any update', () => {
     const seen: number[] = [];
-    const pr = probe((s) => { seen.push(s); return s === 2 ? NaN : 0.5 / (s + 1); });
+    const pr = probe((s: number) => { seen.push(s); return s === 2 ? NaN : 0.5 / (s + 1); });
     assert.equal(pr.step(), 0.5);
     assert.equal(pr.step(), 0.25);
     assert.deepEqual(seen, [0, 1]);

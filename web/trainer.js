@@ -46,7 +46,7 @@ async function train(config) {
     seed: config.seed,
     validationData: test,
     callbacks: [gradInfo, {
-      onBatchEnd: async (info) => {
+      onBatchEnd: async (_batch, info) => {
         lossSum += info.loss;
         lossCount++;
         if (info.step % lossEvery === 0 || info.batch === info.batches) {
@@ -67,7 +67,7 @@ async function train(config) {
           pausedMs += performance.now() - t;
         }
       },
-      onEpochEnd: (logs) => {
+      onEpochEnd: (_epoch, logs) => {
         postMessage({ type: 'epoch', epoch: logs.epoch, step: model.step, logs });
       },
     }],

@@ -171,8 +171,11 @@ describe('applyGradients', () => {
     assert.throws(() => o.applyGradients([good] as never), /takes gradients by parameter name/);
     assert.deepEqual(m.getWeights(), before);
     assert.equal(o.iterations, 0);
-    m.layers[0].trainable = false;
-    assert.throws(() => o.applyGradients({ 'dense_1/bias': new Float32Array(2) }), /'dense_1\/bias' belongs to a frozen layer \(trainable = false\)/);
+    m.layers[0].trainable = false; // a frozen layer's gradients are checked, then skipped, as in step()
+    assert.throws(() => o.applyGradients({ 'dense_1/bias': Float32Array.of(1, NaN) }), /the gradient of 'dense_1\/bias' holds NaN at index 1/);
+    o.applyGradients({ 'dense_1/kernel': good, 'dense_1/bias': Float32Array.of(1, 1) });
+    assert.deepEqual(m.getWeights(), before);
+    assert.equal(o.iterations, 1);
     m.dispose();
     o.dispose();
   });

@@ -28,7 +28,10 @@ export interface Optimizer {
   attach(params: readonly Param[]): void;
   /** Applies one update from the gradients currently in the params' grad buffers (frozen layers' parameters are skipped). */
   step(): void;
-  /** Writes these gradients into the named parameters' grad buffers and updates those parameters only: one step. */
+  /**
+   * Writes these gradients into the named parameters' grad buffers and updates those parameters
+   * only (a frozen layer's are skipped, as in step()): one step.
+   */
   applyGradients(grads: NamedGradients): void;
   /** Number of steps taken: the step a schedule sees, and Adam's bias correction. The optimizer's own count, not the model's training step. */
   readonly iterations: number;
@@ -147,7 +150,6 @@ export abstract class BaseOptimizer implements Optimizer {
       }
       const bad = g.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new RangeError(`${where}: the gradient of '${name}' holds ${g[bad]} at index ${bad}: gradients must be finite`);
-      if (!paramTrainable(p)) throw new RangeError(`${where}: '${name}' belongs to a frozen layer (trainable = false): leave it out, or set the layer's trainable to true`);
       chosen.push([i, g]);
     }
     const lr = this.lrAt(this.iterations); // checked before anything is written

@@ -65,12 +65,13 @@ describe('learning rate', () => {
     assert.equal(c.at(150), 0, 'the step is capped at decaySteps');
     const ca = cosineDecay({ initialLr: 0.1, decaySteps: 100, alpha: 0.1 });
     assert.ok(Math.abs(ca.at(100) - 0.01) < 1e-17);
-    // warm-up from 0 to 0.1 over 10 steps, then cosine from 0.1 over 100
-    const w = cosineDecay({ initialLr: 0, decaySteps: 100, warmupSteps: 10, warmupTarget: 0.1, alpha: 0.2 });
-    assert.deepEqual([0, 5, 10].map((s) => w.at(s)), [0, 0.05, 0.1]);
+    // warm-up from 0.02 to 0.1 over 10 steps, then cosine from 0.1 over 100
+    const w = cosineDecay({ initialLr: 0.02, decaySteps: 100, warmupSteps: 10, warmupTarget: 0.1, alpha: 0.2 });
+    assert.deepEqual([0, 10].map((s) => w.at(s)), [0.02, 0.1]);
+    assert.ok(Math.abs(w.at(5) - 0.06) < 1e-17);
     assert.ok(Math.abs(w.at(60) - 0.1 * (0.8 * 0.5 + 0.2)) < 1e-17);
     assert.ok(Math.abs(w.at(500) - 0.02) < 1e-17);
-    assert.deepEqual(w.config(), { schedule: 'cosineDecay', initialLr: 0, decaySteps: 100, alpha: 0.2, warmupSteps: 10, warmupTarget: 0.1 });
+    assert.deepEqual(w.config(), { schedule: 'cosineDecay', initialLr: 0.02, decaySteps: 100, alpha: 0.2, warmupSteps: 10, warmupTarget: 0.1 });
     assert.deepEqual(st.config(), { schedule: 'exponentialDecay', initialLr: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true });
   });
 
@@ -80,6 +81,7 @@ describe('learning rate', () => {
     assert.throws(() => cosineDecay({ initialLr: 0.1, decaySteps: 10, alpha: 2 }), /cosineDecay: alpha must be in \[0, 1\], got 2/);
     assert.throws(() => cosineDecay({ initialLr: 0.1, decaySteps: 10, warmupSteps: 5 }), /warmupSteps 5 needs warmupTarget/);
     assert.throws(() => cosineDecay({ initialLr: 0, decaySteps: 10 }), /cosineDecay: initialLr must be a positive finite number, got 0/);
+    assert.throws(() => cosineDecay({ initialLr: 0, decaySteps: 10, warmupSteps: 2, warmupTarget: 0.1 }), /initialLr 0 would make the first update's learning rate 0, which the optimizers refuse/);
   });
 
   test('a schedule sees the step before the update (0 first); its value is checked before any update', () => {

@@ -74,7 +74,7 @@ export function exponentialDecay(opts: ExponentialDecayOptions): LearningRateSch
 }
 
 export interface CosineDecayOptions {
-  /** The learning rate at step 0 (where a warm-up begins, if there is one). */
+  /** The learning rate at step 0 (where a warm-up begins, if there is one); positive. */
   initialLr: number;
   /** Steps of the cosine decay (after the warm-up). */
   decaySteps: number;
@@ -101,9 +101,13 @@ const COS_KEYS = ['initialLr', 'decaySteps', 'alpha', 'warmupSteps', 'warmupTarg
 export function cosineDecay(opts: CosineDecayOptions): LearningRateSchedule {
   checkKeys('cosineDecay', opts, COS_KEYS);
   const initialLr = opts.initialLr;
-  // initialLr may be 0 with a warm-up (Keras's usual start); otherwise it is a learning rate
+  // the rate of the first update: Keras's warm-ups often start at 0, which gaaf refuses as a
+  // learning rate (the first update would be no update), so a warm-up starts above 0
   const target = opts.warmupTarget ?? null;
-  if (target === null || initialLr !== 0) checkPositiveF32('gaaf: cosineDecay: initialLr', initialLr);
+  if (initialLr === 0 && target !== null) {
+    throw new RangeError('gaaf: cosineDecay: initialLr 0 would make the first update\'s learning rate 0, which the optimizers refuse; start the warm-up from a small positive rate');
+  }
+  checkPositiveF32('gaaf: cosineDecay: initialLr', initialLr);
   const decaySteps = checkPositive('cosineDecay', 'decaySteps', opts.decaySteps);
   const alpha = opts.alpha ?? 0;
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw new RangeError(`gaaf: cosineDecay: alpha must be in [0, 1], got ${String(alpha)}`);

@@ -125,6 +125,9 @@ describe('learning rates in checkpoints', () => {
     await assert.rejects(Sequential.loadCheckpoint(exp, { lr: fn }), /the option lr \(a function\) is for a checkpoint whose learning rate was a function; this one's is the schedule 'exponentialDecay'/);
     await assert.rejects(Sequential.loadCheckpoint(exp, { lr: 0.1 } as never), /loadCheckpoint: lr must be the learning-rate function \(step\) => lr, got 0\.1/);
     await assert.rejects(Sequential.loadCheckpoint(exp, { lrs: fn } as never), /loadCheckpoint: unknown option 'lrs'/);
+    const bare = memoryHandler('bare');
+    await m.save(bare);
+    await assert.rejects(Sequential.loadCheckpoint(bare, { lr: fn }), /bare\/checkpoint\.json: the option lr \(a learning-rate function\) was given, but the checkpoint holds no optimizer/);
     m.dispose();
   });
 

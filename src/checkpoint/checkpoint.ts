@@ -166,6 +166,7 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
   let expected: Array<{ name: string; shape: readonly number[] }>;
   let slots: string[] = [];
   let optimizer: Optimizer | null = null;
+  if (opts.lr !== undefined && !cfg.optimizer) throw new CheckpointError(b.configName, 'the option lr (a learning-rate function) was given, but the checkpoint holds no optimizer');
   try {
     if (cfg.optimizer) {
       const name = cfg.optimizer.config.name;

@@ -144,7 +144,7 @@ test('gaaf train --model cnn --bn --gaaf --json trains the SVHN CNN on [28, 28, 
 });
 
 test('gaaf train --model resnet --gaaf --json trains the residual CNN (functional: BatchNorm, Add, global pooling) with GAAF ReLU', () => {
-  const r = run('train', '--model', 'resnet', '--gaaf', '--filters', '4,8', '--optimizer', 'adam', '--epochs', '1', '--json', '--seed', '3');
+  const r = run('train', '--model', 'resnet', '--gaaf', '--filters', '16,32', '--optimizer', 'adam', '--epochs', '1', '--batch', '64', '--json', '--seed', '3');
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const s = lines[lines.length - 1];
@@ -153,7 +153,7 @@ test('gaaf train --model resnet --gaaf --json trains the residual CNN (functiona
   assert.deepEqual(s.gaaf, { K: 10000 });
   assert.equal(s.bn, true, 'its BatchNorm layers');
   assert.ok(s.layers.some((l: string) => l.startsWith('add_')), `a residual Add in ${JSON.stringify(s.layers)}`);
-  assert.ok(s.testAccuracy > 0.5, `test accuracy ${s.testAccuracy}`);
+  assert.ok(s.testAccuracy > 0.5, `test accuracy ${s.testAccuracy}`); // one epoch, 125 steps: 0.58 (a residual net this small starts slowly)
 });
 
 for (const [args, msg] of [

@@ -1,0 +1,89 @@
+// How a model travels to the trainer's worker, in the formats gaaf already has: a model not yet
+// built goes as the `model` section of checkpoint.json (its layers' className and config(), the
+// graph, the loss, the builder: a ModelSpec), so the worker rebuilds it with layerFromConfig and
+// fit builds it from the seed, as it would here; a built one goes as its checkpoint bytes
+// (snapshot), so its weights and layer state arrive bit for bit. Checkpoint bytes and a spec
+// (checkpoint.json's `model`, parsed) may also be given directly.
+import {
+  type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, layerFromConfig, restore, snapshot,
+} from '../index.js';
+
+/** A model not yet built, as checkpoint.json's `model` section describes one (inputShape may be left to the data). */
+export interface ModelSpec {
+  layers: Array<{ className: string; config: Record<string, unknown> }>;
+  inputShape?: number[];
+  graph?: GraphConfig;
+  loss?: { name: string; options: Record<string, number> };
+  builder?: BuilderRecord | null;
+}
+
+/** What createTrainer's `model` may be: a model (built or not), its spec, or checkpoint bytes (Model.save through a handler, or Trainer.save). */
+export type ModelInput = Network | ModelSpec | CheckpointBytes;
+
+export type ModelSource =
+  | { kind: 'spec'; spec: ModelSpec }
+  | { kind: 'checkpoint'; weights: Uint8Array; config: Uint8Array; step: number };
+
+const SPEC_KEYS: ReadonlySet<string> = new Set(['layers', 'inputShape', 'graph', 'loss', 'builder']);
+
+const isNetwork = (m: unknown): m is Network =>
+  typeof m === 'object' && m !== null && typeof (m as Network).params === 'function' && typeof (m as Network).getWeights === 'function' && Array.isArray((m as Network).layers);
+const isBytes = (m: unknown): m is CheckpointBytes =>
+  typeof m === 'object' && m !== null && (m as CheckpointBytes).weights instanceof Uint8Array && (m as CheckpointBytes).config instanceof Uint8Array;
+
+/**
+ * The spec of a model that is not built: what the worker needs to build the same model. The
+ * declared input shape (the model's, or its first layer's) is read as build() reads it.
+ */
+export function modelSpec(model: Network): ModelSpec {
+  if (model.built) throw new Error('gaaf/worker: modelSpec: the model is built; its weights travel as checkpoint bytes (snapshot(model))');
+  const first = model.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
+  const declared = (model as unknown as { declaredInputShape?: number[] }).declaredInputShape ?? first?.declaredInputShape;
+  const graph = model.graphConfig();
+  const spec: ModelSpec = { layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy };
+  if (graph) spec.graph = graph;
+  else if (declared) spec.inputShape = [...declared];
+  if (model.head.lossName !== 'sparseCategoricalCrossentropy') spec.loss = { name: model.head.lossName, options: { ...model.head.lossOptions } as Record<string, number> };
+  return spec;
+}
+
+/** The model as it is sent (page side), with the buffers that may move. */
+export async function modelSource(m: ModelInput, transfer: boolean): Promise<{ source: ModelSource; transfer: ArrayBuffer[] }> {
+  if (isNetwork(m)) {
+    if (!m.built) return { source: { kind: 'spec', spec: modelSpec(m) }, transfer: [] };
+    const b = await snapshot(m);
+    return { source: { kind: 'checkpoint', weights: b.weights, config: b.config, step: m.step }, transfer: [b.weights.buffer as ArrayBuffer, b.config.buffer as ArrayBuffer] };
+  }
+  if (isBytes(m)) {
+    const bufs = transfer ? [...new Set([m.weights.buffer, m.config.buffer])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
+    return { source: { kind: 'checkpoint', weights: m.weights, config: m.config, step: -1 }, transfer: bufs };
+  }
+  if (typeof m === 'object' && m !== null && Array.isArray((m as ModelSpec).layers)) {
+    const unknown = Object.keys(m).filter((k) => !SPEC_KEYS.has(k));
+    if (unknown.length) throw new RangeError(`gaaf/worker: createTrainer: model: unknown field ${unknown.map((k) => `'${k}'`).join(', ')} (a spec has ${[...SPEC_KEYS].join(', ')})`);
+    return { source: { kind: 'spec', spec: JSON.parse(JSON.stringify(m)) as ModelSpec }, transfer: [] };
+  }
+  throw new TypeError('gaaf/worker: createTrainer: model must be a model (Sequential, Model), a spec { layers: [{ className, config }], inputShape, graph, loss } ' +
+    `(checkpoint.json's model), or checkpoint bytes { weights, config }; got ${m === null ? 'null' : typeof m}`);
+}
+
+/** The model a source describes (worker side): rebuilt from its layers' configs, or restored from its checkpoint bytes. */
+export async function modelFromSource(s: ModelSource): Promise<Model> {
+  if (s.kind === 'checkpoint') {
+    const r = await restore({ weights: s.weights, config: s.config, weightsName: 'createTrainer: model.safetensors', configName: 'createTrainer: checkpoint.json' }, Model);
+    r.optimizer?.dispose();
+    if (s.step >= 0) r.model.step = s.step;
+    return r.model;
+  }
+  const { spec } = s;
+  const layers = spec.layers.map((l, i) => {
+    if (!l || typeof l.className !== 'string') throw new RangeError(`gaaf/worker: createTrainer: model.layers[${i}] must be { className, config }`);
+    return layerFromConfig(l.className, l.config ?? {}, `createTrainer: model.layers[${i}]`);
+  });
+  const model = new Model(layers, {
+    ...(spec.inputShape ? { inputShape: spec.inputShape } : {}), ...(spec.graph ? { graph: spec.graph } : {}),
+    ...(spec.loss ? { loss: spec.loss.name, lossOptions: spec.loss.options } : {}),
+  });
+  model.builtBy = spec.builder ?? null;
+  return model;
+}

@@ -8,12 +8,14 @@ import type { Dataset } from './data/dataset.js';
 import type { Network } from './model.js';
 import type { Optimizer } from './optimizers.js';
 
+/** A batch's logs (onBatchEnd's second argument; onBatchBegin gets them without loss and with the step before the update). */
 export interface BatchInfo {
   epoch: number; // 1-based
-  batch: number; // 1-based within the epoch
+  batch: number; // 1-based within the epoch (the first argument of the hooks is TF.js's 0-based index)
   batches: number;
   step: number; // global step, 1-based after the update
   loss: number; // mean loss of this batch
+  size: number; // rows in this batch (TF.js's `size`)
 }
 
 /** One epoch's figures. Callbacks may add their own (GradientInfo adds gradInfo) before later callbacks see them. */
@@ -34,6 +36,13 @@ export interface EpochLogs {
 export interface History {
   /** Every epoch's logs, those before a resume included. */
   epochs: EpochLogs[];
+  /**
+   * TF.js's and Keras's form: each metric's values, one per epoch, under the names TF.js logs
+   * them ('loss', 'acc' and 'accuracy', 'val_loss', 'val_acc', 'mse', 'val_mae', ...), and
+   * `epoch`, the 0-based epoch indices.
+   */
+  history: Record<string, number[]>;
+  epoch: number[];
   steps: number;
   samplesPerSec: number;
   seconds: number;
@@ -53,9 +62,12 @@ export interface TrainingState {
   /** Samples in the training data and a fingerprint of them, to refuse resuming on other data. */
   dataCount: number;
   dataSha256: string;
-  /** Running sums of the current epoch. */
+  /** The first epoch of this run is initialEpoch + 1 (fit's initialEpoch; absent: 0). */
+  initialEpoch?: number;
+  /** Running sums of the current epoch: the loss, the rows right, and each of the loss's metrics (absent in older checkpoints). */
   epochLossSum: number;
   epochCorrect: number;
+  epochMetricSums?: number[];
   epochSeconds: number;
   /** The finished epochs' logs and their totals. */
   history: Array<Record<string, unknown>>;
@@ -75,15 +87,23 @@ export interface TrainingRun {
   state(): Promise<TrainingState>;
 }
 
+/**
+ * Training hooks with TF.js's signatures: the first argument is the 0-based epoch or batch
+ * index, the second the logs (TF.js's keys, such as logs.loss, logs.acc and logs.val_loss,
+ * are there beside gaaf's camelCase ones), and the last one what gaaf adds, the run (the
+ * model, the optimizer, the data, the history so far, the state to resume from).
+ */
 export interface Callback {
   /** Set by a callback with running values: its key in TrainingState.callbacks. */
   readonly stateKey?: string;
-  onTrainBegin?(run: TrainingRun): void | Promise<void>;
-  onEpochBegin?(epoch: number, run: TrainingRun): void | Promise<void>;
-  onBatchEnd?(info: BatchInfo, run: TrainingRun): void | Promise<void>;
+  onTrainBegin?(logs: Record<string, never>, run: TrainingRun): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs: Record<string, never>, run: TrainingRun): void | Promise<void>;
+  onBatchBegin?(batch: number, logs: Omit<BatchInfo, 'loss'>, run: TrainingRun): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: BatchInfo, run: TrainingRun): void | Promise<void>;
   /** Set run.model.stopTraining = true here to stop after this epoch. */
-  onEpochEnd?(logs: EpochLogs, run: TrainingRun): void | Promise<void>;
-  onTrainEnd?(history: History, run: TrainingRun): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, run: TrainingRun): void | Promise<void>;
+  /** logs: the last epoch's (empty if none ran); run.history holds them all. */
+  onTrainEnd?(logs: EpochLogs | Record<string, never>, run: TrainingRun): void | Promise<void>;
   /** A stateful callback's running values, as JSON (saved with the training state). */
   state?(): unknown;
   /** Restores state() on resume, before onTrainBegin; throws a clear error if it does not fit the model. */
@@ -93,7 +113,21 @@ export interface Callback {
 /** The name fit's `callbacks` option had when it took one object of hooks (which is still a Callback). */
 export type Callbacks = Callback;
 
-/** fit's `callbacks` option as a list. */
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+
+/**
+ * fit's `callbacks` option as a list. A hook name fit does not call (a typo such as
+ * onEpochEnds, or TF.js's onYield) is an error rather than a hook that silently never runs.
+ */
 export function callbackList(c: Callback | readonly Callback[] | undefined): Callback[] {
-  return c === undefined ? [] : Array.isArray(c) ? [...c] : [c as Callback];
+  const list = c === undefined ? [] : Array.isArray(c) ? [...c] : [c as Callback];
+  list.forEach((cb, i) => {
+    if (typeof cb !== 'object' || cb === null) throw new TypeError(`gaaf: fit: callbacks[${i}] must be an object of hooks, got ${String(cb)}`);
+    for (const k of Object.keys(cb)) {
+      const v = (cb as unknown as Record<string, unknown>)[k];
+      if (/^on[A-Z]/.test(k) && !HOOKS.includes(k)) throw new RangeError(`gaaf: fit: callbacks[${i}] has '${k}', which fit never calls (hooks: ${HOOKS.join(', ')})`);
+      if (HOOKS.includes(k) && typeof v !== 'function' && v !== undefined) throw new TypeError(`gaaf: fit: callbacks[${i}].${k} must be a function, got ${typeof v}`);
+    }
+  });
+  return list;
 }

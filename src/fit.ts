@@ -4,7 +4,8 @@
 // callback) and the gradient statistic (GradientInfo) are callbacks that others attach.
 import { checkPositiveF32, init } from './binding.js';
 import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
-import type { Dataset } from './data/dataset.js';
+import { type Dataset, subset } from './data/dataset.js';
+import { addTfjsKeys, epochLine, historyOf, resolveMetrics } from './fit-logs.js';
 import type { LossOptions, LossSpec } from './head.js';
 import { sampleWeightsOf } from './heads/weights.js';
 import { checkFits } from './memory.js';
@@ -53,12 +54,45 @@ export interface TrainOptions {
   classWeight?: Readonly<Record<number, number>> | readonly number[];
   /** A weight per training sample (the loss is Σ w·loss / n, as Keras). */
   sampleWeight?: Float32Array | readonly number[];
+  /**
+   * Hold out the last fraction of the data (before any shuffling, as Keras) as validation
+   * data: the epochs' logs get valLoss (val_loss) and the validation metrics. Not with validationData.
+   */
+  validationSplit?: number;
+  /** The epoch to start at (0-based, as Keras and TF.js): epochs initialEpoch+1 .. epochs run, shuffled as they would be in one long run. */
+  initialEpoch?: number;
+  /** Metric names to log (TF.js's and Keras's: 'accuracy'/'acc', 'mse', 'mae', 'binaryAccuracy', ...); each must be one the loss reports. */
+  metrics?: readonly string[];
+  /** 0 (default): silent; 1 or 2: one line per epoch on the console. */
+  verbose?: 0 | 1 | 2;
 }
 
 const TRAIN_OPTIONS: ReadonlySet<string> = new Set([
   'epochs', 'batchSize', 'optimizer', 'lr', 'seed', 'shuffle', 'validationData', 'callbacks', 'yieldEveryMs', 'resume',
-  'loss', 'lossOptions', 'classWeight', 'sampleWeight',
+  'loss', 'lossOptions', 'classWeight', 'sampleWeight', 'validationSplit', 'initialEpoch', 'metrics', 'verbose',
 ]);
+
+/**
+ * The training and validation parts of `data` for validationSplit: the last fraction is held
+ * out, as Keras (split at ⌊n·(1 − split)⌋), with the sample weights cut the same way.
+ */
+export function splitValidation(data: Dataset, split: number, sampleWeight?: Float32Array | readonly number[]): {
+  train: Dataset; val: Dataset; sampleWeight?: Float32Array | readonly number[];
+} {
+  if (!(typeof split === 'number' && split > 0 && split < 1)) throw new RangeError(`gaaf: fit: validationSplit must be a number in (0, 1), got ${split}`);
+  const at = Math.floor(data.count * (1 - split));
+  if (at < 1 || at >= data.count) {
+    throw new RangeError(`gaaf: fit: validationSplit ${split} of '${data.name}' (${data.count} samples) leaves ${at} for training and ${data.count - at} for validation; both need at least one`);
+  }
+  if (sampleWeight !== undefined && sampleWeight.length !== data.count) {
+    throw new RangeError(`gaaf: fit: sampleWeight has ${sampleWeight.length} values, '${data.name}' has ${data.count} samples`);
+  }
+  return {
+    train: subset(data, { start: 0, end: at }, `${data.name} (training part)`),
+    val: subset(data, { start: at, end: data.count }, `${data.name} (last ${data.count - at}, validationSplit ${split})`),
+    sampleWeight: sampleWeight?.slice(0, at),
+  };
+}
 
 const SHUFFLE_TAG = 0x73687566; // "shuf"
 
@@ -89,6 +123,12 @@ async function dataFingerprint(data: Dataset): Promise<string> {
 export async function fit(model: Network, data: Dataset, opts: TrainOptions = {}): Promise<History> {
   const claim = model.claimTraining('fit');
   try {
+    if (opts.validationSplit !== undefined) {
+      if (opts.validationData) throw new RangeError('gaaf: fit: give validationSplit or validationData, not both');
+      const { train: part, val, sampleWeight } = splitValidation(data, opts.validationSplit, opts.sampleWeight);
+      const { validationSplit: _, ...rest } = opts;
+      return await train(model, part, { ...rest, validationData: val, ...(sampleWeight ? { sampleWeight } : {}) }, claim);
+    }
     return await train(model, data, opts, claim);
   } finally {
     claim.end();
@@ -107,10 +147,16 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   const doShuffle = opts.shuffle ?? st?.shuffle ?? true;
   checkInt('epochs', epochs, 1);
   checkInt('batchSize', batchSize, 1);
+  const initialEpoch = opts.initialEpoch ?? st?.initialEpoch ?? 0;
+  checkInt('initialEpoch', initialEpoch, 0);
+  if (opts.initialEpoch !== undefined && st) throw new RangeError('gaaf: fit: resume continues where the checkpoint stopped; give no initialEpoch');
+  if (initialEpoch >= epochs) throw new RangeError(`gaaf: fit: initialEpoch ${initialEpoch} leaves no epoch to train (epochs is ${epochs}, the last epoch's number)`);
+  if (opts.verbose !== undefined && ![0, 1, 2].includes(opts.verbose)) throw new RangeError(`gaaf: fit: verbose must be 0, 1 or 2, got ${String(opts.verbose)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`gaaf: fit: seed must be an integer in [0, 2^32), got ${seed}`);
   if (opts.lr !== undefined) checkPositiveF32('gaaf: fit: lr', opts.lr);
   if (data.count < 1) throw new RangeError(`gaaf: fit: '${data.name}' has no samples`);
   const callbacks = callbackList(opts.callbacks);
+  const hasBatchBegin = callbacks.some((c) => c.onBatchBegin);
   const stateful = callbacks.filter((c) => c.stateKey !== undefined);
   const keys = stateful.map((c) => c.stateKey!);
   const twice = keys.find((k, i) => keys.indexOf(k) !== i);
@@ -125,11 +171,16 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
       ['number of training samples', st.dataCount, data.count]] as Array<[string, unknown, unknown]>).find(([, a, b]) => a !== b);
     if (mism) throw new RangeError(`gaaf: fit: cannot resume: the checkpoint was trained with ${mism[0]} ${String(mism[1])}, this run has ${String(mism[2])}`);
   } else {
+    if (typeof opts.optimizer === 'object' && opts.lr !== undefined) {
+      throw new RangeError(`gaaf: fit: lr goes with an optimizer given by name; this ${opts.optimizer.name} optimizer has its own learning rate (set it on the optimizer)`);
+    }
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.lr !== undefined ? { lr: opts.lr } : {});
   }
   if (opts.loss !== undefined || opts.lossOptions !== undefined) model.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
   if (!model.built) model.build(data.sampleShape, { seed });
   model.checkData(data, 'fit');
+  const metrics = resolveMetrics(opts.metrics, model.head.metricNames, model.head.lossName);
+  const metricNames = model.head.metricNames;
   const weights = sampleWeightsOf(data, opts.sampleWeight, opts.classWeight);
   if (opts.validationData) model.checkData(opts.validationData, 'fit (validationData)');
   // Refuse a model that would not fit in Wasm memory before laying out anything for training.
@@ -147,7 +198,9 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   optimizer.attach(model.params());
   model.head.setSampleWeights(weights);
   const history: History = {
-    epochs: st ? [...(st.history as unknown as EpochLogs[])] : [],
+    epochs: st ? (st.history as unknown as EpochLogs[]).map((l) => addTfjsKeys({ ...l }, metrics)) : [],
+    history: {},
+    epoch: [],
     steps: st?.historySteps ?? 0,
     samplesPerSec: 0,
     seconds: st?.historySeconds ?? 0,
@@ -155,14 +208,30 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   const order = new Int32Array(data.count);
   const batches = Math.ceil(data.count / batchSize);
   // Where training stands and the running sums of the epoch in progress: what a saved state holds.
+  const zeroSums = (): number[] => metricNames.map(() => 0);
+  if (st?.epochMetricSums !== undefined && st.epochMetricSums.length !== metricNames.length) {
+    throw new RangeError(`gaaf: fit: resume: the checkpoint holds ${st.epochMetricSums.length} running metric sums, the loss '${model.head.lossName}' reports ${metricNames.length} (${metricNames.join(', ')})`);
+  }
+  // A checkpoint from before the per-metric sums resumes mid-epoch with its accuracy count where that is the one metric.
+  const restoredSums = (s: TrainingState): number[] =>
+    s.epochMetricSums ? [...s.epochMetricSums] : s.batch === 0 ? zeroSums() : metricNames.length === 1 && metricNames[0] === 'accuracy' ? [s.epochCorrect] : noSums();
+  const noSums = (): never => {
+    throw new RangeError(`gaaf: fit: resume: this checkpoint was saved mid-epoch by a gaaf that kept no running sums of ${metricNames.join(', ')}; resume from a checkpoint saved at an epoch end`);
+  };
   const pos = st
-    ? { epoch: st.epoch, batch: st.batch, lossSum: st.epochLossSum, correct: st.epochCorrect, busyMs: st.epochSeconds * 1000 }
-    : { epoch: 1, batch: 0, lossSum: 0, correct: 0, busyMs: 0 };
+    ? { epoch: st.epoch, batch: st.batch, lossSum: st.epochLossSum, correct: st.epochCorrect, sums: restoredSums(st), busyMs: st.epochSeconds * 1000 }
+    : { epoch: initialEpoch + 1, batch: 0, lossSum: 0, correct: 0, sums: zeroSums(), busyMs: 0 };
+  const refreshHistory = (): void => {
+    history.history = historyOf(history.epochs);
+    history.epoch = history.epochs.map((l) => l.epoch - 1);
+  };
+  refreshHistory();
   const run: TrainingRun = {
     model, optimizer, data, history,
     state: async () => ({
       seed, epoch: pos.epoch, batch: pos.batch, step: model.step, epochs, batchSize, shuffle: doShuffle, dataCount: data.count,
       dataSha256: await dataSha256(), epochLossSum: pos.lossSum, epochCorrect: pos.correct, epochSeconds: pos.busyMs / 1000,
+      ...(initialEpoch ? { initialEpoch } : {}), epochMetricSums: [...pos.sums],
       history: history.epochs.map((e) => ({ ...e })) as unknown as Array<Record<string, unknown>>,
       historySteps: history.steps, historySeconds: history.seconds,
       callbacks: Object.fromEntries(stateful.map((c) => [c.stateKey!, c.state?.() ?? null])),
@@ -182,26 +251,27 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   const each = async (f: (c: Callback) => void | Promise<void>): Promise<void> => {
     for (const c of callbacks) await f(c);
   };
-  await each((c) => c.onTrainBegin?.(run));
+  await each((c) => c.onTrainBegin?.({}, run));
 
   try {
     for (let epoch = pos.epoch; epoch <= epochs && !model.stopTraining; epoch++) {
       const resumeHere = st !== null && epoch === st.epoch && st.batch > 0;
-      await each((c) => c.onEpochBegin?.(epoch, run));
+      await each((c) => c.onEpochBegin?.(epoch - 1, {}, run));
       for (let i = 0; i < order.length; i++) order[i] = i;
       if (doShuffle) shuffle(order, new Rng(deriveSeed(seed, SHUFFLE_TAG, epoch)));
-      if (!resumeHere) Object.assign(pos, { epoch, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
+      if (!resumeHere) Object.assign(pos, { epoch, batch: 0, lossSum: 0, correct: 0, sums: zeroSums(), busyMs: 0 });
       let lastYield = now();
       for (let b = pos.batch; b < batches; b++) {
         if (claim.disposeRequested) {
           throw new Error(`gaaf: fit: the model was disposed during training; stopped before epoch ${epoch}, batch ${b + 1}/${batches} (after step ${model.step})`);
         }
-        const t0 = now();
         const start = b * batchSize;
         const n = Math.min(batchSize, data.count - start);
+        if (hasBatchBegin) await each((c) => c.onBatchBegin?.(b, { epoch, batch: b + 1, batches, step: model.step, size: n }, run));
+        const t0 = now();
         model.loadBatch(data, order, start, n);
         const ctx = { n, training: true, seed, step: model.step };
-        const loss = model.forwardBackward(ctx);
+        const { loss, metricSums } = model.trainingPass(ctx);
         if (!Number.isFinite(loss)) {
           const where = model.firstNonFinite(n);
           throw new TrainingDivergedError(
@@ -210,14 +280,15 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
             epoch, model.step + 1, where);
         }
         pos.lossSum += loss;
-        pos.correct += model.countCorrect(n);
+        if (model.head.countsCorrect) pos.correct += model.countCorrect(n);
+        for (let i = 0; i < metricSums.length; i++) pos.sums[i] += metricSums[i];
         optimizer.step();
         model.step++;
         const t1 = now();
         pos.busyMs += t1 - t0;
         pos.batch = b + 1;
-        const info: BatchInfo = { epoch, batch: b + 1, batches, step: model.step, loss: loss / n };
-        await each((c) => c.onBatchEnd?.(info, run));
+        const info: BatchInfo = { epoch, batch: b + 1, batches, step: model.step, loss: loss / n, size: n };
+        await each((c) => c.onBatchEnd?.(b, info, run));
         if (t1 - lastYield >= yieldMs) {
           await yieldToEventLoop();
           lastYield = now();
@@ -229,6 +300,7 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
         epoch,
         loss: pos.lossSum / data.count,
         ...(model.head.countsCorrect ? { accuracy: pos.correct / data.count } : {}),
+        ...Object.fromEntries(metricNames.flatMap((k, i) => (k === 'accuracy' && model.head.countsCorrect ? [] : [[k, pos.sums[i] / data.count]]))),
         seconds: pos.busyMs / 1000,
         samplesPerSec: data.count / (pos.busyMs / 1000),
         steps: batches,
@@ -239,14 +311,18 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
         if ('accuracy' in v) logs.valAccuracy = v.accuracy;
         for (const [k, x] of Object.entries(v)) if (k !== 'loss' && k !== 'accuracy') logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = x;
       }
+      addTfjsKeys(logs, metrics);
       history.epochs.push(logs);
-      Object.assign(pos, { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, busyMs: 0 });
-      await each((c) => c.onEpochEnd?.(logs, run));
+      refreshHistory();
+      Object.assign(pos, { epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, sums: zeroSums(), busyMs: 0 });
+      if (opts.verbose) console.log(epochLine(logs, epochs));
+      await each((c) => c.onEpochEnd?.(epoch - 1, logs, run));
+      refreshHistory(); // a callback may have added figures (GradientInfo's gradInfo)
     }
   } finally {
     model.head.setSampleWeights(null);
     history.samplesPerSec = history.seconds > 0 ? history.epochs.length * data.count / history.seconds : 0;
   }
-  await each((c) => c.onTrainEnd?.(history, run));
+  await each((c) => c.onTrainEnd?.(history.epochs.at(-1) ?? {}, run));
   return history;
 }

@@ -40,7 +40,7 @@ export class GradientInfo implements Callback {
   private total = new Float64Array(0);
   private restored: GradientInfoState | null = null;
 
-  onTrainBegin(run: TrainingRun): void {
+  onTrainBegin(_logs: unknown, run: TrainingRun): void {
     const dense = run.model.layers.filter((l): l is Dense => l instanceof Dense);
     this.layers = dense.map((l) => l.name);
     this.kernels = dense.map((l) => l.params()[0].grad);
@@ -59,13 +59,13 @@ export class GradientInfo implements Callback {
     }
   }
 
-  onEpochEnd(logs: EpochLogs): void {
+  onEpochEnd(_epoch: number, logs: EpochLogs): void {
     logs.gradInfo = Array.from(this.epochSum, (g) => g / logs.steps);
     for (let k = 0; k < this.total.length; k++) this.total[k] += this.epochSum[k];
     this.epochSum.fill(0);
   }
 
-  onTrainEnd(history: History): void {
+  onTrainEnd(_logs: unknown, { history }: TrainingRun): void {
     history.layers = [...this.layers];
     history.gradInfo = Array.from(this.total, (g) => (history.steps ? g / history.steps : 0));
   }

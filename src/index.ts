@@ -1,7 +1,7 @@
 // Public API of gaaf, the universal entry (browsers, bundlers, workers and Node): no `node:`
 // imports here or below. Node-only loaders (files, the `mnist` package, reports) are added
 // by src/node.ts, which package.json's `node` export condition selects.
-export { Sequential, Model } from './sequential.js';
+export { Sequential, Model, type CompileOptions, type ArrayFitOptions } from './sequential.js';
 // Network is the core every model class builds on; Model (functional, and Sequential's base) adds the model API.
 export { Network, type ModelOptions, type FunctionalSpec, type Gradients, type BuilderRecord } from './model.js';
 export { input, SymbolicTensor, type InputOptions } from './layers/symbolic.js';
@@ -14,6 +14,9 @@ export {
   fit, TrainingDivergedError, type TrainOptions, type History, type EpochLogs, type BatchInfo, type Callback, type Callbacks, type TrainingRun,
 } from './fit.js';
 export { GradientInfo, type GradientInfoState } from './gradient-info.js';
+export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './training-callbacks.js';
+export { splitValidation } from './fit.js';
+export type { ArrayData, TensorLike } from './fit-data.js';
 export { Layer, type Param } from './layers/layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';

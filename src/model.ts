@@ -115,26 +115,38 @@ export class Network extends NetworkCore {
    * updating anything. With training, dropout is active with the masks of (seed, step).
    */
   lossAndGradients(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
-    this.requireBuilt('lossAndGradients()');
-    const d = size(this.inputShape);
-    if (!this.cap) this.ensureBatch(1);
-    const n = this.head.rowsOf(y);
-    if (x.length !== n * d) throw new RangeError(`gaaf: lossAndGradients: x has ${x.length} values, expected ${n} × ${d}`);
-    if (n < 1) throw new RangeError('gaaf: lossAndGradients needs at least one row');
-    this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
-    if (this.xBufs.length === 1) this.xBufs[0].write(x);
-    else this.writeInputs(x, d, n, (r) => r);
-    this.head.writeTargets(y);
-    const ctx = { n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 };
-    const loss = this.forwardBackward(ctx) / n;
-    const grads = this.params().map((p) => p.grad.read());
-    const res: Gradients = { loss, grads };
+    const { loss, n } = this.gradientsOn(x, y, opts, 'lossAndGradients');
+    const params = this.params();
+    const grads = params.map((p) => p.grad.read());
+    const res: Gradients = { loss, grads, named: Object.fromEntries(params.map((p, i) => [p.name, grads[i]])) };
     const ig = this.inputGrads;
     if (opts.inputGrad && ig && ig.every((g) => g)) {
       const parts = ig.map((g, i) => g!.read(n * size(this.inputShapes[i])));
       res.inputGrad = parts.length === 1 ? parts[0] : packInputs(parts, this.inputShapes, 'lossAndGradients');
     }
     return res;
+  }
+
+  /**
+   * The forward and backward pass of lossAndGradients, leaving the gradients in the
+   * parameters' buffers (trainOnBatch's step then applies them): the mean loss, the rows, and
+   * the head's metric sums over them.
+   */
+  gradientsOn(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean }, what: string): {
+    loss: number; n: number; metricSums: number[];
+  } {
+    this.requireBuilt(`${what}()`);
+    const d = size(this.inputShape);
+    if (!this.cap) this.ensureBatch(1);
+    const n = this.head.rowsOf(y);
+    if (x.length !== n * d) throw new RangeError(`gaaf: ${what}: x has ${x.length} values, expected ${n} × ${d}`);
+    if (n < 1) throw new RangeError(`gaaf: ${what} needs at least one row`);
+    this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
+    if (this.xBufs.length === 1) this.xBufs[0].write(x);
+    else this.writeInputs(x, d, n, (r) => r);
+    this.head.writeTargets(y);
+    const { loss, metricSums } = this.trainingPass({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
+    return { loss: loss / n, n, metricSums };
   }
 
   /** Copies of every parameter, in params() order. */

@@ -10,18 +10,100 @@ import type { History } from './fit.js';
 import type { GraphConfig } from './graph/config.js';
 import type { Layer } from './layers/layer.js';
 import { type FunctionalSpec, type ModelOptions, Network } from './model.js';
+import { type ArrayData, datasetOf, validationDataOf } from './fit-data.js';
+import { resolveMetrics } from './fit-logs.js';
+import type { Evaluation, LossOptions, LossSpec } from './head.js';
+import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
+import { trainOnBatch } from './train-batch.js';
+
+/** compile()'s options, as Keras and TF.js take them. */
+export interface CompileOptions {
+  /** An optimizer, or a name ('sgd', 'adam') for one with its default options; kept across fit calls. */
+  optimizer?: Optimizer | OptimizerName;
+  loss?: LossSpec;
+  lossOptions?: LossOptions;
+  metrics?: readonly string[];
+}
+
+/** fit's options when x and y are given: validationData may be [xVal, yVal], as TF.js takes it. */
+export type ArrayFitOptions = Omit<FitOptions, 'validationData'> & { validationData?: Dataset | readonly [ArrayData, ArrayData] };
+
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'lossOptions', 'metrics'];
+
+// A dataset (what checkDataset then checks field by field), as opposed to x given as an array or tensor.
+const isDataset = (v: unknown): v is Dataset =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && 'sampleShape' in v && 'count' in v;
 
 /**
  * A model: the functional API's `new Model({ inputs, outputs })` (x = input({ shape }), then
  * layers' apply()), and the base of Sequential. The model API methods live here, once, for both.
  */
 export class Model extends Network {
+  private compiled: { optimizer?: Optimizer; metrics?: readonly string[] } = {};
+
+  /**
+   * Sets the optimizer (kept across fit and trainOnBatch calls, so its state carries on), the
+   * loss and the metrics to log, as Keras's and TF.js's compile. fit's own options override them.
+   */
+  compile(opts: CompileOptions = {}): this {
+    const bad = Object.keys(opts).filter((k) => !COMPILE_OPTIONS.includes(k));
+    if (bad.length) throw new RangeError(`gaaf: compile: unknown option ${bad.map((k) => `'${k}'`).join(', ')} (expected ${COMPILE_OPTIONS.join(', ')})`);
+    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
+    resolveMetrics(opts.metrics, this.head.metricNames, this.head.lossName); // names the loss does not report fail here, not at fit
+    const optimizer = opts.optimizer === undefined ? undefined : typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer);
+    this.compiled = { optimizer, metrics: opts.metrics };
+    return this;
+  }
+
+  /** The optimizer compile() set (fit and trainOnBatch use it when they are given none). */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled.optimizer;
+  }
+
   /**
    * Trains on `data` (building the model from the data's sample shape and `seed` if it is
-   * not built yet). Resolves to the per-epoch logs.
+   * not built yet), or on x and y as TF.js takes them (nested arrays, typed arrays of rows,
+   * tensors; y holds class indices for sparseCategoricalCrossentropy and float targets for
+   * the other losses). Resolves to the per-epoch logs.
    */
-  fit(data: Dataset, opts: FitOptions = {}): Promise<History> {
-    return fitWithCheckpoints(this, data, opts);
+  fit(data: Dataset, opts?: FitOptions): Promise<History>;
+  fit(x: ArrayData, y: ArrayData, opts?: ArrayFitOptions): Promise<History>;
+  async fit(a: Dataset | ArrayData, b?: FitOptions | ArrayData, c?: ArrayFitOptions): Promise<History> {
+    const arrays = !isDataset(a);
+    if (arrays && b === undefined) throw new TypeError('gaaf: fit: give a dataset, or x and y');
+    const opts = ((arrays ? c : b) ?? {}) as ArrayFitOptions;
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new TypeError(`gaaf: fit: the options must be an object, got ${Array.isArray(opts) ? 'an array' : String(opts)}`);
+    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
+    const data = arrays ? datasetOf(this, a, b, 'fit') : a;
+    const { loss: _l, lossOptions: _o, validationData, ...rest } = opts;
+    const merged: FitOptions = {
+      ...rest,
+      ...(validationData !== undefined ? { validationData: validationDataOf(this, validationData) } : {}),
+      ...(opts.optimizer === undefined && !opts.resume && this.compiled.optimizer ? { optimizer: this.compiled.optimizer } : {}),
+      ...(opts.metrics === undefined && this.compiled.metrics ? { metrics: this.compiled.metrics } : {}),
+    };
+    return fitWithCheckpoints(this, data, merged);
+  }
+
+  /**
+   * One optimizer step on one batch (x and y as fit takes them, or a dataset) with the
+   * compiled optimizer: TF.js's trainOnBatch. Resolves to the batch's loss, or
+   * [loss, ...metrics] when compile() named metrics.
+   */
+  async trainOnBatch(x: ArrayData | Dataset, y?: ArrayData, opts: { seed?: number } = {}): Promise<number | number[]> {
+    const optimizer = this.compiled.optimizer;
+    if (!optimizer) throw new RangeError("gaaf: trainOnBatch: compile the model with an optimizer first (model.compile({ optimizer: 'adam', loss: ... }))");
+    const batch = isDataset(x) ? x : datasetOf(this, x, y, 'trainOnBatch');
+    const metrics = resolveMetrics(this.compiled.metrics, this.head.metricNames, this.head.lossName);
+    return trainOnBatch(this, optimizer, batch, { seed: opts.seed, metrics });
+  }
+
+  /** evaluate(data) or evaluate(x, y), as fit takes them: the mean loss and the loss's metrics by name. */
+  override evaluate(data: Dataset, opts?: { batchSize?: number }): Evaluation;
+  override evaluate(x: ArrayData, y: ArrayData, opts?: { batchSize?: number }): Evaluation;
+  override evaluate(a: Dataset | ArrayData, b?: ArrayData | { batchSize?: number }, c?: { batchSize?: number }): Evaluation {
+    if (isDataset(a)) return super.evaluate(a, (b ?? {}) as { batchSize?: number });
+    return super.evaluate(datasetOf(this, a, b, 'evaluate'), c ?? {});
   }
 
   /**

@@ -43,7 +43,7 @@ async function rejectsWith(p: Promise<unknown>, E: abstract new (...a: never[]) 
 /** Fits 1 epoch with checkpoints into `to`; returns the epochs that began (none, when refused before training). */
 async function fitInto(to: string | ReturnType<typeof checkpointDir>, m = mlp()): Promise<{ began: number[]; run: Promise<unknown> }> {
   const began: number[] = [];
-  const run = m.fit(small, { epochs: 1, batchSize: 50, seed: 1, checkpoint: { to, everySteps: 2 }, callbacks: { onEpochBegin: (e) => { began.push(e); } } })
+  const run = m.fit(small, { epochs: 1, batchSize: 50, seed: 1, checkpoint: { to, everySteps: 2 }, callbacks: { onEpochBegin: (e) => { began.push(e + 1); } } })
     .finally(() => m.dispose());
   return { began, run };
 }

@@ -52,7 +52,7 @@ test('a training step allocates nothing: Wasm memory does not grow after the fir
     seed: 2,
     validationData: subset(testSet, { start: 0, end: 300 }),
     callbacks: {
-      onBatchEnd: (b) => {
+      onBatchEnd: (_i, b) => {
         if (b.step === 1) after1 = memoryStats().memoryBytes;
         else assert.equal(memoryStats().memoryBytes, after1, `memory grew at step ${b.step}`);
       },

@@ -27,12 +27,12 @@ export class ModelCheckpoint implements Callback {
     if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`gaaf: fit: checkpoint.everySteps must be an integer ≥ 1, got ${n}`);
   }
 
-  async onBatchEnd(info: BatchInfo, run: TrainingRun): Promise<void> {
+  async onBatchEnd(_batch: number, info: BatchInfo, run: TrainingRun): Promise<void> {
     const n = this.opts.everySteps;
     if (n && info.step % n === 0 && info.batch < info.batches) await this.save(run, info.epoch);
   }
 
-  async onEpochEnd(logs: EpochLogs, run: TrainingRun): Promise<void> {
+  async onEpochEnd(_epoch: number, logs: EpochLogs, run: TrainingRun): Promise<void> {
     await this.save(run, logs.epoch + 1);
   }
 

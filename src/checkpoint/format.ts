@@ -91,17 +91,23 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
   if (epoch > epochs + 1) bad('training.epoch', `at most training.epochs + 1 (${epochs + 1})`, epoch);
   if (!isCount(batch) || batch >= batches) bad('training.batch', `an integer in [0, ${batches - 1}] (${of})`, batch);
   if (epoch === epochs + 1 && batch !== 0) bad('training.batch', `0 after the last epoch (training.epoch ${epoch} of ${epochs})`, batch);
-  const done = (epoch - 1) * batches;
+  const initialEpoch = (t.initialEpoch ?? 0) as number;
+  if (!isCount(initialEpoch) || initialEpoch >= epochs) bad('training.initialEpoch', `an integer in [0, ${epochs - 1}] (below training.epochs)`, t.initialEpoch);
+  if (epoch <= initialEpoch) bad('training.epoch', `above training.initialEpoch (${initialEpoch})`, epoch);
+  if (t.epochMetricSums !== undefined && !(isNumArray(t.epochMetricSums) && t.epochMetricSums.every((v) => v >= 0))) {
+    bad('training.epochMetricSums', 'a list of finite numbers ≥ 0', t.epochMetricSums);
+  }
+  const done = (epoch - 1 - initialEpoch) * batches;
   if (step < done + batch) bad('training.step', `at least ${done + batch}, the steps before epoch ${epoch}, batch ${batch} (${of})`, step);
-  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1} finished epoch(s)`, t.historySteps);
+  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1 - initialEpoch} finished epoch(s) of this run`, t.historySteps);
   const seen = Math.min(batch * batchSize, dataCount);
   if ((t.epochCorrect as number) > seen) bad('training.epochCorrect', `at most ${seen}, the samples trained on so far this epoch`, t.epochCorrect);
   const h = t.history;
-  if (!Array.isArray(h) || h.length !== epoch - 1) return bad('training.history', `a list of the ${epoch - 1} finished epochs' logs`, h);
+  if (!Array.isArray(h) || h.length !== epoch - 1 - initialEpoch) return bad('training.history', `a list of the ${epoch - 1 - initialEpoch} finished epochs' logs`, h);
   h.forEach((l: unknown, i) => {
     const at = `training.history[${i}]`;
     if (!isObject(l)) return bad(at, 'an epoch log', l);
-    if (l.epoch !== i + 1) bad(`${at}.epoch`, `${i + 1}`, l.epoch);
+    if (l.epoch !== initialEpoch + i + 1) bad(`${at}.epoch`, `${initialEpoch + i + 1}`, l.epoch);
     if (l.steps !== batches) bad(`${at}.steps`, `${batches} (${of})`, l.steps);
     for (const k of ['loss', 'seconds']) if (!isNonNegative(l[k])) bad(`${at}.${k}`, 'a finite number ≥ 0', l[k]);
     // samplesPerSec is Infinity (saved as null) for an epoch too short for the clock

@@ -166,8 +166,8 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
     validationData: test,
     callbacks: [gradInfo, {
       onEpochBegin: () => bar?.start(Math.ceil(train.count / o.batch), 0, { loss: '-' }),
-      onBatchEnd: (b) => bar?.update(b.batch, { loss: b.loss.toFixed(4) }),
-      onEpochEnd: (l) => {
+      onBatchEnd: (_b, b) => bar?.update(b.batch, { loss: b.loss.toFixed(4) }),
+      onEpochEnd: (_e, l) => {
         bar?.stop();
         if (o.json) log(JSON.stringify({ type: 'epoch', ...l }));
         else log(epochLine(l, epochs));

@@ -39,7 +39,10 @@ export interface BuilderRecord {
 /** Loss, gradients (one array per parameter, in `params()` order) and, if asked, dL/dx. */
 export interface Gradients {
   loss: number;
+  /** Each parameter's gradient, in params() order. */
   grads: Float32Array[];
+  /** The same arrays by parameter name ('dense_1/kernel', ...), as optimizer.applyGradients takes them. */
+  named: Record<string, Float32Array>;
   inputGrad?: Float32Array;
 }
 
@@ -155,6 +158,13 @@ export class NetworkCore {
     this.outGrads = g.outputs.map(() => null);
     this.isBuilt = true;
     return this;
+  }
+
+  /** The shape of one sample if it is known yet (built, a graph, or declared with inputShape), else null. */
+  knownInputShape(): readonly number[] | null {
+    if (this.isBuilt || this.graphSpec) return this.inputShape;
+    const first = this.layers[0] as (Layer & { declaredInputShape?: number[] }) | undefined;
+    return this.declaredInputShape ?? first?.declaredInputShape ?? null;
   }
 
   /** The input shape to build for: the graph's, or the declared one, or the data's; checked against each other. */
@@ -296,6 +306,17 @@ export class NetworkCore {
     const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
     this.inputGrads = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
     return loss;
+  }
+
+  /**
+   * forwardBackward, and the head's metric sums over the n rows (metricNames order), taken
+   * between the loss and the backward pass: what a training step logs.
+   */
+  trainingPass(ctx: StepContext): { loss: number; metricSums: number[] } {
+    const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
+    const metricSums = Number.isFinite(loss) ? this.head.metricSums(ctx.n) : [];
+    this.inputGrads = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
+    return { loss, metricSums };
   }
 
   /** Forward pass over the loaded batch; returns the summed loss (the head keeps what its metric needs). */

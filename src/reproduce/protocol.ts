@@ -121,7 +121,7 @@ export async function trainToBest(model: Sequential, splits: Splits, seed: numbe
     seed,
     validationData: splits.val,
     callbacks: [...(hooks.callbacks ?? []), {
-      onEpochEnd: (l) => {
+      onEpochEnd: (_e, l) => {
         hooks.onEpoch?.(l, model.evaluate(splits.test));
         if (improved(l)) {
           best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };

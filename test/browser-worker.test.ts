@@ -18,8 +18,8 @@ import { testNeeds } from './requirements.js';
 
 const RUN = { epochs: 1, batchSize: 128, lr: 0.05, seed: 7 } as const; // page.js's RUN
 const STEPS = Math.ceil(8000 / RUN.batchSize);
-/** The main thread's largest gap between 5 ms ticks while the worker trains: some tens of ms at most (the demo's frame). */
-const MAX_GAP_MS = 50;
+/** The main thread's largest gap between 5 ms ticks while the worker trains: some tens of ms at most (30 ms measured on 2 loaded cores; the same fit on the main thread: 200 ms). */
+const MAX_GAP_MS = 80;
 
 interface Timing { ms: number; maxGap: number; p99: number; ticks: number; frames: number; maxFrameGap: number }
 interface Err { name: string; message: string; diverged: boolean; step?: number }

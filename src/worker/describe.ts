@@ -5,7 +5,8 @@
 // (snapshot), so its weights and layer state arrive bit for bit. Checkpoint bytes and a spec
 // (checkpoint.json's `model`, parsed) may also be given directly.
 import {
-  type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, layerFromConfig, restore, snapshot,
+  type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, type Optimizer, type OptimizerName, layerFromConfig, makeOptimizer,
+  restore, snapshot,
 } from '../index.js';
 
 /** A model not yet built, as checkpoint.json's `model` section describes one (inputShape may be left to the data). */
@@ -20,9 +21,22 @@ export interface ModelSpec {
 /** What createTrainer's `model` may be: a model (built or not), its spec, or checkpoint bytes (Model.save through a handler, or Trainer.save). */
 export type ModelInput = Network | ModelSpec | CheckpointBytes;
 
+/**
+ * A compiled model's compile() (Model.compile): its optimizer's config() (or, for a built
+ * model, the optimizer saved in its checkpoint bytes, slots and all) and its metrics.
+ */
+export interface CompiledState { optimizer: Record<string, number | string> | 'checkpoint' | null; metrics: string[] | null }
+
 export type ModelSource =
-  | { kind: 'spec'; spec: ModelSpec }
-  | { kind: 'checkpoint'; weights: Uint8Array; config: Uint8Array; step: number };
+  | { kind: 'spec'; spec: ModelSpec; compile: CompiledState | null }
+  | { kind: 'checkpoint'; weights: Uint8Array; config: Uint8Array; step: number; compile: CompiledState | null };
+
+/** What compile() set on `m`: its optimizer (public) and its metrics (Model keeps them in its private `compiled`). */
+function compiledOf(m: Network): { optimizer: Optimizer | null; metrics: string[] | null } | null {
+  const optimizer = (m as { optimizer?: Optimizer }).optimizer ?? null;
+  const metrics = (m as unknown as { compiled?: { metrics?: readonly string[] } }).compiled?.metrics;
+  return optimizer || metrics ? { optimizer, metrics: metrics ? [...metrics] : null } : null;
+}
 
 const SPEC_KEYS: ReadonlySet<string> = new Set(['layers', 'inputShape', 'graph', 'loss', 'builder']);
 
@@ -50,18 +64,25 @@ export function modelSpec(model: Network): ModelSpec {
 /** The model as it is sent (page side), with the buffers that may move. */
 export async function modelSource(m: ModelInput, transfer: boolean): Promise<{ source: ModelSource; transfer: ArrayBuffer[] }> {
   if (isNetwork(m)) {
-    if (!m.built) return { source: { kind: 'spec', spec: modelSpec(m) }, transfer: [] };
-    const b = await snapshot(m);
-    return { source: { kind: 'checkpoint', weights: b.weights, config: b.config, step: m.step }, transfer: [b.weights.buffer as ArrayBuffer, b.config.buffer as ArrayBuffer] };
+    const c = compiledOf(m);
+    if (!m.built) {
+      if (c?.optimizer && c.optimizer.iterations > 0) throw new RangeError('gaaf/worker: createTrainer: the compiled optimizer has taken steps, but the model is not built');
+      const compile = c && { optimizer: c.optimizer ? c.optimizer.config() : null, metrics: c.metrics };
+      return { source: { kind: 'spec', spec: modelSpec(m), compile }, transfer: [] };
+    }
+    // a compiled optimizer goes with the weights (its slots and step count), so training there continues it
+    const b = await snapshot(m, c?.optimizer ? { optimizer: c.optimizer } : {});
+    const compile = c && { optimizer: c.optimizer ? 'checkpoint' as const : null, metrics: c.metrics };
+    return { source: { kind: 'checkpoint', weights: b.weights, config: b.config, step: m.step, compile }, transfer: [b.weights.buffer as ArrayBuffer, b.config.buffer as ArrayBuffer] };
   }
   if (isBytes(m)) {
     const bufs = transfer ? [...new Set([m.weights.buffer, m.config.buffer])].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) : [];
-    return { source: { kind: 'checkpoint', weights: m.weights, config: m.config, step: -1 }, transfer: bufs };
+    return { source: { kind: 'checkpoint', weights: m.weights, config: m.config, step: -1, compile: null }, transfer: bufs };
   }
   if (typeof m === 'object' && m !== null && Array.isArray((m as ModelSpec).layers)) {
     const unknown = Object.keys(m).filter((k) => !SPEC_KEYS.has(k));
     if (unknown.length) throw new RangeError(`gaaf/worker: createTrainer: model: unknown field ${unknown.map((k) => `'${k}'`).join(', ')} (a spec has ${[...SPEC_KEYS].join(', ')})`);
-    return { source: { kind: 'spec', spec: JSON.parse(JSON.stringify(m)) as ModelSpec }, transfer: [] };
+    return { source: { kind: 'spec', spec: JSON.parse(JSON.stringify(m)) as ModelSpec, compile: null }, transfer: [] };
   }
   throw new TypeError('gaaf/worker: createTrainer: model must be a model (Sequential, Model), a spec { layers: [{ className, config }], inputShape, graph, loss } ' +
     `(checkpoint.json's model), or checkpoint bytes { weights, config }; got ${m === null ? 'null' : typeof m}`);
@@ -71,8 +92,10 @@ export async function modelSource(m: ModelInput, transfer: boolean): Promise<{ s
 export async function modelFromSource(s: ModelSource): Promise<Model> {
   if (s.kind === 'checkpoint') {
     const r = await restore({ weights: s.weights, config: s.config, weightsName: 'createTrainer: model.safetensors', configName: 'createTrainer: checkpoint.json' }, Model);
-    r.optimizer?.dispose();
     if (s.step >= 0) r.model.step = s.step;
+    const keep = s.compile?.optimizer === 'checkpoint' ? r.optimizer : null;
+    if (r.optimizer !== keep) r.optimizer?.dispose();
+    if (s.compile) r.model.compile({ ...(keep ? { optimizer: keep } : {}), ...(s.compile.metrics ? { metrics: s.compile.metrics } : {}) });
     return r.model;
   }
   const { spec } = s;
@@ -85,5 +108,11 @@ export async function modelFromSource(s: ModelSource): Promise<Model> {
     ...(spec.loss ? { loss: spec.loss.name, lossOptions: spec.loss.options } : {}),
   });
   model.builtBy = spec.builder ?? null;
+  const c = s.compile;
+  if (c) {
+    const o = c.optimizer as ({ name: OptimizerName } & Record<string, number>) | null;
+    const optimizer = o ? (({ name, ...rest }) => makeOptimizer(name, rest))(o) : undefined;
+    model.compile({ ...(optimizer ? { optimizer } : {}), ...(c.metrics ? { metrics: c.metrics } : {}) });
+  }
   return model;
 }

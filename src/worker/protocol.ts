@@ -16,10 +16,56 @@ export interface DatasetRef { readonly ref: number }
 /** A dataset as sent: its fields, or the ref of one uploaded before. */
 export type WireData = Dataset | DatasetRef;
 
+/** x and y as fit(x, y) takes them (nested arrays, typed arrays; a tensor goes as its shape and values). */
+export interface WireArrays { arrays: [WireArray, WireArray] }
+export type WireArray = ArrayLike<number> | readonly unknown[] | { tensor: { shape: number[]; values: Float32Array } };
+
+const isTensorLike = (v: unknown): v is { shape: readonly number[]; dataSync(): ArrayLike<number> } =>
+  typeof v === 'object' && v !== null && Array.isArray((v as { shape?: unknown }).shape) && typeof (v as { dataSync?: unknown }).dataSync === 'function';
+
+/** x or y for the wire: a tensor-like (whose dataSync does not survive postMessage) as its shape and values. */
+export function wireArray(v: unknown): WireArray {
+  if (isTensorLike(v)) return { tensor: { shape: [...v.shape], values: Float32Array.from(v.dataSync()) } };
+  return v as WireArray;
+}
+
+/** The worker's side of wireArray: a tensor-like again. */
+export function unwireArray(v: WireArray): unknown {
+  if (typeof v === 'object' && v !== null && 'tensor' in v) {
+    const { shape, values } = v.tensor;
+    return { shape, dataSync: () => values };
+  }
+  return v;
+}
+
+// fit's logs carry TF.js's keys (acc, val_loss, ...) as non-enumerable aliases (src/fit-logs.ts),
+// which postMessage drops: they travel under this key and are made non-enumerable again.
+const HIDDEN = '__nonEnumerable';
+
+/** `o`'s own fields, its non-enumerable ones (the aliases) under HIDDEN. */
+export function packLogs(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...o };
+  const hidden: Record<string, unknown> = {};
+  for (const k of Object.getOwnPropertyNames(o)) if (!Object.prototype.propertyIsEnumerable.call(o, k)) hidden[k] = (o as Record<string, unknown>)[k];
+  if (Object.keys(hidden).length) out[HIDDEN] = hidden;
+  return out;
+}
+
+/** packLogs undone, in place. */
+export function unpackLogs<T extends object>(o: T): T {
+  const r = o as Record<string, unknown>;
+  const hidden = r[HIDDEN] as Record<string, unknown> | undefined;
+  if (hidden) {
+    delete r[HIDDEN];
+    for (const [k, v] of Object.entries(hidden)) Object.defineProperty(r, k, { value: v, enumerable: false, writable: true, configurable: true });
+  }
+  return o;
+}
+
 export type Request =
   | { op: 'init'; id: number; model: ModelSource; init: InitOptions; control: Int32Array | null }
-  | { op: 'fit'; id: number; data: WireData; opts: Record<string, unknown> }
-  | { op: 'evaluate'; id: number; data: WireData; opts: Record<string, unknown> }
+  | { op: 'fit'; id: number; data: WireData | WireArrays; opts: Record<string, unknown> }
+  | { op: 'evaluate'; id: number; data: WireData | WireArrays; opts: Record<string, unknown> }
   | { op: 'predict'; id: number; x: Float32Array | Float32Array[]; opts: Record<string, unknown> }
   | { op: 'upload'; id: number; data: Dataset }
   | { op: 'release'; id: number; ref: number }
@@ -71,8 +117,9 @@ export function buffersOf(arrays: ReadonlyArray<ArrayBufferView | undefined | nu
 }
 
 /** The arrays of a dataset sent by value. */
-export function datasetArrays(d: WireData): ArrayBufferView[] {
+export function datasetArrays(d: WireData | WireArrays): ArrayBufferView[] {
   if ('ref' in d) return [];
+  if ('arrays' in d) return d.arrays.map((a) => (ArrayBuffer.isView(a) ? a : 'tensor' in (a as object) ? (a as { tensor: { values: Float32Array } }).tensor.values : null)).filter((a): a is Float32Array => a !== null);
   return [d.x, d.y, d.targets].filter((a): a is Float32Array | Int32Array => ArrayBuffer.isView(a));
 }
 

@@ -5,9 +5,9 @@
 // fit awaits a promise that resume settles: the worker's event loop stays free, nothing spins,
 // and predict or evaluate requests are still answered); cancel throws before the next step,
 // so the model keeps the weights of the last one. Results are transferred, not copied.
-import { type Callback, type Dataset, GradientInfo, type InitOptions, type Model, type OptimizerName, init, makeOptimizer, snapshot } from '../index.js';
+import { type Callback, type Dataset, GradientInfo, type History, type InitOptions, type Model, type OptimizerName, init, makeOptimizer, snapshot } from '../index.js';
 import { type ModelSource, modelFromSource } from './describe.js';
-import { CONTROL_CANCEL, CONTROL_PAUSED, FitCancelledError, type FitEventType, type FromWorker, type Port, type Request, type ToWorker, type WireData, encodeError } from './protocol.js';
+import { CONTROL_CANCEL, CONTROL_PAUSED, FitCancelledError, type FitEventType, type FromWorker, type Port, type Request, type ToWorker, type WireArrays, type WireData, encodeError, packLogs, unwireArray } from './protocol.js';
 
 /** Makes a callback that runs in the worker from its spec's config (Trainer.fit's `callbacks: [{ className, config }]`). */
 export type WorkerCallbackFactory = (config: Record<string, unknown>) => Callback;
@@ -61,6 +61,9 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
     if (!model) throw new Error('gaaf/worker: the trainer has no model yet');
     return model;
   };
+  /** fit's and evaluate's leading arguments: a dataset, or x and y. */
+  const dataArgs = (d: WireData | WireArrays, where: string): [Dataset] | [unknown, unknown] =>
+    d && typeof d === 'object' && 'arrays' in d ? [unwireArray(d.arrays[0]), unwireArray(d.arrays[1])] : [dataset(d, where)];
   const dataset = (d: WireData, where: string): Dataset => {
     if (d && typeof d === 'object' && 'ref' in d) {
       const got = datasets.get(d.ref);
@@ -85,7 +88,7 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
     post({ kind: 'event', id: f.id, type: 'resumed', index: null, logs: { step: step() }, step: step() });
   }
 
-  async function fit(id: number, data: Dataset, opts: Record<string, unknown>): Promise<unknown> {
+  async function fit(id: number, data: WireData | WireArrays, opts: Record<string, unknown>): Promise<unknown> {
     const m = need();
     const f: FitState = { id, epoch: 0 };
     const specs = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
@@ -99,7 +102,7 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
     });
     const grad = callbacks.find((c): c is GradientInfo => c instanceof GradientInfo);
     const event = (type: FitEventType, index: number | null, logs: object): void =>
-      post({ kind: 'event', id, type, index, logs: { ...logs } as Record<string, unknown>, step: step() });
+      post({ kind: 'event', id, type, index, logs: packLogs(logs), step: step() });
     const reporter: Callback = {
       // with GradientInfo attached, the names of the Dense layers its values are of (as History.layers)
       onTrainBegin: (logs) => event('trainBegin', null, grad ? { ...logs, layers: [...grad.layers] } : logs ?? {}),
@@ -116,15 +119,19 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
       onEpochEnd: (epoch, logs) => event('epochEnd', epoch, logs ?? {}),
       onTrainEnd: (logs) => event('trainEnd', null, logs ?? {}),
     };
-    const validation = opts.validationData as WireData | undefined;
+    const validation = opts.validationData as WireData | WireArrays | undefined;
     const full: Record<string, unknown> = { ...opts, callbacks: [...callbacks, reporter] };
-    if (validation) full.validationData = dataset(validation, 'fit: validationData');
+    if (validation) {
+      const v = dataArgs(validation, 'fit: validationData');
+      full.validationData = v.length === 1 ? v[0] : v;
+    }
     // an optimizer made on the page arrives as its config(): the same optimizer, made here
     if (typeof opts.optimizer === 'object' && opts.optimizer !== null) {
       const { name, ...rest } = opts.optimizer as { name: OptimizerName } & Record<string, number>;
       full.optimizer = makeOptimizer(name, rest);
     }
-    return m.fit(data, full);
+    const h = await (m.fit as (...a: unknown[]) => Promise<History>)(...dataArgs(data, 'fit'), full);
+    return { ...h, epochs: h.epochs.map(packLogs) };
   }
 
   async function handle(r: Request): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
@@ -137,9 +144,9 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
         return { result: { info, built: model.built } };
       }
       case 'fit':
-        return { result: await fit(r.id, dataset(r.data, 'fit'), r.opts) };
+        return { result: await fit(r.id, r.data, r.opts) };
       case 'evaluate':
-        return { result: need().evaluate(dataset(r.data, 'evaluate'), r.opts) };
+        return { result: (need().evaluate as (...a: unknown[]) => unknown)(...dataArgs(r.data, 'evaluate'), r.opts) };
       case 'predict': {
         const out = need().predict(r.x, r.opts);
         return { result: out, transfer: [out.buffer as ArrayBuffer] };

@@ -5,13 +5,14 @@
 // arrays are detached); results (predictions, weights, checkpoint bytes) always move. A
 // dataset used more than once is best uploaded once (upload) and named by its ref.
 import {
-  type CheckpointBytes, type CheckpointHandler, CheckpointError, CheckpointLockedError, DataFormatError, type Dataset, type Evaluation, type History,
+  type ArrayData, type CheckpointBytes, type CheckpointHandler, CheckpointError, CheckpointLockedError, DataFormatError, type Dataset, type Evaluation, type History,
   type InitInfo, type InitOptions, MemoryLimitError, type Optimizer, type TrainOptions, TrainingDivergedError,
 } from '../index.js';
 import { type ModelInput, modelSource } from './describe.js';
 import { FitRun } from './fit-run.js';
 import {
-  CONTROL_CANCEL, CONTROL_PAUSED, type DatasetRef, FitCancelledError, type Control, type FromWorker, type Port, type Request, type WireData, type WireError, buffersOf, datasetArrays, plainDataset,
+  CONTROL_CANCEL, CONTROL_PAUSED, type Control, type DatasetRef, FitCancelledError, type FromWorker, type Port, type Request, type WireArrays, type WireData, type WireError,
+  buffersOf, datasetArrays, plainDataset, unpackLogs, wireArray,
 } from './protocol.js';
 
 export interface TrainerOptions {
@@ -35,7 +36,8 @@ export interface CallbackSpec { className: string; config?: Record<string, unkno
 export interface WorkerFitOptions extends Omit<TrainOptions, 'optimizer' | 'callbacks' | 'validationData' | 'resume'>, SendOptions {
   /** A name, or an optimizer made here (not yet used): its config() goes, and the worker makes the same one. */
   optimizer?: TrainOptions['optimizer'];
-  validationData?: Dataset | WorkerDataset;
+  /** A dataset (or an uploaded one), or [xVal, yVal] when fit is given x and y. */
+  validationData?: Dataset | WorkerDataset | readonly [ArrayData, ArrayData];
   callbacks?: CallbackSpec | readonly CallbackSpec[];
   signal?: AbortSignal;
 }
@@ -66,6 +68,10 @@ function decodeError(w: WireError): Error {
   }
   return e;
 }
+
+// As Model.fit tells a dataset (or an uploaded one) from x given as an array or a tensor.
+const isDataset = (v: unknown): v is Dataset | WorkerDataset =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) && (('sampleShape' in v && 'count' in v) || 'ref' in v);
 
 /** Starts a worker that holds `opts.model`, and resolves to its Trainer once gaaf is loaded there and the model is made. */
 export async function createTrainer(opts: TrainerOptions): Promise<Trainer> {
@@ -121,7 +127,7 @@ export class Trainer {
       if (m.kind === 'ready') return ready();
       this.lastStep = m.step;
       if (m.kind === 'event') {
-        this.runs.get(m.id)?.emit({ type: m.type, index: m.index, logs: m.logs });
+        this.runs.get(m.id)?.emit({ type: m.type, index: m.index, logs: unpackLogs(m.logs) });
         return;
       }
       const p = this.pending.get(m.id);
@@ -161,12 +167,16 @@ export class Trainer {
     if (!this.dead) this.worker.postMessage(m);
   }
 
-  private wire(data: Dataset | WorkerDataset, transfer: boolean | undefined, where: string): { data: WireData; transfer: ArrayBuffer[] } {
+  private wire(data: Dataset | WorkerDataset | readonly [ArrayData, ArrayData], transfer: boolean | undefined, where: string): { data: WireData | WireArrays; transfer: ArrayBuffer[] } {
+    if (Array.isArray(data)) {
+      const w: WireArrays = { arrays: [wireArray(data[0]), wireArray(data[1])] };
+      return { data: w, transfer: transfer ? buffersOf(datasetArrays(w)) : [] };
+    }
     if (data && typeof data === 'object' && 'ref' in data) {
       if (!this.refs.has(data)) throw new RangeError(`gaaf/worker: ${where}: this dataset was uploaded to another trainer`);
       return { data: { ref: data.ref }, transfer: [] };
     }
-    const d = data && typeof data === 'object' ? plainDataset(data) : data;
+    const d = data && typeof data === 'object' ? plainDataset(data as Dataset) : (data as Dataset);
     return { data: d, transfer: transfer && d ? buffersOf(datasetArrays(d)) : [] };
   }
 
@@ -175,19 +185,24 @@ export class Trainer {
    * named specs that run there), and returns the run: await it for the History, and follow it
    * with run.on('batchEnd', (batch, logs) => ...) or `for await (const e of run)`.
    */
-  fit(data: Dataset | WorkerDataset, opts: WorkerFitOptions = {}): FitRun {
+  fit(data: Dataset | WorkerDataset, opts?: WorkerFitOptions): FitRun;
+  fit(x: ArrayData, y: ArrayData, opts?: WorkerFitOptions): FitRun;
+  fit(a: Dataset | WorkerDataset | ArrayData, b?: WorkerFitOptions | ArrayData, c?: WorkerFitOptions): FitRun {
+    const arrays = !isDataset(a);
+    const opts = ((arrays ? c : b) ?? {}) as WorkerFitOptions;
     const { transfer, signal, optimizer, validationData, ...rest } = opts;
     let history: Promise<History>;
     const id = this.nextId++; // its events come under its request's id
     const control = { pause: () => this.pause(), resume: () => this.resume(), cancel: () => this.cancel() };
     try {
-      const main = this.wire(data, transfer, 'fit');
+      const main = this.wire(arrays ? [a as ArrayData, b as ArrayData] : (a as Dataset), transfer, 'fit');
       const val = validationData === undefined ? null : this.wire(validationData, transfer, 'fit: validationData');
       const sent: Record<string, unknown> = { ...rest };
       if (optimizer !== undefined) sent.optimizer = typeof optimizer === 'object' && optimizer !== null ? optimizerName(optimizer) : optimizer;
       if (val) sent.validationData = val.data;
       if (signal?.aborted) throw new FitCancelledError('gaaf/worker: fit: the signal was aborted before the fit began', this.lastStep);
-      history = this.request({ op: 'fit', id, data: main.data, opts: sent }, [...new Set([...main.transfer, ...(val?.transfer ?? [])])]) as Promise<History>;
+      history = (this.request({ op: 'fit', id, data: main.data, opts: sent }, [...new Set([...main.transfer, ...(val?.transfer ?? [])])]) as Promise<History>)
+        .then((h) => ({ ...h, epochs: h.epochs.map(unpackLogs) }));
       if (signal) {
         const abort = (): void => this.cancel();
         signal.addEventListener('abort', abort, { once: true });
@@ -203,9 +218,12 @@ export class Trainer {
   }
 
   /** The model's loss and metrics over `data` (model.evaluate in the worker; between two steps when a fit is running). */
-  async evaluate(data: Dataset | WorkerDataset, opts: { batchSize?: number } & SendOptions = {}): Promise<Evaluation> {
-    const { transfer, ...rest } = opts;
-    const w = this.wire(data, transfer, 'evaluate');
+  evaluate(data: Dataset | WorkerDataset, opts?: { batchSize?: number } & SendOptions): Promise<Evaluation>;
+  evaluate(x: ArrayData, y: ArrayData, opts?: { batchSize?: number } & SendOptions): Promise<Evaluation>;
+  async evaluate(a: Dataset | WorkerDataset | ArrayData, b?: ({ batchSize?: number } & SendOptions) | ArrayData, c?: { batchSize?: number } & SendOptions): Promise<Evaluation> {
+    const arrays = !isDataset(a);
+    const { transfer, ...rest } = ((arrays ? c : b) ?? {}) as { batchSize?: number } & SendOptions;
+    const w = this.wire(arrays ? [a as ArrayData, b as ArrayData] : (a as Dataset), transfer, 'evaluate');
     return this.request({ op: 'evaluate', id: 0, data: w.data, opts: rest }, w.transfer) as Promise<Evaluation>;
   }
 

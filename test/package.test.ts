@@ -205,7 +205,7 @@ test('a Vite app built from the installed package: the browser entry, and the Wa
   const { build } = await import('vite');
   await build({ root: app, base: '/vite/', configFile: false, logLevel: 'error', build: { outDir: viteOut, emptyOutDir: true, target: 'es2022' } });
   const assets = readdirSync(join(viteOut, 'assets'));
-  for (const re of [/^gaaf-[\w-]+\.wasm$/, /^gaaf-mt-[\w-]+\.wasm$/, /^gaaf-worker-[\w-]+\.js$/, /^digits\.bin-[\w-]+\.gz$/]) {
+  for (const re of [/^gaaf-[\w-]+\.wasm$/, /^gaaf-mt-[\w-]+\.wasm$/, /^gaaf-worker-[\w-]+\.js$/, /^gaaf-trainer-worker-[\w-]+\.js$/, /^digits\.bin-[\w-]+\.gz$/]) {
     assert.ok(assets.some((f) => re.test(f)), `Vite emitted no ${re}: ${assets.join(', ')}`);
   }
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(viteOut, 'assets', f), 'utf8')).join('\n');
@@ -213,7 +213,7 @@ test('a Vite app built from the installed package: the browser entry, and the Wa
   assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
 });
 
-testNeeds(missingChromium, 'that app trains in Chromium to the weights Node trains, and reads the digits Node reads', { timeout: 120_000 }, async () => {
+testNeeds(missingChromium, 'that app trains in Chromium (on the main thread and through gaaf/worker) to the weights Node trains, and reads the digits Node reads', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(join(viteOut, 'index.html')), 'the Vite build above failed');
   const [browser, server] = await Promise.all([launchChromium(), startDemoServer({ mounts: [['/vite/', viteOut]] })]);
   try {
@@ -221,6 +221,7 @@ testNeeds(missingChromium, 'that app trains in Chromium to the weights Node trai
     const checkout = await fromCheckout();
     assert.equal(r.hash, checkout.tiny, "the page's weights differ from Node's");
     assert.deepEqual([r.digits!.train, r.digits!.test, r.digits!.trainX, r.digits!.testY], checkout.digits);
+    assert.deepEqual(r.worker, { steps: 100, batches: 100, hash: checkout.tiny }, 'gaaf/worker in the Vite app');
   } finally {
     await browser.close();
     await server.close();

@@ -18,8 +18,14 @@ import { testNeeds } from './requirements.js';
 
 const RUN = { epochs: 1, batchSize: 128, lr: 0.05, seed: 7 } as const; // page.js's RUN
 const STEPS = Math.ceil(8000 / RUN.batchSize);
-/** The main thread's largest gap between 5 ms ticks while the worker trains: some tens of ms at most (30 ms measured on 2 loaded cores; the same fit on the main thread: 200 ms). */
-const MAX_GAP_MS = 80;
+/**
+ * The main thread's gaps between 5 ms ticks while the worker trains: 99% under 40 ms and none
+ * over 100 ms (measured on 2 loaded cores: p99 13-18 ms, largest 23-52 ms; the same fit on the
+ * main thread: p99 153-222 ms). The p99 bound is the firm one: a loaded machine can delay one
+ * tick by its scheduling alone, while a blocked thread delays them all.
+ */
+const P99_GAP_MS = 40;
+const MAX_GAP_MS = 100;
 
 interface Timing { ms: number; maxGap: number; p99: number; ticks: number; frames: number; maxFrameGap: number }
 interface Err { name: string; message: string; diverged: boolean; step?: number }
@@ -32,7 +38,7 @@ interface Result {
   history: { steps: number; epochs: number; valAccuracy: number; layers: string[] };
   hash: string; mainHash: string; weights: { count: number; allF32: boolean; hash: string };
   predict: { isF32: boolean; length: number; ownBuffer: boolean; hash: string }; mainPredict: string; saved: { hash: string };
-  badOption: { worker: Err; main: Err }; diverged: { worker: Err; main: Err }; badLayer: Err; badTrainerOption: Err;
+  badOption: { worker: Err; main: Err }; early: { worker: number; main: number }; badCallback: Err; diverged: { worker: Err; main: Err }; badLayer: Err; badTrainerOption: Err;
   cancel: { error: Err; ms: number; stepAtCancel: number; stepAfter: number; before: number }; afterCancel: number;
   moves: Array<{ result: string; moved: number; detached: boolean }>; terminated: Err;
 }
@@ -86,9 +92,10 @@ testNeeds(missingChromium, 'gaaf/worker: trains off the main thread, pauses, res
   assert.ok(r.pause.latencyMs < 1000, `pause took ${r.pause.latencyMs} ms to hold`);
 
   // the page stayed responsive while the worker trained; the same fit on the page's thread did not
+  assert.ok(r.worker.p99 < P99_GAP_MS, `the main thread's 99th-percentile gap while the worker trained was ${r.worker.p99.toFixed(1)} ms (budget ${P99_GAP_MS})`);
   assert.ok(r.worker.maxGap < MAX_GAP_MS, `the main thread's largest gap while the worker trained was ${r.worker.maxGap.toFixed(1)} ms (budget ${MAX_GAP_MS})`);
   assert.ok(r.worker.frames >= 20, `${r.worker.frames} animation frames in ${r.worker.ms.toFixed(0)} ms of training`);
-  assert.ok(r.main.maxGap >= MAX_GAP_MS, `control: training on the main thread left gaps of only ${r.main.maxGap.toFixed(1)} ms: the measure would not see a blocked thread`);
+  assert.ok(r.main.p99 >= MAX_GAP_MS, `control: training on the main thread left p99 gaps of only ${r.main.p99.toFixed(1)} ms: the measure would not see a blocked thread`);
 
   // the same bits: worker = page's main thread = Node; weights, predictions and the saved checkpoint
   assert.equal(r.hash, nodeHash, "the worker's weights differ from Node's");
@@ -110,6 +117,9 @@ testNeeds(missingChromium, 'gaaf/worker: trains off the main thread, pauses, res
   assert.match(r.diverged.main.message, /training diverged at epoch 1, step \d+/);
   assert.equal(r.diverged.main.diverged, true);
   assert.deepEqual(r.diverged.worker, r.diverged.main);
+  assert.deepEqual(r.early, { worker: 2, main: 2 }, 'EarlyStopping by name in the worker');
+  assert.equal(r.badCallback.name, 'TypeError');
+  assert.match(r.badCallback.message, /^gaaf\/worker: fit: callbacks\[0\]: callbacks run in the worker, so they are named/);
   assert.match(r.badLayer.message, /createTrainer: model\.layers\[0\]: unknown layer class 'Nope'/);
   assert.deepEqual([r.badTrainerOption.name, r.badTrainerOption.message], ['RangeError', "gaaf/worker: createTrainer: unknown option 'threads' (expected model, workerUrl, init, transfer)"]);
   assert.equal(r.terminated.message, 'gaaf/worker: the trainer was terminated');

@@ -5,7 +5,7 @@
 // fit awaits a promise that resume settles: the worker's event loop stays free, nothing spins,
 // and predict or evaluate requests are still answered); cancel throws before the next step,
 // so the model keeps the weights of the last one. Results are transferred, not copied.
-import { type Callback, type Dataset, GradientInfo, type History, type InitOptions, type Model, type OptimizerName, init, makeOptimizer, snapshot } from '../index.js';
+import { type Callback, type Dataset, EarlyStopping, GradientInfo, type History, ReduceLROnPlateau, type InitOptions, type Model, type OptimizerName, init, makeOptimizer, snapshot } from '../index.js';
 import { type ModelSource, modelFromSource } from './describe.js';
 import { CONTROL_CANCEL, CONTROL_PAUSED, FitCancelledError, type FitEventType, type FromWorker, type Port, type Request, type ToWorker, type WireArrays, type WireData, encodeError, packLogs, unwireArray } from './protocol.js';
 
@@ -17,6 +17,8 @@ const CALLBACKS = new Map<string, WorkerCallbackFactory>([
     if (Object.keys(c).length) throw new RangeError(`gaaf/worker: fit: GradientInfo takes no config, got ${Object.keys(c).map((k) => `'${k}'`).join(', ')}`);
     return new GradientInfo();
   }],
+  ['EarlyStopping', (c) => new EarlyStopping(c)],
+  ['ReduceLROnPlateau', (c) => new ReduceLROnPlateau(c)],
 ]);
 
 /** Lets fits in this worker use a callback class by name (call it in your own worker module before serveTrainer()). */

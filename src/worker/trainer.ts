@@ -200,6 +200,12 @@ export class Trainer {
       const sent: Record<string, unknown> = { ...rest };
       if (optimizer !== undefined) sent.optimizer = typeof optimizer === 'object' && optimizer !== null ? optimizerName(optimizer) : optimizer;
       if (val) sent.validationData = val.data;
+      const specs = rest.callbacks === undefined ? [] : Array.isArray(rest.callbacks) ? rest.callbacks : [rest.callbacks];
+      const bad = specs.findIndex((c) => !c || typeof c.className !== 'string' || Object.values(c).some((v) => typeof v === 'function'));
+      if (bad >= 0) {
+        throw new TypeError(`gaaf/worker: fit: callbacks[${bad}]: callbacks run in the worker, so they are named, { className, config } ` +
+          "(GradientInfo, EarlyStopping, ReduceLROnPlateau, or one registerWorkerCallback added there); follow the fit here with run.on('batchEnd', (batch, logs) => ...)");
+      }
       if (signal?.aborted) throw new FitCancelledError('gaaf/worker: fit: the signal was aborted before the fit began', this.lastStep);
       history = (this.request({ op: 'fit', id, data: main.data, opts: sent }, [...new Set([...main.transfer, ...(val?.transfer ?? [])])]) as Promise<History>)
         .then((h) => ({ ...h, epochs: h.epochs.map(unpackLogs) }));

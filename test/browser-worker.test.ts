@@ -20,7 +20,7 @@ const RUN = { epochs: 1, batchSize: 128, lr: 0.05, seed: 7 } as const; // page.j
 const STEPS = Math.ceil(8000 / RUN.batchSize);
 /**
  * The main thread's gaps between 5 ms ticks while the worker trains: 99% under 40 ms and none
- * over 100 ms (measured on 2 loaded cores: p99 13-18 ms, largest 23-52 ms; the same fit on the
+ * over 100 ms (measured on 2 loaded cores: p99 13-23 ms, largest 23-60 ms; the same fit on the
  * main thread: p99 153-222 ms). The p99 bound is the firm one: a loaded machine can delay one
  * tick by its scheduling alone, while a blocked thread delays them all.
  */

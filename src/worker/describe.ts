@@ -6,7 +6,7 @@
 // (checkpoint.json's `model`, parsed) may also be given directly.
 import {
   type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, type Optimizer, type OptimizerName, layerFromConfig, makeOptimizer,
-  restore, snapshot,
+  resolveHead, restore, snapshot,
 } from '../index.js';
 
 /** A model not yet built, as checkpoint.json's `model` section describes one (inputShape may be left to the data). */
@@ -15,6 +15,9 @@ export interface ModelSpec {
   inputShape?: number[];
   graph?: GraphConfig;
   loss?: { name: string; options: Record<string, number> };
+  /** A model of several outputs: a loss per output, and their weights in the total. */
+  losses?: Array<{ name: string; options: Record<string, number> }>;
+  lossWeights?: number[];
   builder?: BuilderRecord | null;
 }
 
@@ -38,7 +41,7 @@ function compiledOf(m: Network): { optimizer: Optimizer | null; metrics: string[
   return optimizer || metrics ? { optimizer, metrics: metrics ? [...metrics] : null } : null;
 }
 
-const SPEC_KEYS: ReadonlySet<string> = new Set(['layers', 'inputShape', 'graph', 'loss', 'builder']);
+const SPEC_KEYS: ReadonlySet<string> = new Set(['layers', 'inputShape', 'graph', 'loss', 'losses', 'lossWeights', 'builder']);
 
 const isNetwork = (m: unknown): m is Network =>
   typeof m === 'object' && m !== null && typeof (m as Network).params === 'function' && typeof (m as Network).getWeights === 'function' && Array.isArray((m as Network).layers);
@@ -57,7 +60,14 @@ export function modelSpec(model: Network): ModelSpec {
   const spec: ModelSpec = { layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy };
   if (graph) spec.graph = graph;
   else if (declared) spec.inputShape = [...declared];
-  if (model.head.lossName !== 'sparseCategoricalCrossentropy') spec.loss = { name: model.head.lossName, options: { ...model.head.lossOptions } as Record<string, number> };
+  // as snapshot() records the loss: one per output (a MultiHead's heads and weights), or the one if not the default
+  const multi = model.head as unknown as { heads?: ReadonlyArray<{ lossName: string; lossOptions: object }>; weights?: readonly number[] };
+  if (Array.isArray(multi.heads) && Array.isArray(multi.weights)) {
+    spec.losses = multi.heads.map((h) => ({ name: h.lossName, options: { ...h.lossOptions } as Record<string, number> }));
+    spec.lossWeights = [...multi.weights];
+  } else if (model.head.lossName !== 'sparseCategoricalCrossentropy') {
+    spec.loss = { name: model.head.lossName, options: { ...model.head.lossOptions } as Record<string, number> };
+  }
   return spec;
 }
 
@@ -108,6 +118,7 @@ export async function modelFromSource(s: ModelSource): Promise<Model> {
     ...(spec.loss ? { loss: spec.loss.name, lossOptions: spec.loss.options } : {}),
   });
   model.builtBy = spec.builder ?? null;
+  if (spec.losses) model.setLoss(spec.losses.map((l) => resolveHead(l.name, l.options)), {}, spec.lossWeights);
   const c = s.compile;
   if (c) {
     const o = c.optimizer as ({ name: OptimizerName } & Record<string, number>) | null;

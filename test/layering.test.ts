@@ -34,8 +34,8 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
   { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts'], why: 'the user-facing model classes and the paper builders that make them' },
   { name: 'data', paths: ['src/data/'], why: 'the file and asset loaders (IDX, CIFAR, the bundled digits)' },
   {
-    name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts'],
-    why: 'the command line, the paper reproductions, the benchmarks and the package entries',
+    name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts', 'src/worker/'],
+    why: 'the command line, the paper reproductions, the benchmarks, training in a Web Worker (gaaf/worker) and the package entries',
   },
 ];
 

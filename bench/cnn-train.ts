@@ -21,6 +21,7 @@ import { makeDataset } from '../src/data/dataset.js';
 import { SGD } from '../src/optimizers.js';
 import { svhnCnn } from '../src/paper-models.js';
 import { Rng } from '../src/rng.js';
+import { residualCases } from './cnn-train-residual.js';
 import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
 
 const LR = 0.01;
@@ -121,7 +122,7 @@ function tfjsCase(mode: BenchMode, backend: 'wasm' | 'cpu', batch: number): Case
 
 export function cnnTrainCases(mode: BenchMode): Case[] {
   const { batch, cpuBatch } = SIZES[mode];
-  return [oursCase(mode, batch), oursCase(mode, cpuBatch), tfjsCase(mode, 'wasm', batch), tfjsCase(mode, 'cpu', cpuBatch)];
+  return [oursCase(mode, batch), oursCase(mode, cpuBatch), tfjsCase(mode, 'wasm', batch), tfjsCase(mode, 'cpu', cpuBatch), ...residualCases(mode)];
 }
 
 export const cnnTrainSuite = (o: SuiteOptions) => runSuiteCases(cnnTrainCases(modeOf(o)), o);

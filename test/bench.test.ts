@@ -125,6 +125,26 @@ test('runner: a missing kernel and a failing case become error records, not cras
   assert.ok(ok.samples >= 2 && ok.gbps! > 0);
 });
 
+test('npm run bench -- cnn-train --smoke: the SVHN and the residual CNN train on 1 and 2 threads; tfjs-wasm says why it cannot', () => {
+  const out = mkdtempSync(join(tmpdir(), 'gaaf-cnn-train-'));
+  const file = join(out, 'results.json');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../bench/run.ts', import.meta.url)), 'cnn-train', '--smoke', '--out', out, '--results', file],
+    { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+  rmSync(out, { recursive: true, force: true });
+  const cnn = j.records.filter((x) => x.suite === 'cnn-train');
+  for (const name of ['svhn-cnn 8×8×1', 'residual-cnn 8×8×1']) {
+    for (const engine of ['simd', 'tfjs-cpu']) {
+      const xs = cnn.filter((x) => x.name === name && x.engine === engine);
+      assert.ok(xs.length >= 1 && xs.every((x) => x.error === undefined && metricValue(x) > 0), `${name} ${engine}: ${JSON.stringify(xs.map((x) => x.error))}`);
+    }
+    assert.match(cnn.find((x) => x.name === name && x.engine === 'tfjs-wasm')?.error ?? '', /Conv2DBackpropFilter/, `${name} tfjs-wasm`);
+  }
+  const two = cnn.find((x) => x.name === 'residual-cnn 8×8×1' && x.engine === 'simd-2t');
+  assert.ok(two && two.error === undefined && two.params?.threads === 2, `residual on 2 threads: ${two?.error}`);
+});
+
 test('gaaf bench --smoke --json: valid records for every kernel suite (conv included) and the ceiling', () => {
   const r = spawnSync(process.execPath, [cli, 'bench', '--smoke', '--json', '--no-progress'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);

@@ -103,7 +103,9 @@ export async function runCase(c: Case, mode: BenchMode): Promise<BenchRecord> {
     // The calibration calls are a warm-up too: calls of seconds need no more than that one,
     // calls of tens of milliseconds one more.
     const { reps, callMs } = await repetitions(p.fn);
-    const fn = reps === 1 ? p.fn : async () => {
+    // Always an async function: tinybench awaits only a function it sees as async, and a
+    // function that returns a promise (Model.fit) would otherwise start its next call early.
+    const fn = async () => {
       for (let i = 0; i < reps; i++) {
         const r = p.fn();
         if (r instanceof Promise) await r;

@@ -5,7 +5,7 @@
 // (snapshot), so its weights and layer state arrive bit for bit. Checkpoint bytes and a spec
 // (checkpoint.json's `model`, parsed) may also be given directly.
 import {
-  type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, type Optimizer, type OptimizerName, layerFromConfig, makeOptimizer,
+  type BuilderRecord, type CheckpointBytes, type GraphConfig, type Layer, Model, type Network, type Optimizer, type OptimizerConfig, type OptimizerName, layerFromConfig, makeOptimizer, scheduleFromConfig,
   resolveHead, restore, snapshot,
 } from '../index.js';
 
@@ -28,7 +28,7 @@ export type ModelInput = Network | ModelSpec | CheckpointBytes;
  * A compiled model's compile() (Model.compile): its optimizer's config() (or, for a built
  * model, the optimizer saved in its checkpoint bytes, slots and all) and its metrics.
  */
-export interface CompiledState { optimizer: Record<string, number | string> | 'checkpoint' | null; metrics: string[] | null }
+export interface CompiledState { optimizer: OptimizerConfig | 'checkpoint' | null; metrics: string[] | null }
 
 export type ModelSource =
   | { kind: 'spec'; spec: ModelSpec; compile: CompiledState | null }
@@ -121,9 +121,21 @@ export async function modelFromSource(s: ModelSource): Promise<Model> {
   if (spec.losses) model.setLoss(spec.losses.map((l) => resolveHead(l.name, l.options)), {}, spec.lossWeights);
   const c = s.compile;
   if (c) {
-    const o = c.optimizer as ({ name: OptimizerName } & Record<string, number>) | null;
-    const optimizer = o ? (({ name, ...rest }) => makeOptimizer(name, rest))(o) : undefined;
+    const o = c.optimizer as OptimizerConfig | null;
+    const optimizer = o ? optimizerFromConfig(o) : undefined;
     model.compile({ ...(optimizer ? { optimizer } : {}), ...(c.metrics ? { metrics: c.metrics } : {}) });
   }
   return model;
+}
+
+/**
+ * The optimizer of a config() made on the page: the same optimizer, made in the worker. A named
+ * schedule travels as its config; a function of the step cannot cross to a worker.
+ */
+export function optimizerFromConfig(o: OptimizerConfig): Optimizer {
+  const { name, lr, ...rest } = o;
+  if (typeof lr !== 'number' && lr.schedule === 'function') {
+    throw new RangeError('gaaf/worker: the optimizer follows a function of the step, which cannot be sent to a worker: use exponentialDecay or cosineDecay');
+  }
+  return makeOptimizer(name as OptimizerName, { ...(rest as Record<string, number>), lr: typeof lr === 'number' ? lr : scheduleFromConfig(lr) });
 }

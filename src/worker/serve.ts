@@ -5,8 +5,8 @@
 // fit awaits a promise that resume settles: the worker's event loop stays free, nothing spins,
 // and predict or evaluate requests are still answered); cancel throws before the next step,
 // so the model keeps the weights of the last one. Results are transferred, not copied.
-import { type Callback, type Dataset, EarlyStopping, GradientInfo, type History, ReduceLROnPlateau, type InitOptions, type Model, type OptimizerName, init, makeOptimizer, snapshot } from '../index.js';
-import { type ModelSource, modelFromSource } from './describe.js';
+import { type Callback, type Dataset, EarlyStopping, GradientInfo, type History, ReduceLROnPlateau, type InitOptions, type Model, type OptimizerConfig, init, snapshot } from '../index.js';
+import { type ModelSource, modelFromSource, optimizerFromConfig } from './describe.js';
 import { CONTROL_CANCEL, CONTROL_PAUSED, FitCancelledError, type FitEventType, type FromWorker, type Port, type Request, type ToWorker, type WireArrays, type WireData, encodeError, packLogs, unwireArray } from './protocol.js';
 
 /** Makes a callback that runs in the worker from its spec's config (Trainer.fit's `callbacks: [{ className, config }]`). */
@@ -129,8 +129,7 @@ export function serveTrainer(scope: Port = globalThis as unknown as Port): void 
     }
     // an optimizer made on the page arrives as its config(): the same optimizer, made here
     if (typeof opts.optimizer === 'object' && opts.optimizer !== null) {
-      const { name, ...rest } = opts.optimizer as { name: OptimizerName } & Record<string, number>;
-      full.optimizer = makeOptimizer(name, rest);
+      full.optimizer = optimizerFromConfig(opts.optimizer as unknown as OptimizerConfig);
     }
     const h = await (m.fit as (...a: unknown[]) => Promise<History>)(...dataArgs(data, 'fit'), full);
     return { ...h, epochs: h.epochs.map(packLogs) };

@@ -31,7 +31,7 @@ export { Reshape } from './layers/reshape.js';
 export { LayerNormalization, type LayerNormalizationOptions } from './layers/layernorm.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
-export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
+export { type GaafOptions, type GaafParams, type GaafKind, resolveGaaf, gaafDefaultCentre, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
 export { init, type InitOptions, type InitInfo } from './binding.js';

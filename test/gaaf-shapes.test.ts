@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  init, Activation, Dense, Sequential, gaafDefaultCentre, layerFromConfig, memoryHandler, ops, resolveGaaf, setKernelImpl,
+  init, Activation, Adam, Dense, Sequential, gaafDefaultCentre, layerFromConfig, loadBundledDigits, memoryHandler, ops,
+  resolveGaaf, setKernelImpl, subset,
 } from '../src/node.js';
 import { assertClose, randomArray, randomLabels } from './helpers.js';
 
@@ -174,4 +175,15 @@ test('GAAF shapes: the options survive config, the registry and a checkpoint (th
   assert.deepEqual(back.layers.map((l) => l.config()), m.layers.map((l) => l.config()));
   assert.deepEqual(new Uint32Array(back.predict(x).buffer), new Uint32Array(before.buffer));
   m.dispose(); back.dispose();
+});
+
+test('GAAF shapes train: on 400 bundled digits the loss falls every epoch for each new GAAF activation', async () => {
+  const digits = subset(loadBundledDigits().train, { start: 0, end: 400 });
+  for (const kind of ['leakyRelu', 'elu', 'gelu', 'geluTanh', 'silu'] as const) {
+    const m = new Sequential([new Dense(32), new Activation(kind, { gaaf: true }), new Dense(10)], { inputShape: [784] }).build(undefined, { seed: 2 });
+    const h = await m.fit(digits, { epochs: 3, batchSize: 32, optimizer: new Adam({ lr: 1e-3 }), seed: 2 });
+    const loss = h.epochs.map((e) => e.loss);
+    assert.ok(loss[1] < loss[0] && loss[2] < loss[1] && loss[2] < 0.8 * loss[0], `${kind}: loss ${loss.join(' → ')}`);
+    m.dispose();
+  }
 });

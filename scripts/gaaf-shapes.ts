@@ -7,7 +7,7 @@
 //
 //   node --import tsx scripts/gaaf-shapes.ts [--samples 2000] [--epochs 3] [--seed 1] [--kinds leakyRelu,elu,...]
 import {
-  Activation, type ActivationName, Adam, Dense, GradientInfo, Sequential, init, loadBundledDigits, subset,
+  Activation, Adam, Dense, GradientInfo, Sequential, init, loadBundledDigits, subset,
 } from '../src/node.js';
 
 const KINDS = ['leakyRelu', 'elu', 'gelu', 'geluTanh', 'silu'] as const;
@@ -36,7 +36,7 @@ const te = subset(test, { start: 0, end: Math.min(1000, test.count) });
 
 interface Row { activation: string; gaaf: boolean; loss: number[]; testAccuracy: number; gradInfo: number[]; seconds: number }
 const rows: Row[] = [];
-for (const kind of kinds as ActivationName[]) {
+for (const kind of kinds as (typeof KINDS[number])[]) {
   for (const gaaf of [false, true]) {
     const act = () => new Activation(kind, { gaaf });
     const model = new Sequential([new Dense(128), act(), new Dense(64), act(), new Dense(10)], { inputShape: [784] });

@@ -1,6 +1,7 @@
 // GAAF parameters (paper section 4): φ_new(x) = φ(x) + g(x)·s(x), with
 // g(x) = (x·K − ⌊x·K⌋ − 0.5)/K (eq. 7) and a shape function s chosen per activation.
-// The paper's (its figure 4; it gives the shapes as pictures, the numbers are read off them):
+// The paper's (its figure 4; it gives the shapes as pictures, the numbers are read off them),
+// and sigmoid's, derived here from tanh's:
 //  - tanh:    exponential bell s(x) = exp(−x²/c), c = 3 (matches the paper's figure 4a);
 //  - sigmoid: the same bell with c = 12, since σ(x) = (1 + tanh(x/2))/2 is tanh stretched by 2;
 //  - relu:    shifted sigmoid s(x) = σ(a·(x − b)), a = 3.3, b = −0.6: it rises from about 5% at
@@ -39,7 +40,6 @@ export interface GaafParams {
 
 /** The activations with a GAAF shape (swish is silu). */
 export type GaafKind = ActKind | GaafxKind;
-export const GAAF_KINDS: readonly GaafKind[] = ['tanh', 'relu', 'sigmoid', 'leakyRelu', 'elu', 'gelu', 'geluTanh', 'silu'];
 
 export const GAAF_DEFAULT_K = 10000;
 const GAAF_OPTION_KEYS = ['K', 'c', 'a', 'b'];

@@ -1,8 +1,8 @@
 // The activation functions by name, shared by the Activation layer and the `activation` option
 // of Dense and Conv2D: one resolved record that runs φ forward and backward on the kernels.
 //   x (count) pre-activation, y (count) = φ(x); softmax works on rows of `cols` (the last axis).
-//   GAAF (../gaaf.ts): the paper's shapes for tanh, relu, sigmoid (gaafForward), ours for
-//   leakyRelu, elu, gelu, geluTanh, silu/swish (gaafxForward); none for linear, softplus, softmax.
+//   GAAF (../gaaf.ts): the paper's shapes for tanh and relu, and sigmoid's from tanh's (gaafForward);
+//   ours for leakyRelu, elu, gelu, geluTanh, silu/swish (gaafxForward); none for linear, softplus, softmax.
 import {
   type ActKind, type ActxKind, Buf, type GaafxKind, actBackward, actForward, actxBackward, actxForward, copy,
   gaafBackward, gaafForward, gaafxBackward, gaafxForward, leakyReluBackward, leakyReluForward, softmaxBackward, softmaxForward,

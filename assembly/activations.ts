@@ -36,14 +36,11 @@
 // would cancel to 0 there) and cost one exp.
 
 import { v_exp, v_tanh, v_sigmoid, load_partial, store_partial } from "./mathx";
+import { v_gaaf_g, gaaf_g_ref } from "./gaaf_math";
 
 export const ACT_TANH: i32 = 0,
   ACT_RELU: i32 = 1,
   ACT_SIGMOID: i32 = 2;
-
-// 2^23: float32 values at or above this magnitude are integers.
-// @ts-ignore: decorator
-@inline const TWO23: f32 = 8388608.0;
 
 // ---- vector building blocks ---------------------------------------------------------------
 
@@ -54,15 +51,6 @@ export const ACT_TANH: i32 = 0,
   // relu as x < 0 ? 0 : x (pmax): one maxps on x64, where f32x4.max's NaN/−0 rules cost several
   // instructions. NaN propagates; −0 stays −0.
   return f32x4.pmax(x, f32x4.splat(0));
-}
-
-// g(x) = (x·K − ⌊x·K⌋ − 0.5)/K; fractional part forced to 0 where |x·K| >= 2^23, inf or NaN.
-// @ts-ignore: decorator
-@inline function v_gaaf_g(x: v128, K: v128): v128 {
-  const xk = f32x4.mul(x, K);
-  let frac = f32x4.sub(xk, f32x4.floor(xk));
-  frac = v128.and(frac, f32x4.lt(f32x4.abs(xk), f32x4.splat(TWO23)));
-  return f32x4.div(f32x4.sub(frac, f32x4.splat(0.5)), K);
 }
 
 // s(x): bell exp(−(x·x)·(1/c)) for tanh/sigmoid, σ(a·(x − b)) for relu.
@@ -276,15 +264,6 @@ export function gaaf_forward(kind: i32, x: usize, y: usize, n: i32, K: f32, p1: 
   if (kind == ACT_TANH) gaaf_forward_k(ACT_TANH, x, y, n, K, ic, p2);
   else if (kind == ACT_SIGMOID) gaaf_forward_k(ACT_SIGMOID, x, y, n, K, ic, p2);
   else gaaf_forward_k(ACT_RELU, x, y, n, K, p1, p2);
-}
-
-// Scalar g(x), same operations as v_gaaf_g.
-// @ts-ignore: decorator
-@inline function gaaf_g_ref(x: f32, K: f32): f32 {
-  const xk = x * K;
-  let frac: f32 = xk - Mathf.floor(xk);
-  if (!(Mathf.abs(xk) < TWO23)) frac = 0;
-  return (frac - <f32>0.5) / K;
 }
 
 // Scalar s(x) with libm.

@@ -12,6 +12,7 @@ export * from "./pool";
 export * from "./batchnorm";
 export * from "./global_pool";
 export * from "./act_ext";
+export * from "./gaaf_ext";
 export * from "./avgpool";
 export * from "./embedding";
 export * from "./layernorm";

@@ -35,7 +35,7 @@ export {
   exponentialDecay, cosineDecay, scheduleFromConfig, type LearningRate, type LearningRateSchedule, type LrSchedule, type ScheduleConfig,
   type ExponentialDecayOptions, type CosineDecayOptions,
 } from './optimizers.js';
-export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
+export { type GaafOptions, type GaafParams, type GaafKind, resolveGaaf, gaafDefaultCentre, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
 export { init, type InitOptions, type InitInfo } from './binding.js';

@@ -2,7 +2,7 @@
 // compute. Each call copies its inputs into Wasm memory, runs the kernel and copies the
 // result out; shapes and lengths are checked first and reported with names.
 import { type ActKind, Buf, actBackward, checkFiniteF32, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
-  gaafForward, gemm, leakyReluBackward, leakyReluForward, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
+  gaafForward, gaafxBackward, gaafxForward, gemm, leakyReluBackward, leakyReluForward, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
 import { type GaafOptions, resolveGaaf } from './gaaf.js';
 
 export interface MatmulOptions {
@@ -83,13 +83,12 @@ function leakyAlpha(op: string, kind: ActivationOpKind, opts: ActivationOpOption
     if (opts.alpha !== undefined) throw new RangeError(`gaaf.ops.${op}: alpha applies to leakyRelu only, not ${kind}`);
     return null;
   }
-  if (opts.gaaf) throw new RangeError(`gaaf.ops.${op}: GAAF is defined for tanh, relu and sigmoid, not leakyRelu`);
   const alpha = opts.alpha ?? LEAKY_RELU_ALPHA;
   checkFiniteF32(`gaaf.ops.${op}: alpha`, alpha);
   return alpha;
 }
 
-/** φ(x) elementwise, or φ(x) + g(x)·s(x) with GAAF; leakyRelu: x > 0 ? x : alpha·x. */
+/** φ(x) elementwise, or φ(x) + g(x)·s(x) with GAAF; leakyRelu: x > 0 ? x : alpha·x (GAAF: s = (1 − alpha)·σ(a·(x − b))). */
 export function activation(kind: ActivationOpKind, x: Float32Array, opts: ActivationOpOptions = {}): Float32Array {
   const alpha = leakyAlpha('activation', kind, opts);
   checkArray('activation', 'x', x, x?.length ?? 0, 'any length');
@@ -97,7 +96,10 @@ export function activation(kind: ActivationOpKind, x: Float32Array, opts: Activa
     const X = alloc(x.length, 'x');
     const Y = alloc(x.length, 'y');
     X.write(x);
-    if (alpha !== null) {
+    if (alpha !== null && opts.gaaf) {
+      const g = resolveGaaf('leakyRelu', opts.gaaf, alpha);
+      gaafxForward('leakyRelu', X, Y, x.length, alpha, g.K, g.p1, g.p2);
+    } else if (alpha !== null) {
       leakyReluForward(X, Y, x.length, alpha);
     } else if (opts.gaaf) {
       const k = kind as ActKind;
@@ -124,7 +126,10 @@ export function activationBackward(kind: ActivationOpKind, x: Float32Array, dy: 
     const DX = alloc(x.length, 'dx');
     X.write(x);
     D.write(dy);
-    if (alpha !== null) {
+    if (alpha !== null && opts.gaaf) {
+      const g = resolveGaaf('leakyRelu', opts.gaaf, alpha);
+      gaafxBackward('leakyRelu', X, D, DX, x.length, alpha, g.p1, g.p2);
+    } else if (alpha !== null) {
       leakyReluBackward(X, D, DX, x.length, alpha);
     } else if (opts.gaaf) {
       const k = kind as ActKind;

@@ -89,7 +89,8 @@ test('unknown activation names (own properties only) and unknown options are err
   assert.throws(() => new Conv2D(3, 3, { dilation: 2, kernelRegularizer: 1 } as never), /Conv2D: unknown option/);
   assert.throws(() => new Activation('relu', { alpha: 0.2 }), /alpha applies to leakyRelu and elu, not relu/);
   assert.throws(() => new Activation('elu', { alpha: -1 }), /elu alpha must be positive/);
-  assert.throws(() => new Activation('gelu', { gaaf: true }), /GAAF is defined for tanh, relu and sigmoid, not gelu/);
+  assert.throws(() => new Activation('softplus', { gaaf: true }), /Activation: GAAF has no shape function for softplus \(it has one for relu, tanh, sigmoid, leakyRelu, elu, gelu, geluTanh, silu, swish; not for linear, softplus, softmax\)/);
+  for (const a of ['softmax', 'linear'] as const) assert.throws(() => new Activation(a, { gaaf: { K: 100 } }), new RegExp(`GAAF has no shape function for ${a} `));
   assert.throws(() => new Activation('relu', { gaaf: true, slope: 1 } as never), /Activation: unknown option 'slope'/);
 });
 

@@ -31,6 +31,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   leakyReluForward: { n, alpha: 0.2 },
   leakyReluBackward: { n, alpha: 0.2 },
   actxForward: { kind: 'gelu', n, alpha: 1 }, actxBackward: { kind: 'elu', n, alpha: 0.5 },
+  gaafxForward: { kind: 'silu', n, alpha: 0, K: 1e4, a: 3.3, b: -0.6 }, gaafxBackward: { kind: 'leakyRelu', n, alpha: 0.3, a: 3.3, b: -0.6 },
   softmaxForward: { rows: 7, cols: 13 }, softmaxBackward: { rows: 7, cols: 13 },
   dropoutForward: { n, p: 0.3, seed: 1, stream: 2 },
   dropoutBackward: { n },

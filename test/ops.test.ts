@@ -154,7 +154,8 @@ test("ops.activation('leakyRelu'): x or alpha·x, its gradient, and central fini
 
 test("ops.activation('leakyRelu'): options that do not apply are errors", () => {
   const x = new Float32Array(4);
-  assert.throws(() => ops.activation('leakyRelu', x, { gaaf: true }), /ops.activation: GAAF is defined for tanh, relu and sigmoid, not leakyRelu/);
+  // GAAF applies (its shape is (1 − alpha)·σ(a·(x − b)), test/gaaf-shapes.test.ts), for a slope in [0, 1)
+  assert.throws(() => ops.activation('leakyRelu', x, { alpha: 1.2, gaaf: true }), /GAAF for leakyRelu needs alpha in \[0, 1\)/);
   assert.throws(() => ops.activation('tanh', x, { alpha: 0.2 }), /ops.activation: alpha applies to leakyRelu only, not tanh/);
   assert.throws(() => ops.activation('leakyRelu', x, { alpha: NaN }), /alpha must be a finite number, got NaN/);
   assert.throws(() => ops.activationBackward('leakyRelu', x, x, { slope: 0.2 } as never), /ops.activationBackward: unknown option 'slope' \(expected gaaf, alpha\)/);

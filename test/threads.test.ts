@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   init,
   type ActKind, type Buf, actBackward, actForward, adamUpdate, allocF32, dropoutBackward, gaafBackward, gaafForward, gemm,
-  leakyReluBackward, leakyReluForward,
+  leakyReluBackward, leakyReluForward, GAAFX_KINDS, gaafxBackward, gaafxForward,
   setParallelGrain, setThreads, sgdUpdate, sumRows, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
   conv2dWorkspaceLength, convOutSize, type ConvGeom, shutdownThreads, threadSupport, threads,
 } from '../src/binding.js';
@@ -107,6 +107,10 @@ test('elementwise kernels and column sums: 1, 2 and 16 threads give the same bit
       }
       leakyReluForward(x, y, n, 0.2); out.push(bits(y));
       leakyReluBackward(x, dy, dx, n, 0.2); out.push(bits(dx));
+      for (const k of GAAFX_KINDS) {
+        gaafxForward(k, x, y, n, 0.2, 1e4, 3.3, -0.6); out.push(bits(y));
+        gaafxBackward(k, x, dy, dx, n, 0.2, 3.3, -0.6); out.push(bits(dx));
+      }
       dropoutBackward(dy, x, dx, n); out.push(bits(dx));
       w.write(randomArray(n, n + 2)); v.fill(0.1); m.fill(-0.2);
       sgdUpdate(w, dy, v, n, 0.05, 0.9, 1e-4); out.push(bits(w), bits(v));

@@ -1,11 +1,13 @@
 // The activation functions by name, shared by the Activation layer and the `activation` option
 // of Dense and Conv2D: one resolved record that runs φ forward and backward on the kernels.
 //   x (count) pre-activation, y (count) = φ(x); softmax works on rows of `cols` (the last axis).
+//   GAAF (../gaaf.ts): the paper's shapes for tanh and relu, and sigmoid's from tanh's (gaafForward);
+//   ours for leakyRelu, elu, gelu, geluTanh, silu/swish (gaafxForward); none for linear, softplus, softmax.
 import {
-  type ActKind, type ActxKind, Buf, actBackward, actForward, actxBackward, actxForward, copy, gaafBackward, gaafForward,
-  leakyReluBackward, leakyReluForward, softmaxBackward, softmaxForward,
+  type ActKind, type ActxKind, Buf, type GaafxKind, actBackward, actForward, actxBackward, actxForward, copy,
+  gaafBackward, gaafForward, gaafxBackward, gaafxForward, leakyReluBackward, leakyReluForward, softmaxBackward, softmaxForward,
 } from '../binding.js';
-import { type GaafOptions, type GaafParams, resolveGaaf } from '../gaaf.js';
+import { type GaafKind, type GaafOptions, type GaafParams, resolveGaaf } from '../gaaf.js';
 
 /** Every activation name the layers take (Keras/TF.js spellings; 'swish' is 'silu'). */
 export const ACTIVATIONS = [
@@ -19,13 +21,16 @@ const FAMILY: Readonly<Record<ActivationName, Family>> = Object.freeze(Object.as
   linear: 'linear', relu: 'core', tanh: 'core', sigmoid: 'core', leakyRelu: 'leaky', elu: 'ext', gelu: 'ext', geluTanh: 'ext',
   silu: 'ext', swish: 'ext', softplus: 'ext', softmax: 'softmax',
 }));
+/** The activations GAAF has no shape for (it is refused there): the rest have one. */
+const NO_GAAF: readonly ActivationName[] = ['linear', 'softplus', 'softmax'];
+const WITH_GAAF = ACTIVATIONS.filter((a) => !NO_GAAF.includes(a));
 /** α defaults: LeakyReLU 0.3 (Keras's LeakyReLU layer), ELU 1 (Keras's elu). */
 const DEFAULT_ALPHA: Readonly<Partial<Record<ActivationName, number>>> = { leakyRelu: 0.3, elu: 1 };
 
 export interface ActFnOptions {
   /** leakyRelu: the slope for x ≤ 0 (default 0.3); elu: the saturation value −α (default 1). */
   alpha?: number;
-  /** true for the default GAAF shape of this activation, or explicit parameters (tanh, relu, sigmoid). */
+  /** true for the default GAAF shape of this activation, or explicit parameters: {K, c} (tanh, sigmoid), {K, a, b} (the others). */
   gaaf?: boolean | GaafOptions;
 }
 
@@ -52,8 +57,10 @@ export class ActFn {
       if (name === 'elu' && !(opts.alpha > 0)) throw new RangeError(`gaaf: ${where}: elu alpha must be positive, got ${opts.alpha}`);
     }
     this.alpha = def === null ? null : opts.alpha ?? def;
-    if (opts.gaaf && this.family !== 'core') throw new RangeError(`gaaf: ${where}: GAAF is defined for tanh, relu and sigmoid, not ${name}`);
-    this.gaaf = opts.gaaf ? resolveGaaf(name as ActKind, opts.gaaf) : null;
+    if (opts.gaaf && NO_GAAF.includes(name)) {
+      throw new RangeError(`gaaf: ${where}: GAAF has no shape function for ${name} (it has one for ${WITH_GAAF.join(', ')}; not for ${NO_GAAF.join(', ')})`);
+    }
+    this.gaaf = opts.gaaf ? resolveGaaf(this.gaafKind, opts.gaaf, this.alpha ?? undefined) : null;
   }
 
   get identity(): boolean {
@@ -69,8 +76,12 @@ export class ActFn {
         if (g) gaafForward(this.name as ActKind, x, y, count, g.K, g.p1, g.p2);
         else actForward(this.name as ActKind, x, y, count);
         return;
-      case 'leaky': leakyReluForward(x, y, count, this.alpha!); return;
-      case 'ext': actxForward(this.extKind, x, y, count, this.alpha ?? 0); return;
+      case 'leaky':
+      case 'ext':
+        if (g) gaafxForward(this.gaafKind as GaafxKind, x, y, count, this.alpha ?? 0, g.K, g.p1, g.p2);
+        else if (this.family === 'leaky') leakyReluForward(x, y, count, this.alpha!);
+        else actxForward(this.extKind, x, y, count, this.alpha ?? 0);
+        return;
       case 'softmax': softmaxForward(x, y, count / cols, cols); return;
     }
   }
@@ -84,14 +95,23 @@ export class ActFn {
         if (g) gaafBackward(this.name as ActKind, x, dy, dx, count, g.p1, g.p2);
         else actBackward(this.name as ActKind, x, y, dy, dx, count);
         return;
-      case 'leaky': leakyReluBackward(x, dy, dx, count, this.alpha!); return;
-      case 'ext': actxBackward(this.extKind, x, dy, dx, count, this.alpha ?? 0); return;
+      case 'leaky':
+      case 'ext':
+        if (g) gaafxBackward(this.gaafKind as GaafxKind, x, dy, dx, count, this.alpha ?? 0, g.p1, g.p2);
+        else if (this.family === 'leaky') leakyReluBackward(x, dy, dx, count, this.alpha!);
+        else actxBackward(this.extKind, x, dy, dx, count, this.alpha ?? 0);
+        return;
       case 'softmax': softmaxBackward(y, dy, dx, count / cols, cols); return;
     }
   }
 
   private get extKind(): ActxKind {
     return this.name === 'swish' ? 'silu' : this.name as ActxKind;
+  }
+
+  /** The name the GAAF shapes and kernels know it by (swish is silu). */
+  private get gaafKind(): GaafKind {
+    return this.name === 'swish' ? 'silu' : this.name as GaafKind;
   }
 
   /** The options that rebuild it (for config()). */

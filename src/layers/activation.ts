@@ -6,7 +6,7 @@ import { ActFn, type ActivationName } from './act-fn.js';
 import { Layer, type StepContext } from './layer.js';
 
 export interface ActivationOptions {
-  /** true for the default GAAF shape of this activation, or explicit parameters (tanh, relu, sigmoid). */
+  /** true for the default GAAF shape of this activation, or explicit parameters: {K, c} (tanh, sigmoid), {K, a, b} (the others; none for linear, softplus, softmax). */
   gaaf?: boolean | GaafOptions;
   /** leakyRelu: the slope for x ≤ 0 (default 0.3); elu: α (default 1). */
   alpha?: number;

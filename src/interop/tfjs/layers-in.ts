@@ -316,7 +316,7 @@ export const TFJS_LAYER_CLASSES: readonly string[] = Object.keys(MAPPINGS);
 
 /** Maps one TF.js layer {class_name, config} (named `name`) to a gaaf layer, or throws naming the layer and what gaaf lacks. */
 export function mapLayer(cls: string, cfg: Cfg, name: string, file: string): InLayer {
-  const key = ALIASES[cls] ?? cls;
+  const key = Object.prototype.hasOwnProperty.call(ALIASES, cls) ? ALIASES[cls] : cls;
   const m = new LayerMapper(file, name, cls, { ...cfg });
   if (!Object.prototype.hasOwnProperty.call(MAPPINGS, key)) {
     m.unsupported(`gaaf has no layer of class ${cls} (it reads ${TFJS_LAYER_CLASSES.join(', ')})`);

@@ -72,11 +72,13 @@ function tfCnn(): tfl.Sequential {
   return m;
 }
 
+/** Trains in TF.js from fixed kernels (TF.js's initializers draw unseeded), in order (no shuffle): the same run every time but for dropout's masks. */
 async function trainTf(m: tfl.LayersModel, x: Float32Array, shape: number[], y: Int32Array): Promise<void> {
+  m.setWeights(m.getWeights().map((w, i) => (w.rank >= 2 ? tf.tensor(randomArray(w.size, 100 + i, 0.5), w.shape) : w.clone())));
   m.compile({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' });
   const xs = tf.tensor(x, shape);
   const ys = tf.tensor1d(y, 'float32');
-  await m.fit(xs, ys, { epochs: 3, batchSize: 8, verbose: 0 });
+  await m.fit(xs, ys, { epochs: 3, batchSize: 8, verbose: 0, shuffle: false });
   xs.dispose();
   ys.dispose();
 }
@@ -100,7 +102,7 @@ for (const [name, make, shape, classes] of [
     t.diagnostic(`max |gaaf − tfjs| over ${got.length} probabilities: ${diff.toExponential(2)}`);
     assert.ok(diff <= 1e-5, `predictions differ by ${diff}`);
     const before = g.evaluate(x, y).loss;
-    const h = await g.fit(x, y, { epochs: 1, batchSize: 4, seed: 1, optimizer: 'adam', lr: 0.01 });
+    const h = await g.fit(x, y, { epochs: 1, batchSize: 2, seed: 1, optimizer: 'adam', lr: 0.01 });
     const afterLoss = g.evaluate(x, y).loss;
     t.diagnostic(`loss before ${before.toFixed(4)}, after one gaaf epoch ${afterLoss.toFixed(4)} (epoch log ${h.epochs[0].loss.toFixed(4)})`);
     assert.ok(afterLoss < before, `loss did not fall: ${before} → ${afterLoss}`);
@@ -230,6 +232,30 @@ test('gaaf → TF.js: a functional model with a shared layer, through an io hand
   const afterL = (m.evaluate(xs, ys) as tf.Scalar).dataSync()[0];
   assert.ok(afterL < before, `TF.js loss did not fall: ${before} → ${afterL}`);
   tf.dispose([xs, ys]);
+  m.dispose();
+  g.dispose();
+});
+
+test('Keras through the converter: model_config, an InputLayer, axis [3], a from_logits loss object; TF.js and gaaf give the same logits', async (t) => {
+  const dir = new URL('./fixtures/tfjs/keras-cnn/', import.meta.url).pathname;
+  const exp = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { x: number[]; logits: number[] };
+  const x = Float32Array.from(exp.x);
+  const g = await loadLayersModel(join(dir, 'model.json'));
+  assert.ok(g instanceof Sequential);
+  assert.equal(g.head.lossName, 'sparseCategoricalCrossentropy'); // from_logits: the Dense output is the logits, nothing moved
+  assert.deepEqual(g.layers.map((l) => l.className), ['Conv2D', 'BatchNorm', 'MaxPool2D', 'Flatten', 'Dropout', 'Dense']);
+  const logits = g.predictOutputs(x)[0];
+  const dFile = maxDiff(logits, exp.logits);
+  const m = await tfLoadDir(dir);
+  const dTf = maxDiff(logits, tfPredict(m, x, [4, 8, 8, 1]));
+  t.diagnostic(`Keras-form CNN: max |gaaf − tfjs| logits ${dTf.toExponential(2)} (against expected.json ${dFile.toExponential(2)})`);
+  assert.ok(dFile <= 1e-5 && dTf <= 1e-5);
+  const p = g.predict(x); // probabilities: the softmax of those logits
+  for (let r = 0; r < 4; r++) {
+    const z = exp.logits.slice(3 * r, 3 * r + 3);
+    const e = z.map((v) => Math.exp(v - Math.max(...z)));
+    e.forEach((v, j) => assert.ok(Math.abs(p[3 * r + j] - v / (e[0] + e[1] + e[2])) < 1e-6));
+  }
   m.dispose();
   g.dispose();
 });

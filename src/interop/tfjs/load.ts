@@ -15,10 +15,10 @@ import {
   checkArtifacts, parseModelJson, placeWeights, readWeight, shardsOf,
 } from './artifacts.js';
 import { TfjsError, TfjsFormatError, TfjsUnsupportedError } from './errors.js';
-import { type ExpectedWeight, lossName, planModel } from './topology.js';
+import { type ExpectedWeight, type LossChoice, lossName, planModel } from './topology.js';
 
 export interface LoadLayersModelOptions {
-  /** The loss of the output head (a TF.js or Keras name); default: the one saveTfjs recorded, the training config's, or inferred from the last activation. */
+  /** The loss of the output head (a TF.js or Keras name); default: the one saveTfjs recorded, the training config's (Keras's from_logits kept), or inferred from the last activation. */
   loss?: string;
   /** The fetch for URLs (default: globalThis.fetch). */
   fetch?: (url: string) => Promise<{ ok: boolean; status: number; statusText?: string; arrayBuffer(): Promise<ArrayBuffer> }>;
@@ -127,12 +127,15 @@ async function sourceOf(src: LayersModelSource, opts: LoadLayersModelOptions): P
 }
 
 /** The loss to load with: the caller's, else what saveTfjs recorded, else the training config's, else null (inferred). */
-function lossOf(s: Source, opts: LoadLayersModelOptions): string | null {
+function lossOf(s: Source, opts: LoadLayersModelOptions): LossChoice | null {
   if (opts.loss !== undefined) return lossName(opts.loss, s.file, 'options.loss');
   const meta = s.userDefinedMetadata?.gaaf as { loss?: unknown } | undefined;
   if (meta?.loss !== undefined) return lossName(meta.loss, s.file, 'userDefinedMetadata.gaaf.loss');
-  const tl = s.trainingConfig?.loss;
-  if (tl !== undefined && tl !== null) return lossName(tl, s.file, 'trainingConfig.loss');
+  // TF.js's trainingConfig, or the Keras converter's training_config inside the topology
+  const keras = (s.topology.training_config ?? (s.topology.model_config as { training_config?: unknown } | undefined)?.training_config) as { loss?: unknown } | undefined;
+  for (const [tl, from] of [[s.trainingConfig?.loss, 'trainingConfig.loss'], [keras?.loss, 'modelTopology.training_config.loss']] as const) {
+    if (tl !== undefined && tl !== null) return lossName(tl, s.file, from);
+  }
   return null;
 }
 

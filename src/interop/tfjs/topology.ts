@@ -40,9 +40,27 @@ const LOSSES: Readonly<Record<string, string>> = {
   meanAbsoluteError: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError', mae: 'meanAbsoluteError', huber: 'huber', huber_loss: 'huber',
 };
 
-/** A loss name as TF.js, Keras or gaaf spells it → gaaf's, or an error naming it. */
-export function lossName(v: unknown, file: string, from: string): string {
-  if (typeof v === 'string' && Object.prototype.hasOwnProperty.call(LOSSES, v)) return LOSSES[v];
+/** Keras's loss classes (a training config's {class_name, config}) → gaaf's names. */
+const LOSS_CLASSES: Readonly<Record<string, string>> = {
+  SparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy', CategoricalCrossentropy: 'categoricalCrossentropy', BinaryCrossentropy: 'binaryCrossentropy',
+  MeanSquaredError: 'meanSquaredError', MeanAbsoluteError: 'meanAbsoluteError', Huber: 'huber',
+};
+
+/** A loss and whether the model's output is logits (Keras's from_logits: nothing moves into the head). */
+export interface LossChoice {
+  name: string;
+  fromLogits: boolean;
+}
+
+/** A loss as TF.js, Keras or gaaf spells it (a name, or Keras's {class_name, config: {from_logits}}) → gaaf's, or an error naming it. */
+export function lossName(v: unknown, file: string, from: string): LossChoice {
+  const has = (o: object, k: unknown): k is string => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
+  if (has(LOSSES, v)) return { name: LOSSES[v], fromLogits: false };
+  if (isObj(v) && has(LOSS_CLASSES, v.class_name)) {
+    const cfg = isObj(v.config) ? v.config : {};
+    if (cfg.from_logits !== undefined && typeof cfg.from_logits !== 'boolean') throw new TfjsFormatError(file, `${from}.config.from_logits must be true or false`);
+    return { name: LOSS_CLASSES[v.class_name], fromLogits: cfg.from_logits === true };
+  }
   throw new TfjsUnsupportedError(file, `${from} is ${JSON.stringify(v)?.slice(0, 80)}, a loss gaaf lacks (it has ${[...new Set(Object.values(LOSSES))].join(', ')})`);
 }
 
@@ -105,8 +123,10 @@ function joinPadding(pad: InLayer, next: InLayer, e: { cls: string; cfg: Cfg; na
 }
 
 /** Which loss, and whether the output layer's last activation moves into the head. */
-function chooseLoss(out: InLayer, given: string | null, file: string): { loss: string; strip: boolean } {
+function chooseLoss(out: InLayer, choice: LossChoice | null, file: string): { loss: string; strip: boolean } {
   const a = out.lastAct;
+  if (choice?.fromLogits) return { loss: choice.name, strip: false }; // the output is already the logits gaaf's heads take
+  const given = choice?.name ?? null;
   if (given === null) {
     if (a === 'softmax') return { loss: 'sparseCategoricalCrossentropy', strip: true };
     if (a === 'sigmoid') return { loss: 'binaryCrossentropy', strip: true };
@@ -124,7 +144,7 @@ function expectedOf(l: InLayer, shape: readonly number[], out: ExpectedWeight[])
 }
 
 /** A Sequential topology: its layers in order, the first (or an InputLayer) declaring the input shape. */
-function planSequential(cfg: unknown, file: string, loss: string | null): PlannedModel {
+function planSequential(cfg: unknown, file: string, loss: LossChoice | null): PlannedModel {
   const list = Array.isArray(cfg) ? cfg : isObj(cfg) ? cfg.layers : undefined;
   if (!Array.isArray(list) || list.length === 0) throw new TfjsFormatError(file, 'a Sequential model needs config.layers, a non-empty list');
   const entries = list.map((e, i) => entryOf(e, i, file));
@@ -187,7 +207,7 @@ function refsOf(nodes: unknown, name: string, file: string): Ref[][] {
 const key = (r: Ref): string => `${r[0]}:${r[1]}:${r[2]}`;
 
 /** A functional topology: layers with inbound_nodes, input_layers and output_layers. */
-function planFunctional(cfg: unknown, file: string, loss: string | null): PlannedModel {
+function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): PlannedModel {
   if (!isObj(cfg) || !Array.isArray(cfg.layers) || !Array.isArray(cfg.input_layers) || !Array.isArray(cfg.output_layers)) {
     throw new TfjsFormatError(file, 'a functional model needs config.layers, config.input_layers and config.output_layers');
   }
@@ -274,7 +294,7 @@ function wrap<T>(l: InLayer, f: () => T, file: string): T {
 }
 
 /** Plans the gaaf model of a topology (model_config unwrapped), with the loss given, or the training config's, or inferred. */
-export function planModel(topology: Cfg, file: string, loss: string | null): PlannedModel {
+export function planModel(topology: Cfg, file: string, loss: LossChoice | null): PlannedModel {
   const top = isObj(topology.model_config) ? topology.model_config : topology;
   const cls = top.class_name;
   if (cls === 'Sequential') return planSequential(top.config, file, loss);

@@ -259,3 +259,24 @@ test('Keras through the converter: model_config, an InputLayer, axis [3], a from
   m.dispose();
   g.dispose();
 });
+
+test("gaaf → TF.js → gaaf: a functional model with a strided 'same' Conv2D TF would pad unevenly (written as ZeroPadding2D + 'valid', read back as 'same')", async (t) => {
+  const x0 = input({ shape: [8, 8, 1] });
+  const conv = new Flatten().apply(new Conv2D(2, 3, { strides: 2, padding: 'same', activation: 'relu' }).apply(x0));
+  const g = new Model({ inputs: x0, outputs: new Dense(3).apply(new Concatenate().apply([conv, new Flatten().apply(x0)])) }).build(undefined, { seed: 5 });
+  const dir = tmp();
+  await g.saveTfjs(dir);
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: Array<{ class_name: string }> } } };
+  assert.ok(json.modelTopology.config.layers.some((l) => l.class_name === 'ZeroPadding2D'));
+  const x = randomArray(N * 64, 41);
+  const m = await tfLoadDir(dir);
+  const dTf = maxDiff(tfPredict(m, x, [N, 8, 8, 1]), g.predict(x));
+  const back = await loadLayersModel(dir);
+  const dBack = maxDiff(back.predict(x), g.predict(x));
+  t.diagnostic(`strided 'same': max |tfjs − gaaf| ${dTf.toExponential(2)}, back in gaaf ${dBack.toExponential(2)}`);
+  assert.ok(dTf <= 1e-5 && dBack <= 1e-6);
+  assert.ok(back.layers.some((l) => l instanceof Conv2D && l.padding === 'same' && l.strides === 2));
+  back.dispose();
+  m.dispose();
+  g.dispose();
+});

@@ -224,7 +224,20 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
     if (byName.has(e.name)) throw new TfjsFormatError(file, 'two layers have this name', { layer: e.name });
     byName.set(e.name, { e, l: mapLayer(e.cls, e.cfg, e.name, file), nodes: refsOf(e.raw.inbound_nodes ?? [], e.name, file) });
   }
+  // ZeroPadding2D + the one Conv2D 'valid' it feeds → that Conv2D 'same'; the padding's output is its input
+  const aliases = new Map<string, Ref>();
+  for (const x of byName.values()) {
+    if (x.l.zeroPad === undefined) continue;
+    const users = [...byName.values()].filter((o) => o.nodes.some((nd) => nd.some((r) => r[0] === x.l.name)));
+    const uses = users.reduce((a, o) => a + o.nodes.flat().filter((r) => r[0] === x.l.name).length, 0);
+    if (x.nodes.length !== 1 || x.nodes[0].length !== 1 || users.length !== 1 || uses !== 1 || users[0].nodes.length !== 1 || outs.some((r) => r[0] === x.l.name)) {
+      throw new TfjsUnsupportedError(file, "ZeroPadding2D is read only when called once, before the one call of a Conv2D 'valid' (together: gaaf's 'same')", { layer: x.l.name, className: x.l.className });
+    }
+    users[0].l = joinPadding(x.l, users[0].l, users[0].e, file);
+    aliases.set(`${x.l.name}:0:0`, x.nodes[0][0]);
+  }
   const tensors = new Map<string, SymbolicTensor>();
+  const look = (r: Ref): SymbolicTensor | undefined => tensors.get(key(aliases.get(key(r)) ?? r));
   const inputs = ins.map((r) => {
     const it = byName.get(r[0]);
     if (!it || it.l.layer !== null || r[1] !== 0 || r[2] !== 0) throw new TfjsFormatError(file, `input_layers names ${JSON.stringify(r)}, which is not an InputLayer's tensor`);
@@ -252,8 +265,8 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
     for (const x of pending) {
       x.nodes.forEach((refs, ni) => {
         const k = `${x.l.name}:${ni}:0`;
-        if (done.has(k) || !refs.every((r) => tensors.has(key(r)))) return;
-        const args = refs.map((r) => tensors.get(key(r))!);
+        if (done.has(k) || !refs.every((r) => look(r) !== undefined)) return;
+        const args = refs.map((r) => look(r)!);
         if (strip && x === outL) {
           const w = x.l.withoutLastAct!();
           if (w === null) outTensor = args[0];
@@ -274,7 +287,7 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
   const missing = pending.flatMap((x) => x.nodes.map((refs, ni) => ({ x, refs, ni }))).filter(({ x, ni }) => !done.has(`${x.l.name}:${ni}:0`));
   if (missing.length) {
     const m = missing[0];
-    const absent = m.refs.find((r) => !tensors.has(key(r)) && !missing.some((o) => `${o.x.l.name}:${o.ni}:0` === key(r)));
+    const absent = m.refs.find((r) => look(r) === undefined && !missing.some((o) => `${o.x.l.name}:${o.ni}:0` === key(r)));
     throw new TfjsFormatError(file, absent ? `call ${m.ni} reads ${JSON.stringify(absent)}, a tensor no layer makes` : `call ${m.ni} is part of a cycle`, { layer: m.x.l.name });
   }
   const y = tensors.get(key(outs[0]));

@@ -280,3 +280,51 @@ test("gaaf → TF.js → gaaf: a functional model with a strided 'same' Conv2D T
   m.dispose();
   g.dispose();
 });
+
+test('gaaf → TF.js → gaaf: Embedding, LayerNormalization, gelu, Reshape, GlobalMaxPooling2D, GlobalAveragePooling2D, swish', async (t) => {
+  const { Embedding, LayerNormalization, Reshape, GlobalMaxPooling2D, GlobalAveragePooling2D } = await import('../src/node.js');
+  const g = new Sequential([
+    new Embedding(10, 4, { inputShape: [6] }), new LayerNormalization(), new Flatten(), new Dense(8, { activation: 'gelu' }), new Reshape([2, 2, 2]),
+    new GlobalMaxPooling2D(), new Dense(12, { activation: 'silu' }), new Reshape([2, 2, 3]), new GlobalAveragePooling2D(), new Dense(3),
+  ]).build(undefined, { seed: 6 });
+  const x = Float32Array.from({ length: N * 6 }, (_, i) => (i * 7) % 10);
+  const y = randomLabels(N, 3, 9);
+  await g.fit(x, y, { epochs: 2, batchSize: 4, seed: 1, optimizer: 'adam', lr: 0.01 });
+  const dir = tmp();
+  await g.saveTfjs(dir);
+  const m = await tfLoadDir(dir);
+  const dTf = maxDiff(tfPredict(m, x, [N, 6]), g.predict(x));
+  const back = await loadLayersModel(dir);
+  const dBack = maxDiff(back.predict(x), g.predict(x));
+  t.diagnostic(`Embedding … GlobalAveragePooling2D: max |tfjs − gaaf| ${dTf.toExponential(2)}, back in gaaf ${dBack.toExponential(2)}`);
+  assert.ok(dTf <= 1e-5 && dBack <= 1e-6);
+  back.dispose();
+  m.dispose();
+  g.dispose();
+});
+
+test('TF.js → gaaf: Embedding, LayerNormalization, LeakyReLU, ReLU, ELU, Reshape, GlobalMaxPooling2D and a Softmax layer at the end', async (t) => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6, inputShape: [6] }));
+  m.add(tfl.layers.layerNormalization());
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 8 }));
+  m.add(tfl.layers.leakyReLU({ alpha: 0.2 }));
+  m.add(tfl.layers.dense({ units: 8, activation: 'gelu_new' as 'gelu' }));
+  m.add(tfl.layers.reLU());
+  m.add(tfl.layers.reshape({ targetShape: [2, 2, 2] }));
+  m.add(tfl.layers.globalMaxPooling2d({}));
+  m.add(tfl.layers.dense({ units: 6 }));
+  m.add(tfl.layers.elu({}));
+  m.add(tfl.layers.dense({ units: 3 }));
+  m.add(tfl.layers.softmax());
+  const x = Float32Array.from({ length: N * 6 }, (_, i) => (i * 3) % 10);
+  const want = tfPredict(m, x, [N, 6]);
+  const g = await loadLayersModel(await tfjsArtifacts(m));
+  assert.equal(g.layers[g.layers.length - 1].className, 'Dense'); // the Softmax layer moved into the head
+  const d = maxDiff(g.predict(x), want);
+  t.diagnostic(`Embedding … Softmax layer: max |gaaf − tfjs| ${d.toExponential(2)}`);
+  assert.ok(d <= 1e-5);
+  g.dispose();
+  m.dispose();
+});

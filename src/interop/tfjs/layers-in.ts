@@ -169,6 +169,7 @@ type Mapping = (m: LayerMapper) => InLayer;
 
 const MAPPINGS: Readonly<Record<string, Mapping>> = {
   InputLayer: (m) => {
+    if (m.cfg.dtype === 'int32') delete m.cfg.dtype; // indices for an Embedding: gaaf reads them as float32 (exact below 2^24)
     m.check([], { fixed: { sparse: false, ragged: false } });
     return { name: m.name, className: m.cls, layer: null, weights: none, lastAct: null };
   },
@@ -255,8 +256,8 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
     return actLayer(m, 'elu', m.num('alpha', 1));
   },
   Softmax: (m) => {
-    m.check([], { fixed: { axis: -1 } });
-    return actLayer(m, 'softmax');
+    m.check(['axis']);
+    return { ...actLayer(m, 'softmax'), axis: m.cfg.axis ?? -1 }; // TF.js writes axis 1 for [batch, classes]: the topology checks it is the last
   },
   ZeroPadding2D: (m) => {
     m.check(['padding', 'data_format']);

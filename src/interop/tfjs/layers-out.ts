@@ -1,8 +1,8 @@
 // gaaf layers → TF.js layer configs (what tf.loadLayersModel in TF.js 4.x deserializes) and
 // their weights, in TF.js's layouts (the same as gaaf's: Dense kernel [in, out], Conv2D kernel
 // [kh, kw, in, out], BatchNormalization gamma, beta, moving_mean, moving_variance). A layer can
-// become two: an activation TF.js has only as a layer (leakyRelu, elu with another α) follows
-// its Dense or Conv2D as a LeakyReLU/ELU layer, and a Conv2D with 'same' padding at a stride
+// become two: an activation TF.js has only as a layer (leakyRelu) follows its Dense or Conv2D as
+// a LeakyReLU layer (elu with α ≠ 1 is refused: TF.js 4.x's ELU takes α = 1 only), and a Conv2D with 'same' padding at a stride
 // where TF would pad unevenly becomes ZeroPadding2D + Conv2D 'valid' (gaaf pads evenly).
 // GAAF activations (φ(x) + g(x)·s(x)) have no TF.js form: they are refused, unless the caller
 // asks for the base activation φ (gaaf: 'base'), which differs from GAAF's forward by
@@ -52,11 +52,13 @@ function weightsOf(l: Layer): OutLayer['weights'] {
   return [...l.params(), ...l.stateTensors()].map((p) => ({ what: p.name.slice(p.name.lastIndexOf('/') + 1), shape: [...p.shape], values: p.value.read() }));
 }
 
-/** An activation as a TF.js layer (Activation, or LeakyReLU/ELU where it has an α), named `name`. */
-function activationLayer(act: ActivationName, alpha: number | null, name: string): OutLayer {
+/** An activation as a TF.js layer (Activation, or LeakyReLU with its α), named `name`. */
+function activationLayer(act: ActivationName, alpha: number | null, name: string, file = 'saveTfjs'): OutLayer {
   const cfg = { name, trainable: true, dtype: 'float32' };
   if (act === 'leakyRelu') return { class_name: 'LeakyReLU', config: { ...cfg, alpha }, weights: [] };
-  if (act === 'elu' && alpha !== 1) return { class_name: 'ELU', config: { ...cfg, alpha }, weights: [] };
+  if (act === 'elu' && alpha !== 1) {
+    throw new TfjsUnsupportedError(file, `elu with alpha ${alpha}: TF.js 4.x has elu with alpha 1 only (its ELU layer refuses another alpha)`, { layer: name });
+  }
   return { class_name: 'Activation', config: { ...cfg, activation: ACT_OUT[act] }, weights: [] };
 }
 

@@ -86,7 +86,7 @@ function checkAtShape(l: InLayer, shape: readonly number[], file: string): void 
   const where = { layer: l.name, className: l.className };
   if (l.axis !== undefined && l.axis !== null) {
     const a = Array.isArray(l.axis) && l.axis.length === 1 ? l.axis[0] : l.axis;
-    if (a !== -1 && a !== shape.length) throw new TfjsUnsupportedError(file, `axis ${JSON.stringify(l.axis)} on input ${shapeStr(shape)}: gaaf normalizes the last axis only`, where);
+    if (a !== -1 && a !== shape.length) throw new TfjsUnsupportedError(file, `axis ${JSON.stringify(l.axis)} on input ${shapeStr(shape)}: gaaf ${l.className === 'Softmax' ? 'takes the softmax over' : 'normalizes'} the last axis only`, where);
   }
   const c = l.layer;
   if (c instanceof Conv2D && c.padding === 'same' && c.strides > 1 && !l.joinedPad) {

@@ -16,7 +16,7 @@ export {
 export { GradientInfo, type GradientInfoState } from './gradient-info.js';
 export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './training-callbacks.js';
 export { splitValidation } from './fit.js';
-export type { ArrayData, TensorLike } from './fit-data.js';
+export type { ArrayData, TargetData, TensorLike } from './fit-data.js';
 export { Layer, type Param } from './layers/layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';
@@ -30,7 +30,11 @@ export { Flatten } from './layers/flatten.js';
 export { Reshape } from './layers/reshape.js';
 export { LayerNormalization, type LayerNormalizationOptions } from './layers/layernorm.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
-export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
+export {
+  SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions, type OptimizerConfig, type NamedGradients,
+  exponentialDecay, cosineDecay, scheduleFromConfig, type LearningRate, type LearningRateSchedule, type LrSchedule, type ScheduleConfig,
+  type ExponentialDecayOptions, type CosineDecayOptions,
+} from './optimizers.js';
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
@@ -38,7 +42,7 @@ export { init, type InitOptions, type InitInfo } from './binding.js';
 export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
 export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MAX_THREADS } from './binding.js';
 export * as ops from './ops.js';
-export { type Dataset, makeDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
+export { type Dataset, type OutputTargets, makeDataset, makeMultiOutputDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
 export {
   type Evaluation, type Head, type LossOptions, type LossSpec, resolveHead, LOSS_NAME_LIST, SoftmaxCrossEntropyHead, CategoricalCrossEntropyHead, BinaryCrossEntropyHead, RegressionHead,
 } from './head.js';
@@ -52,7 +56,7 @@ export {
   type SafetensorsFile, encodeSafetensors, parseSafetensors, parseCheckpointConfig, checkTensors, memoryHandler, CHECKPOINT_VERSION,
 } from './checkpoint/format.js';
 export {
-  snapshot, restore, saveModel, loadModel, loadModelCheckpoint, type Restored, type SnapshotOptions, type NetworkCtor,
+  snapshot, restore, saveModel, loadModel, loadModelCheckpoint, type Restored, type RestoreOptions, type SnapshotOptions, type NetworkCtor,
 } from './checkpoint/checkpoint.js';
 export { indexedDBHandler, downloadHandler, uploadedFilesHandler } from './checkpoint/browser.js';
 export { MemoryLimitError, estimateMemory, type MemoryEstimate } from './memory.js';

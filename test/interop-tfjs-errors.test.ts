@@ -72,8 +72,8 @@ test('a layer class gaaf lacks is named with its layer; so is an option gaaf can
   layersOf(c)[1].config.some_new_option = 1;
   await refused(c, TfjsUnsupportedError, /layer 'out' \(Dense\)/, /option 'some_new_option' is not one gaaf knows for Dense/);
   const d = clone(a);
-  layersOf(d)[1].config.trainable = false;
-  await refused(d, TfjsUnsupportedError, /option 'trainable' is false/);
+  layersOf(d)[1].config.trainable = 'no';
+  await refused(d, TfjsFormatError, /option 'trainable' must be true or false/);
   const cf = tfl.sequential();
   cf.add(tfl.layers.conv2d({ inputShape: [2, 6, 6], filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'cf' }));
   cf.add(tfl.layers.flatten());

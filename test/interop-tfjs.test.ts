@@ -328,3 +328,23 @@ test('TF.js → gaaf: Embedding, LayerNormalization, LeakyReLU, ReLU, ELU, Resha
   g.dispose();
   m.dispose();
 });
+
+test('trainable: false both ways: a frozen TF.js layer stays frozen in gaaf (its weights do not move in fit), and back in TF.js', async () => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dense({ inputShape: [5], units: 6, activation: 'tanh', trainable: false }));
+  m.add(tfl.layers.dense({ units: 3, activation: 'softmax' }));
+  const g = await loadLayersModel(await tfjsArtifacts(m));
+  assert.deepEqual(g.layers.map((l) => l.trainable), [false, true]);
+  const before = g.getWeights();
+  await g.fit(randomArray(N * 5, 51), randomLabels(N, 3, 52), { epochs: 1, batchSize: 4, seed: 1, optimizer: 'adam', lr: 0.05 });
+  const afterW = g.getWeights();
+  assert.deepEqual(afterW[0], before[0], 'the frozen kernel moved');
+  assert.notDeepEqual(afterW[2], before[2], 'the trainable kernel did not move');
+  let art: tf.io.ModelArtifacts | null = null;
+  await g.saveTfjs({ save: async (a) => { art = a as tf.io.ModelArtifacts; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; } });
+  const back = await tfLoad(art!);
+  assert.deepEqual(back.layers.map((l) => l.trainable), [false, true]);
+  back.dispose();
+  g.dispose();
+  m.dispose();
+});

@@ -87,7 +87,7 @@ export class LayerMapper {
       }
       this.unsupported(`option '${k}' is not one gaaf knows for ${this.cls} (value ${JSON.stringify(v)?.slice(0, 80)})`);
     }
-    if (this.cfg.trainable === false) this.unsupported("option 'trainable' is false; gaaf trains every layer (freezing layers is not supported)");
+    if (this.cfg.trainable !== undefined && typeof this.cfg.trainable !== 'boolean') this.malformed(`option 'trainable' must be true or false, got ${JSON.stringify(this.cfg.trainable)?.slice(0, 40)}`);
     const dt = this.cfg.dtype;
     const dtName = typeof dt === 'object' && dt !== null ? ((dt as Cfg).config as Cfg | undefined)?.name : dt;
     if (dt !== undefined && dt !== null && dtName !== 'float32') this.unsupported(`option 'dtype' is ${JSON.stringify(dt).slice(0, 80)}; gaaf computes in float32`);
@@ -322,5 +322,12 @@ export function mapLayer(cls: string, cfg: Cfg, name: string, file: string): InL
   if (!Object.prototype.hasOwnProperty.call(MAPPINGS, key)) {
     m.unsupported(`gaaf has no layer of class ${cls} (it reads ${TFJS_LAYER_CLASSES.join(', ')})`);
   }
-  return MAPPINGS[key](m);
+  const r = MAPPINGS[key](m);
+  // a frozen layer (Keras's and TF.js's trainable: false) stays frozen: the optimizers skip it, a BatchNorm runs in inference mode
+  if (cfg.trainable === false && r.layer) {
+    r.layer.trainable = false;
+    const w = r.withoutLastAct;
+    if (w) r.withoutLastAct = () => { const l = w(); if (l) l.trainable = false; return l; };
+  }
+  return r;
 }

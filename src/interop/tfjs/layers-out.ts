@@ -46,7 +46,7 @@ const ACT_OUT: Readonly<Partial<Record<ActivationName, string>>> = {
   silu: 'swish', swish: 'swish', softplus: 'softplus',
 };
 
-const base = (l: Layer): Cfg => ({ name: l.name, trainable: true, dtype: 'float32' });
+const base = (l: Layer): Cfg => ({ name: l.name, trainable: l.trainable, dtype: 'float32' });
 
 function weightsOf(l: Layer): OutLayer['weights'] {
   return [...l.params(), ...l.stateTensors()].map((p) => ({ what: p.name.slice(p.name.lastIndexOf('/') + 1), shape: [...p.shape], values: p.value.read() }));

@@ -15,11 +15,11 @@ import {
   checkArtifacts, parseModelJson, placeWeights, readWeight, shardsOf,
 } from './artifacts.js';
 import { TfjsError, TfjsFormatError, TfjsUnsupportedError } from './errors.js';
-import { type ExpectedWeight, type LossChoice, lossName, planModel } from './topology.js';
+import { type ExpectedWeight, type LossesIn, lossName, planModel } from './topology.js';
 
 export interface LoadLayersModelOptions {
-  /** The loss of the output head (a TF.js or Keras name); default: the one saveTfjs recorded, the training config's (Keras's from_logits kept), or inferred from the last activation. */
-  loss?: string;
+  /** The loss of the output head (a TF.js or Keras name; for several outputs a list, or an object by output layer name); default: the one saveTfjs recorded, the training config's (Keras's from_logits kept), or inferred from the last activation. */
+  loss?: string | readonly string[] | Readonly<Record<string, string>>;
   /** The fetch for URLs (default: globalThis.fetch). */
   fetch?: (url: string) => Promise<{ ok: boolean; status: number; statusText?: string; arrayBuffer(): Promise<ArrayBuffer> }>;
 }
@@ -127,14 +127,22 @@ async function sourceOf(src: LayersModelSource, opts: LoadLayersModelOptions): P
 }
 
 /** The loss to load with: the caller's, else what saveTfjs recorded, else the training config's, else null (inferred). */
-function lossOf(s: Source, opts: LoadLayersModelOptions): LossChoice | null {
-  if (opts.loss !== undefined) return lossName(opts.loss, s.file, 'options.loss');
+/** A loss, a list of them (one per output) or an object of them by output name, as a file or the caller gives it. */
+function lossesOf(v: unknown, file: string, from: string): LossesIn {
+  if (Array.isArray(v)) return v.map((x, i) => lossName(x, file, `${from}[${i}]`));
+  if (typeof v === 'object' && v !== null && !('class_name' in v)) return new Map(Object.entries(v).map(([k, x]) => [k, lossName(x, file, `${from}.${k}`)]));
+  return lossName(v, file, from);
+}
+
+/** The loss to load with: the caller's, else what saveTfjs recorded, else the training config's, else null (inferred). */
+function lossOf(s: Source, opts: LoadLayersModelOptions): LossesIn {
+  if (opts.loss !== undefined) return lossesOf(opts.loss, s.file, 'options.loss');
   const meta = s.userDefinedMetadata?.gaaf as { loss?: unknown } | undefined;
-  if (meta?.loss !== undefined) return lossName(meta.loss, s.file, 'userDefinedMetadata.gaaf.loss');
+  if (meta?.loss !== undefined) return lossesOf(meta.loss, s.file, 'userDefinedMetadata.gaaf.loss');
   // TF.js's trainingConfig, or the Keras converter's training_config inside the topology
   const keras = (s.topology.training_config ?? (s.topology.model_config as { training_config?: unknown } | undefined)?.training_config) as { loss?: unknown } | undefined;
   for (const [tl, from] of [[s.trainingConfig?.loss, 'trainingConfig.loss'], [keras?.loss, 'modelTopology.training_config.loss']] as const) {
-    if (tl !== undefined && tl !== null) return lossName(tl, s.file, from);
+    if (tl !== undefined && tl !== null) return lossesOf(tl, s.file, from);
   }
   return null;
 }

@@ -19,7 +19,7 @@ export interface SavableModel {
   readonly layers: readonly Layer[];
   readonly inputShape: readonly number[];
   readonly inputShapes: ReadonlyArray<readonly number[]>;
-  readonly head: { readonly lossName: string };
+  readonly head: { readonly lossName: string; readonly heads?: ReadonlyArray<{ readonly lossName: string }> };
   graphConfig(): GraphConfig | null;
 }
 
@@ -51,16 +51,25 @@ const HEAD_ACT: Readonly<Record<string, 'softmax' | 'sigmoid' | null>> = {
   meanSquaredError: null, meanAbsoluteError: null, huber: null,
 };
 
-/** The TF.js layers of every gaaf layer (in order), the output's with the head's activation. */
-function chains(model: SavableModel, opts: Required<SaveTfjsOptions>, outLayer: Layer): Map<Layer, OutLayer[]> {
-  const act = Object.prototype.hasOwnProperty.call(HEAD_ACT, model.head.lossName) ? HEAD_ACT[model.head.lossName] : undefined;
-  if (act === undefined) {
-    throw new TfjsUnsupportedError(FILE, `the model's loss is '${model.head.lossName}', a head TF.js cannot be told about; saveTfjs knows ${Object.keys(HEAD_ACT).join(', ')}`);
+/** Each output's loss name: a MultiHead's per output, else the one head's for every output. */
+function lossNames(model: SavableModel, outputs: number): string[] {
+  const names = model.head.heads ? model.head.heads.map((h) => h.lossName) : Array.from({ length: outputs }, () => model.head.lossName);
+  for (const n of names) {
+    if (!Object.prototype.hasOwnProperty.call(HEAD_ACT, n)) {
+      throw new TfjsUnsupportedError(FILE, `the model's loss is '${n}', a head TF.js cannot be told about; saveTfjs knows ${Object.keys(HEAD_ACT).join(', ')}`);
+    }
   }
+  return names;
+}
+
+/** The TF.js layers of every gaaf layer (in order), each output's with its head's activation. */
+function chains(model: SavableModel, opts: Required<SaveTfjsOptions>, outLayers: readonly Layer[], losses: readonly string[]): Map<Layer, OutLayer[]> {
   const m = new Map<Layer, OutLayer[]>();
   for (const l of model.layers) {
     let c = layerToTfjs(l, { gaaf: opts.gaaf, file: FILE });
-    if (l === outLayer && act) c = withHeadActivation(c, act, `${act}_head`);
+    const j = outLayers.indexOf(l);
+    const act = j >= 0 ? HEAD_ACT[losses[j]] : null;
+    if (act) c = withHeadActivation(c, act, `${l.name}_${act}`);
     m.set(l, c);
   }
   return m;
@@ -78,12 +87,14 @@ export function modelToArtifacts(model: SavableModel, options: SaveTfjsOptions =
   const g = model.graphConfig();
   const layers = model.layers;
   const I = g ? g.inputs.length : 1;
-  const outLayer = g ? layers[g.nodes[g.outputs[0] - I].layer] : layers[layers.length - 1];
-  if (g && g.outputs.length !== 1) throw new TfjsUnsupportedError(FILE, `the model has ${g.outputs.length} outputs; saveTfjs writes models of one output (one loss)`);
-  if (g && g.nodes.filter((nd) => layers[nd.layer] === outLayer).length > 1) {
-    throw new TfjsUnsupportedError(FILE, "the output layer is called more than once; the head's activation cannot be given to one of its calls", { layer: outLayer.name });
-  }
-  const ch = chains(model, { gaaf }, outLayer);
+  const outLayers = g ? g.outputs.map((id) => layers[g.nodes[id - I].layer]) : [layers[layers.length - 1]];
+  const losses = lossNames(model, outLayers.length);
+  outLayers.forEach((o, j) => {
+    if (HEAD_ACT[losses[j]] && g && g.nodes.filter((nd) => layers[nd.layer] === o).length > 1) {
+      throw new TfjsUnsupportedError(FILE, "the output layer is called more than once; the head's activation cannot be given to one of its calls", { layer: o.name });
+    }
+  });
+  const ch = chains(model, { gaaf }, outLayers, losses);
   let config: Record<string, unknown>;
   let className: string;
   if (!g) {
@@ -115,8 +126,8 @@ export function modelToArtifacts(model: SavableModel, options: SaveTfjsOptions =
       }
       calls[k] = [es[es.length - 1].name, es[es.length - 1].inbound_nodes.length - 1];
     });
-    const out = calls[g.outputs[0] - I];
-    config = { name: 'model', layers: entries, input_layers: g.inputs.map((x) => [x.name, 0, 0]), output_layers: [[out[0], out[1], 0]] };
+    const outs = g.outputs.map((id) => calls[id - I]);
+    config = { name: 'model', layers: entries, input_layers: g.inputs.map((x) => [x.name, 0, 0]), output_layers: outs.map((o) => [o[0], o[1], 0]) };
   }
   const specs: TfjsWeightSpec[] = [];
   const parts: Float32Array[] = [];
@@ -137,7 +148,7 @@ export function modelToArtifacts(model: SavableModel, options: SaveTfjsOptions =
   return {
     modelTopology: { class_name: className, config, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
     format: 'layers-model', generatedBy: 'gaaf', convertedBy: null, weightSpecs: specs, weightData: data.buffer,
-    userDefinedMetadata: { gaaf: { loss: model.head.lossName, ...(gaaf === 'base' && layers.some((l) => (l as { gaaf?: unknown }).gaaf) ? { gaafSavedAs: 'base activation' } : {}) } },
+    userDefinedMetadata: { gaaf: { loss: losses.length === 1 ? losses[0] : losses, ...(gaaf === 'base' && layers.some((l) => (l as { gaaf?: unknown }).gaaf) ? { gaafSavedAs: 'base activation' } : {}) } },
   };
 }
 

@@ -52,6 +52,21 @@ export interface LossChoice {
   fromLogits: boolean;
 }
 
+/** The losses a file or the caller gives: none (inferred), one for every output, a list in output order, or by output layer name. */
+export type LossesIn = LossChoice | LossChoice[] | Map<string, LossChoice> | null;
+
+/** Output j's loss (named `name` in the file) of `loss`. */
+function pickLoss(loss: LossesIn, j: number, count: number, name: string, file: string): LossChoice | null {
+  if (loss === null || !(Array.isArray(loss) || loss instanceof Map)) return loss;
+  if (Array.isArray(loss)) {
+    if (loss.length !== count) throw new TfjsFormatError(file, `the training config has ${loss.length} losses, the model ${count} outputs`);
+    return loss[j];
+  }
+  const l = loss.get(name);
+  if (!l) throw new TfjsFormatError(file, `the training config has no loss for the output '${name}'`);
+  return l;
+}
+
 /** A loss as TF.js, Keras or gaaf spells it (a name, or Keras's {class_name, config: {from_logits}}) → gaaf's, or an error naming it. */
 export function lossName(v: unknown, file: string, from: string): LossChoice {
   const has = (o: object, k: unknown): k is string => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
@@ -144,7 +159,8 @@ function expectedOf(l: InLayer, shape: readonly number[], out: ExpectedWeight[])
 }
 
 /** A Sequential topology: its layers in order, the first (or an InputLayer) declaring the input shape. */
-function planSequential(cfg: unknown, file: string, loss: LossChoice | null): PlannedModel {
+function planSequential(cfg: unknown, file: string, losses: LossesIn): PlannedModel {
+  const loss = pickLoss(losses, 0, 1, '', file);
   const list = Array.isArray(cfg) ? cfg : isObj(cfg) ? cfg.layers : undefined;
   if (!Array.isArray(list) || list.length === 0) throw new TfjsFormatError(file, 'a Sequential model needs config.layers, a non-empty list');
   const entries = list.map((e, i) => entryOf(e, i, file));
@@ -207,7 +223,7 @@ function refsOf(nodes: unknown, name: string, file: string): Ref[][] {
 const key = (r: Ref): string => `${r[0]}:${r[1]}:${r[2]}`;
 
 /** A functional topology: layers with inbound_nodes, input_layers and output_layers. */
-function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): PlannedModel {
+function planFunctional(cfg: unknown, file: string, loss: LossesIn): PlannedModel {
   if (!isObj(cfg) || !Array.isArray(cfg.layers) || !Array.isArray(cfg.input_layers) || !Array.isArray(cfg.output_layers)) {
     throw new TfjsFormatError(file, 'a functional model needs config.layers, config.input_layers and config.output_layers');
   }
@@ -218,7 +234,6 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
   };
   const ins = cfg.input_layers.map((r) => asRef(r, 'input_layers'));
   const outs = cfg.output_layers.map((r) => asRef(r, 'output_layers'));
-  if (outs.length !== 1) throw new TfjsUnsupportedError(file, `the model has ${outs.length} outputs; gaaf loads models of one output (one loss)`);
   const byName = new Map<string, { e: ReturnType<typeof entryOf>; l: InLayer; nodes: Ref[][] }>();
   for (const e of entries) {
     if (byName.has(e.name)) throw new TfjsFormatError(file, 'two layers have this name', { layer: e.name });
@@ -248,14 +263,19 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
     return t;
   });
   // the output's last softmax/sigmoid moves into the head: only where that layer makes the output alone
-  const outL = byName.get(outs[0][0]);
-  if (!outL || outL.l.layer === null) throw new TfjsFormatError(file, `output_layers names ${JSON.stringify(outs[0])}, which is not a layer's output`);
-  const consumers = [...byName.values()].flatMap((x) => x.nodes.flat()).filter((r) => r[0] === outs[0][0]).length;
-  const { loss: lossUsed, strip } = chooseLoss(outL.l, loss, file);
-  if (strip && (outL.nodes.length !== 1 || consumers > 0)) {
-    throw new TfjsUnsupportedError(file, `the output's ${outL.l.lastAct} would move into the loss, but the layer is also used elsewhere in the graph`, { layer: outL.l.name });
-  }
-  let outTensor: SymbolicTensor | null = null;
+  // each output's last softmax/sigmoid moves into its head: only where that layer makes the output alone
+  const strips = new Set<string>();
+  const losses = outs.map((r, j) => {
+    const o = byName.get(r[0]);
+    if (!o || o.l.layer === null) throw new TfjsFormatError(file, `output_layers names ${JSON.stringify(r)}, which is not a layer's output`);
+    const c = chooseLoss(o.l, pickLoss(loss, j, outs.length, r[0], file), file);
+    const consumers = [...byName.values()].flatMap((x) => x.nodes.flat()).filter((q) => q[0] === r[0]).length;
+    if (c.strip && (o.nodes.length !== 1 || consumers > 0 || outs.filter((q) => q[0] === r[0]).length > 1)) {
+      throw new TfjsUnsupportedError(file, `the output's ${o.l.lastAct} would move into the loss, but the layer is also used elsewhere in the graph`, { layer: o.l.name });
+    }
+    if (c.strip) strips.add(r[0]);
+    return c.loss;
+  });
   const expected: ExpectedWeight[] = [];
   const pending = [...byName.values()].filter((x) => x.l.layer !== null);
   for (const x of pending) if (x.nodes.length === 0) throw new TfjsFormatError(file, 'the layer is never called (no inbound_nodes)', { layer: x.l.name });
@@ -267,18 +287,19 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
         const k = `${x.l.name}:${ni}:0`;
         if (done.has(k) || !refs.every((r) => look(r) !== undefined)) return;
         const args = refs.map((r) => look(r)!);
-        if (strip && x === outL) {
+        let dropped = false;
+        if (strips.has(x.l.name)) {
           const w = x.l.withoutLastAct!();
-          if (w === null) outTensor = args[0];
+          if (w === null) dropped = true; // an activation layer: its output is its input
           else x.l = { ...x.l, layer: w };
         }
-        if (!(strip && x === outL && outTensor !== null)) {
+        if (dropped) tensors.set(k, args[0]);
+        else {
           const shapes = args.map((t) => t.shape);
           if (ni === 0) expectedOf(x.l, shapes[0], expected);
           outShape(x.l, shapes, file);
-          const y = wrap(x.l, () => x.l.layer!.apply(args.length === 1 ? args[0] : args), file);
-          tensors.set(k, y);
-        } else tensors.set(k, outTensor!);
+          tensors.set(k, wrap(x.l, () => x.l.layer!.apply(args.length === 1 ? args[0] : args), file));
+        }
         done.add(k);
         progress = true;
       });
@@ -290,11 +311,14 @@ function planFunctional(cfg: unknown, file: string, loss: LossChoice | null): Pl
     const absent = m.refs.find((r) => look(r) === undefined && !missing.some((o) => `${o.x.l.name}:${o.ni}:0` === key(r)));
     throw new TfjsFormatError(file, absent ? `call ${m.ni} reads ${JSON.stringify(absent)}, a tensor no layer makes` : `call ${m.ni} is part of a cycle`, { layer: m.x.l.name });
   }
-  const y = tensors.get(key(outs[0]));
-  if (!y) throw new TfjsFormatError(file, `output_layers names ${JSON.stringify(outs[0])}, a tensor no layer makes`);
-  const model = wrap(outL.l, () => new Model({ inputs, outputs: y }), file);
-  model.setLoss(lossUsed);
-  return { model, expected, loss: lossUsed };
+  const ys = outs.map((r) => {
+    const y = tensors.get(key(r));
+    if (!y) throw new TfjsFormatError(file, `output_layers names ${JSON.stringify(r)}, a tensor no layer makes`);
+    return y;
+  });
+  const model = wrap(byName.get(outs[0][0])!.l, () => new Model({ inputs, outputs: ys.length === 1 ? ys[0] : ys }), file);
+  model.setLoss(losses.length === 1 ? losses[0] : losses);
+  return { model, expected, loss: losses.join(', ') };
 }
 
 function wrap<T>(l: InLayer, f: () => T, file: string): T {
@@ -307,7 +331,7 @@ function wrap<T>(l: InLayer, f: () => T, file: string): T {
 }
 
 /** Plans the gaaf model of a topology (model_config unwrapped), with the loss given, or the training config's, or inferred. */
-export function planModel(topology: Cfg, file: string, loss: LossChoice | null): PlannedModel {
+export function planModel(topology: Cfg, file: string, loss: LossesIn): PlannedModel {
   const top = isObj(topology.model_config) ? topology.model_config : topology;
   const cls = top.class_name;
   if (cls === 'Sequential') return planSequential(top.config, file, loss);

@@ -12,7 +12,9 @@ import { Dense } from '../src/layers/dense.js';
 import { Flatten } from '../src/layers/flatten.js';
 import { MaxPool2D } from '../src/layers/maxpool2d.js';
 import { MemoryLimitError } from '../src/memory.js';
-import { Sequential } from '../src/sequential.js';
+import { Model, Sequential } from '../src/sequential.js';
+import { input } from '../src/layers/symbolic.js';
+import { Add, Concatenate } from '../src/layers/merge.js';
 import { craftJsonBytes } from './fuzz-crafted.js';
 import type { FuzzFormat } from './fuzz-formats.js';
 
@@ -29,6 +31,26 @@ export function tfjsFiles(): { json: Uint8Array; weights: Uint8Array } {
   return files;
 }
 
+let graphFiles: { json: Uint8Array; weights: Uint8Array } | null = null;
+/** A functional model: a strided 'same' Conv2D (written as ZeroPadding2D + 'valid'), a shared Dense, Add, Concatenate, two outputs. */
+function tfjsGraphFiles(): { json: Uint8Array; weights: Uint8Array } {
+  if (graphFiles) return graphFiles;
+  const x = input({ shape: [4, 4, 1] });
+  const f = new Flatten().apply(new Conv2D(2, 3, { strides: 2, padding: 'same' }).apply(x));
+  const shared = new Dense(8);
+  const a = shared.apply(f);
+  const b = shared.apply(new Dense(8).apply(f));
+  const h = new Concatenate().apply([new Add().apply([a, b]), f]);
+  const m = new Model({ inputs: x, outputs: [new Dense(3).apply(h), new Dense(2).apply(h)] });
+  m.setLoss(['sparseCategoricalCrossentropy', 'meanSquaredError']);
+  m.build(undefined, { seed: 2 });
+  const { weightSpecs, weightData, ...rest } = modelToArtifacts(m);
+  m.dispose();
+  const json = { ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] };
+  graphFiles = { json: new TextEncoder().encode(JSON.stringify(json, null, 1)), weights: new Uint8Array(weightData as ArrayBuffer) };
+  return graphFiles;
+}
+
 async function load(json: Uint8Array, weights: Uint8Array): Promise<void> {
   const served: Record<string, Uint8Array> = { 'https://fuzz.test/model.json': json, 'https://fuzz.test/weights.bin': weights };
   const fetch = async (u: string) => {
@@ -40,7 +62,7 @@ async function load(json: Uint8Array, weights: Uint8Array): Promise<void> {
     // what loads holds finite weights, every one of the file's (finite weights can still overflow in predict: that is the file's values, not the loader's)
     const ws = m.getWeights();
     if (ws.reduce((a, w) => a + w.length, 0) !== m.countParams() || !ws.every((w) => w.every(Number.isFinite))) throw new Error('a loaded model holds non-finite or missing weights');
-    if (m.predict(new Float32Array(m.inputShape.reduce((a, b) => a * b, 1)).fill(0.5)).length !== m.numClasses) throw new Error('predict gave the wrong number of values');
+    if (m.predictOutputs(new Float32Array(m.inputShape.reduce((a, b) => a * b, 1)).fill(0.5)).length !== m.outputShapes.length) throw new Error('predict gave the wrong number of outputs');
   } finally {
     m.dispose();
   }
@@ -52,4 +74,5 @@ export const TFJS_FORMATS: FuzzFormat[] = [
   { name: 'TF.js model.json', valid: async () => tfjsFiles().json, parse: (b) => load(b, tfjsFiles().weights), errors: ERRORS },
   { name: 'TF.js model.json, crafted values', valid: async () => tfjsFiles().json, mutate: craftJsonBytes, parse: (b) => load(b, tfjsFiles().weights), errors: ERRORS },
   { name: 'TF.js weight shard', valid: async () => tfjsFiles().weights, parse: (b) => load(tfjsFiles().json, b), errors: ERRORS },
+  { name: 'TF.js functional model.json, crafted values', valid: async () => tfjsGraphFiles().json, mutate: craftJsonBytes, parse: (b) => load(b, tfjsGraphFiles().weights), errors: ERRORS },
 ];

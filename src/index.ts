@@ -67,3 +67,8 @@ export {
 } from './data/digits.js';
 export { fetchBundledDigits, parseDigitsAsset } from './data/digits-asset.js';
 export { residualCnn, type ResidualCnnOptions } from './resnet.js';
+// --- TF.js Layers format, in and out (src/interop/tfjs/; a path to model.json or a directory needs the Node entry)
+export { loadLayersModel, type LoadLayersModelOptions, type LayersModelSource } from './interop/tfjs/load.js';
+export { modelToArtifacts, type SaveTfjsOptions, type SaveTfjsResult } from './interop/tfjs/save.js';
+export { TfjsError, TfjsFormatError, TfjsUnsupportedError } from './interop/tfjs/errors.js';
+export type { TfjsArtifacts, TfjsIOHandler, TfjsModelJson, TfjsWeightSpec } from './interop/tfjs/artifacts.js';

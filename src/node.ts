@@ -12,3 +12,4 @@ export {
   type CnnReproduceResults, type CnnReproduceOutput, type CnnRunResult, type CnnVariantSummary,
 } from './reproduce/index.js';
 export { checkpointDir, loadCheckpointDir, writeFileAtomic, type CheckpointDirOptions } from './checkpoint/node.js';
+export { readTfjsFiles, writeTfjsDirectory } from './interop/tfjs/node.js'; // loadLayersModel(path) and saveTfjs(dir)

@@ -16,6 +16,8 @@ import type { Evaluation, LossOptions } from './head.js';
 import type { Losses } from './heads/multi-head.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
 import { trainOnBatch } from './train-batch.js';
+import { type SaveTfjsOptions, type SaveTfjsResult, saveTfjs } from './interop/tfjs/save.js';
+import type { TfjsIOHandler } from './interop/tfjs/artifacts.js';
 
 /** compile()'s options, as Keras and TF.js take them. */
 export interface CompileOptions {
@@ -126,6 +128,16 @@ export class Model extends Network {
   /** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
   static loadCheckpoint<M extends Network>(this: NetworkCtor<M>, target: string | CheckpointHandler, opts?: RestoreOptions): Promise<Restored<M>> {
     return loadModelCheckpoint(this, target, opts);
+  }
+
+  /**
+   * Saves the model as a TF.js Layers model, what tf.loadLayersModel loads: to a directory
+   * (Node: model.json and weights.bin) or through a TF.js io handler with save(artifacts).
+   * The head's softmax/sigmoid becomes the output's last activation; a GAAF activation is
+   * refused unless `{ gaaf: 'base' }` (src/interop/tfjs/save.ts).
+   */
+  saveTfjs(target: string | TfjsIOHandler, opts: SaveTfjsOptions = {}): Promise<SaveTfjsResult> {
+    return saveTfjs(this, target, opts);
   }
 }
 

@@ -32,8 +32,10 @@ test('the universal entry (src/index.ts) reaches no node: module and no package'
 // The budget was 100 KB minified while gaaf had seven layer types and one loss; the kernel table,
 // explicit init and the checkpoint checks took it to 105 KB, and losses, graph models and the
 // layers users expect come next, so it was 150 KB; with the losses, the new layers and graph
-// models merged it is 162 KB, so it is 200 KB (README "In the browser" gives the sizes and why).
-const BUNDLE_BUDGET = 200 * 1024;
+// models merged it is 162 KB, so it was 200 KB; the TF.js Layers format (loadLayersModel and
+// saveTfjs, in the universal entry as the interop issue asks) adds 37 KB (196,624 → 233,441
+// bytes with the optimizers merged), so it is 230 KB (README "In the browser" gives the sizes and why).
+const BUNDLE_BUDGET = 230 * 1024;
 
 test('dist/bundle/gaaf.js: under the size budget minified, no eval or new Function, no Node imports, Wasm beside it', () => {
   for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'bundle/gaaf-mt.wasm', 'bundle/gaaf-worker.js', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {

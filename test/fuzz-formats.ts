@@ -25,6 +25,7 @@ import { TrainingDivergedError } from '../src/fit.js';
 import type { Rng } from '../src/rng.js';
 import { craftJsonBytes, craftSafetensorsHeader } from './fuzz-crafted.js';
 import type { Mutant } from './fuzz-mutate.js';
+import { TFJS_FORMATS } from './fuzz-formats-tfjs.js';
 
 export interface FuzzFormat {
   name: string;
@@ -285,4 +286,5 @@ export const FORMATS: FuzzFormat[] = [
   },
   { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5, 1, 10), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin', 'cifar10'), errors: [DataFormatError] },
   { name: 'CIFAR-100 binary', valid: async () => cifarRecords(4, 2, 20), parse: async (b) => void parseCifar(b, 'fuzz_train.bin', 'cifar100'), errors: [DataFormatError] },
+  ...TFJS_FORMATS,
 ];

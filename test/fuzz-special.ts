@@ -14,6 +14,10 @@ import { CheckpointError, memoryHandler } from '../src/checkpoint/format.js';
 import { Dense } from '../src/layers/dense.js';
 import { Sequential } from '../src/sequential.js';
 import { DataFormatError, MissingDataFilesError } from '../src/data/errors.js';
+import '../src/interop/tfjs/node.js'; // loadLayersModel(directory)
+import { TfjsFormatError } from '../src/interop/tfjs/errors.js';
+import { loadLayersModel } from '../src/interop/tfjs/load.js';
+import { tfjsFiles } from './fuzz-formats-tfjs.js';
 import { loadDataDir } from '../src/data/load.js';
 
 export interface SpecialCase {
@@ -64,6 +68,9 @@ interface Reader {
   errors: SpecialCase['errors'];
 }
 
+const tfjsDir = async (): Promise<Record<string, Uint8Array>> => ({ 'model.json': tfjsFiles().json, 'weights.bin': tfjsFiles().weights });
+const loadTfjs = async (dir: string): Promise<void> => (await loadLayersModel(dir)).dispose();
+
 const DATA_CAP = 1 << 30;
 const DATA_ERRORS = [DataFormatError, MissingDataFilesError];
 const CK_ERRORS = [CheckpointError];
@@ -95,6 +102,8 @@ const READERS: Reader[] = [
     },
     errors: CK_ERRORS,
   },
+  { name: 'TF.js model.json', files: tfjsDir, target: 'model.json', cap: 256 << 20, load: loadTfjs, errors: [TfjsFormatError] },
+  { name: 'TF.js weights.bin', files: tfjsDir, target: 'weights.bin', get cap() { return tfjsFiles().weights.length; }, load: loadTfjs, errors: [TfjsFormatError] },
 ];
 
 const root0 = process.getuid?.() === 0;

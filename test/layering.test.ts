@@ -31,7 +31,10 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
   },
   { name: 'io', paths: ['src/io/'], why: 'reading input files (Node): regular files only, their size known and capped before reading, typed errors naming the path' },
   { name: 'checkpoints', paths: ['src/checkpoint/'], why: 'saving and loading models and training state; the checkpoint callback' },
-  { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts'], why: 'the user-facing model classes and the paper builders that make them' },
+  {
+    name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts', 'src/interop/tfjs/'],
+    why: 'the user-facing model classes and the paper builders that make them; the TF.js Layers format in and out (it makes those classes, and Model.saveTfjs writes it)',
+  },
   { name: 'data', paths: ['src/data/'], why: 'the file and asset loaders (IDX, CIFAR, the bundled digits)' },
   {
     name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts', 'src/worker/'],

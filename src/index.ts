@@ -63,3 +63,9 @@ export {
 } from './data/digits.js';
 export { fetchBundledDigits, parseDigitsAsset } from './data/digits-asset.js';
 export { residualCnn, type ResidualCnnOptions } from './resnet.js';
+// --- Interop: PyTorch / Hugging Face weights in (model.loadWeights), ONNX out (model.toOnnx).
+export { WeightsFileError } from './interop/errors.js';
+export { readForeignSafetensors, type ForeignSafetensors, type ForeignTensor } from './interop/torch/safetensors.js';
+export { type LoadWeightsOptions, type LoadWeightsReport } from './interop/torch/load.js';
+export { type TorchMap, type TorchLoadOptions } from './interop/torch/map.js';
+export { exportOnnx, type OnnxExportOptions, ONNX_OPSETS } from './interop/onnx/export.js';

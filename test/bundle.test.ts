@@ -22,7 +22,9 @@ const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffs
 test('the universal entry (src/index.ts) reaches no node: module and no package', () => {
   const graph = moduleGraph(join(root, 'src/index.ts'));
   assert.ok(graph.size > 15, `only ${graph.size} modules found: the import scan is broken`);
-  const bad = [...graph].filter(([, specs]) => specs.length > 0).map(([f, specs]) => `${f.slice(root.length)}: ${specs.join(', ')}`);
+  // pbf (the ONNX export's protobuf writer, pure ES, no Node) is the one package allowed: the bundle has it inside (rollup.config.mjs)
+  const bad = [...graph].map(([f, specs]) => [f, specs.filter((s) => s !== 'pbf')] as const).filter(([, specs]) => specs.length > 0)
+    .map(([f, specs]) => `${f.slice(root.length)}: ${specs.join(', ')}`);
   assert.deepEqual(bad, []);
   // and the scan does see Node imports where they are
   const node = moduleGraph(join(root, 'src/node.ts'));
@@ -33,7 +35,8 @@ test('the universal entry (src/index.ts) reaches no node: module and no package'
 // explicit init and the checkpoint checks took it to 105 KB, and losses, graph models and the
 // layers users expect come next, so it was 150 KB; with the losses, the new layers and graph
 // models merged it is 162 KB, so it is 200 KB (README "In the browser" gives the sizes and why).
-const BUNDLE_BUDGET = 200 * 1024;
+// PyTorch weights in and ONNX out add 26 KB (21 KB of src/interop/, 5 KB of pbf's writer): 224 KB.
+const BUNDLE_BUDGET = 224 * 1024;
 
 test('dist/bundle/gaaf.js: under the size budget minified, no eval or new Function, no Node imports, Wasm beside it', () => {
   for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'bundle/gaaf-mt.wasm', 'bundle/gaaf-worker.js', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {

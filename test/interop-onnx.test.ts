@@ -149,3 +149,42 @@ test('bad calls: not built, an unknown option or opset, a layer with no ONNX map
   odd.build([3]);
   assert.throws(() => odd.toOnnx(), /layer 'scale_1' \(Scale\) has no ONNX mapping/);
 });
+
+test('gaaf export --onnx <dir>: a saved model (Dropout, BatchNorm) as model.onnx that onnxruntime runs as gaaf does; bad flags refused', async () => {
+  const { mkdtempSync, readFileSync, rmSync, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'gaaf-onnx-'));
+  try {
+    const m = new Sequential([new Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new BatchNorm(), new Flatten(), new Dropout(0.2), new Dense(4)]);
+    m.build(undefined, { seed: 8 });
+    scramble(m);
+    await m.save(join(dir, 'saved'));
+    const r = spawnSync(process.execPath, [cli, 'export', '--onnx', join(dir, 'saved')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^wrote .*model\.onnx \(\d+ bytes, 5 layers, opset 17\)\n$/);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, 'saved', 'model.onnx')));
+    const x = randn(3 * 36);
+    const got = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [3, 6, 6, 1]) }))[session.outputNames[0]].data as Float32Array;
+    const want = m.predictOutputs(x)[0];
+    const d = Math.max(...got.map((v, i) => Math.abs(v - want[i])));
+    console.log(`# gaaf export --onnx: max |ort - gaaf| = ${d.toExponential(2)}`);
+    assert.ok(d < 1e-5, `${d}`);
+    const out = join(dir, 'm20.onnx');
+    assert.equal(spawnSync(process.execPath, [cli, 'export', '--onnx', '--opset', '20', '--out', out, join(dir, 'saved')], { encoding: 'utf8' }).status, 0);
+    assert.ok(existsSync(out));
+    const bad = spawnSync(process.execPath, [cli, 'export', '--onnx', '--opset', '12', join(dir, 'saved')], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--opset must be one of 17, 18, 19, 20, 21, got '12'/);
+    const noFormat = spawnSync(process.execPath, [cli, 'export', join(dir, 'saved')], { encoding: 'utf8' });
+    assert.equal(noFormat.status, 1);
+    assert.match(noFormat.stderr, /say the format: --onnx/);
+    const missing = spawnSync(process.execPath, [cli, 'export', '--onnx', join(dir, 'nothing')], { encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /nothing/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,11 +3,16 @@
 // `shape` and `dataSync()`, such as a TF.js tensor), turned into a Dataset the loss can read.
 // The loss decides what y is: class indices for sparseCategoricalCrossentropy, float targets
 // [n, outputs] for every other loss. Every mismatch names x or y, the row and the shapes.
-import { type Dataset, makeDataset, makeTargetDataset, sampleSize } from './data/dataset.js';
+import { type Dataset, type OutputTargets, makeDataset, makeMultiOutputDataset, makeTargetDataset, sampleSize } from './data/dataset.js';
+import type { Head } from './head.js';
+import { MultiHead } from './heads/multi-head.js';
 import type { Network } from './model.js';
 
 /** What x and y may be: nested arrays, a flat typed array, or a tensor-like object. */
 export type ArrayData = ArrayLike<number> | ReadonlyArray<ArrayLike<number> | ReadonlyArray<unknown>> | TensorLike;
+
+/** y: one array, or for a model of several outputs a list of them in output order or an object by output name. */
+export type TargetData = ArrayData | readonly ArrayData[] | Readonly<Record<string, ArrayData>>;
 
 /** A TF.js tensor, or anything with its shape and values. */
 export interface TensorLike {
@@ -53,8 +58,29 @@ function valuesOf(v: unknown, what: string): { values: Float64Array | Float32Arr
  */
 export function datasetOf(model: Network, x: unknown, y: unknown, where: string, name = `${where} (x, y)`): Dataset {
   const xs = valuesOf(x, `${where}: x`);
-  const ys = valuesOf(y, `${where}: y`);
-  const labels = model.head.lossName === 'sparseCategoricalCrossentropy';
+  const { rows, sampleShape, xv } = rowsOf(model, xs, where);
+  const head = model.head;
+  if (!(head instanceof MultiHead)) return targetsOf(head, model.built ? model.numClasses : 0, xv, sampleShape, rows, valuesOf(y, `${where}: y`), where, name);
+  // several outputs: y is a list in output order, or an object by output name (TF.js's and Keras's forms)
+  const names = head.names;
+  const list = Array.isArray(y) && y.length === names.length && names.length > 1 ? y
+    : typeof y === 'object' && y !== null && !Array.isArray(y) && !ArrayBuffer.isView(y) && !isTensorLike(y) ? names.map((k) => {
+      if (!Object.hasOwn(y, k)) throw new RangeError(`gaaf: ${where}: y has no entry for the output '${k}' (the outputs are ${names.join(', ')})`);
+      return (y as Record<string, unknown>)[k];
+    }) : null;
+  if (!list) throw new RangeError(`gaaf: ${where}: the model has ${names.length} outputs (${names.join(', ')}): give y as a list of ${names.length} arrays, one per output, or an object by output name`);
+  const sizes = model.built ? model.outputShapes.map(sampleSize) : names.map(() => 0);
+  const parts: OutputTargets[] = list.map((yi, i) => {
+    const d = targetsOf(head.heads[i], sizes[i], xv, sampleShape, rows, valuesOf(yi, `${where}: y[${i}] ('${names[i]}')`), `${where} (output '${names[i]}')`, name);
+    return d.targets ? { targets: d.targets, size: d.targetSize! } : { labels: d.y, numClasses: d.numClasses };
+  });
+  return makeMultiOutputDataset(xv, sampleShape, parts, name);
+}
+
+type Values = ReturnType<typeof valuesOf>;
+
+/** x's rows and sample shape (a flat x is cut by the model's known input shape). */
+function rowsOf(model: Network, xs: Values, where: string): { rows: number; sampleShape: readonly number[]; xv: Float32Array } {
   const known = model.knownInputShape();
   let rows: number;
   let sampleShape: readonly number[];
@@ -69,10 +95,15 @@ export function datasetOf(model: Network, x: unknown, y: unknown, where: string,
     rows = xs.values.length / d;
     sampleShape = known;
   }
-  const yRows = ys.flat ? (labels || !model.built ? ys.values.length : ys.values.length / model.numClasses) : ys.shape[0];
-  if (yRows !== rows) throw new RangeError(`gaaf: ${where}: x has ${rows} samples (shape [${xs.flat ? rows : xs.shape.join(', ')}]), y has ${yRows} (shape [${ys.shape.join(', ')}])`);
-  if (rows < 1) throw new RangeError(`gaaf: ${where}: x and y hold no samples`);
-  const xv = xs.values instanceof Float32Array ? xs.values : Float32Array.from(xs.values);
+  if (rows < 1) throw new RangeError(`gaaf: ${where}: x holds no samples`);
+  return { rows, sampleShape, xv: xs.values instanceof Float32Array ? xs.values : Float32Array.from(xs.values) };
+}
+
+/** The targets in ys for `head` (labels for sparseCategoricalCrossentropy, else float targets), checked against x's rows. */
+function targetsOf(head: Head, outputSize: number, xv: Float32Array, sampleShape: readonly number[], rows: number, ys: Values, where: string, name: string): Dataset {
+  const labels = head.lossName === 'sparseCategoricalCrossentropy';
+  const yRows = ys.flat ? (labels || !outputSize ? ys.values.length : ys.values.length / outputSize) : ys.shape[0];
+  if (yRows !== rows) throw new RangeError(`gaaf: ${where}: x has ${rows} samples, y has ${yRows} (shape [${ys.shape.join(', ')}])`);
   if (labels) {
     if (!(ys.shape.length === 1 || (ys.shape.length === 2 && ys.shape[1] === 1))) {
       throw new RangeError(`gaaf: ${where}: the loss 'sparseCategoricalCrossentropy' takes y as one class index per sample (shape [${rows}]), got shape [${ys.shape.join(', ')}]: for one-hot rows use loss 'categoricalCrossentropy'`);
@@ -85,7 +116,7 @@ export function datasetOf(model: Network, x: unknown, y: unknown, where: string,
       lab[i] = v;
       classes = Math.max(classes, v + 1);
     }
-    return makeDataset(xv, lab, sampleShape, model.built ? Math.max(classes, model.numClasses) : classes, name);
+    return makeDataset(xv, lab, sampleShape, Math.max(classes, outputSize), name);
   }
   const t = ys.values instanceof Float32Array ? ys.values : Float32Array.from(ys.values);
   return makeTargetDataset(xv, t, sampleShape, t.length / rows, name);

@@ -6,7 +6,8 @@ import { checkPositiveF32, init } from './binding.js';
 import { type BatchInfo, type Callback, type EpochLogs, type History, type TrainingRun, type TrainingState, callbackList } from './callbacks.js';
 import { type Dataset, subset } from './data/dataset.js';
 import { addTfjsKeys, epochLine, historyOf, resolveMetrics } from './fit-logs.js';
-import type { LossOptions, LossSpec } from './head.js';
+import type { LossOptions } from './head.js';
+import type { Losses } from './heads/multi-head.js';
 import { sampleWeightsOf } from './heads/weights.js';
 import { checkFits } from './memory.js';
 import type { Network } from './model.js';
@@ -48,8 +49,10 @@ export interface TrainOptions {
    */
   resume?: { optimizer: Optimizer | null; training: TrainingState | null };
   /** The loss (a TF.js/Keras name or a head, src/head.ts resolveHead); default: the model's (sparseCategoricalCrossentropy). */
-  loss?: LossSpec;
+  loss?: Losses;
   lossOptions?: LossOptions;
+  /** A model of several outputs: each output's weight in the total loss (a list, or by output name). */
+  lossWeights?: readonly number[] | Readonly<Record<string, number>>;
   /** Weights of the classes (index → weight), for integer labels or one-hot targets (their argmax); default 1. */
   classWeight?: Readonly<Record<number, number>> | readonly number[];
   /** A weight per training sample (the loss is Σ w·loss / n, as Keras). */
@@ -69,7 +72,7 @@ export interface TrainOptions {
 
 const TRAIN_OPTIONS: ReadonlySet<string> = new Set([
   'epochs', 'batchSize', 'optimizer', 'lr', 'seed', 'shuffle', 'validationData', 'callbacks', 'yieldEveryMs', 'resume',
-  'loss', 'lossOptions', 'classWeight', 'sampleWeight', 'validationSplit', 'initialEpoch', 'metrics', 'verbose',
+  'loss', 'lossOptions', 'lossWeights', 'classWeight', 'sampleWeight', 'validationSplit', 'initialEpoch', 'metrics', 'verbose',
 ]);
 
 /**
@@ -112,8 +115,14 @@ function checkInt(what: string, v: number, min: number): void {
 /** SHA-256 of a dataset's values and labels: a resumed run must see the same data. */
 async function dataFingerprint(data: Dataset): Promise<string> {
   const h = await sha256Hex(new Uint8Array(data.x.buffer, data.x.byteOffset, data.x.byteLength));
-  const t = data.targets ?? data.y; // float targets, or the labels (as before, so old checkpoints still resume)
-  return sha256Hex(new TextEncoder().encode(h + (await sha256Hex(new Uint8Array(t.buffer, t.byteOffset, t.byteLength)))));
+  // float targets, or the labels (as before, so old checkpoints still resume); each output's for several
+  const parts = data.outputs ?? [data];
+  let th = '';
+  for (const p of parts) {
+    const t = p.targets ?? p.y;
+    th += await sha256Hex(new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
+  }
+  return sha256Hex(new TextEncoder().encode(h + (parts.length === 1 ? th : await sha256Hex(new TextEncoder().encode(th)))));
 }
 
 /**
@@ -176,7 +185,7 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
     }
     optimizer = typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer ?? 'sgd', opts.lr !== undefined ? { lr: opts.lr } : {});
   }
-  if (opts.loss !== undefined || opts.lossOptions !== undefined) model.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
+  if (opts.loss !== undefined || opts.lossOptions !== undefined || opts.lossWeights !== undefined) model.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions, opts.lossWeights);
   if (!model.built) model.build(data.sampleShape, { seed });
   model.checkData(data, 'fit');
   const metrics = resolveMetrics(opts.metrics, model.head.metricNames, model.head.lossName);

@@ -16,7 +16,7 @@ export {
 export { GradientInfo, type GradientInfoState } from './gradient-info.js';
 export { EarlyStopping, ReduceLROnPlateau, type EarlyStoppingOptions, type ReduceLROnPlateauOptions } from './training-callbacks.js';
 export { splitValidation } from './fit.js';
-export type { ArrayData, TensorLike } from './fit-data.js';
+export type { ArrayData, TargetData, TensorLike } from './fit-data.js';
 export { Layer, type Param } from './layers/layer.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';
@@ -38,7 +38,7 @@ export { init, type InitOptions, type InitInfo } from './binding.js';
 export { setKernelImpl, kernelImpl, memoryStats, type ActKind, type KernelImpl } from './binding.js';
 export { setThreads, threads, shutdownThreads, threadSupport, defaultThreads, MAX_THREADS } from './binding.js';
 export * as ops from './ops.js';
-export { type Dataset, makeDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
+export { type Dataset, type OutputTargets, makeDataset, makeMultiOutputDataset, makeTargetDataset, subset, reshapeDataset } from './data/dataset.js';
 export {
   type Evaluation, type Head, type LossOptions, type LossSpec, resolveHead, LOSS_NAME_LIST, SoftmaxCrossEntropyHead, CategoricalCrossEntropyHead, BinaryCrossEntropyHead, RegressionHead,
 } from './head.js';

@@ -15,6 +15,7 @@ import { GraphRunner, planOf } from './graph/runner.js';
 import { checkRows, eachBatch, packInputs, setParamValues, weightsHash } from './graph/inputs.js';
 import { summaryTable } from './graph/summary.js';
 import { SoftmaxCrossEntropyHead } from './head.js';
+import { MultiHead } from './heads/multi-head.js';
 import { Dense } from './layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from './layers/layer.js';
 import type { SymbolicTensor } from './layers/symbolic.js';
@@ -83,6 +84,20 @@ export class Network extends NetworkCore {
     return outs;
   }
 
+  /**
+   * What predict() gives, for every output of the model (each through its loss's head:
+   * probabilities for the classifiers, values for regression), in output order; x as for predict.
+   */
+  predictAll(x: Float32Array | readonly Float32Array[], opts: { batchSize?: number } = {}): Float32Array[] {
+    const heads = this.head instanceof MultiHead ? this.head.heads : [this.head];
+    const sizes = this.outputShapes.map(size);
+    if (heads.length !== sizes.length) throw new RangeError(`gaaf: predictAll: the model has ${sizes.length} outputs and one loss; give it a loss per output (compile) or use predictOutputs for the raw values`);
+    return this.runRows(x, opts.batchSize, 'predictAll', (count) => sizes.map((z) => new Float32Array(count * z)), (outs, n, s) => {
+      const bufs = this.runner!.forward(this.xBufs, { n, training: false, seed: 0, step: 0 });
+      heads.forEach((h, j) => h.predict(bufs[j], n, outs[j], s));
+    });
+  }
+
   /** The values of every output (count × output size each, before the head: logits), in inference mode; x as for predict. */
   predictOutputs(x: Float32Array | readonly Float32Array[], opts: { batchSize?: number } = {}): Float32Array[] {
     const sizes = this.outputShapes.map(size);
@@ -114,7 +129,7 @@ export class Network extends NetworkCore {
    * Loss (mean over the rows) and the gradient of every parameter for one batch, without
    * updating anything. With training, dropout is active with the masks of (seed, step).
    */
-  lossAndGradients(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
+  lossAndGradients(x: Float32Array, y: Int32Array | Float32Array | ReadonlyArray<Int32Array | Float32Array>, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean } = {}): Gradients {
     const { loss, n } = this.gradientsOn(x, y, opts, 'lossAndGradients');
     const params = this.params();
     const grads = params.map((p) => p.grad.read());
@@ -132,19 +147,28 @@ export class Network extends NetworkCore {
    * parameters' buffers (trainOnBatch's step then applies them): the mean loss, the rows, and
    * the head's metric sums over them.
    */
-  gradientsOn(x: Float32Array, y: Int32Array | Float32Array, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean }, what: string): {
+  gradientsOn(x: Float32Array, y: Int32Array | Float32Array | ReadonlyArray<Int32Array | Float32Array>, opts: { training?: boolean; seed?: number; step?: number; inputGrad?: boolean }, what: string): {
     loss: number; n: number; metricSums: number[];
   } {
     this.requireBuilt(`${what}()`);
     const d = size(this.inputShape);
     if (!this.cap) this.ensureBatch(1);
-    const n = this.head.rowsOf(y);
+    const multi = this.head instanceof MultiHead ? this.head : null;
+    if (multi ? !Array.isArray(y) || y.length !== multi.heads.length : Array.isArray(y)) {
+      throw new RangeError(`gaaf: ${what}: y must be ${multi ? `a list of ${multi.heads.length} target arrays, one per output` : 'one target array (the model has one output)'}`);
+    }
+    const ys = (multi ? y : [y]) as ReadonlyArray<Int32Array | Float32Array>;
+    const heads = multi ? multi.heads : [this.head];
+    const n = heads[0].rowsOf(ys[0]);
+    heads.forEach((h, i) => {
+      if (h.rowsOf(ys[i]) !== n) throw new RangeError(`gaaf: ${what}: y[${i}] holds ${h.rowsOf(ys[i])} rows, y[0] ${n}`);
+    });
     if (x.length !== n * d) throw new RangeError(`gaaf: ${what}: x has ${x.length} values, expected ${n} × ${d}`);
     if (n < 1) throw new RangeError(`gaaf: ${what} needs at least one row`);
     this.ensureBatch(Math.max(n, this.cap), !!opts.inputGrad);
     if (this.xBufs.length === 1) this.xBufs[0].write(x);
     else this.writeInputs(x, d, n, (r) => r);
-    this.head.writeTargets(y);
+    heads.forEach((h, i) => h.writeTargets(ys[i]));
     const { loss, metricSums } = this.trainingPass({ n, training: opts.training ?? false, seed: opts.seed ?? 0, step: opts.step ?? 0 });
     return { loss: loss / n, n, metricSums };
   }
@@ -179,9 +203,12 @@ export class Network extends NetworkCore {
       throw new RangeError(`gaaf: ${where}: '${data.name}' has samples of shape ${shapeStr(data.sampleShape)} (${ds} values), ` +
         `the model expects ${shapeStr(this.inputShape)} (${d} values)`);
     }
-    if (this.outputShapes.length > 1) {
-      throw new RangeError(`gaaf: ${where}: the model has ${this.outputShapes.length} outputs; training and evaluating one needs a loss per output, ` +
-        'which gaaf does not have yet (predict and predictOutputs run it)');
+    if (this.outputShapes.length > 1 && !(this.head instanceof MultiHead)) {
+      throw new RangeError(`gaaf: ${where}: the model has ${this.outputShapes.length} outputs (${this.outputNames().join(', ')}); training and evaluating it needs a loss per output: ` +
+        "compile({ loss: ['sparseCategoricalCrossentropy', 'mse'] }) (a list in output order, or an object by output name)");
+    }
+    if (data.outputs && !(this.head instanceof MultiHead)) {
+      throw new RangeError(`gaaf: ${where}: '${data.name}' holds targets for ${data.outputs.length} outputs, the model has one`);
     }
     this.head.checkTargets(data, this.numClasses, where, rows);
   }

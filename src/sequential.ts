@@ -10,9 +10,10 @@ import type { History } from './fit.js';
 import type { GraphConfig } from './graph/config.js';
 import type { Layer } from './layers/layer.js';
 import { type FunctionalSpec, type ModelOptions, Network } from './model.js';
-import { type ArrayData, datasetOf, validationDataOf } from './fit-data.js';
+import { type ArrayData, type TargetData, datasetOf, validationDataOf } from './fit-data.js';
 import { resolveMetrics } from './fit-logs.js';
-import type { Evaluation, LossOptions, LossSpec } from './head.js';
+import type { Evaluation, LossOptions } from './head.js';
+import type { Losses } from './heads/multi-head.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
 import { trainOnBatch } from './train-batch.js';
 import { type LoadWeightsOptions, type LoadWeightsReport, loadWeightsInto } from './interop/torch/load.js';
@@ -22,15 +23,17 @@ import { type OnnxExportOptions, exportOnnx } from './interop/onnx/export.js';
 export interface CompileOptions {
   /** An optimizer, or a name ('sgd', 'adam') for one with its default options; kept across fit calls. */
   optimizer?: Optimizer | OptimizerName;
-  loss?: LossSpec;
+  loss?: Losses;
   lossOptions?: LossOptions;
+  /** A model of several outputs: each output's weight in the total loss (a list, or by output name). */
+  lossWeights?: readonly number[] | Readonly<Record<string, number>>;
   metrics?: readonly string[];
 }
 
 /** fit's options when x and y are given: validationData may be [xVal, yVal], as TF.js takes it. */
 export type ArrayFitOptions = Omit<FitOptions, 'validationData'> & { validationData?: Dataset | readonly [ArrayData, ArrayData] };
 
-const COMPILE_OPTIONS = ['optimizer', 'loss', 'lossOptions', 'metrics'];
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'lossOptions', 'lossWeights', 'metrics'];
 
 // A dataset (what checkDataset then checks field by field), as opposed to x given as an array or tensor.
 const isDataset = (v: unknown): v is Dataset =>
@@ -50,7 +53,7 @@ export class Model extends Network {
   compile(opts: CompileOptions = {}): this {
     const bad = Object.keys(opts).filter((k) => !COMPILE_OPTIONS.includes(k));
     if (bad.length) throw new RangeError(`gaaf: compile: unknown option ${bad.map((k) => `'${k}'`).join(', ')} (expected ${COMPILE_OPTIONS.join(', ')})`);
-    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
+    if (opts.loss !== undefined || opts.lossOptions !== undefined || opts.lossWeights !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions, opts.lossWeights);
     resolveMetrics(opts.metrics, this.head.metricNames, this.head.lossName); // names the loss does not report fail here, not at fit
     const optimizer = opts.optimizer === undefined ? undefined : typeof opts.optimizer === 'object' ? opts.optimizer : makeOptimizer(opts.optimizer);
     this.compiled = { optimizer, metrics: opts.metrics };
@@ -69,15 +72,15 @@ export class Model extends Network {
    * the other losses). Resolves to the per-epoch logs.
    */
   fit(data: Dataset, opts?: FitOptions): Promise<History>;
-  fit(x: ArrayData, y: ArrayData, opts?: ArrayFitOptions): Promise<History>;
-  async fit(a: Dataset | ArrayData, b?: FitOptions | ArrayData, c?: ArrayFitOptions): Promise<History> {
+  fit(x: ArrayData, y: TargetData, opts?: ArrayFitOptions): Promise<History>;
+  async fit(a: Dataset | ArrayData, b?: FitOptions | TargetData, c?: ArrayFitOptions): Promise<History> {
     const arrays = !isDataset(a);
     if (arrays && b === undefined) throw new TypeError('gaaf: fit: give a dataset, or x and y');
     const opts = ((arrays ? c : b) ?? {}) as ArrayFitOptions;
     if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new TypeError(`gaaf: fit: the options must be an object, got ${Array.isArray(opts) ? 'an array' : String(opts)}`);
-    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
+    if (opts.loss !== undefined || opts.lossOptions !== undefined || opts.lossWeights !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions, opts.lossWeights);
     const data = arrays ? datasetOf(this, a, b, 'fit') : a;
-    const { loss: _l, lossOptions: _o, validationData, ...rest } = opts;
+    const { loss: _l, lossOptions: _o, lossWeights: _w, validationData, ...rest } = opts;
     const merged: FitOptions = {
       ...rest,
       ...(validationData !== undefined ? { validationData: validationDataOf(this, validationData) } : {}),
@@ -92,7 +95,7 @@ export class Model extends Network {
    * compiled optimizer: TF.js's trainOnBatch. Resolves to the batch's loss, or
    * [loss, ...metrics] when compile() named metrics.
    */
-  async trainOnBatch(x: ArrayData | Dataset, y?: ArrayData, opts: { seed?: number } = {}): Promise<number | number[]> {
+  async trainOnBatch(x: ArrayData | Dataset, y?: TargetData, opts: { seed?: number } = {}): Promise<number | number[]> {
     const optimizer = this.compiled.optimizer;
     if (!optimizer) throw new RangeError("gaaf: trainOnBatch: compile the model with an optimizer first (model.compile({ optimizer: 'adam', loss: ... }))");
     const batch = isDataset(x) ? x : datasetOf(this, x, y, 'trainOnBatch');
@@ -102,8 +105,8 @@ export class Model extends Network {
 
   /** evaluate(data) or evaluate(x, y), as fit takes them: the mean loss and the loss's metrics by name. */
   override evaluate(data: Dataset, opts?: { batchSize?: number }): Evaluation;
-  override evaluate(x: ArrayData, y: ArrayData, opts?: { batchSize?: number }): Evaluation;
-  override evaluate(a: Dataset | ArrayData, b?: ArrayData | { batchSize?: number }, c?: { batchSize?: number }): Evaluation {
+  override evaluate(x: ArrayData, y: TargetData, opts?: { batchSize?: number }): Evaluation;
+  override evaluate(a: Dataset | ArrayData, b?: TargetData | { batchSize?: number }, c?: { batchSize?: number }): Evaluation {
     if (isDataset(a)) return super.evaluate(a, (b ?? {}) as { batchSize?: number });
     return super.evaluate(datasetOf(this, a, b, 'evaluate'), c ?? {});
   }

@@ -19,7 +19,7 @@ export async function trainOnBatch(model: Network, optimizer: Optimizer, batch: 
   try {
     if (!model.built) model.build(batch.sampleShape, { seed: opts.seed ?? 0 });
     model.checkData(batch, 'trainOnBatch');
-    const y = batch.targets ?? batch.y;
+    const y = batch.outputs ? batch.outputs.map((o) => o.targets ?? o.y) : batch.targets ?? batch.y;
     const { loss, n, metricSums } = model.gradientsOn(batch.x, y, { training: true, seed: opts.seed ?? 0, step: model.step }, 'trainOnBatch');
     if (!Number.isFinite(loss)) {
       const where = model.firstNonFinite(n);

@@ -106,6 +106,9 @@ describe('every training field is checked at load time', () => {
     ['a negative loss sum', (c) => { c.training.epochLossSum = -1; }, /field 'training\.epochLossSum' must be a finite number ≥ 0, got -1/],
     ['no samples', (c) => { c.training.dataCount = 0; }, /field 'training\.dataCount' must be an integer ≥ 1, got 0/],
     ['a data hash that is no hash', (c) => { c.training.dataSha256 = 'abc'; }, /field 'training\.dataSha256' must be a hex SHA-256, got "abc"/],
+    ['an initial epoch at the last epoch', (c) => { c.training.initialEpoch = 2; }, /field 'training\.initialEpoch' must be an integer in \[0, 1\] \(below training\.epochs\), got 2/],
+    ['an initial epoch that leaves the history too long', (c) => { c.training.initialEpoch = 1; }, /field 'training\.historySteps' must be 0, the steps of the 0 finished epoch\(s\), got 4/],
+    ['a negative metric sum', (c) => { c.training.epochMetricSums = [-1]; }, /field 'training\.epochMetricSums' must be a list of finite numbers ≥ 0, got \[-1\]/],
     ['gradient sums of another architecture', (c) => { c.training.callbacks.gradInfo.total = [1, 2, 3]; }, /field 'training\.callbacks\.gradInfo\.total' must have one entry per Dense layer \(2\), got 3/],
     ['an epoch log of another architecture', (c) => { c.training.history[0].gradInfo = [1]; }, /field 'training\.history\[0\]\.gradInfo' must have one entry per Dense layer \(2\), got 1/],
   ];

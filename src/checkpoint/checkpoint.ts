@@ -8,6 +8,8 @@
 import { countNonFinite, init } from '../binding.js';
 import type { GraphConfig } from '../graph/config.js';
 import type { Layer } from '../layers/layer.js';
+import { resolveHead } from '../head.js';
+import { MultiHead } from '../heads/multi-head.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
 import type { ModelOptions, Network } from '../model.js';
@@ -48,7 +50,9 @@ export async function snapshot(model: Network, opts: SnapshotOptions = {}): Prom
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: await sha256Hex(weights) },
     model: {
       inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy,
-      ...(model.head.lossName !== 'sparseCategoricalCrossentropy' ? { loss: { name: model.head.lossName, options: { ...model.head.lossOptions } } } : {}),
+      ...(model.head instanceof MultiHead
+        ? { losses: model.head.heads.map((h) => ({ name: h.lossName, options: { ...h.lossOptions } })), lossWeights: [...model.head.weights] }
+        : model.head.lossName !== 'sparseCategoricalCrossentropy' ? { loss: { name: model.head.lossName, options: { ...model.head.lossOptions } } } : {}),
       ...(model.graphConfig() ? { graph: model.graphConfig()! } : {}),
     },
     optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
@@ -110,9 +114,11 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
     throw new CheckpointError(b.configName, `model.graph: ${(e as Error).message.replace(/^gaaf: /, '')}`);
   }
   model.builtBy = cfg.model.builder;
-  if (cfg.model.loss) {
+  if (cfg.model.loss || cfg.model.losses) {
     try {
-      model.setLoss(cfg.model.loss.name, cfg.model.loss.options);
+      const { loss, losses, lossWeights } = cfg.model;
+      if (losses) model.setLoss(losses.map((l) => resolveHead(l.name, l.options)), {}, lossWeights);
+      else model.setLoss(loss!.name, loss!.options);
     } catch (e) {
       throw new CheckpointError(b.configName, `model.loss: ${(e as Error).message.replace(/^gaaf: /, '')}`);
     }

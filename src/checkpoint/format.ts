@@ -52,7 +52,9 @@ export interface CheckpointConfig {
   weights: { file: string; bytes: number; sha256: string };
   /** builder: what made the layers (paperMlp, svhnCnn, ...) with its options; null for plain layers. */
   /** loss: the model's loss when it is not the default sparse softmax cross-entropy (absent in older checkpoints). */
-  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> }; graph?: GraphConfig };
+  model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> };
+    /** A model of several outputs: each output's loss and its weight in the total. */
+    losses?: Array<{ name: string; options: Record<string, number> }>; lossWeights?: number[]; graph?: GraphConfig };
   optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle
@@ -99,7 +101,7 @@ function checkTraining(t: Record<string, unknown>, bad: Bad): void {
   }
   const done = (epoch - 1 - initialEpoch) * batches;
   if (step < done + batch) bad('training.step', `at least ${done + batch}, the steps before epoch ${epoch}, batch ${batch} (${of})`, step);
-  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1 - initialEpoch} finished epoch(s) of this run`, t.historySteps);
+  if (t.historySteps !== done) bad('training.historySteps', `${done}, the steps of the ${epoch - 1 - initialEpoch} finished epoch(s)`, t.historySteps);
   const seen = Math.min(batch * batchSize, dataCount);
   if ((t.epochCorrect as number) > seen) bad('training.epochCorrect', `at most ${seen}, the samples trained on so far this epoch`, t.epochCorrect);
   const h = t.history;
@@ -164,8 +166,14 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   else if (m.builder !== null && (!isObject(m.builder) || typeof m.builder.name !== 'string' || !isObject(m.builder.options))) {
     bad('model.builder', 'null or an object {name, options}', m.builder);
   }
-  if (m.loss !== undefined && (!isObject(m.loss) || typeof m.loss.name !== 'string' || !isObject(m.loss.options) || !Object.values(m.loss.options).every(isNum))) {
-    bad('model.loss', 'an object {name, options} (options numbers)', m.loss);
+  const isLoss = (l: unknown): boolean => isObject(l) && typeof l.name === 'string' && isObject(l.options) && Object.values(l.options).every(isNum);
+  if (m.loss !== undefined && !isLoss(m.loss)) bad('model.loss', 'an object {name, options} (options numbers)', m.loss);
+  if (m.losses !== undefined) {
+    if (!Array.isArray(m.losses) || m.losses.length < 2 || !m.losses.every(isLoss)) bad('model.losses', 'a list of {name, options}, one per output (two or more)', m.losses);
+    if (!isNumArray(m.lossWeights) || m.lossWeights.length !== (m.losses as unknown[]).length || !m.lossWeights.every((w) => w >= 0)) {
+      bad('model.lossWeights', `a list of ${(m.losses as unknown[]).length} finite numbers ≥ 0, one per output`, m.lossWeights);
+    }
+    if (m.loss !== undefined) bad('model.loss', 'absent beside model.losses', m.loss);
   }
   const o = c.optimizer;
   if (o !== null) {

@@ -20,6 +20,11 @@ export interface Dataset {
   readonly numClasses: number;
   /** Human-readable origin, e.g. "bundled MNIST digits (train)" or a file path. */
   readonly name: string;
+  /**
+   * For a model of several outputs: one dataset per output (the same x and count; labels or
+   * targets each), made by makeMultiOutputDataset. The top level's y is then empty.
+   */
+  readonly outputs?: readonly Dataset[];
 }
 
 export function sampleSize(shape: readonly number[]): number {
@@ -85,7 +90,13 @@ export function checkDataset(data: Dataset, where: string, rows?: { start: numbe
   if (!data.y || typeof data.y.length !== 'number') bad('y must be an array of labels');
   const { count } = data;
   if (!Number.isInteger(count) || count < 0) bad(`count must be a non-negative integer, got ${count}`);
-  if (data.targets !== undefined) {
+  if (data.outputs !== undefined) {
+    if (!Array.isArray(data.outputs) || data.outputs.length < 1) bad('outputs must be a non-empty list of datasets, one per output');
+    data.outputs.forEach((o, i) => {
+      if (o?.x !== data.x || o.count !== data.count) bad(`outputs[${i}] must share x and count (${data.count}) with the dataset (makeMultiOutputDataset)`);
+      checkDataset(o, `${where} (outputs[${i}])`, { start: 0, end: 0 });
+    });
+  } else if (data.targets !== undefined) {
     const t = data.targetSize;
     if (!(data.targets instanceof Float32Array)) bad('targets must be a Float32Array');
     if (!Number.isInteger(t) || t! < 1) bad(`targetSize must be a positive integer, got ${t}`);
@@ -155,6 +166,10 @@ export function subset(
   name?: string,
 ): Dataset {
   const size = sampleSize(ds.sampleShape);
+  if (ds.outputs) {
+    const parts = ds.outputs.map((o) => subset(o, sel, name));
+    return withOutputs(parts, name ?? `${ds.name} (subset)`);
+  }
   if ('start' in sel && 'end' in sel && typeof sel.start === 'number') {
     const { start, end } = sel;
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > ds.count) {
@@ -205,4 +220,33 @@ export function reshapeDataset(ds: Dataset, sampleShape: readonly number[], name
   }
   if (ds.targets) return freezeTargets(ds.x, ds.targets, sampleShape, ds.targetSize!, name ?? ds.name);
   return freeze(ds.x, ds.y, sampleShape, ds.numClasses, name ?? ds.name);
+}
+
+/** A dataset of several outputs from per-output parts of the same samples, every part rebound to the first part's x (one copy). */
+function withOutputs(parts: readonly Dataset[], name: string): Dataset {
+  const { x, sampleShape, count } = parts[0];
+  const shared = parts.map((p) => (p.targets ? freezeTargets(x, p.targets, sampleShape, p.targetSize!, p.name) : freeze(x, p.y, sampleShape, p.numClasses, p.name)));
+  return Object.freeze({ x, y: new Int32Array(0), count, sampleShape, numClasses: 0, name, outputs: Object.freeze(shared) });
+}
+
+/** One output's targets for makeMultiOutputDataset: class labels, or float targets of `size` per sample. */
+export type OutputTargets = { labels: Int32Array; numClasses: number } | { targets: Float32Array; size: number };
+
+/**
+ * Samples with targets for each output of a model of several outputs, in the order of its
+ * outputs: class labels for an output trained with sparseCategoricalCrossentropy, float
+ * targets for the others. Every part shares x (no copy); each is checked as makeDataset and
+ * makeTargetDataset check theirs.
+ */
+export function makeMultiOutputDataset(x: Float32Array, sampleShape: readonly number[], outputs: readonly OutputTargets[], name: string): Dataset {
+  if (!Array.isArray(outputs) || outputs.length < 1) throw new Error(`dataset "${name}": outputs must be a non-empty list, one entry per output`);
+  const parts = outputs.map((o, i) => {
+    const part = `${name} (output ${i})`;
+    if ('labels' in o) return makeDataset(x, o.labels, sampleShape, o.numClasses, part);
+    if ('targets' in o) return makeTargetDataset(x, o.targets, sampleShape, o.size, part);
+    throw new Error(`dataset "${name}": outputs[${i}] must be { labels, numClasses } or { targets, size }`);
+  });
+  const counts = parts.map((p) => p.count);
+  if (counts.some((c) => c !== counts[0])) throw new Error(`dataset "${name}": the outputs hold ${counts.join(', ')} samples; every output needs one target per sample of x`);
+  return withOutputs(parts, name);
 }

@@ -7,7 +7,8 @@ import { type GraphConfig, linearGraph, nameLayers, traceGraph, validateGraph } 
 import { GraphRunner, planOf } from './runner.js';
 import { checkRows, eachBatch, packInputs, setParamValues, weightsHash } from './inputs.js';
 import { summaryTable } from './summary.js';
-import { type Head, type LossOptions, type LossSpec, SoftmaxCrossEntropyHead, resolveHead } from '../head.js';
+import { type Head, type LossOptions, SoftmaxCrossEntropyHead } from '../head.js';
+import { type Losses, MultiHead, headFor } from '../heads/multi-head.js';
 import { Dense } from '../layers/dense.js';
 import { Layer, type Param, type StepContext, shapeStr, size } from '../layers/layer.js';
 import type { SymbolicTensor } from '../layers/symbolic.js';
@@ -20,9 +21,13 @@ export interface ModelOptions {
   /** The graph of the layers (a checkpoint's model.graph); default: the layers in a stack. */
   graph?: GraphConfig;
   /** The loss (src/head.ts resolveHead), a TF.js/Keras name or a head, default 'sparseCategoricalCrossentropy', and its options. */
-  loss?: LossSpec;
+  loss?: Losses;
   lossOptions?: LossOptions;
+  /** A model of several outputs: each output's weight in the total loss (a list in output order, or by output name). */
+  lossWeights?: readonly number[] | Readonly<Record<string, number>>;
 }
+
+export type { Losses } from '../heads/multi-head.js';
 
 /** A functional model: `new Model({ inputs: x, outputs: y })` with x from input() and y from layers' apply(). */
 export interface FunctionalSpec {
@@ -72,7 +77,6 @@ export class NetworkCore {
   stopTraining = false;
 
   constructor(spec: readonly Layer[] | FunctionalSpec = [], opts: ModelOptions = {}) {
-    if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions);
     if (!Array.isArray(spec)) {
       const f = spec as FunctionalSpec;
       if (!f || typeof f !== 'object' || !('inputs' in f) || !('outputs' in f)) throw new TypeError('gaaf: a model takes a list of layers or { inputs, outputs }');
@@ -81,6 +85,7 @@ export class NetworkCore {
       const { layers, graph } = traceGraph(list(f.inputs), list(f.outputs));
       this.layers.push(...layers);
       this.graphSpec = graph;
+      if (opts.loss !== undefined || opts.lossOptions !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions, opts.lossWeights);
       return;
     }
     this.declaredInputShape = opts.inputShape;
@@ -90,6 +95,15 @@ export class NetworkCore {
       validateGraph(this.layers, opts.graph);
       this.graphSpec = opts.graph;
     }
+    if (opts.loss !== undefined || opts.lossOptions !== undefined || opts.lossWeights !== undefined) this.setLoss(opts.loss ?? 'sparseCategoricalCrossentropy', opts.lossOptions, opts.lossWeights);
+  }
+
+  /** The names of the outputs (the layers that produce them), in order. */
+  outputNames(): string[] {
+    const g = this.runner?.graph ?? this.graphSpec;
+    if (!g) return this.layers.length ? [this.layers[this.layers.length - 1].name] : [];
+    nameLayers(this.layers);
+    return g.outputs.map((id) => (id < g.inputs.length ? g.inputs[id].name : this.layers[g.nodes[id - g.inputs.length].layer].name));
   }
 
   /** The graph of a functional model (what checkpoints record); null for a stack of layers. */
@@ -148,8 +162,10 @@ export class NetworkCore {
     const g = this.graphSpec ?? linearGraph(this.layers, shape);
     // Chain the shapes and estimate the parameters' memory before allocating anything.
     const est = this.estimateFor(g, {});
-    const out = inferOut(this.layers, g);
-    if (out.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(out)}`);
+    const plan = planOf(this.layers, g);
+    for (const out of g.outputs.map((id) => plan.shapes[id])) {
+      if (out.length !== 1) throw new RangeError(`gaaf: the last layer must output flat logits [classes], got ${shapeStr(out)}`);
+    }
     checkFits(est, est.paramBytes, 'this model', 0, shape);
     const runner = new GraphRunner(this.layers, g);
     let twinRng: Rng | null = null;
@@ -157,6 +173,7 @@ export class NetworkCore {
     this.runner = runner;
     this.outGrads = g.outputs.map(() => null);
     this.isBuilt = true;
+    if (this.head instanceof MultiHead) this.head.setOutputSizes(this.outputShapes.map(size));
     return this;
   }
 
@@ -251,11 +268,19 @@ export class NetworkCore {
     this.cap = 0;
   }
 
-  /** Trains and evaluates against `loss` from now on (a TF.js/Keras name or a head); the batch buffers are laid out again. */
-  setLoss(loss: LossSpec, opts: LossOptions = {}): this {
-    const head = resolveHead(loss, opts);
+  /**
+   * Trains and evaluates against `loss` from now on (a TF.js/Keras name or a head); the batch
+   * buffers are laid out again. A model of several outputs takes a loss per output (a list in
+   * output order or an object by output name; one name alone applies to every output), with
+   * `lossWeights` for the total Σ wᵢ·Lᵢ (default 1 each).
+   */
+  setLoss(loss: Losses, opts: LossOptions = {}, lossWeights?: readonly number[] | Readonly<Record<string, number>>): this {
+    const g = this.runner?.graph ?? this.graphSpec;
+    const outputs = g ? g.outputs.length : 1;
+    const head = headFor(loss, opts, lossWeights, outputs === 1 ? null : () => this.outputNames());
     if (head !== this.head) this.releaseBatch();
     this.head = head;
+    if (head instanceof MultiHead && this.isBuilt) head.setOutputSizes(this.outputShapes.map(size));
     return this;
   }
 
@@ -294,8 +319,15 @@ export class NetworkCore {
   }
 
   protected backwardAll(ctx: StepContext): ReadonlyArray<Buf | null> {
-    this.outGrads[0] = this.head.gradient;
+    if (this.head instanceof MultiHead) this.head.gradients.forEach((g, i) => (this.outGrads[i] = g));
+    else this.outGrads[0] = this.head.gradient;
     return this.runner!.backward(this.outGrads, ctx);
+  }
+
+  /** The summed loss of the n rows over every output (with grad, the gradients for backwardAll). */
+  protected lossOf(ctx: StepContext, grad: boolean): number {
+    const outs = this.runner!.forward(this.xBufs, ctx);
+    return this.head instanceof MultiHead ? this.head.lossOf(outs, ctx.n, grad) : this.head.loss(outs[0], ctx.n, grad);
   }
 
   /**
@@ -303,7 +335,7 @@ export class NetworkCore {
    * gradient (of the mean loss) and returns the summed loss of the batch.
    */
   forwardBackward(ctx: StepContext): number {
-    const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
+    const loss = this.lossOf(ctx, true);
     this.inputGrads = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
     return loss;
   }
@@ -313,7 +345,7 @@ export class NetworkCore {
    * between the loss and the backward pass: what a training step logs.
    */
   trainingPass(ctx: StepContext): { loss: number; metricSums: number[] } {
-    const loss = this.head.loss(this.forwardAll(ctx), ctx.n, true);
+    const loss = this.lossOf(ctx, true);
     const metricSums = Number.isFinite(loss) ? this.head.metricSums(ctx.n) : [];
     this.inputGrads = Number.isFinite(loss) ? this.backwardAll(ctx) : null;
     return { loss, metricSums };
@@ -321,7 +353,7 @@ export class NetworkCore {
 
   /** Forward pass over the loaded batch; returns the summed loss (the head keeps what its metric needs). */
   forwardLoss(ctx: StepContext): number {
-    return this.head.loss(this.forwardAll(ctx), ctx.n, false);
+    return this.lossOf(ctx, false);
   }
 
   /** Number of the first n loaded rows the head's metric counts as right (for classes: the most probable is the label). */
@@ -341,9 +373,4 @@ export class NetworkCore {
     return null;
   }
 
-}
-
-/** The (first) output's shape of graph `g`. */
-function inferOut(layers: readonly Layer[], g: GraphConfig): readonly number[] {
-  return planOf(layers, g).shapes[g.outputs[0]];
 }

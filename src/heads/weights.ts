@@ -10,6 +10,9 @@ export function sampleWeightsOf(
   classWeight: Readonly<Record<number, number>> | readonly number[] | undefined,
 ): Float32Array | null {
   if (sampleWeight === undefined && classWeight === undefined) return null;
+  if (classWeight !== undefined && data.outputs) {
+    throw new RangeError(`gaaf: fit: classWeight applies to a model of one output ('${data.name}' holds targets for ${data.outputs.length}); give sampleWeight instead, as Keras requires`);
+  }
   const w = new Float32Array(data.count).fill(1);
   if (sampleWeight !== undefined) {
     if (sampleWeight.length !== data.count) {

@@ -28,7 +28,7 @@ function scramble(m: Network): void {
 }
 
 /** Runs the export in onnxruntime and returns the largest |ort − gaaf| over the outputs. */
-async function compare(m: Network, xs: Float32Array[], batch: number, opts: { opset?: number } = {}): Promise<number> {
+async function compare(m: Model, xs: Float32Array[], batch: number, opts: { opset?: number } = {}): Promise<number> {
   const bytes = m.toOnnx(opts);
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ort.Tensor> = {};

@@ -182,3 +182,20 @@ test('errors: an unknown dtype, a non-finite or out-of-range value, a negative v
   assert.throws(() => m.loadWeights(bn([1, 2]), { from: 'pytorch', mapping: {} } as never), /unknown option 'mapping'/);
   assert.throws(() => m.loadWeights(bn([1, 2]), { from: 'pytorch', map: { dense_9: '0' } }), /map names 'dense_9', which is not a layer with weights/);
 });
+
+test('validation comes first: a bad value in the last layer leaves every weight as it was, and nothing is converted before the names and shapes pass', () => {
+  const bytes = new Uint8Array(readFileSync(path('mlp.safetensors')));
+  const st = readForeignSafetensors(bytes, 'mlp', { lazy: true });
+  const fc2 = st.tensors.get('fc2.bias')!; // BF16, the last layer's
+  new DataView(bytes.buffer).setUint16(fc2.offset + 2, 0x7fc0, true); // its element 1 becomes NaN
+  const m = mlp();
+  m.build([6]);
+  const before = m.getWeights();
+  assert.throws(() => m.loadWeights(bytes, { from: 'pytorch' }), isErr(/tensor 'fc2\.bias' \(BF16\) holds NaN at element 1/, (e) => e.offset === fc2.offset + 2));
+  m.getWeights().forEach((w, i) => assert.deepEqual(w, before[i]));
+  // lazily read, a tensor is converted when its data is read: a wrong shape is found without converting any
+  const lazy = readForeignSafetensors(bytes, 'mlp', { lazy: true });
+  assert.equal(lazy.tensors.get('fc1.weight')!.shape.join(','), '8,6');
+  assert.throws(() => lazy.tensors.get('fc2.bias')!.data, /holds NaN/);
+  assert.throws(() => readForeignSafetensors(bytes, 'mlp'), /holds NaN/, 'read eagerly, the file is refused at once');
+});

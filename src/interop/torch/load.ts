@@ -42,7 +42,7 @@ export function loadWeightsInto(model: Network, source: string | Uint8Array, opt
   } else {
     throw new TypeError(`gaaf: loadWeights: expected a path or a Uint8Array, got ${Object.prototype.toString.call(source)}`);
   }
-  const st = readForeignSafetensors(bytes, file);
+  const st = readForeignSafetensors(bytes, file, { lazy: true }); // values converted only once the architecture has checked the names and shapes
   if (!model.built) {
     const shape = model.knownInputShape();
     if (!shape) throw new Error('gaaf: loadWeights: the model has no input shape: build it first (model.build(inputShape)) or declare inputShape');

@@ -13,12 +13,13 @@
 // is permuted, but nn.Flatten of a [C, H, W] map orders the features c-major, gaaf's Flatten
 // h, w, c: the Linear after such a Flatten (through elementwise layers: activations, dropout)
 // gets its input columns permuted to gaaf's order. A Reshape of images is not permuted.
-// Everything is checked (every layer has its tensors, every shape, no tensor left unused)
-// before any weight is written, so a bad file leaves the model as it was.
+// Everything is checked (every layer has its tensors, every shape and dtype, no tensor left
+// unused) before any tensor is converted (allocated), and every value before any weight is
+// written, so a bad file leaves the model as it was.
 import type { Layer } from '../../layers/layer.js';
 import type { Network } from '../../model.js';
 import { WeightsFileError } from '../errors.js';
-import type { ForeignSafetensors, ForeignTensor } from './safetensors.js';
+import { DTYPE_BYTES, type ForeignSafetensors, type ForeignTensor } from './safetensors.js';
 
 /** gaaf layer name → PyTorch module prefix, or a function of the layer giving it. */
 export type TorchMap = Readonly<Record<string, string>> | ((layer: Layer) => string);
@@ -179,8 +180,6 @@ export function loadTorchWeights(model: Network, st: ForeignSafetensors, file: s
       if (want.suffix === 'num_batches_tracked' ? !t.dtype.startsWith('I') : !['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
         throw new WeightsFileError(file, `tensor '${name}' has dtype ${t.dtype}, layer '${l.name}' expects ${want.suffix === 'num_batches_tracked' ? 'an integer' : 'a float'}`, t.offset, name, l.name);
       }
-      const neg = want.suffix === 'running_var' ? t.data.findIndex((v) => !(v >= 0)) : -1;
-      if (neg >= 0) throw new WeightsFileError(file, `tensor '${name}' holds the variance ${t.data[neg]} at element ${neg}: a variance is not negative`, undefined, name, l.name);
       used.add(t.name);
       got.set(want.suffix, t);
     }
@@ -192,9 +191,14 @@ export function loadTorchWeights(model: Network, st: ForeignSafetensors, file: s
   if (unused && opts.strict !== false) {
     throw new WeightsFileError(file, `tensor '${unused.name}' is taken by no layer of the model (pass strict: false to ignore it, or map its module)`, unused.offset, unused.name);
   }
-  for (const [l, got] of plan) {
-    const values = convertLayer(model, l, got);
-    [...l.params().map((p) => p.value), ...l.stateTensors().map((s) => s.value)].forEach((b, i) => b.write(values[i]));
-  }
+  // names, shapes and dtypes are right: now the values are converted (and checked), all before the first write
+  const values = plan.map(([l, got]) => {
+    const rv = got.get('running_var');
+    const neg = rv ? rv.data.findIndex((v) => !(v >= 0)) : -1;
+    if (neg >= 0) throw new WeightsFileError(file, `tensor '${rv!.name}' holds the variance ${rv!.data[neg]} at element ${neg}: a variance is not negative`, rv!.offset + DTYPE_BYTES[rv!.dtype] * neg, rv!.name, l.name);
+    void got.get('num_batches_tracked')?.data; // an integer counter: checked (a safe integer), not used
+    return convertLayer(model, l, got);
+  });
+  plan.forEach(([l], k) => [...l.params().map((p) => p.value), ...l.stateTensors().map((s) => s.value)].forEach((b, i) => b.write(values[k][i])));
   return Object.fromEntries(pairs.map(([l, p]) => [l.name, p]));
 }

@@ -25,6 +25,7 @@ export interface ForeignTensor {
   /** The dtype in the file; `data` is float32 whatever it was (integers: their values). */
   readonly dtype: string;
   readonly shape: readonly number[];
+  /** The values as float32 (converted when first read if the file was read lazily; may then throw WeightsFileError). */
   readonly data: Float32Array;
   /** Where its data begins in the file, for messages. */
   readonly offset: number;
@@ -58,9 +59,11 @@ interface Entry { name: string; dtype: string; shape: number[]; begin: number; e
 
 /**
  * Parses and validates a safetensors file of any dtype above. `maxHeaderBytes` caps the
- * header (default 100 MiB, the reference implementation's cap).
+ * header (default 100 MiB, the reference implementation's cap). With `lazy`, a tensor's values
+ * are converted (allocated, and checked finite) when its `data` is first read, so a caller can
+ * check names and shapes against what it expects before anything is allocated.
  */
-export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { maxHeaderBytes?: number } = {}): ForeignSafetensors {
+export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { maxHeaderBytes?: number; lazy?: boolean } = {}): ForeignSafetensors {
   const len = bytes.length;
   const fail = (detail: string, offset?: number, tensor?: string): never => {
     throw new WeightsFileError(file, detail, offset, tensor);
@@ -125,9 +128,16 @@ export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { 
   const tensors = new Map<string, ForeignTensor>();
   const converted: Record<string, number> = {};
   for (const e of entries) {
-    const data = convert(dv, dataStart + e.begin, e, file);
     if (FLOAT_DTYPES.includes(e.dtype) && e.dtype !== 'F32') converted[e.dtype] = (converted[e.dtype] ?? 0) + 1;
-    tensors.set(e.name, { name: e.name, dtype: e.dtype, shape: e.shape, data, offset: dataStart + e.begin });
+    let data: Float32Array | null = null;
+    const t: ForeignTensor = {
+      name: e.name, dtype: e.dtype, shape: e.shape, offset: dataStart + e.begin,
+      get data(): Float32Array {
+        return (data ??= convert(dv, dataStart + e.begin, e, file));
+      },
+    };
+    if (!opts.lazy) void t.data;
+    tensors.set(e.name, t);
   }
   return { tensors, metadata, converted };
 }

@@ -132,8 +132,15 @@ test('functional models: two inputs, a shared Dense, Add, Multiply, Concatenate;
   r.build(undefined, { seed: 6 });
   scramble(r);
   const d3 = await compare(r, [randn(3 * 72)], 3);
-  console.log(`# onnx functional: two inputs ${d1.toExponential(2)}, tokens ${d2.toExponential(2)}, residual ${d3.toExponential(2)}`);
-  for (const d of [d1, d2, d3]) assert.ok(d < 1e-5, `${d}`);
+  // two outputs, one of them an image branch's pooled features
+  const xo = input({ shape: [5, 5, 3] });
+  const feat = new GlobalMaxPooling2D().apply(new Conv2D(4, 3, { activation: 'elu' }).apply(xo));
+  const two = new Model({ inputs: xo, outputs: [new Dense(2).apply(feat), new Dense(3, { activation: 'sigmoid' }).apply(feat)] });
+  two.build(undefined, { seed: 7 });
+  scramble(two);
+  const d4 = await compare(two, [randn(3 * 75)], 3);
+  console.log(`# onnx functional: two inputs ${d1.toExponential(2)}, tokens ${d2.toExponential(2)}, residual ${d3.toExponential(2)}, two outputs ${d4.toExponential(2)}`);
+  for (const d of [d1, d2, d3, d4]) assert.ok(d < 1e-5, `${d}`);
 });
 
 test('bad calls: not built, an unknown option or opset, a layer with no ONNX mapping', () => {

@@ -23,7 +23,7 @@ import type { Emitter, Ref } from './emitter.js';
 export interface Ctx { e: Emitter; opset: number; base: string }
 
 type L = Layer & Record<string, unknown>;
-const flat = (x: Ref, name: string, shape: readonly number[]): Ref => ({ name, shape, layout: 'nhwc' });
+const flat = (name: string, shape: readonly number[]): Ref => ({ name, shape, layout: 'nhwc' });
 
 /** φ(x), elementwise (softmax over the last sample axis). */
 export function activation(c: Ctx, fn: ActFn, x: Ref): Ref {
@@ -97,7 +97,7 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
       const [inDim, out] = layer.params()[0].shape;
       const k = w('kernel', [inDim, out], paramValue(layer, 0));
       const z = l.useBias ? e.node('Gemm', [x.name, k, w('bias', [out], paramValue(layer, 1))], undefined, `${base}/gemm`) : e.node('MatMul', [x.name, k], undefined, `${base}/matmul`);
-      return activation(c, l.act as ActFn, flat(x, z, outShape));
+      return activation(c, l.act as ActFn, flat(z, outShape));
     }
     case 'Conv2D': {
       const [kh, kw, ch, oc] = layer.params()[0].shape;
@@ -125,7 +125,7 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
     case 'GlobalAveragePooling2D': case 'GlobalMaxPooling2D': {
       const op = layer.className === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool';
       const pooled = e.node(op, [e.as(x, 'nchw').name], undefined, `${base}/${op.toLowerCase()}`);
-      return flat(x, e.node('Flatten', [pooled], { axis: 1 }, `${base}/flatten`), outShape);
+      return flat(e.node('Flatten', [pooled], { axis: 1 }, `${base}/flatten`), outShape);
     }
     case 'BatchNorm': {
       const ch = layer.params()[0].shape[0];
@@ -145,13 +145,13 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
     case 'Embedding': {
       const [num, dim] = layer.params()[0].shape;
       const idx = e.node('Cast', [x.name], { to: 7 }, `${base}/indices`);
-      return flat(x, e.node('Gather', [w('embeddings', [num, dim], paramValue(layer, 0)), idx], { axis: 0 }, `${base}/gather`), outShape);
+      return flat(e.node('Gather', [w('embeddings', [num, dim], paramValue(layer, 0)), idx], { axis: 0 }, `${base}/gather`), outShape);
     }
     case 'Flatten':
       if (x.shape.length === 1) return x;
-      return flat(x, e.node('Flatten', [e.as(x, 'nhwc').name], { axis: 1 }, `${base}/flatten`), outShape);
+      return flat(e.node('Flatten', [e.as(x, 'nhwc').name], { axis: 1 }, `${base}/flatten`), outShape);
     case 'Reshape':
-      return flat(x, e.node('Reshape', [e.as(x, 'nhwc').name, e.int64(`${layer.name}/shape`, [0, ...outShape])], undefined, `${base}/reshape`), outShape);
+      return flat(e.node('Reshape', [e.as(x, 'nhwc').name, e.int64(`${layer.name}/shape`, [0, ...outShape])], undefined, `${base}/reshape`), outShape);
     case 'Activation': return activation(c, l.fn as ActFn, x);
     case 'Add': case 'Multiply': {
       const op = layer.className === 'Add' ? 'Add' : 'Mul';
@@ -163,7 +163,7 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
     case 'Concatenate': {
       const rank = x.shape.length;
       const axis = (l.axis as number) < 0 ? rank + (l.axis as number) + 1 : (l.axis as number);
-      return flat(x, e.node('Concat', xs.map((t) => e.as(t, 'nhwc').name), { axis }, `${base}/concat`), outShape);
+      return flat(e.node('Concat', xs.map((t) => e.as(t, 'nhwc').name), { axis }, `${base}/concat`), outShape);
     }
     default:
       throw new RangeError(`gaaf: toOnnx: layer '${layer.name}' (${layer.className}) has no ONNX mapping ` +

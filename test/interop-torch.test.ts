@@ -199,3 +199,14 @@ test('validation comes first: a bad value in the last layer leaves every weight 
   assert.throws(() => lazy.tensors.get('fc2.bias')!.data, /holds NaN/);
   assert.throws(() => readForeignSafetensors(bytes, 'mlp'), /holds NaN/, 'read eagerly, the file is refused at once');
 });
+
+test('a functional model takes the same weights (by map): the same predictions', async () => {
+  const { Model, input } = await import('../src/node.js');
+  const r = ref('mlp');
+  const x = input({ shape: [6] });
+  const m = new Model({ inputs: x, outputs: new Dense(3).apply(new Dense(8, { activation: 'relu' }).apply(x)) });
+  m.build();
+  const names = m.layers.map((l) => l.name);
+  m.loadWeights(path('mlp.safetensors'), { from: 'pytorch', map: (l) => (l.name === names[0] ? 'fc1' : 'fc2') });
+  assert.ok(maxDiff(m.predictOutputs(Float32Array.from(r.input))[0], r.output) < 1e-5);
+});

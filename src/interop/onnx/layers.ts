@@ -58,8 +58,10 @@ export function activation(c: Ctx, fn: ActFn, x: Ref): Ref {
 /**
  * GAAF's forward, as the kernel computes it in float32: y = φ(x) + g(x)·s(x),
  * g(x) = (x·K − ⌊x·K⌋ − 0.5)/K, s the bell exp(−(x·x)·(1/c)) (tanh, sigmoid) or the shifted
- * sigmoid σ(a·(x − b)) (relu). Where the two round x·K to different sides of an integer
- * (float32 reassociation), they differ by at most 1/K.
+ * sigmoid σ(a·(x − b)) (relu). g is the kernel's float32 operations in its order (x·K, floor,
+ * two subtractions, a division), so it is the same bits; φ and s differ by their exp
+ * approximations. The kernel's guard for |x·K| ≥ 2^23 changes nothing for finite x (x·K is an
+ * integer there), so only x = ±Inf differs: NaN here, φ(±Inf) in gaaf.
  */
 function gaafForward(c: Ctx, fn: ActFn, x: string): string {
   const { e, base } = c;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import {
   Activation, Add, AveragePooling2D, BatchNorm, Concatenate, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
-  LayerNormalization, MaxPool2D, Model, Multiply, Reshape, Rng, Sequential, init, input, type Network,
+  LayerNormalization, MaxPool2D, Model, Multiply, ONNX_OPSETS, Reshape, Rng, Sequential, init, input, type Network,
 } from '../src/node.js';
 
 await init();
@@ -95,13 +95,19 @@ test('every activation, GAAF ones as φ + g·s: to 1e-5', async () => {
   assert.ok(await compare(img, [randn(3 * 50)], 3) < 1e-5);
 });
 
-test('opset 20 exports gelu as the Gelu operator', async () => {
+test('opset 20 exports gelu as the Gelu operator; every opset 17..21 runs', async () => {
   const m = new Sequential([new Dense(6, { inputShape: [4], activation: 'gelu' }), new Dense(2)]);
   m.build([4]);
   const text = new TextDecoder('latin1').decode(m.toOnnx({ opset: 20 }));
   assert.ok(text.includes('Gelu') && !text.includes('Erf'));
   assert.ok(new TextDecoder('latin1').decode(m.toOnnx()).includes('Erf'));
   assert.ok(await compare(m, [randn(5 * 4)], 5, { opset: 20 }) < 1e-5);
+  // every accepted opset loads and runs: a CNN with BatchNorm, pooling and LayerNormalization
+  const c = new Sequential([new Conv2D(3, 3, { inputShape: [6, 6, 2], padding: 'same', activation: 'gelu' }), new BatchNorm(), new MaxPool2D(2),
+    new LayerNormalization(), new Flatten(), new Dense(2)]);
+  c.build();
+  scramble(c);
+  for (const opset of ONNX_OPSETS) assert.ok(await compare(c, [randn(3 * 72)], 3, { opset }) < 1e-5, `opset ${opset}`);
 });
 
 test('functional models: two inputs, a shared Dense, Add, Multiply, Concatenate; Embedding, LayerNormalization, Reshape: to 1e-5', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  Activation, BatchNorm, Conv2D, Dense, Embedding, Flatten, LayerNormalization, MaxPool2D, Sequential, WeightsFileError, init, readForeignSafetensors,
+  Activation, BatchNorm, Conv2D, Dropout, Dense, Embedding, Flatten, LayerNormalization, MaxPool2D, Sequential, WeightsFileError, init, readForeignSafetensors,
 } from '../src/node.js';
 import { f16ToNumber } from '../src/interop/torch/safetensors.js';
 
@@ -56,6 +56,16 @@ test('CNN in F64 and F32 with BatchNorm2d (num_batches_tracked), MaxPool and an 
   const d = maxDiff(m.predictOutputs(Float32Array.from(r.input))[0], r.output);
   console.log(`# cnn (F64, F32, BatchNorm, NCHW flatten): max |gaaf - numpy| = ${d.toExponential(2)}`);
   assert.ok(d < 1e-5, `max difference ${d}`);
+});
+
+test('the NCHW Flatten is found through Dropout and Activation layers between it and the Linear', () => {
+  const r = ref('cnn');
+  const m = new Sequential([
+    new Conv2D(4, 3, { inputShape: [8, 8, 2], padding: 'same' }), new BatchNorm({ epsilon: 1e-5 }), new Activation('relu'), new MaxPool2D(2),
+    new Conv2D(3, 3), new Flatten(), new Activation('relu'), new Dropout(0.5), new Dense(5),
+  ]);
+  m.loadWeights(path('cnn.safetensors'), { from: 'pytorch', map: CNN_MAP });
+  assert.ok(maxDiff(m.predictOutputs(Float32Array.from(r.input))[0], r.output) < 1e-5);
 });
 
 test('the Linear after an NCHW Flatten is permuted: without it the predictions differ', () => {

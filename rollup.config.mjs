@@ -1,6 +1,7 @@
 // The universal ESM bundle for browsers and bundlers: dist/bundle/gaaf.js (and a minified copy,
 // dist/cjs/node.cjs: the Node entry for require(); dist/bundle/gaaf-bench.js: the kernel benchmark for pages,
-// dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them), from tsc's output dist/index.js. Node uses tsc's per-file output
+// dist/bundle/gaaf.min.js, and dist/bundle/gaaf.wasm, gaaf-mt.wasm and gaaf-worker.js beside them;
+// `gaaf/worker`: dist/bundle/gaaf-trainer.js and gaaf-trainer-worker.js, which import the bundle), from tsc's output dist/index.js. Node uses tsc's per-file output
 // through dist/node.js (package.json's `node` condition).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,31 @@ function pbfBundled() {
   };
 }
 
+/**
+ * `gaaf/worker` beside the bundle: dist/bundle/gaaf-trainer.js (createTrainer, the page's side)
+ * and dist/bundle/gaaf-trainer-worker.js (the module worker it starts). Both import the bundle,
+ * ./gaaf.js, rather than carry their own copy of gaaf (a page that imports both names gets one
+ * instance); the worker module imports ./gaaf-trainer.js for serveTrainer. trainer.js's
+ * `new Worker(new URL('./entry.js', import.meta.url), ...)` is pointed at the worker module, so
+ * Vite and webpack, meeting the same pattern in the bundle, bundle the worker into an app.
+ */
+function trainerBundle(map) {
+  return {
+    name: 'gaaf-trainer',
+    resolveId(source, importer) {
+      const to = importer && importer.includes('/dist/worker/') ? map[source] : undefined;
+      return to ? { id: `gaaf-bundle:${to}`, external: true } : null;
+    },
+    transform(code, id) {
+      if (!id.endsWith('/dist/worker/trainer.js')) return null;
+      const from = "new URL('./entry.js', import.meta.url)";
+      if (!code.includes(from)) this.error(`gaaf-trainer: ${id} no longer contains ${from}; update rollup.config.mjs`);
+      return { code: code.replace(from, "new URL('./gaaf-trainer-worker.js', import.meta.url)"), map: null };
+    },
+  };
+}
+const bundlePaths = (id) => (id.startsWith('gaaf-bundle:') ? id.slice('gaaf-bundle:'.length) : id);
+
 export default [
   {
     input: 'dist/index.js',
@@ -97,6 +123,18 @@ export default [
     input: 'dist/bench/index.js',
     plugins: [wasmAsset(), tinybenchBundled(), pbfBundled()],
     output: { file: 'dist/bundle/gaaf-bench.js', format: 'es', sourcemap: true },
+    onwarn,
+  },
+  {
+    input: 'dist/worker/index.js',
+    plugins: [trainerBundle({ '../index.js': './gaaf.js' })],
+    output: { file: 'dist/bundle/gaaf-trainer.js', format: 'es', sourcemap: true, paths: bundlePaths },
+    onwarn,
+  },
+  {
+    input: 'dist/worker/entry.js',
+    plugins: [trainerBundle({ './index.js': './gaaf-trainer.js' })],
+    output: { file: 'dist/bundle/gaaf-trainer-worker.js', format: 'es', sourcemap: true, paths: bundlePaths },
     onwarn,
   },
 ];

@@ -12,6 +12,7 @@ import { sampleWeightsOf } from './heads/weights.js';
 import { checkFits } from './memory.js';
 import type { Network } from './model.js';
 import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.js';
+import type { LearningRate } from './optimizers/schedules.js';
 import { Rng, deriveSeed, shuffle } from './rng.js';
 import type { TrainingClaim } from './training-slot.js';
 import { sha256Hex } from './sha256.js';
@@ -32,7 +33,8 @@ export interface TrainOptions {
   batchSize?: number;
   /** An optimizer instance, or a name with `lr`. Default: SGD with momentum 0.9 and its default learning rate. */
   optimizer?: Optimizer | OptimizerName;
-  lr?: number;
+  /** With an optimizer by name: its learning rate, a number or a schedule (exponentialDecay, cosineDecay, a function of the step). */
+  lr?: LearningRate;
   /** Fixes the initial weights (if fit builds the model), the shuffling and the dropout masks. */
   seed?: number;
   shuffle?: boolean;
@@ -162,7 +164,7 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   if (initialEpoch >= epochs) throw new RangeError(`gaaf: fit: initialEpoch ${initialEpoch} leaves no epoch to train (epochs is ${epochs}, the last epoch's number)`);
   if (opts.verbose !== undefined && ![0, 1, 2].includes(opts.verbose)) throw new RangeError(`gaaf: fit: verbose must be 0, 1 or 2, got ${String(opts.verbose)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`gaaf: fit: seed must be an integer in [0, 2^32), got ${seed}`);
-  if (opts.lr !== undefined) checkPositiveF32('gaaf: fit: lr', opts.lr);
+  if (typeof opts.lr === 'number') checkPositiveF32('gaaf: fit: lr', opts.lr);
   if (data.count < 1) throw new RangeError(`gaaf: fit: '${data.name}' has no samples`);
   const callbacks = callbackList(opts.callbacks);
   const hasBatchBegin = callbacks.some((c) => c.onBatchBegin);

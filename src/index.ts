@@ -30,7 +30,11 @@ export { Flatten } from './layers/flatten.js';
 export { Reshape } from './layers/reshape.js';
 export { LayerNormalization, type LayerNormalizationOptions } from './layers/layernorm.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
-export { SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions } from './optimizers.js';
+export {
+  SGD, Adam, makeOptimizer, DEFAULT_LR, type Optimizer, type OptimizerName, type SGDOptions, type AdamOptions, type OptimizerConfig, type NamedGradients,
+  exponentialDecay, cosineDecay, scheduleFromConfig, type LearningRate, type LearningRateSchedule, type LrSchedule, type ScheduleConfig,
+  type ExponentialDecayOptions, type CosineDecayOptions,
+} from './optimizers.js';
 export { type GaafOptions, type GaafParams, resolveGaaf, GAAF_DEFAULT_K } from './gaaf.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
@@ -52,7 +56,7 @@ export {
   type SafetensorsFile, encodeSafetensors, parseSafetensors, parseCheckpointConfig, checkTensors, memoryHandler, CHECKPOINT_VERSION,
 } from './checkpoint/format.js';
 export {
-  snapshot, restore, saveModel, loadModel, loadModelCheckpoint, type Restored, type SnapshotOptions, type NetworkCtor,
+  snapshot, restore, saveModel, loadModel, loadModelCheckpoint, type Restored, type RestoreOptions, type SnapshotOptions, type NetworkCtor,
 } from './checkpoint/checkpoint.js';
 export { indexedDBHandler, downloadHandler, uploadedFilesHandler } from './checkpoint/browser.js';
 export { MemoryLimitError, estimateMemory, type MemoryEstimate } from './memory.js';

@@ -1,8 +1,18 @@
 // Optimizers: state buffers live in Wasm memory beside the parameters, laid out once when
-// the optimizer is attached to a model; step() only calls the update kernels.
+// the optimizer is attached to a model; step() only calls the update kernels. What they share
+// (the learning rate and its schedules, skipping frozen layers, applyGradients) is in
+// ./optimizers/base.ts; the schedules are in ./optimizers/schedules.ts.
 // Options are checked in float32, the precision the update kernels use (an lr of 1e-50 would be 0).
 import { Buf, adamUpdate, checkNonNegativeF32, checkPositiveF32, checkUnitF32, sgdUpdate } from './binding.js';
 import type { Param } from './layers/layer.js';
+import { BaseOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSlot } from './optimizers/base.js';
+import type { LearningRate } from './optimizers/schedules.js';
+
+export { type NamedGradients, type Optimizer, type OptimizerConfig, type OptimizerSlot, FUNCTION_SCHEDULE } from './optimizers/base.js';
+export {
+  type CosineDecayOptions, type ExponentialDecayOptions, type LearningRate, type LearningRateSchedule, type LrSchedule, type ScheduleConfig,
+  cosineDecay, exponentialDecay, isNamedSchedule, scheduleFromConfig,
+} from './optimizers/schedules.js';
 
 export type OptimizerName = 'sgd' | 'adam';
 
@@ -14,95 +24,57 @@ export type OptimizerName = 'sgd' | 'adam';
  */
 export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = { sgd: 0.01, adam: 0.001 };
 
-export interface Optimizer {
-  readonly name: string;
-  /** Allocates state for these parameters (once). */
-  attach(params: readonly Param[]): void;
-  /** Applies one update from the gradients currently in the params' grad buffers. */
-  step(): void;
-  /** Number of steps taken. */
-  readonly iterations: number;
-  config(): Record<string, number | string>;
-  /** Names of the slot tensors kept per parameter ('v' for SGD momentum, 'm' and 'v' for Adam). */
-  readonly slotNames: readonly string[];
-  /** The slot tensors, per attached parameter, for checkpoints. */
-  slotTensors(): OptimizerSlot[];
-  /** Scalar state (step count, running bias-correction products), for checkpoints. */
-  state(): Record<string, number>;
-  /** Restores state() exactly; slot values are written into slotTensors() by the caller. */
-  setState(s: Record<string, number>): void;
-  dispose(): void;
-}
-
-/** One slot tensor of one parameter, e.g. param 'dense_1/kernel', slot 'm'. */
-export interface OptimizerSlot {
-  readonly param: string;
-  readonly slot: string;
-  readonly shape: readonly number[];
-  readonly value: Buf;
-}
-
-/** True if `slots` already belong to exactly these parameters (attach is then a no-op). */
-function sameParams(slots: ReadonlyArray<{ p: Param }>, params: readonly Param[]): boolean {
-  return slots.length > 0 && slots.length === params.length && slots.every((s, i) => s.p === params[i]);
-}
-
 function checkState(opt: string, s: Record<string, number>, keys: readonly string[]): void {
   for (const k of keys) {
     const v = s[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`gaaf: ${opt} state '${k}' must be a finite number, got ${JSON.stringify(v)}`);
   }
-  if (!Number.isInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer ≥ 0, got ${s.iterations}`);
+  if (!Number.isSafeInteger(s.iterations) || s.iterations < 0) throw new RangeError(`gaaf: ${opt} state 'iterations' must be an integer in [0, 2^53), got ${s.iterations}`);
 }
 
-
 export interface SGDOptions {
-  lr?: number;
+  /** A number, a function of the step `(step) => lr`, or a schedule (exponentialDecay, cosineDecay). */
+  lr?: LearningRate;
   momentum?: number;
   weightDecay?: number;
 }
 
 /** SGD with (heavy-ball) momentum: v = μ·v + (g + wd·w); w −= lr·v. */
-export class SGD implements Optimizer {
+export class SGD extends BaseOptimizer {
   readonly name = 'sgd';
-  readonly lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
-  iterations = 0;
-  private slots: Array<{ p: Param; v: Buf }> = [];
+  private slots: Buf[] = [];
 
   constructor(opts: SGDOptions = {}) {
-    this.lr = opts.lr ?? DEFAULT_LR.sgd;
+    super('SGD', opts.lr, DEFAULT_LR.sgd);
     this.momentum = opts.momentum ?? 0.9;
     this.weightDecay = opts.weightDecay ?? 0;
-    checkPositiveF32('gaaf: SGD learning rate', this.lr);
     checkUnitF32('gaaf: SGD momentum', this.momentum);
     checkNonNegativeF32('gaaf: SGD weight decay', this.weightDecay);
   }
 
   readonly slotNames = ['v'] as const;
 
-  attach(params: readonly Param[]): void {
-    if (sameParams(this.slots, params)) return;
-    this.dispose();
+  protected allocateSlots(params: readonly Param[]): void {
     this.slots = params.map((p) => {
       const v = new Buf(p.value.length, 'f32', `${p.name}/sgd.v`);
       v.fill(0);
-      return { p, v };
+      return v;
     });
   }
 
-  step(): void {
-    for (const { p, v } of this.slots) sgdUpdate(p.value, p.grad, v, p.value.length, this.lr, this.momentum, this.weightDecay);
-    this.iterations++;
+  protected updateParam(i: number, lr: number): void {
+    const p = this.params[i];
+    sgdUpdate(p.value, p.grad, this.slots[i], p.value.length, lr, this.momentum, this.weightDecay);
   }
 
-  config(): Record<string, number | string> {
-    return { name: this.name, lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay };
+  config(): OptimizerConfig {
+    return { name: this.name, lr: this.lrConfig(), momentum: this.momentum, weightDecay: this.weightDecay };
   }
 
   slotTensors(): OptimizerSlot[] {
-    return this.slots.map(({ p, v }) => ({ param: p.name, slot: 'v', shape: p.shape, value: v }));
+    return this.params.map((p, i) => ({ param: p.name, slot: 'v', shape: p.shape, value: this.slots[i] }));
   }
 
   state(): Record<string, number> {
@@ -114,14 +86,15 @@ export class SGD implements Optimizer {
     this.iterations = s.iterations;
   }
 
-  dispose(): void {
-    for (const s of this.slots) s.v.free();
+  protected freeSlots(): void {
+    for (const v of this.slots) v.free();
     this.slots = [];
   }
 }
 
 export interface AdamOptions {
-  lr?: number;
+  /** A number, a function of the step `(step) => lr`, or a schedule (exponentialDecay, cosineDecay). */
+  lr?: LearningRate;
   beta1?: number;
   beta2?: number;
   epsilon?: number;
@@ -129,27 +102,26 @@ export interface AdamOptions {
 }
 
 /** Adam (Kingma & Ba 2015, Algorithm 1), with optional L2 weight decay added to the gradient. */
-export class Adam implements Optimizer {
+export class Adam extends BaseOptimizer {
   readonly name = 'adam';
-  readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  iterations = 0;
   // β1^t and β2^t as running products: exact IEEE multiplications, so every engine agrees
   // bit for bit (Math.pow's last bit is implementation-defined).
   private beta1Pow = 1;
   private beta2Pow = 1;
-  private slots: Array<{ p: Param; m: Buf; v: Buf }> = [];
+  private bc1 = 0;
+  private bc2 = 0;
+  private slots: Array<{ m: Buf; v: Buf }> = [];
 
   constructor(opts: AdamOptions = {}) {
-    this.lr = opts.lr ?? DEFAULT_LR.adam;
+    super('Adam', opts.lr, DEFAULT_LR.adam);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;
     this.weightDecay = opts.weightDecay ?? 0;
-    checkPositiveF32('gaaf: Adam learning rate', this.lr);
     checkUnitF32('gaaf: Adam beta1', this.beta1);
     checkUnitF32('gaaf: Adam beta2', this.beta2);
     checkPositiveF32('gaaf: Adam epsilon', this.epsilon);
@@ -158,38 +130,37 @@ export class Adam implements Optimizer {
 
   readonly slotNames = ['m', 'v'] as const;
 
-  attach(params: readonly Param[]): void {
-    if (sameParams(this.slots, params)) return;
-    this.dispose();
+  protected allocateSlots(params: readonly Param[]): void {
     this.slots = params.map((p) => {
       const m = new Buf(p.value.length, 'f32', `${p.name}/adam.m`);
       const v = new Buf(p.value.length, 'f32', `${p.name}/adam.v`);
       m.fill(0);
       v.fill(0);
-      return { p, m, v };
+      return { m, v };
     });
   }
 
-  step(): void {
-    const t = this.iterations + 1;
+  protected override beginStep(): void {
     this.beta1Pow *= this.beta1;
     this.beta2Pow *= this.beta2;
-    const bc1 = 1 - this.beta1Pow;
-    const bc2 = 1 - this.beta2Pow;
-    for (const { p, m, v } of this.slots) {
-      adamUpdate(p.value, p.grad, m, v, p.value.length, this.lr, this.beta1, this.beta2, this.epsilon, bc1, bc2, this.weightDecay);
-    }
-    this.iterations = t;
+    this.bc1 = 1 - this.beta1Pow;
+    this.bc2 = 1 - this.beta2Pow;
   }
 
-  config(): Record<string, number | string> {
-    return { name: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+  protected updateParam(i: number, lr: number): void {
+    const p = this.params[i];
+    const { m, v } = this.slots[i];
+    adamUpdate(p.value, p.grad, m, v, p.value.length, lr, this.beta1, this.beta2, this.epsilon, this.bc1, this.bc2, this.weightDecay);
+  }
+
+  config(): OptimizerConfig {
+    return { name: this.name, lr: this.lrConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
   }
 
   slotTensors(): OptimizerSlot[] {
-    return this.slots.flatMap(({ p, m, v }) => [
-      { param: p.name, slot: 'm', shape: p.shape, value: m },
-      { param: p.name, slot: 'v', shape: p.shape, value: v },
+    return this.params.flatMap((p, i) => [
+      { param: p.name, slot: 'm', shape: p.shape, value: this.slots[i].m },
+      { param: p.name, slot: 'v', shape: p.shape, value: this.slots[i].v },
     ]);
   }
 
@@ -210,7 +181,7 @@ export class Adam implements Optimizer {
     this.beta2Pow = s.beta2Pow;
   }
 
-  dispose(): void {
+  protected freeSlots(): void {
     for (const s of this.slots) {
       s.m.free();
       s.v.free();
@@ -225,8 +196,9 @@ const OPTIONS: Readonly<Record<OptimizerName, readonly string[]>> = {
 };
 
 /**
- * An optimizer by name, with its options (the learning rate defaults to DEFAULT_LR[name]).
- * An option the optimizer does not take (momentum for Adam) is an error, not ignored.
+ * An optimizer by name, with its options (the learning rate defaults to DEFAULT_LR[name]; it
+ * may be a number, a function of the step or a schedule). An option the optimizer does not
+ * take (momentum for Adam) is an error, not ignored.
  */
 export function makeOptimizer(name: OptimizerName, opts: SGDOptions & AdamOptions = {}): Optimizer {
   const known = Object.hasOwn(OPTIONS, name) ? OPTIONS[name] : null;

@@ -2,7 +2,7 @@
 // a model: fit (training with checkpoints and resume, src/checkpoint/callback.ts), save, load
 // and loadCheckpoint (src/checkpoint/checkpoint.ts). Each method is one call into those
 // layers, so another model class (a functional Model) gets the same methods the same way.
-import { type NetworkCtor, type Restored, type SnapshotOptions, loadModel, loadModelCheckpoint, saveModel } from './checkpoint/checkpoint.js';
+import { type NetworkCtor, type RestoreOptions, type Restored, type SnapshotOptions, loadModel, loadModelCheckpoint, saveModel } from './checkpoint/checkpoint.js';
 import { type FitOptions, fitWithCheckpoints } from './checkpoint/callback.js';
 import type { CheckpointHandler } from './checkpoint/format.js';
 import type { Dataset } from './data/dataset.js';
@@ -126,8 +126,8 @@ export class Model extends Network {
   }
 
   /** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
-  static loadCheckpoint<M extends Network>(this: NetworkCtor<M>, target: string | CheckpointHandler): Promise<Restored<M>> {
-    return loadModelCheckpoint(this, target);
+  static loadCheckpoint<M extends Network>(this: NetworkCtor<M>, target: string | CheckpointHandler, opts?: RestoreOptions): Promise<Restored<M>> {
+    return loadModelCheckpoint(this, target, opts);
   }
 
   /**

@@ -199,6 +199,9 @@ export class ReduceLROnPlateau implements Callback {
 
   onTrainBegin(_logs: unknown, run: TrainingRun): void {
     if (typeof (run.optimizer as { lr?: unknown }).lr !== 'number') throw new RangeError(`gaaf: ReduceLROnPlateau: the optimizer '${run.optimizer.name}' has no learning rate to lower`);
+    if ((run.optimizer as { schedule?: unknown }).schedule) {
+      throw new RangeError(`gaaf: ReduceLROnPlateau: the optimizer '${run.optimizer.name}' follows a learning-rate schedule, which sets its rate every step; use one or the other`);
+    }
     if (!this.restored) this.s = { wait: 0, cooldown: 0, best: null };
     this.restored = false;
   }

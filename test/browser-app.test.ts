@@ -1,7 +1,8 @@
 // A user's app in real Chromium, importing `gaaf` by name from the built dist/: once bundled by
 // Vite (package.json's browser condition, the Wasm picked up through new URL(…, import.meta.url)),
 // once as a plain page with an import map and no bundler. Both train a tiny model under the
-// strict CSP and end with the same weights as Node.
+// strict CSP and end with the same weights as Node; the Vite app also trains it in a Web Worker
+// through gaaf/worker (Vite bundling the package's worker module), to the same weights.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -71,8 +72,11 @@ testNeeds(missingChromium, 'a Vite app that imports gaaf trains a tiny model in 
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(work, 'out/assets', f), 'utf8')).join('\n');
   assert.doesNotMatch(js, /mnist\/package\.json|readFileSync/, 'Vite bundled the Node entry instead of the browser one');
   assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
+  assert.ok(assets.some((f) => /^gaaf-trainer-worker-[\w-]+\.js$/.test(f)), `Vite did not bundle gaaf/worker's worker module: ${assets.join(', ')}`);
   const r = await runPage('vite/', true);
   checkTrained(r, 'Vite app');
+  // gaaf/worker, its worker bundled by Vite: the same weights, trained off the main thread
+  assert.deepEqual(r.worker, { steps: 100, batches: 100, hash: nodeResult.hash });
   // The digits through `import url from 'gaaf/digits.bin.gz?url'`: Node's split, bit for bit.
   const { train, test: testSet } = loadBundledDigits();
   const sha = (a: ArrayBufferView): string => createHash('sha256').update(bytes(a)).digest('hex');
@@ -92,6 +96,7 @@ testNeeds(missingChromium, 'the same app under the Vite dev server trains the sa
     await dev.listen();
     const r = await runPage(dev.resolvedUrls!.local[0]!, true);
     checkTrained(r, 'Vite dev server');
+    assert.deepEqual(r.worker, { steps: 100, batches: 100, hash: nodeResult.hash });
     assert.equal(r.digits!.trainX, createHash('sha256').update(bytes(loadBundledDigits().train.x)).digest('hex'));
   } finally {
     await dev.close();

@@ -74,11 +74,14 @@ export const DEMO_RUN = { epochs: 2, lr: 0.05, batchSize: 128, seed: 7 } as cons
 /** What the fixture app (test/fixtures/app, trainTiny in train.js) leaves in its page. */
 export interface TinyResult { accuracy: number; loss: number; firstLoss: number; steps: number; hash: string; error?: string }
 export interface DigitsResult { url: string; train: number; test: number; trainX: string; testY: string; error?: string }
-export type FixtureResult = TinyResult & { digits?: DigitsResult };
+/** What the fixture app's worker.js (Vite only) leaves: the tiny model trained through gaaf/worker. */
+export interface WorkerFixtureResult { steps: number; batches: number; hash: string; error?: string }
+export type FixtureResult = TinyResult & { digits?: DigitsResult; worker?: WorkerFixtureResult };
 
 /**
  * Opens the fixture app at `url` and returns its trainTiny result (and, with `digits`, what
- * its digits.js read), failing on any error, CSP violation or problem the page reported.
+ * its digits.js read and what its worker.js trained through gaaf/worker), failing on any
+ * error, CSP violation or problem the page reported.
  */
 export async function runFixturePage(b: Browser, url: string, digits = false): Promise<FixtureResult> {
   const { page, problems } = await openPage(b);
@@ -90,6 +93,9 @@ export async function runFixturePage(b: Browser, url: string, digits = false): P
     await page.waitForFunction(() => (window as unknown as { __digits?: unknown }).__digits !== undefined, null, { timeout: WAIT_MS });
     r.digits = await page.evaluate(() => (window as unknown as { __digits: DigitsResult }).__digits);
     assert.equal(r.digits.error, undefined, r.digits.error);
+    await page.waitForFunction(() => (window as unknown as { __workerFixture?: unknown }).__workerFixture !== undefined, null, { timeout: WAIT_MS });
+    r.worker = await page.evaluate(() => (window as unknown as { __workerFixture: WorkerFixtureResult }).__workerFixture);
+    assert.equal(r.worker.error, undefined, r.worker.error);
   }
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), [], 'CSP violations');
   assert.deepEqual(problems, [], 'the page reported problems');

@@ -67,6 +67,26 @@ test('dist/bundle/gaaf.js: under the size budget minified, no eval or new Functi
     `digits.bin.gz ${statSync(dist('digits.bin.gz')).size} B`);
 });
 
+test('gaaf/worker beside the bundle: gaaf-trainer.js and its worker module import ./gaaf.js (no second copy of gaaf), no eval, the worker loaded relative to itself', () => {
+  const trainer = readFileSync(dist('bundle/gaaf-trainer.js'), 'utf8');
+  const worker = readFileSync(dist('bundle/gaaf-trainer-worker.js'), 'utf8');
+  const imports = (js: string): string[] => [...js.matchAll(/^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+  assert.deepEqual(imports(trainer), ['./gaaf.js']);
+  assert.deepEqual(imports(worker), ['./gaaf-trainer.js']);
+  for (const [f, js] of [['gaaf-trainer.js', trainer], ['gaaf-trainer-worker.js', worker]]) {
+    assert.doesNotMatch(js, /\beval\s*\(|\bnew\s+Function\b|\bimport\s*\(|\brequire\s*\(/, `${f} must not eval or import dynamically`);
+  }
+  assert.doesNotMatch(trainer, /class Network|function gemm/, 'gaaf-trainer.js carries gaaf itself');
+  // the form Vite and webpack recognise and bundle
+  assert.match(trainer, /new Worker\(new URL\('\.\/gaaf-trainer-worker\.js', import\.meta\.url\), \{ type: 'module' \}\)/);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const w = pkg.exports['./worker'];
+  for (const p of [w.types, w.node, w.default, `./${pkg.typesVersions['*'].worker[0].replace(/^\.\//, '')}`]) {
+    assert.ok(existsSync(join(root, p)), `package.json exports ${p}, which the build did not produce`);
+  }
+  console.log(`# gaaf/worker: gaaf-trainer.js ${trainer.length} B, gaaf-trainer-worker.js ${worker.length} B`);
+});
+
 test("import 'gaaf' in Node resolves through the node condition to the Node entry", async () => {
   const gaaf = await import('gaaf');
   assert.equal(typeof gaaf.loadBundledDigits, 'function');

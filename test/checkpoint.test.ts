@@ -214,7 +214,7 @@ describe('Model.save / Model.load', () => {
     ocfg.optimizer.config.lr = 0.1;
     ocfg.optimizer.state.iterations = -3;
     withOpt.saved[0].config = new TextEncoder().encode(JSON.stringify(ocfg));
-    await rejectsCk(Sequential.load(withOpt), /optimizer\.state: SGD state 'iterations' must be an integer ≥ 0, got -3/);
+    await rejectsCk(Sequential.load(withOpt), /optimizer\.state: SGD state 'iterations' must be an integer in \[0, 2\^53\), got -3/);
     h.saved[0].config = new TextEncoder().encode('{"format": "gaaf-checkpoint", "version": 3}');
     await rejectsCk(Sequential.load(h), /h\/checkpoint\.json: field 'version' must be 1 or 2 \(this gaaf reads versions 1 and 2\), got 3/);
     m.dispose();

@@ -18,7 +18,7 @@ import { Activation } from '../src/layers/activation.js';
 import { Dense } from '../src/layers/dense.js';
 import { Dropout } from '../src/layers/dropout.js';
 import { MemoryLimitError } from '../src/memory.js';
-import { Adam } from '../src/optimizers.js';
+import { Adam, SGD, exponentialDecay } from '../src/optimizers.js';
 import { Sequential } from '../src/sequential.js';
 import { makeDataset } from '../src/data/dataset.js';
 import { TrainingDivergedError } from '../src/fit.js';
@@ -108,6 +108,28 @@ async function trainedCheckpoint(): Promise<{ weights: Uint8Array; config: Uint8
   cfg.savedAt = '2026-01-01T00:00:00.000Z';
   trained = { weights: c.weights, config: new TextEncoder().encode(JSON.stringify(cfg, null, 1) + '\n') };
   return trained;
+}
+
+// A checkpoint of a second fit call (issue 13): the model trained 3 steps with SGD, then a new
+// Adam with an exponentialDecay schedule, the first Dense frozen; saved at epoch 2, batch 2 of
+// the second fit, so training.step (8) is not the optimizer's iterations (5), and the
+// checkpoint holds a schedule's config and trainable flags for the crafted values to reach.
+let refit: { weights: Uint8Array; config: Uint8Array } | null = null;
+async function repeatedFitCheckpoint(): Promise<{ weights: Uint8Array; config: Uint8Array }> {
+  if (refit) return refit;
+  const m = new Sequential([new Dense(5), new Activation('tanh', { gaaf: true }), new Dropout(0.2), new Dense(3)], { inputShape: [4] });
+  await m.fit(FIT_DATA, { epochs: 1, batchSize: 4, seed: 1, optimizer: new SGD({ lr: 0.05 }) });
+  m.layers[0].trainable = false;
+  const h = memoryHandler();
+  const lr = exponentialDecay({ initialLr: 0.01, decaySteps: 2, decayRate: 0.8 });
+  await m.fit(FIT_DATA, { epochs: 2, batchSize: 4, seed: 1, optimizer: new Adam({ lr }), checkpoint: { to: h, everySteps: 2 } });
+  m.dispose();
+  const c = h.saved.find((s) => { const t = JSON.parse(new TextDecoder().decode(s.config)).training; return t.epoch === 2 && t.batch === 2; })!;
+  const cfg = JSON.parse(new TextDecoder().decode(c.config));
+  if (cfg.training.step !== 8 || cfg.optimizer.state.iterations !== 5) throw new Error(`the repeated-fit checkpoint is at step ${cfg.training.step}, iterations ${cfg.optimizer.state.iterations}`);
+  cfg.savedAt = '2026-01-01T00:00:00.000Z';
+  refit = { weights: c.weights, config: new TextEncoder().encode(JSON.stringify(cfg, null, 1) + '\n') };
+  return refit;
 }
 
 /** fit() refusing to resume (other data, shapes, options) is a refusal with gaaf's own message, not a crash. */
@@ -246,6 +268,13 @@ export const FORMATS: FuzzFormat[] = [
     valid: async () => (await trainedCheckpoint()).config,
     mutate: craftJsonBytes,
     parse: async (b) => loadAndResume((await trainedCheckpoint()).weights, b),
+    errors: [...CKPT_ERRORS, ResumeRefused, TrainingDivergedError],
+  },
+  {
+    name: 'checkpoint.json of a repeated fit (an lr schedule, a frozen layer), crafted values (what loads is resumed)',
+    valid: async () => (await repeatedFitCheckpoint()).config,
+    mutate: craftJsonBytes,
+    parse: async (b) => loadAndResume((await repeatedFitCheckpoint()).weights, b),
     errors: [...CKPT_ERRORS, ResumeRefused, TrainingDivergedError],
   },
   {

@@ -26,8 +26,8 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
     why: "Network, its output head (targets, loss, metric), its memory estimate and weights hash; Dataset, the in-memory samples a network evaluates and trains on (the loaders above produce it, so it sits here and not with them)",
   },
   {
-    name: 'training', paths: ['src/fit.ts', 'src/fit-logs.ts', 'src/fit-data.ts', 'src/train-batch.ts', 'src/training-callbacks.ts', 'src/callbacks.ts', 'src/gradient-info.ts', 'src/optimizers.ts'],
-    why: 'the training loop, its callbacks (the gradient statistic is one) and the optimizers',
+    name: 'training', paths: ['src/fit.ts', 'src/fit-logs.ts', 'src/fit-data.ts', 'src/train-batch.ts', 'src/training-callbacks.ts', 'src/callbacks.ts', 'src/gradient-info.ts', 'src/optimizers.ts', 'src/optimizers/'],
+    why: 'the training loop, its callbacks (the gradient statistic is one), the optimizers and their learning-rate schedules',
   },
   { name: 'io', paths: ['src/io/'], why: 'reading input files (Node): regular files only, their size known and capped before reading, typed errors naming the path' },
   { name: 'checkpoints', paths: ['src/checkpoint/'], why: 'saving and loading models and training state; the checkpoint callback' },
@@ -38,8 +38,8 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
   { name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts'], why: 'the user-facing model classes and the paper builders that make them' },
   { name: 'data', paths: ['src/data/'], why: 'the file and asset loaders (IDX, CIFAR, the bundled digits)' },
   {
-    name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts'],
-    why: 'the command line, the paper reproductions, the benchmarks and the package entries',
+    name: 'app', paths: ['src/cli.ts', 'src/cli/', 'src/reproduce/', 'src/bench/', 'src/machine.ts', 'src/index.ts', 'src/node.ts', 'src/worker/'],
+    why: 'the command line, the paper reproductions, the benchmarks, training in a Web Worker (gaaf/worker) and the package entries',
   },
 ];
 

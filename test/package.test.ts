@@ -124,28 +124,32 @@ test('npx gaaf reproduce without vega: results.json and REPORT.md, and one line 
   assert.equal(r.stderr, 'gaaf: SVG charts skipped: vega and vega-lite (optional peer dependencies of gaaf) are not installed; npm install vega@6 vega-lite@6 adds them\n');
 });
 
-test("a Node script: 'gaaf' is the Node entry, 'gaaf/node' and 'gaaf/bench' resolve, digits and training equal the checkout's", async () => {
+test("a Node script: 'gaaf' is the Node entry, 'gaaf/node', 'gaaf/bench' and 'gaaf/worker' resolve, digits and training equal the checkout's", async () => {
   writeFileSync(join(app, 'script.mjs'), `
 import { createHash } from 'node:crypto';
 import * as gaaf from 'gaaf';
 import { loadBundledDigits, readIdxFile } from 'gaaf/node';
 import { runKernelBench } from 'gaaf/bench';
+import { createTrainer, modelSpec } from 'gaaf/worker';
 import { trainTiny } from './train.js';
 const sha = (a) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 const { train, test } = loadBundledDigits();
 console.log(JSON.stringify({
-  resolved: ['gaaf', 'gaaf/node', 'gaaf/bench', 'gaaf/digits.bin.gz'].map((s) => import.meta.resolve(s)),
+  resolved: ['gaaf', 'gaaf/node', 'gaaf/bench', 'gaaf/worker', 'gaaf/digits.bin.gz'].map((s) => import.meta.resolve(s)),
   sameLoader: gaaf.loadBundledDigits === loadBundledDigits,
   types: [typeof readIdxFile, typeof runKernelBench, typeof gaaf.Sequential],
+  worker: [modelSpec(gaaf.paperMlp()).layers.length, await createTrainer({ model: gaaf.paperMlp() }).catch((e) => e.message)],
   digits: [train.count, test.count, sha(train.x), sha(test.y)],
   tiny: await trainTiny(gaaf),
 }));
 `);
   const got = JSON.parse(sh(process.execPath, ['script.mjs']).stdout);
   const dist = (f: string): string => new URL(`file://${join(app, 'node_modules/gaaf/dist', f)}`).href;
-  assert.deepEqual(got.resolved, [dist('node.js'), dist('node.js'), dist('bench/index.js'), dist('digits.bin.gz')]);
+  assert.deepEqual(got.resolved, [dist('node.js'), dist('node.js'), dist('bench/index.js'), dist('worker/index.js'), dist('digits.bin.gz')]);
   assert.equal(got.sameLoader, true);
   assert.deepEqual(got.types, ['function', 'function', 'function']);
+  // gaaf/worker in Node: the same gaaf (a model of 'gaaf' describes itself), and a clear refusal to start a Web Worker
+  assert.deepEqual(got.worker, [7, 'gaaf/worker: this runtime has no Web Worker (globalThis.Worker): train on this thread with model.fit, or in a worker of your own']);
   const checkout = await fromCheckout();
   assert.deepEqual(got.digits, checkout.digits);
   assert.equal(got.tiny.hash, checkout.tiny);
@@ -163,9 +167,16 @@ export { readIdxFile };
 import { Dense, Sequential, fetchBundledDigits, type Dataset } from 'gaaf';
 import { loadBundledDigits, loadDataDir, reproduceMlp, type ReproduceOptions } from 'gaaf/node';
 import { runKernelBench } from 'gaaf/bench';
+import { type FitRun, type Trainer, createTrainer } from 'gaaf/worker';
 const digits: { train: Dataset; test: Dataset } = loadBundledDigits();
 export const model = new Sequential([new Dense(10)], { inputShape: [784] });
 export const options: Partial<ReproduceOptions> = { seeds: 1 };
+export async function inWorker(): Promise<Float32Array> {
+  const trainer: Trainer = await createTrainer({ model });
+  const run: FitRun = trainer.fit(digits.train, { epochs: 1, callbacks: [{ className: 'GradientInfo' }] }).on('batchEnd', (batch, logs) => console.log(batch, logs.loss));
+  await run;
+  return trainer.predict(digits.test.x);
+}
 export { digits, fetchBundledDigits, loadDataDir, reproduceMlp, runKernelBench };
 `);
   // A Node project: lib without the DOM, @types/node (the checkout's). A bundler project: the DOM
@@ -194,7 +205,7 @@ test('a Vite app built from the installed package: the browser entry, and the Wa
   const { build } = await import('vite');
   await build({ root: app, base: '/vite/', configFile: false, logLevel: 'error', build: { outDir: viteOut, emptyOutDir: true, target: 'es2022' } });
   const assets = readdirSync(join(viteOut, 'assets'));
-  for (const re of [/^gaaf-[\w-]+\.wasm$/, /^gaaf-mt-[\w-]+\.wasm$/, /^gaaf-worker-[\w-]+\.js$/, /^digits\.bin-[\w-]+\.gz$/]) {
+  for (const re of [/^gaaf-[\w-]+\.wasm$/, /^gaaf-mt-[\w-]+\.wasm$/, /^gaaf-worker-[\w-]+\.js$/, /^gaaf-trainer-worker-[\w-]+\.js$/, /^digits\.bin-[\w-]+\.gz$/]) {
     assert.ok(assets.some((f) => re.test(f)), `Vite emitted no ${re}: ${assets.join(', ')}`);
   }
   const js = assets.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(viteOut, 'assets', f), 'utf8')).join('\n');
@@ -202,7 +213,7 @@ test('a Vite app built from the installed package: the browser entry, and the Wa
   assert.match(js, /fetchBundledDigits|Sequential/, 'the app bundle does not contain gaaf');
 });
 
-testNeeds(missingChromium, 'that app trains in Chromium to the weights Node trains, and reads the digits Node reads', { timeout: 120_000 }, async () => {
+testNeeds(missingChromium, 'that app trains in Chromium (on the main thread and through gaaf/worker) to the weights Node trains, and reads the digits Node reads', { timeout: 120_000 }, async () => {
   assert.ok(existsSync(join(viteOut, 'index.html')), 'the Vite build above failed');
   const [browser, server] = await Promise.all([launchChromium(), startDemoServer({ mounts: [['/vite/', viteOut]] })]);
   try {
@@ -210,6 +221,7 @@ testNeeds(missingChromium, 'that app trains in Chromium to the weights Node trai
     const checkout = await fromCheckout();
     assert.equal(r.hash, checkout.tiny, "the page's weights differ from Node's");
     assert.deepEqual([r.digits!.train, r.digits!.test, r.digits!.trainX, r.digits!.testY], checkout.digits);
+    assert.deepEqual(r.worker, { steps: 100, batches: 100, hash: checkout.tiny }, 'gaaf/worker in the Vite app');
   } finally {
     await browser.close();
     await server.close();

@@ -2,7 +2,7 @@
 // (scripts/readme-examples.ts finds them and their marks): Node blocks in a scratch project
 // where `gaaf` is this package installed, browser blocks (`<!-- example: browser -->`) as a
 // module in a page in Chromium, served as the demo is (COOP/COEP, the strict CSP) with the
-// README's import map (gaaf → /node_modules/gaaf/dist/bundle/gaaf.js). Each block is one test
+// README's import map (gaaf → /node_modules/gaaf/dist/bundle/gaaf.js, gaaf/worker → gaaf-trainer.js beside it). Each block is one test
 // named by its line, so a block that stops working fails naming README.md:LINE. New blocks are
 // picked up by reading the README when this file loads.
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ for (const e of examples.filter((x) => !x.browser)) {
 
 // ---- browser blocks: one page per block, the block as a module file (the CSP admits no inline
 // script but the import map, by its hash), started by a harness that records how it ended.
-const IMPORT_MAP = JSON.stringify({ imports: { gaaf: '/node_modules/gaaf/dist/bundle/gaaf.js' } });
+const IMPORT_MAP = JSON.stringify({ imports: { gaaf: '/node_modules/gaaf/dist/bundle/gaaf.js', 'gaaf/worker': '/node_modules/gaaf/dist/bundle/gaaf-trainer.js' } });
 const browserExamples = examples.filter((x) => x.browser);
 let pages = '';
 let browser: Browser | undefined;

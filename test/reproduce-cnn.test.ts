@@ -143,6 +143,19 @@ test('gaaf train --model cnn --bn --gaaf --json trains the SVHN CNN on [28, 28, 
   assert.ok(s.testAccuracy > 0.5, `test accuracy ${s.testAccuracy}`); // one epoch of a tiny CNN (about 0.7)
 });
 
+test('gaaf train --model resnet --gaaf --json trains the residual CNN (functional: BatchNorm, Add, global pooling) with GAAF ReLU', () => {
+  const r = run('train', '--model', 'resnet', '--gaaf', '--filters', '16,32', '--optimizer', 'adam', '--epochs', '1', '--batch', '64', '--json', '--seed', '3');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const s = lines[lines.length - 1];
+  assert.equal(s.type, 'summary');
+  assert.equal(s.model, 'resnet');
+  assert.deepEqual(s.gaaf, { K: 10000 });
+  assert.equal(s.bn, true, 'its BatchNorm layers');
+  assert.ok(s.layers.some((l: string) => l.startsWith('add_')), `a residual Add in ${JSON.stringify(s.layers)}`);
+  assert.ok(s.testAccuracy > 0.5, `test accuracy ${s.testAccuracy}`); // one epoch, 125 steps: 0.58 (a residual net this small starts slowly)
+});
+
 for (const [args, msg] of [
   [['--model', 'vgg'], /--model vgg .* is laid out for 32×32 images .* has samples \[28, 28, 1\]\. It does not pad or resize: use --model cnn/],
   [['--bn'], /--bn applies to --model cnn or vgg, not mlp/],

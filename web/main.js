@@ -1,9 +1,14 @@
-// The demo page: two Web Workers (trainer.js) train base tanh and GAAF tanh side by side;
-// this thread only draws. Charts are uPlot (canvas, no eval: fine under the page's CSP).
+// The demo page: base tanh and GAAF tanh train side by side, each in its own Web Worker through
+// gaaf/worker (createTrainer: the model's fit, evaluate and predict run there); this thread
+// fetches the digits once, sends them to both workers, and only draws. Charts are uPlot
+// (canvas, no eval: fine under the page's CSP).
 // window.__demo exposes the state to the browser tests (test/browser-demo.test.ts).
 import uPlot from '/vendor/uplot/uPlot.esm.js';
+import { fetchBundledDigits, paperMlp } from '../dist/bundle/gaaf.js';
+import { createTrainer } from '../dist/bundle/gaaf-trainer.js';
 import { drawingPad, toMnist } from './draw.js';
 
+const DIGITS_URL = new URL('../dist/digits.bin.gz', import.meta.url);
 const RUNS = [
   { key: 'base', label: 'base tanh', gaaf: false, color: '#1f77b4', dash: undefined },
   { key: 'gaaf', label: 'GAAF tanh', gaaf: true, color: '#d62728', dash: [6, 4] },
@@ -24,7 +29,7 @@ function tick() {
 
 // ---- per-run state
 function freshRun(r) {
-  return { ...r, worker: null, state: 'idle', epoch: 0, step: 0, loss: new Map(), acc: new Map(), grad: new Map(),
+  return { ...r, trainer: null, state: 'idle', epoch: 0, step: 0, loss: new Map(), acc: new Map(), grad: new Map(),
     layers: [], accuracy: null, lastLoss: null, hash: null, seconds: null, error: null };
 }
 let runs = RUNS.map(freshRun);
@@ -33,6 +38,8 @@ let paused = false;
 let dirty = false;
 let lastDraw = 0;
 let predictId = 0;
+let generation = 0; // a Reset makes the runs still starting stale
+let digits = null; // fetched once; each run's worker gets its own copy
 
 function publish() {
   for (const r of runs) {
@@ -109,28 +116,81 @@ function readConfig() {
     seed: num('seed', 0, 4294967295, true) };
 }
 
-function onMessage(r, msg) {
-  switch (msg.type) {
-    case 'ready': r.state = 'training'; break;
-    case 'step': r.step = msg.step; r.epoch = msg.epoch; r.lastLoss = msg.loss; r.loss.set(msg.step, msg.loss); break;
-    case 'eval': r.acc.set(msg.step, msg.accuracy); r.accuracy = msg.accuracy; break;
-    case 'grad': r.layers = msg.layers; r.grad.set(msg.step, msg.values); break;
-    case 'epoch': predictDrawing(); break;
-    case 'done':
-      Object.assign(r, { state: 'done', step: msg.steps, accuracy: msg.accuracy, hash: msg.hash, seconds: msg.seconds });
-      if (runs.every((x) => x.state === 'done')) {
-        $('pause').disabled = true;
-        $('start').disabled = false;
-      }
-      predictDrawing();
-      break;
-    case 'prediction': showPrediction(r, msg); break;
-    case 'error': r.state = 'failed'; r.error = msg.message.split('\n')[0]; demo.errors.push(msg.message); console.error(msg.message); break;
-  }
+function fail(r, err) {
+  if (!runs.includes(r)) return; // a run that Reset has dropped
+  const message = String(err?.stack ?? err);
+  r.state = 'failed';
+  r.error = String(err?.message ?? err).split('\n')[0];
+  demo.errors.push(message);
+  console.error(message);
   dirty = true;
 }
 
-function start() {
+/** One run: its model trains in a worker; its progress comes back as events. */
+async function train(r, gen) {
+  const trainer = await createTrainer({ model: paperMlp({ gaaf: r.gaaf }) });
+  if (gen !== generation) return trainer.terminate();
+  r.trainer = trainer;
+  if (paused) trainer.pause();
+  const [trainSet, test] = await Promise.all([trainer.upload(digits.train), trainer.upload(digits.test)]);
+  r.state = paused ? 'paused' : 'training';
+  // However small the batch, each epoch sends about 200 loss points, 16 gradient samples and 3
+  // test evaluations, so neither the charts nor the evaluations swamp the training.
+  const batches = Math.ceil(trainSet.count / config.batchSize);
+  const lossEvery = Math.max(1, Math.ceil(batches / 200));
+  const gradEvery = Math.max(1, Math.ceil(batches / 16));
+  const evalEvery = Math.max(1, Math.ceil(batches / 3));
+  let lossSum = 0;
+  let lossCount = 0;
+  const evaluate = () => trainer.evaluate(test).then((ev) => {
+    // answered between two steps, at trainer.step
+    r.acc.set(trainer.step, ev.accuracy);
+    r.accuracy = ev.accuracy;
+    dirty = true;
+  });
+  const run = trainer.fit(trainSet, {
+    epochs: config.epochs, batchSize: config.batchSize, lr: config.lr, seed: config.seed, validationData: test,
+    // the paper's gradient information (eq. 5): mean |dE/dW| of each Dense kernel, every step
+    callbacks: [{ className: 'GradientInfo' }],
+  });
+  run.on('trainBegin', (logs) => (r.layers = logs.layers))
+    .on('batchEnd', (batch, logs) => {
+      r.step = logs.step;
+      r.epoch = logs.epoch;
+      lossSum += logs.loss;
+      lossCount++;
+      if (logs.step % lossEvery === 0 || logs.batch === logs.batches) {
+        r.lastLoss = lossSum / lossCount;
+        r.loss.set(logs.step, r.lastLoss);
+        lossSum = 0;
+        lossCount = 0;
+      }
+      if (logs.step % gradEvery === 0) r.grad.set(logs.step, logs.gradInfo);
+      if (logs.step % evalEvery === 0) evaluate().catch((e) => fail(r, e));
+      dirty = true;
+    })
+    .on('epochEnd', () => predictDrawing())
+    .on('paused', () => {
+      r.state = 'paused';
+      dirty = true;
+    })
+    .on('resumed', () => {
+      r.state = 'training';
+      dirty = true;
+    });
+  const history = await run;
+  await evaluate();
+  if (gen !== generation) return;
+  Object.assign(r, { state: 'done', step: history.steps, hash: await trainer.weightsSha256(), seconds: history.seconds });
+  if (runs.every((x) => x.state === 'done' || x.state === 'failed')) {
+    $('pause').disabled = true;
+    $('start').disabled = false;
+  }
+  predictDrawing();
+  dirty = true;
+}
+
+async function start() {
   try {
     config = readConfig();
   } catch (e) {
@@ -139,31 +199,35 @@ function start() {
   }
   $('config-error').textContent = '';
   reset();
-  for (const r of runs) {
-    r.worker = new Worker(new URL('./trainer.js', import.meta.url), { type: 'module', name: r.key });
-    r.worker.onmessage = (e) => onMessage(r, e.data);
-    r.worker.onerror = (e) => onMessage(r, { type: 'error', message: e.message || 'worker failed to load' });
-    r.state = 'loading data';
-    r.worker.postMessage({ type: 'start', config: { ...config, gaaf: r.gaaf } });
-  }
+  const gen = generation;
+  for (const r of runs) r.state = 'loading data';
   $('start').disabled = true;
   $('pause').disabled = false;
   dirty = true;
+  try {
+    digits ??= await fetchBundledDigits(DIGITS_URL);
+  } catch (e) {
+    for (const r of runs) fail(r, e);
+    return;
+  }
+  if (gen !== generation) return;
+  for (const r of runs) train(r, gen).catch((e) => gen === generation && fail(r, e));
 }
 
 function togglePause() {
   paused = !paused;
   for (const r of runs) {
-    if (r.state === 'done' || !r.worker) continue;
-    r.worker.postMessage({ type: paused ? 'pause' : 'resume' });
-    r.state = paused ? 'paused' : 'training';
+    if (r.state === 'done' || r.state === 'failed') continue;
+    if (paused) r.trainer?.pause();
+    else r.trainer?.resume();
   }
   $('pause').textContent = paused ? 'Resume' : 'Pause';
   dirty = true;
 }
 
 function reset() {
-  for (const r of runs) r.worker?.terminate();
+  generation++;
+  for (const r of runs) r.trainer?.terminate();
   runs = RUNS.map(freshRun);
   paused = false;
   $('pause').textContent = 'Pause';
@@ -181,7 +245,10 @@ function predictDrawing() {
   const pixels = toMnist($('pad'));
   if (!pixels) return;
   const id = ++predictId;
-  for (const r of runs) r.worker?.postMessage({ type: 'predict', id, pixels });
+  for (const r of runs) {
+    if (!r.trainer || r.step === 0) continue; // the model is built by its first step
+    r.trainer.predict(pixels).then((probs) => showPrediction(r, { id, probs }), (e) => fail(r, e));
+  }
 }
 function showPrediction(r, msg) {
   const box = $(`pred-${r.key}`);

@@ -13,7 +13,7 @@ import { MultiHead } from '../heads/multi-head.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { MemoryLimitError, checkFits, estimateMemory } from '../memory.js';
 import type { ModelOptions, Network } from '../model.js';
-import { type Optimizer, type OptimizerName, makeOptimizer } from '../optimizers.js';
+import { FUNCTION_SCHEDULE, type Optimizer, type OptimizerName, isNamedSchedule, makeOptimizer, scheduleFromConfig } from '../optimizers.js';
 import {
   CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CONFIG_FILE, WEIGHTS_FILE, type CheckpointBytes, type CheckpointConfig, CheckpointError, type CheckpointHandler,
   type LoadedBytes, type Tensor, type TrainingState, checkFinite, checkTensors, checkTrainingLayers, encodeSafetensors, parseCheckpointConfig, parseSafetensors, sha256Hex,
@@ -49,13 +49,13 @@ export async function snapshot(model: Network, opts: SnapshotOptions = {}): Prom
     version: CHECKPOINT_VERSION,
     weights: { file: WEIGHTS_FILE, bytes: weights.length, sha256: await sha256Hex(weights) },
     model: {
-      inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config() })), builder: model.builtBy,
+      inputShape: [...model.inputShape], layers: model.layers.map((l) => ({ className: l.className, config: l.config(), trainable: l.trainable })), builder: model.builtBy,
       ...(model.head instanceof MultiHead
         ? { losses: model.head.heads.map((h) => ({ name: h.lossName, options: { ...h.lossOptions } })), lossWeights: [...model.head.weights] }
         : model.head.lossName !== 'sparseCategoricalCrossentropy' ? { loss: { name: model.head.lossName, options: { ...model.head.lossOptions } } } : {}),
       ...(model.graphConfig() ? { graph: model.graphConfig()! } : {}),
     },
-    optimizer: opt ? { config: opt.config(), state: opt.state(), slots: [...opt.slotNames] } : null,
+    optimizer: opt ? { config: { ...opt.config() }, state: opt.state(), slots: [...opt.slotNames] } : null,
     rng: training ? { seed: training.seed, scheme: RNG_SCHEME } : null,
     training,
     savedAt: new Date().toISOString(),
@@ -80,12 +80,54 @@ export interface Restored<M extends Network> {
 /** A network class built from a list of layers (Sequential, or Network itself). */
 export type NetworkCtor<M extends Network> = new (layers: Layer[], opts?: ModelOptions) => M;
 
+/** What loading a checkpoint may need from the caller. */
+export interface RestoreOptions {
+  /**
+   * The learning-rate function `(step) => lr` the checkpoint's optimizer was made with: a
+   * checkpoint records that it was a function (config lr { schedule: 'function' }) but cannot
+   * hold the function, so resuming needs it again (the same function, for the same bits).
+   * Refused for a checkpoint whose learning rate is a number or a named schedule.
+   */
+  lr?: (step: number) => number;
+}
+
+/** Loads the weights only (Sequential.load): a function schedule is not needed, and the optimizer is discarded. */
+const WEIGHTS_ONLY: unique symbol = Symbol('weights only');
+
+/**
+ * The optimizer of a checkpoint's config: its lr a number, a named schedule's config (rebuilt),
+ * or a function the caller gives again.
+ */
+function optimizerOf(config: Record<string, unknown>, opts: RestoreOptions & { [WEIGHTS_ONLY]?: boolean }): Optimizer {
+  const { name, ...rest } = config;
+  const lr = rest.lr;
+  if (typeof lr === 'object' && lr !== null) {
+    const sc = lr as Record<string, unknown>;
+    if (sc.schedule === FUNCTION_SCHEDULE) {
+      if (Object.keys(sc).length !== 1) throw new RangeError(`lr: a function schedule's record is { "schedule": "function" }, got ${JSON.stringify(sc).slice(0, 120)}`);
+      if (typeof opts.lr === 'function') rest.lr = opts.lr;
+      else if (opts[WEIGHTS_ONLY]) rest.lr = (): number => { throw new Error('gaaf: this optimizer was loaded with the weights only; its learning-rate function was not given'); };
+      else {
+        throw new RangeError('lr: the learning rate was a function of the step, which a checkpoint cannot hold: pass the same function again, ' +
+          'Sequential.loadCheckpoint(target, { lr: yourFunction }), to resume');
+      }
+    } else rest.lr = scheduleFromConfig(sc);
+  }
+  if (opts.lr !== undefined && rest.lr !== opts.lr) {
+    throw new RangeError(`the option lr (a function) is for a checkpoint whose learning rate was a function; this one's is ${isNamedSchedule(rest.lr) ? `the schedule '${rest.lr.schedule}'` : String(rest.lr)}, which continues as saved`);
+  }
+  return makeOptimizer(name as OptimizerName, rest as Record<string, number>);
+}
+
 /**
  * Validates a checkpoint's bytes and rebuilds the model (as `Ctor`), its optimizer with its
  * slots and scalar state, and the training state. Nothing is allocated until both files have
  * been checked against each other and the architecture, and the memory estimate fits.
  */
-export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCtor<M>): Promise<Restored<M>> {
+export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCtor<M>, opts: RestoreOptions & { [WEIGHTS_ONLY]?: boolean } = {}): Promise<Restored<M>> {
+  if (opts.lr !== undefined && typeof opts.lr !== 'function') throw new TypeError(`gaaf: loadCheckpoint: lr must be the learning-rate function (step) => lr, got ${String(opts.lr)}`);
+  const unknown = Object.keys(opts).filter((k) => k !== 'lr');
+  if (unknown.length) throw new RangeError(`gaaf: loadCheckpoint: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (it takes lr)`);
   await init(); // loads the Wasm module if the caller has not
   const cfg = parseCheckpointConfig(b.config, b.configName);
   if (b.weights.length !== cfg.weights.bytes) {
@@ -101,7 +143,9 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
   // Layers from their configs: any failure to construct one is an invalid config.
   const layers = cfg.model.layers.map((l, i) => {
     try {
-      return layerFromConfig(l.className, l.config, 'checkpoint');
+      const layer = layerFromConfig(l.className, l.config, 'checkpoint');
+      if (l.trainable === false) layer.trainable = false; // absent (older checkpoints): trainable
+      return layer;
     } catch (e) {
       throw new CheckpointError(b.configName, `model.layers[${i}] (${l.className}): ${(e as Error).message.replace(/^gaaf: /, '')}`);
     }
@@ -128,11 +172,12 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
   let expected: Array<{ name: string; shape: readonly number[] }>;
   let slots: string[] = [];
   let optimizer: Optimizer | null = null;
+  if (opts.lr !== undefined && !cfg.optimizer) throw new CheckpointError(b.configName, 'the option lr (a learning-rate function) was given, but the checkpoint holds no optimizer');
   try {
     if (cfg.optimizer) {
-      const { name, ...rest } = cfg.optimizer.config;
+      const name = cfg.optimizer.config.name;
       try {
-        optimizer = makeOptimizer(name as OptimizerName, rest as Record<string, number>);
+        optimizer = optimizerOf(cfg.optimizer.config, opts);
       } catch (e) {
         throw new CheckpointError(b.configName, `optimizer.config: ${(e as Error).message.replace(/^gaaf: /, '')}`);
       }
@@ -171,11 +216,14 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
         throw new CheckpointError(b.configName, `optimizer.state: ${(e as Error).message.replace(/^gaaf: /, '')}`);
       }
     }
+    // training.step (the model's global step: the training position, which fixes the dropout
+    // masks) and the optimizer's iterations (its own count: Adam's bias corrections, the step its
+    // lr schedule sees) are two states, each restored as saved. They are equal only when one
+    // optimizer trained the model from its first step: a later fit with a new optimizer (or the
+    // default one) starts that optimizer at 0 while the model's step goes on, and
+    // applyGradients steps the optimizer alone. So nothing here requires them equal.
     const training = cfg.training;
     if (training) {
-      if (optimizer && optimizer.iterations !== training.step) {
-        throw new CheckpointError(b.configName, `training.step ${training.step} does not match the optimizer's ${optimizer.iterations} iterations`);
-      }
       checkTrainingLayers(training, model.denseLayers().length, b.configName);
       model.step = training.step;
     }
@@ -220,12 +268,15 @@ export async function saveModel(model: Network, target: string | CheckpointHandl
 
 /** Loads a model saved with saveModel, as `Ctor`: the architecture, the weights and layer state, all validated first. */
 export async function loadModel<M extends Network>(Ctor: NetworkCtor<M>, target: string | CheckpointHandler): Promise<M> {
-  const r = await loadModelCheckpoint(Ctor, target);
+  const r = await restore(await (await resolveHandler(target)).load(), Ctor, { [WEIGHTS_ONLY]: true });
   r.optimizer?.dispose();
   return r.model;
 }
 
-/** Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }). */
-export async function loadModelCheckpoint<M extends Network>(Ctor: NetworkCtor<M>, target: string | CheckpointHandler): Promise<Restored<M>> {
-  return restore(await (await resolveHandler(target)).load(), Ctor);
+/**
+ * Loads a checkpoint with its optimizer and training state, to resume with fit(..., { resume }).
+ * An optimizer whose learning rate was a function of the step needs it again: `{ lr: fn }`.
+ */
+export async function loadModelCheckpoint<M extends Network>(Ctor: NetworkCtor<M>, target: string | CheckpointHandler, opts: RestoreOptions = {}): Promise<Restored<M>> {
+  return restore(await (await resolveHandler(target)).load(), Ctor, opts);
 }

@@ -43,6 +43,8 @@ const READABLE_VERSIONS: readonly number[] = [1, 2];
 export interface LayerSpec {
   className: string;
   config: Record<string, unknown>;
+  /** The layer's trainable flag (false: frozen). Absent in checkpoints written before it was recorded: trainable. */
+  trainable?: boolean;
 }
 
 export interface CheckpointConfig {
@@ -55,7 +57,15 @@ export interface CheckpointConfig {
   model: { inputShape: number[]; layers: LayerSpec[]; builder: BuilderRecord | null; loss?: { name: string; options: Record<string, number> };
     /** A model of several outputs: each output's loss and its weight in the total. */
     losses?: Array<{ name: string; options: Record<string, number> }>; lossWeights?: number[]; graph?: GraphConfig };
-  optimizer: { config: Record<string, number | string>; state: Record<string, number>; slots: string[] } | null;
+  /**
+   * config: the optimizer's config(); its lr is a number, a named schedule's config
+   * ({ schedule: 'exponentialDecay', ... }), or { schedule: 'function' } for a function of the
+   * step, which the checkpoint cannot hold (loadCheckpoint then needs it again). state holds
+   * the optimizer's own step count (iterations), which need not equal training.step: a model
+   * trained by several fit calls, each with its own optimizer, has more steps than its
+   * latest optimizer.
+   */
+  optimizer: { config: Record<string, unknown>; state: Record<string, number>; slots: string[] } | null;
   /**
    * Random state. Training draws no sequential random numbers: initial weights, the shuffle
    * of epoch e and the dropout masks of step t are functions of (seed, e) and (seed, layer, t)
@@ -161,6 +171,7 @@ export function parseCheckpointConfig(bytes: Uint8Array, file: string): Checkpoi
   if (!Array.isArray(m.layers) || m.layers.length === 0) return bad('model.layers', 'a non-empty list', m.layers);
   m.layers.forEach((l, i) => {
     if (!isObject(l) || typeof l.className !== 'string' || !isObject(l.config)) bad(`model.layers[${i}]`, 'an object {className, config}', l);
+    if (isObject(l) && l.trainable !== undefined && typeof l.trainable !== 'boolean') bad(`model.layers[${i}].trainable`, 'true or false', l.trainable);
   });
   if (v1) m.builder = null;
   else if (m.builder !== null && (!isObject(m.builder) || typeof m.builder.name !== 'string' || !isObject(m.builder.options))) {

@@ -181,7 +181,7 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
     layers: o.model === 'mlp' ? widths : model.layers.map((l) => `${l.name} ${shapeStr(l.outputShape)}`),
     activation,
     gaaf: o.gaaf ? { K: o.gaafK } : false,
-    bn: o.bn,
+    bn: o.model === 'resnet' || o.bn, // the residual CNN always has BatchNorm
     dropout: o.dropout,
     params: model.countParams(),
     optimizer: optimizer.config(),

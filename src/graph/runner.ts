@@ -91,6 +91,7 @@ export class GraphRunner {
       }
       twin.name = l.name;
       twin.index = twinIndex++;
+      twin.followTrainable(l); // a frozen shared layer is frozen in every call
       twin.buildFor(this.inShapes(k), twinRng());
       share(twin.params(), l.params(), l);
       const ts = twin.stateTensors();

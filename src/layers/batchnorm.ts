@@ -5,6 +5,8 @@
 // as run = momentum·run + (1 − momentum)·batch, with the batch variance made unbiased
 // (× rows/(rows − 1)), as PyTorch and Keras's fused (NHWC conv) path do. Inference: μ, σ²
 // are the running statistics. They are not trained: stateTensors() exposes them to checkpoints.
+// A frozen BatchNorm (trainable = false) runs in inference mode while the model trains, as
+// Keras 2+: it normalizes with the running statistics and leaves them (and γ, β) as they are.
 // x (rows, cols), γ β μ σ² (cols), y (rows, cols).
 import { Buf, batchNormBackward, batchNormForwardInference, batchNormForwardTrain, checkPositiveF32, checkUnitF32 } from '../binding.js';
 import type { Rng } from '../rng.js';
@@ -104,8 +106,10 @@ export class BatchNorm extends Layer {
     const rows = ctx.n * this.rowsPerSample;
     const cols = this.cols;
     this.x = x;
-    this.trainedForward = ctx.training;
-    if (!ctx.training) {
+    // frozen (trainable = false): inference mode, as Keras 2+, even while the model trains
+    const training = ctx.training && this.trainable;
+    this.trainedForward = training;
+    if (!training) {
       batchNormForwardInference(x, this.gamma!.value, this.beta!.value, this.movingMean!.value, this.movingVar!.value, this.y!, rows, cols, this.epsilon);
       return this.y!;
     }
@@ -139,8 +143,9 @@ export class BatchNorm extends Layer {
 
   /**
    * Backward of the inference-mode forward, where μ and σ² are constants: dx = dy·γ/√(σ²+ε),
-   * dγ = Σ dy·x̂, dβ = Σ dy. Not a training path (gradient checks, input gradients of a
-   * trained model), so it runs in JS on views, in float64 sums.
+   * dγ = Σ dy·x̂, dβ = Σ dy. The path of gradient checks, input gradients of a trained model
+   * and a frozen BatchNorm in training (whose dγ, dβ the optimizers skip); it runs in JS on
+   * views, in float64 sums.
    */
   private inferenceBackward(dy: Buf, dx: Buf, rows: number, cols: number): void {
     const x = this.x!.view();

@@ -50,6 +50,14 @@ export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** The layer each parameter belongs to (registered when the layer is built, or its trainable flag set). */
+const owners = new WeakMap<Param, Layer>();
+
+/** False if `p` belongs to a frozen layer (trainable = false): the optimizers skip it. */
+export function paramTrainable(p: Param): boolean {
+  return owners.get(p)?.trainable ?? true;
+}
+
 export abstract class Layer {
   /** Set by the model: "dense_1", "activation_2", ... */
   name = '';
@@ -63,6 +71,37 @@ export abstract class Layer {
   protected dx: Buf | null = null;
 
   abstract readonly className: string;
+
+  private isTrainable = true;
+  /** A shared layer's second call (src/graph/runner.ts) follows the first call's flag. */
+  private trainableOf: Layer | null = null;
+
+  /**
+   * False freezes the layer, as Keras's layer.trainable: the optimizers leave its parameters as
+   * they are (their slots stay allocated), and a BatchNorm runs in inference mode (its moving
+   * statistics as the normalization, and not updated), as Keras 2+ does. Its gradients are still
+   * computed (the layers below it need them). Checkpoints record the flag; true by default.
+   */
+  get trainable(): boolean {
+    return this.trainableOf ? this.trainableOf.trainable : this.isTrainable;
+  }
+
+  set trainable(v: boolean) {
+    if (typeof v !== 'boolean') throw new TypeError(`gaaf: layer '${this.name}' (${this.className}): trainable must be true or false, got ${String(v)}`);
+    if (this.trainableOf) throw new TypeError(`gaaf: layer '${this.name}' (${this.className}): this is a second call of a shared layer; set trainable on the layer itself`);
+    this.isTrainable = v;
+    this.claimParams();
+  }
+
+  /** A second call of `first` (a shared layer's twin): its trainable flag is first's. */
+  followTrainable(first: Layer): void {
+    this.trainableOf = first;
+  }
+
+  /** Registers this layer's parameters as its own (for paramTrainable); build and the trainable setter call it. */
+  protected claimParams(): void {
+    for (const p of this.params()) owners.set(p, this);
+  }
 
   /** Output shape (per sample) for an input shape, or a clear error if the input does not fit. */
   abstract computeOutputShape(inputShape: readonly number[]): readonly number[];
@@ -174,6 +213,7 @@ export abstract class Layer {
   /** build() for the shapes of its inputs. */
   buildFor(shapes: readonly (readonly number[])[], rng: Rng): void {
     this.build(shapes[0], rng);
+    this.claimParams();
   }
 
   countParamsForInputs(shapes: readonly (readonly number[])[]): number {

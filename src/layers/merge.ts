@@ -31,6 +31,7 @@ export abstract class MergeLayer extends Layer {
     this.inputShapes = shapes.map((s) => [...s]);
     this.inputShape = shapes[0];
     this.outputShape = this.outputShapeFor(shapes);
+    this.claimParams();
   }
 
   /** Input gradient buffers (one per input) are the layer's own: `dx` of the base is not used. */

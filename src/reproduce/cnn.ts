@@ -8,6 +8,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import { reducedVgg16, svhnCnn } from '../paper-models.js';
 import type { Sequential } from '../sequential.js';
+import type { OptimizerConfig } from '../optimizers.js';
 import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type MeanSd, meanSd } from './measure.js';
 
@@ -138,7 +139,7 @@ export interface CnnReproduceResults {
     dense: number[];
     defaultWidths: boolean;
     params: Record<CnnVariant, number>;
-    optimizer: Record<string, number | string>;
+    optimizer: OptimizerConfig;
     batchSize: number;
     maxEpochs: number;
     patience: number;

@@ -7,6 +7,7 @@ import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import {
   DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, type MeanSd, binEdges, meanSd, netHistograms, netVariance,
 } from './measure.js';
+import type { OptimizerConfig } from '../optimizers.js';
 import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 
 export { type Machine, type Monitor, type Splits, type BestRun, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
@@ -152,7 +153,7 @@ export interface ReproduceResults {
   protocol: {
     architecture: number[];
     activation: 'tanh';
-    optimizer: Record<string, number | string>;
+    optimizer: OptimizerConfig;
     batchSize: number;
     maxEpochs: number;
     patience: number;

@@ -60,6 +60,16 @@ function tinybenchBundled() {
   };
 }
 
+/** Resolves the library's one runtime package import, pbf (the ONNX export's protobuf writer), to its ESM file, so it is bundled in. */
+function pbfBundled() {
+  return {
+    name: 'gaaf-pbf',
+    resolveId(id) {
+      return id === 'pbf' ? fileURLToPath(new URL('./node_modules/pbf/index.js', import.meta.url)) : null;
+    },
+  };
+}
+
 /**
  * `gaaf/worker` beside the bundle: dist/bundle/gaaf-trainer.js (createTrainer, the page's side)
  * and dist/bundle/gaaf-trainer-worker.js (the module worker it starts). Both import the bundle,
@@ -88,7 +98,7 @@ const bundlePaths = (id) => (id.startsWith('gaaf-bundle:') ? id.slice('gaaf-bund
 export default [
   {
     input: 'dist/index.js',
-    plugins: [wasmAsset()],
+    plugins: [wasmAsset(), pbfBundled()],
     output: [
       { file: 'dist/bundle/gaaf.js', format: 'es', sourcemap: true },
       { file: 'dist/bundle/gaaf.min.js', format: 'es', sourcemap: true, plugins: [terser({ module: true, ecma: 2022 })] },
@@ -102,7 +112,8 @@ export default [
   // Wasm URLs stay as tsc wrote them (../../build/ from dist/cjs/ is the package's build/).
   {
     input: 'dist/node.js',
-    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    plugins: [pbfBundled()], // pbf is an ES module only: inside, so require() works on every Node
+    external: (id) => id !== 'pbf' && !id.startsWith('.') && !id.startsWith('/'),
     output: { file: 'dist/cjs/node.cjs', format: 'cjs', exports: 'named', inlineDynamicImports: true },
     onwarn,
   },
@@ -110,7 +121,7 @@ export default [
   // the kernel suites and the ceiling, with tinybench inside, beside the same Wasm files.
   {
     input: 'dist/bench/index.js',
-    plugins: [wasmAsset(), tinybenchBundled()],
+    plugins: [wasmAsset(), tinybenchBundled(), pbfBundled()],
     output: { file: 'dist/bundle/gaaf-bench.js', format: 'es', sourcemap: true },
     onwarn,
   },

@@ -9,6 +9,7 @@ import { MAX_THREADS } from './binding.js';
 import { type BenchCliOptions, benchCli } from './bench/command.js';
 import { KERNEL_SUITES } from './bench/index.js';
 import { VERSION, parseIntArg, parsePath, parsePositive, parseRate, parseWidths, shellQuote } from './cli/args.js';
+import { addExportCommand } from './cli/export.js';
 import { addReproduceCommand } from './cli/reproduce.js';
 import { type TrainOpts, train } from './cli/train.js';
 import { DEFAULT_LR } from './optimizers.js';
@@ -55,6 +56,7 @@ program.command('train')
   });
 
 addReproduceCommand(program);
+addExportCommand(program);
 
 
 program.command('bench')

@@ -72,3 +72,9 @@ export { loadLayersModel, type LoadLayersModelOptions, type LayersModelSource } 
 export { modelToArtifacts, type SaveTfjsOptions, type SaveTfjsResult } from './interop/tfjs/save.js';
 export { TfjsError, TfjsFormatError, TfjsUnsupportedError } from './interop/tfjs/errors.js';
 export type { TfjsArtifacts, TfjsIOHandler, TfjsModelJson, TfjsWeightSpec } from './interop/tfjs/artifacts.js';
+// --- Interop: PyTorch / Hugging Face weights in (model.loadWeights), ONNX out (model.toOnnx).
+export { WeightsFileError } from './interop/errors.js';
+export { readForeignSafetensors, type ForeignSafetensors, type ForeignTensor } from './interop/torch/safetensors.js';
+export { type LoadWeightsOptions, type LoadWeightsReport } from './interop/torch/load.js';
+export { type TorchMap, type TorchLoadOptions } from './interop/torch/map.js';
+export { exportOnnx, type OnnxExportOptions, ONNX_OPSETS } from './interop/onnx/export.js';

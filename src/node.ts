@@ -1,6 +1,7 @@
 // The Node entry of gaaf (package.json's `node` export condition): everything in the universal
 // entry, plus what reads files or Node-only packages.
 export * from './index.js';
+import './interop/torch/node.js'; // loadWeights takes a path
 export { parseIdx, readIdxFile, loadIdxPair } from './data/idx.js';
 export { loadDataDir, loadTrainTest } from './data/load.js';
 export { parseCifar, loadCifarFiles, loadCifarDir, detectCifar, type CifarKind, type CifarLabel } from './data/cifar.js';

@@ -18,6 +18,8 @@ import { type Optimizer, type OptimizerName, makeOptimizer } from './optimizers.
 import { trainOnBatch } from './train-batch.js';
 import { type SaveTfjsOptions, type SaveTfjsResult, saveTfjs } from './interop/tfjs/save.js';
 import type { TfjsIOHandler } from './interop/tfjs/artifacts.js';
+import { type LoadWeightsOptions, type LoadWeightsReport, loadWeightsInto } from './interop/torch/load.js';
+import { type OnnxExportOptions, exportOnnx } from './interop/onnx/export.js';
 
 /** compile()'s options, as Keras and TF.js take them. */
 export interface CompileOptions {
@@ -138,6 +140,25 @@ export class Model extends Network {
    */
   saveTfjs(target: string | TfjsIOHandler, opts: SaveTfjsOptions = {}): Promise<SaveTfjsResult> {
     return saveTfjs(this, target, opts);
+  }
+
+  /**
+   * Fills the weights from a PyTorch / Hugging Face safetensors file (a path in Node, or its
+   * bytes) of the same architecture: `{ from: 'pytorch', map: { dense_1: 'fc1', ... } }`
+   * (src/interop/torch/map.ts: names, layouts, F16/BF16/F64 converted to float32). Everything
+   * is validated before a weight is written. Returns the layer → module pairs and the conversions.
+   */
+  loadWeights(source: string | Uint8Array, opts: LoadWeightsOptions): LoadWeightsReport {
+    return loadWeightsInto(this, source, opts);
+  }
+
+  /**
+   * The model as an ONNX file (opset 17; inference: BatchNorm with its running statistics,
+   * Dropout removed), taking the same inputs as predict (NHWC images) and giving the outputs of
+   * predictOutputs (src/interop/onnx/).
+   */
+  toOnnx(opts: OnnxExportOptions = {}): Uint8Array {
+    return exportOnnx(this, opts);
   }
 }
 

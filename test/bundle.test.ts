@@ -22,7 +22,9 @@ const bytesOf = (a: ArrayBufferView): Buffer => Buffer.from(a.buffer, a.byteOffs
 test('the universal entry (src/index.ts) reaches no node: module and no package', () => {
   const graph = moduleGraph(join(root, 'src/index.ts'));
   assert.ok(graph.size > 15, `only ${graph.size} modules found: the import scan is broken`);
-  const bad = [...graph].filter(([, specs]) => specs.length > 0).map(([f, specs]) => `${f.slice(root.length)}: ${specs.join(', ')}`);
+  // pbf (the ONNX export's protobuf writer, pure ES, no Node) is the one package allowed: the bundle has it inside (rollup.config.mjs)
+  const bad = [...graph].map(([f, specs]) => [f, specs.filter((s) => s !== 'pbf')] as const).filter(([, specs]) => specs.length > 0)
+    .map(([f, specs]) => `${f.slice(root.length)}: ${specs.join(', ')}`);
   assert.deepEqual(bad, []);
   // and the scan does see Node imports where they are
   const node = moduleGraph(join(root, 'src/node.ts'));
@@ -32,10 +34,11 @@ test('the universal entry (src/index.ts) reaches no node: module and no package'
 // The budget was 100 KB minified while gaaf had seven layer types and one loss; the kernel table,
 // explicit init and the checkpoint checks took it to 105 KB, and losses, graph models and the
 // layers users expect come next, so it was 150 KB; with the losses, the new layers and graph
-// models merged it is 162 KB, so it was 200 KB; the TF.js Layers format (loadLayersModel and
-// saveTfjs, in the universal entry as the interop issue asks) adds 37 KB (196,624 → 233,441
-// bytes with the optimizers merged), so it is 230 KB (README "In the browser" gives the sizes and why).
-const BUNDLE_BUDGET = 230 * 1024;
+// models merged it is 162 KB, so it was 200 KB; the interop issue puts its formats in the
+// universal entry: the TF.js Layers format (loadLayersModel, saveTfjs) adds 37 KB, PyTorch weights
+// in and ONNX out 26 KB (21 KB of src/interop/, 5 KB of pbf's writer), so it is 270 KB (README
+// "In the browser" gives the sizes and why).
+const BUNDLE_BUDGET = 270 * 1024;
 
 test('dist/bundle/gaaf.js: under the size budget minified, no eval or new Function, no Node imports, Wasm beside it', () => {
   for (const f of ['bundle/gaaf.js', 'bundle/gaaf.min.js', 'bundle/gaaf.wasm', 'bundle/gaaf-mt.wasm', 'bundle/gaaf-worker.js', 'digits.bin.gz', 'index.d.ts', 'node.js', 'node.d.ts']) {

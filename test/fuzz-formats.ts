@@ -26,6 +26,12 @@ import type { Rng } from '../src/rng.js';
 import { craftJsonBytes, craftSafetensorsHeader } from './fuzz-crafted.js';
 import type { Mutant } from './fuzz-mutate.js';
 import { TFJS_FORMATS } from './fuzz-formats-tfjs.js';
+import { readFileSync } from 'node:fs';
+import { WeightsFileError } from '../src/interop/errors.js';
+import { BatchNorm } from '../src/layers/batchnorm.js';
+import { Conv2D } from '../src/layers/conv2d.js';
+import { Flatten } from '../src/layers/flatten.js';
+import { MaxPool2D } from '../src/layers/maxpool2d.js';
 
 export interface FuzzFormat {
   name: string;
@@ -284,7 +290,34 @@ export const FORMATS: FuzzFormat[] = [
     },
     errors: [...CKPT_ERRORS, ResumeRefused, TrainingDivergedError],
   },
+  // PyTorch safetensors (test/fixtures/torch/): F16 and BF16 (mlp), F64, F32 and an I64 counter (cnn), into one model each
+  ...(['mlp', 'cnn'] as const).flatMap((fx) => [false, true].map((crafted): FuzzFormat => ({
+    name: `PyTorch safetensors via loadWeights (${fx === 'mlp' ? 'F16, BF16' : 'F64, F32, I64'})${crafted ? ', header crafted' : ''}`,
+    valid: async () => new Uint8Array(readFileSync(new URL(`./fixtures/torch/${fx}.safetensors`, import.meta.url))),
+    ...(crafted ? { mutate: craftSafetensorsHeader } : {}),
+    parse: async (b) => {
+      const m = torchModel(fx);
+      m.loadWeights(b, { from: 'pytorch', ...(fx === 'cnn' ? { map: { conv2d_1: 'features.0', batchnorm_1: 'features.1', conv2d_2: 'features.4', dense_1: 'classifier' } } : {}) });
+      for (const w of m.getWeights()) if (!w.every(Number.isFinite)) throw new Error('loadWeights accepted a non-finite weight');
+    },
+    errors: [WeightsFileError],
+  }))),
   { name: 'CIFAR-10 binary', valid: async () => cifarRecords(5, 1, 10), parse: async (b) => void parseCifar(b, 'fuzz_batch.bin', 'cifar10'), errors: [DataFormatError] },
   { name: 'CIFAR-100 binary', valid: async () => cifarRecords(4, 2, 20), parse: async (b) => void parseCifar(b, 'fuzz_train.bin', 'cifar100'), errors: [DataFormatError] },
   ...TFJS_FORMATS,
 ];
+
+// One model per PyTorch fixture, built once and refilled by every case (loadWeights writes nothing unless all is valid).
+const torchModels = new Map<string, Sequential>();
+function torchModel(fx: 'mlp' | 'cnn'): Sequential {
+  let m = torchModels.get(fx);
+  if (!m) {
+    m = fx === 'mlp'
+      ? new Sequential([new Dense(8, { inputShape: [6], activation: 'relu' }), new Dense(3)])
+      : new Sequential([new Conv2D(4, 3, { inputShape: [8, 8, 2], padding: 'same' }), new BatchNorm({ epsilon: 1e-5 }), new Activation('relu'), new MaxPool2D(2),
+        new Conv2D(3, 3, { activation: 'relu' }), new Flatten(), new Dense(5)]);
+    m.build();
+    torchModels.set(fx, m);
+  }
+  return m;
+}

@@ -32,6 +32,10 @@ const LAYERS: ReadonlyArray<{ name: string; paths: readonly string[]; why: strin
   { name: 'io', paths: ['src/io/'], why: 'reading input files (Node): regular files only, their size known and capped before reading, typed errors naming the path' },
   { name: 'checkpoints', paths: ['src/checkpoint/'], why: 'saving and loading models and training state; the checkpoint callback' },
   {
+    name: 'interop', paths: ['src/interop/errors.ts', 'src/interop/torch/', 'src/interop/onnx/'],
+    why: "other frameworks' files: PyTorch / Hugging Face safetensors weights in (names, layouts, dtypes), ONNX out (operators, layouts, protobuf)",
+  },
+  {
     name: 'api', paths: ['src/sequential.ts', 'src/paper-models.ts', 'src/resnet.ts', 'src/interop/tfjs/'],
     why: 'the user-facing model classes and the paper builders that make them; the TF.js Layers format in and out (it makes those classes, and Model.saveTfjs writes it)',
   },
@@ -90,7 +94,7 @@ test('every src/ module is assigned to a layer', () => {
   for (const l of LAYERS) assert.ok(files.some((f) => LAYERS[layerOf(f)] === l), `layer '${l.name}' has no module: a stale entry?`);
 });
 
-test('imports point down the layers: binding < layers < model < training < checkpoints < api < data < app', () => {
+test('imports point down the layers: binding < layers < model < training < checkpoints < interop < api < data < app', () => {
   assert.deepEqual(upwardImports(graph), []);
 });
 

@@ -23,8 +23,11 @@ import { trainTiny } from './fixtures/app/train.js';
  * Budgets, from the measured 4.5 MB in 9 packages (gaaf and 8 dependencies); were 66.9 MB in 98
  * with mnist and vega. The losses, new layers, graph models and the relaxed-SIMD builds took
  * the install to 6.4 MB (mostly the bundles' source maps and the CommonJS entry), so 8 MB.
+ * PyTorch weights in and ONNX out add about 0.6 MB (pbf and protocol-buffers-schema 0.15 MB,
+ * dist/interop/ 0.11 MB, the rest in the bundles and their maps): 8.2 MB (8,226,032 bytes) in 11
+ * packages measured with the worker merged, so 9 MB.
  */
-const MAX_INSTALL_BYTES = 8_000_000;
+const MAX_INSTALL_BYTES = 9_000_000;
 const MAX_PACKAGES = 12;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

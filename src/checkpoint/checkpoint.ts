@@ -188,6 +188,16 @@ export async function restore<M extends Network>(b: LoadedBytes, Ctor: NetworkCt
     }
     const est = graph ? model.estimateMemory({ inputShape, optimizerSlots: slots.length }) : estimateMemory(layers, inputShape, { optimizerSlots: slots.length });
     checkFits(est, est.paramBytes + est.optimizerBytes, `the model in ${b.configName}`, 0, inputShape);
+    // Building allocates (and initialises) every parameter before checkTensors names the first
+    // tensor that differs: an architecture of far more values than the file holds (over a
+    // million more: a crafted shape) is refused first, so building never allocates much more
+    // than the file's own size; a small difference gets checkTensors' message, naming the tensor.
+    let held = 0;
+    for (const t of st.tensors.values()) held += t.data.length;
+    if (est.params * (1 + slots.length) > held + 1_000_000) {
+      throw new CheckpointError(b.weightsName, `the architecture in ${b.configName} has ${est.params.toLocaleString('en-US')} parameters` +
+        `${slots.length ? ` (and ${slots.length} optimizer slot(s) each)` : ''}, the file holds only ${held.toLocaleString('en-US')} values`);
+    }
   } catch (e) {
     optimizer?.dispose();
     if (e instanceof CheckpointError || e instanceof MemoryLimitError) throw e;

@@ -186,6 +186,9 @@ export async function loadLayersModel(source: LayersModelSource, opts: LoadLayer
   const plan = planModel(s.topology, s.file, lossOf(s, opts));
   const values = matchWeights(s, plan.expected);
   const { model } = plan;
+  // a layer the file calls but whose output reaches no model output is not in the model (traced from the outputs)
+  const stray = plan.expected.find((e) => !model.layers.includes(e.layer));
+  if (stray) throw new TfjsFormatError(s.file, 'the layer has weights but its output reaches none of output_layers', { layer: stray.tfjsName.split('/')[0] });
   try {
     model.build();
   } catch (e) {

@@ -260,9 +260,11 @@ test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images, and by
     { n: 4, h: 12, w: 12, c: 3, oc: 32, kh: 5, kw: 5, stride: 1, pad: 2 },
     { n: 2, h: 6, w: 5, c: 2, oc: 33, kh: 3, kw: 3, stride: 1, pad: 1 },
     { n: 3, h: 4, w: 4, c: 8, oc: 40, kh: 1, kw: 1, stride: 1, pad: 0 },
+    { n: 3, h: 9, w: 8, c: 3, oc: 17, kh: 3, kw: 3, stride: 1, pad: 2, dh: 2, dw: 2 }, // dilated, col2im
+    { n: 2, h: 11, w: 10, c: 16, oc: 20, kh: 3, kw: 3, stride: 1, pad: 3, dh: 3, dw: 3 }, // dilated, rotated filter
   ];
   const run = (): Uint32Array[] => geoms.flatMap((g, i) => {
-    const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+    const oh = convOutSize(g.h, g.kh, g.stride, g.pad, g.dh), ow = convOutSize(g.w, g.kw, g.stride, g.pad, g.dw);
     const x = allocF32(g.n * g.h * g.w * g.c), f = allocF32(g.kh * g.kw * g.c * g.oc), b = allocF32(g.oc);
     const y = allocF32(g.n * oh * ow * g.oc), dy = allocF32(y.length), dx = allocF32(x.length);
     const df = allocF32(f.length), db = allocF32(g.oc), work = allocF32(conv2dWorkspaceLength(g));

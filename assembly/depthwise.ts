@@ -65,6 +65,10 @@
 export function depthwise_forward(x: usize, filter: usize, bias: usize, y: usize,
                                   n: i32, h: i32, w: i32, c: i32, m: i32, kh: i32, kw: i32, stride: i32,
                                   dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32): void {
+  if (m == 1) {
+    forward_m1(x, filter, bias, y, n, h, w, c, kh, kw, stride, dh, dw, padT, padL, oh, ow);
+    return;
+  }
   const C = c * m;
   const rowBytes = <usize>C << 2;
   for (let b = 0; b < n; b++) {
@@ -128,10 +132,91 @@ export function depthwise_forward(x: usize, filter: usize, bias: usize, y: usize
   }
 }
 
+// depthwise_forward at m = 1 (MobileNet's): input and output channels coincide, so x loads
+// directly, and the tap loop walks x and the filter by pointer. The same sums in the same order.
+function forward_m1(x: usize, filter: usize, bias: usize, y: usize,
+                    n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+                    dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32): void {
+  const rowBytes = <usize>c << 2;
+  const xStep = <usize>dw * rowBytes; // next tap along a row of x
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * stride - padT;
+      const ky0 = tap_lo(iy0, dh), ky1 = tap_hi(iy0, dh, h, kh);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * stride - padL;
+        const kx0 = tap_lo(ix0, dw), kx1 = tap_hi(ix0, dw, w, kw);
+        const yp = y + <usize>((b * oh + oy) * ow + ox) * rowBytes;
+        // x at tap (ky, kx0), filter at tap (ky, kx0), for ky = ky0
+        const x0 = x + <usize>((b * h + iy0 + ky0 * dh) * w + ix0 + kx0 * dw) * rowBytes;
+        const f0 = filter + <usize>(ky0 * kw + kx0) * rowBytes;
+        const xRowStep = <usize>(dh * w) * rowBytes, fRowStep = <usize>kw * rowBytes;
+        let j = 0;
+        for (; j + 16 <= c; j += 16) {
+          let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+          let xr = x0 + (<usize>j << 2), fr = f0 + (<usize>j << 2);
+          for (let ky = ky0; ky < ky1; ky++) {
+            let xp = xr, fp = fr;
+            for (let kx = kx0; kx < kx1; kx++) {
+              a0 = fma4(a0, v128.load(xp), v128.load(fp));
+              a1 = fma4(a1, v128.load(xp, 16), v128.load(fp, 16));
+              a2 = fma4(a2, v128.load(xp, 32), v128.load(fp, 32));
+              a3 = fma4(a3, v128.load(xp, 48), v128.load(fp, 48));
+              xp += xStep; fp += rowBytes;
+            }
+            xr += xRowStep; fr += fRowStep;
+          }
+          if (bias != 0) {
+            const bp = bias + (<usize>j << 2);
+            a0 = f32x4.add(a0, v128.load(bp));
+            a1 = f32x4.add(a1, v128.load(bp, 16));
+            a2 = f32x4.add(a2, v128.load(bp, 32));
+            a3 = f32x4.add(a3, v128.load(bp, 48));
+          }
+          const o = yp + (<usize>j << 2);
+          v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+        }
+        for (; j + 4 <= c; j += 4) {
+          let a = f32x4.splat(0);
+          let xr = x0 + (<usize>j << 2), fr = f0 + (<usize>j << 2);
+          for (let ky = ky0; ky < ky1; ky++) {
+            let xp = xr, fp = fr;
+            for (let kx = kx0; kx < kx1; kx++) {
+              a = fma4(a, v128.load(xp), v128.load(fp));
+              xp += xStep; fp += rowBytes;
+            }
+            xr += xRowStep; fr += fRowStep;
+          }
+          if (bias != 0) a = f32x4.add(a, v128.load(bias + (<usize>j << 2)));
+          v128.store(yp + (<usize>j << 2), a);
+        }
+        for (; j < c; j++) {
+          let s: f32 = 0;
+          let xr = x0 + (<usize>j << 2), fr = f0 + (<usize>j << 2);
+          for (let ky = ky0; ky < ky1; ky++) {
+            let xp = xr, fp = fr;
+            for (let kx = kx0; kx < kx1; kx++) {
+              s += load<f32>(xp) * load<f32>(fp);
+              xp += xStep; fp += rowBytes;
+            }
+            xr += xRowStep; fr += fRowStep;
+          }
+          if (bias != 0) s += load<f32>(bias + (<usize>j << 2));
+          store<f32>(yp + (<usize>j << 2), s);
+        }
+      }
+    }
+  }
+}
+
 /** dx (n,h,w,c) = ∂(Σ dy·y)/∂x for dy (n,oh,ow,c·m) and filter (kh,kw,c,m). Overwrites dx. */
 export function depthwise_backward_data(dy: usize, filter: usize, dx: usize,
                                         n: i32, h: i32, w: i32, c: i32, m: i32, kh: i32, kw: i32, stride: i32,
                                         dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32): void {
+  if (m == 1 && (stride == 1 || (dh == 1 && dw == 1))) {
+    backward_data_m1(dy, filter, dx, n, h, w, c, kh, kw, stride, dh, dw, padT, padL, oh, ow);
+    return;
+  }
   const C = c * m;
   const rowBytes = <usize>C << 2;
   for (let b = 0; b < n; b++) {
@@ -200,6 +285,94 @@ export function depthwise_backward_data(dy: usize, filter: usize, dx: usize,
   }
 }
 
+// The taps k (0 <= k < K) through which an input at t = i + pad reaches an output
+// o = (t − k·d)/s in [0, O), when s = 1 or d = 1, are a progression: from tap_first up to at most
+// tap_last, by 1 (s = 1; o falls by d per tap) or by s (d = 1; o falls by 1 per tap).
+// @ts-ignore: decorator
+@inline function tap_first(t: i32, d: i32, s: i32, O: i32, K: i32): i32 {
+  if (t < 0) return K; // none
+  if (s == 1) return t - (O - 1) <= 0 ? 0 : (t - (O - 1) + d - 1) / d;
+  const lo = max(0, t - (O - 1) * s);
+  return lo + (t - lo) % s; // the first k >= lo with k ≡ t (mod s)
+}
+// @ts-ignore: decorator
+@inline function tap_last(t: i32, d: i32, s: i32, K: i32): i32 {
+  return t < 0 ? -1 : min(K - 1, s == 1 ? t / d : t);
+}
+
+// depthwise_backward_data at m = 1 with stride 1 or no dilation: the taps that reach an input
+// form a progression in each direction (tap_first .. tap_last), walked by pointer in (ky, kx)
+// order, so no per-tap test and the reference's sums in its order.
+function backward_data_m1(dy: usize, filter: usize, dx: usize,
+                          n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32,
+                          dh: i32, dw: i32, padT: i32, padL: i32, oh: i32, ow: i32): void {
+  const rowBytes = <usize>c << 2;
+  const sy = stride == 1 ? 1 : stride, downY = stride == 1 ? dh : 1; // tap step, output rows per step
+  const sx = stride == 1 ? 1 : stride, downX = stride == 1 ? dw : 1;
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const ty = iy + padT;
+      const ky0 = tap_first(ty, dh, stride, oh, kh), ky1 = tap_last(ty, dh, stride, kh);
+      const cy = ky1 >= ky0 ? (ky1 - ky0) / sy + 1 : 0;
+      const oy0 = stride == 1 ? ty - ky0 * dh : (ty - ky0) / stride;
+      for (let ix = 0; ix < w; ix++) {
+        const tx = ix + padL;
+        const kx0 = tap_first(tx, dw, stride, ow, kw), kx1 = tap_last(tx, dw, stride, kw);
+        const cx = kx1 >= kx0 ? (kx1 - kx0) / sx + 1 : 0;
+        const ox0 = stride == 1 ? tx - kx0 * dw : (tx - kx0) / stride;
+        const dxp = dx + <usize>((b * h + iy) * w + ix) * rowBytes;
+        const d0 = dy + <usize>((b * oh + oy0) * ow + ox0) * rowBytes, f0 = filter + <usize>(ky0 * kw + kx0) * rowBytes;
+        const dRow = <usize>(downY * ow) * rowBytes, fRow = <usize>(sy * kw) * rowBytes;
+        const dCol = <usize>downX * rowBytes, fCol = <usize>sx * rowBytes;
+        let k = 0;
+        for (; k + 16 <= c; k += 16) {
+          let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+          let dr = d0 + (<usize>k << 2), fr = f0 + (<usize>k << 2);
+          for (let i = 0; i < cy; i++) {
+            let dp = dr, fp = fr;
+            for (let t = 0; t < cx; t++) {
+              a0 = fma4(a0, v128.load(dp), v128.load(fp));
+              a1 = fma4(a1, v128.load(dp, 16), v128.load(fp, 16));
+              a2 = fma4(a2, v128.load(dp, 32), v128.load(fp, 32));
+              a3 = fma4(a3, v128.load(dp, 48), v128.load(fp, 48));
+              dp -= dCol; fp += fCol;
+            }
+            dr -= dRow; fr += fRow;
+          }
+          const o = dxp + (<usize>k << 2);
+          v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+        }
+        for (; k + 4 <= c; k += 4) {
+          let a = f32x4.splat(0);
+          let dr = d0 + (<usize>k << 2), fr = f0 + (<usize>k << 2);
+          for (let i = 0; i < cy; i++) {
+            let dp = dr, fp = fr;
+            for (let t = 0; t < cx; t++) {
+              a = fma4(a, v128.load(dp), v128.load(fp));
+              dp -= dCol; fp += fCol;
+            }
+            dr -= dRow; fr += fRow;
+          }
+          v128.store(dxp + (<usize>k << 2), a);
+        }
+        for (; k < c; k++) {
+          let s: f32 = 0;
+          let dr = d0 + (<usize>k << 2), fr = f0 + (<usize>k << 2);
+          for (let i = 0; i < cy; i++) {
+            let dp = dr, fp = fr;
+            for (let t = 0; t < cx; t++) {
+              s += load<f32>(dp) * load<f32>(fp);
+              dp -= dCol; fp += fCol;
+            }
+            dr -= dRow; fr += fRow;
+          }
+          store<f32>(dxp + (<usize>k << 2), s);
+        }
+      }
+    }
+  }
+}
+
 // dst[0:n] = 0
 // @ts-ignore: decorator
 @inline function zero_f32(dst: usize, n: i32): void {
@@ -245,6 +418,23 @@ export function depthwise_backward_filter_ch(x: usize, dy: usize, dfilter: usize
           if (ox0 >= ox1) continue;
           const dfp = dfilter + <usize>(ky * kw + kx) * rowBytes;
           let j = j0;
+          if (m == 1) { // x's channels are the output channels: direct loads, walked by pointer
+            const xStep = <usize>stride * rowBytes;
+            const x0 = xrow + <usize>(ox0 * stride - t0) * rowBytes, d0 = dyRow + <usize>ox0 * rowBytes;
+            for (; j + 16 <= j1; j += 16) {
+              const o = dfp + (<usize>j << 2);
+              let a0 = v128.load(o), a1 = v128.load(o, 16), a2 = v128.load(o, 32), a3 = v128.load(o, 48);
+              let xp = x0 + (<usize>j << 2), dp = d0 + (<usize>j << 2);
+              for (let ox = ox0; ox < ox1; ox++) {
+                a0 = fma4(a0, v128.load(xp), v128.load(dp));
+                a1 = fma4(a1, v128.load(xp, 16), v128.load(dp, 16));
+                a2 = fma4(a2, v128.load(xp, 32), v128.load(dp, 32));
+                a3 = fma4(a3, v128.load(xp, 48), v128.load(dp, 48));
+                xp += xStep; dp += rowBytes;
+              }
+              v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+            }
+          }
           for (; j + 16 <= j1; j += 16) {
             const o = dfp + (<usize>j << 2);
             let a0 = v128.load(o), a1 = v128.load(o, 16), a2 = v128.load(o, 32), a3 = v128.load(o, 48);

@@ -52,6 +52,9 @@ const CASES: G[] = [
   new G(1, 6, 7, 20, 1, 2, 4, 2, true),         // even, non-square kernel with 'same' and stride 2
   new G(2, 3, 3, 32, 1, 5, 5, 1, true),         // kernel larger than the image: most taps outside
   new G(1, 5, 6, 1, 2, 1, 1, 1, false),         // 1×1, c = 1, m = 2
+  new G(2, 10, 11, 7, 1, 3, 3, 3, true),        // m = 1, stride 3: backward-data's taps step by 3
+  new G(1, 11, 10, 5, 1, 3, 3, 2, false, 2, 2), // m = 1, stride and dilation (the kernel allows it; the layers do not)
+  new G(1, 4, 9, 18, 1, 5, 2, 2, false),        // kernel taller than the stride, 'valid', c = 18
 ];
 
 function rand(n: i32): StaticArray<f32> {

@@ -1,7 +1,8 @@
 // 2-D convolution over NHWC tensors, forward and both backward passes, with bias.
-//   x (n,h,w,c), filter (kh,kw,c,oc), bias (oc), y (n,oh,ow,oc),
-//   oh = (h + 2·pad − kh)/stride + 1, ow = (w + 2·pad − kw)/stride + 1 (floor; the binding
-//   checks oh, ow >= 1 and every extent before it calls these).
+//   x (n,h,w,c), filter (kh,kw,c,oc), bias (oc), y (n,oh,ow,oc), dilation (dh, dw): tap (ky,kx)
+//   reads x at (oy·stride − pad + ky·dh, ox·stride − pad + kx·dw), so the effective kernel is
+//   (kh−1)·dh+1 × (kw−1)·dw+1 and oh = (h + 2·pad − ((kh−1)·dh+1))/stride + 1 (likewise ow;
+//   floor; the binding checks oh, ow >= 1 and every extent before it calls these).
 //
 // Method: im2col + the packed GEMM of gemm.ts, over chunks of CONV_ROWS output pixels.
 // With rows r = (b, oy, ox) of the output flattened and K = kh·kw·c, the filter stored
@@ -15,7 +16,7 @@
 //                              transpose); for K < DWT_MIN_K, dW = Σ col(x)ᵀ·dy directly;
 //                    dbias    = Σ_rows dy, per chunk (sum_rows, row order within a chunk)
 //   backward-data    stride 1, pad <= k−1 and c >= FLIP_MIN_C: dx is the forward convolution of dy, padded by
-//                    k−1−pad, with the filter rotated 180° and its in/out channels swapped
+//                    k'−1−pad (k' the effective kernel; same dilation), with the filter rotated 180° and its in/out channels swapped
 //                    (W' (kh,kw,oc,c), built in the workspace) — a gather, no scatter;
 //                    otherwise (stride > 1, or few input channels, where the rotated form's
 //                    GEMM would be c < 16 columns wide): dcol = dy[rows] (R,oc) · Wᵀ (oc,K) per
@@ -38,10 +39,11 @@
 // Workspace (caller provides conv2d_workspace_bytes(...) bytes, 16-byte aligned):
 //   [GEMM packing: gemm_workspace_bytes()][column chunk: R·max(K, kh·kw·oc)][rotated filter or dWᵀ: K·oc]
 //
-// The scalar references (`*_ref`) are the plain direct loops (no im2col, no workspace).
+// The scalar references (`*_ref`) are the plain direct loops (no im2col, no workspace), in conv_ref.ts.
 
 import { gemm, gemm_workspace_bytes } from "./gemm";
 import { sum_rows } from "./stats";
+import { out_size } from "./conv_geom";
 
 // ---- tile choice: the only place it is set ----
 const CONV_ROWS: i32 = 256; // output pixels per im2col chunk (= GEMM's KC, so backward-filter's
@@ -51,10 +53,6 @@ const DWT_MIN_K: i32 = 64;  // backward-filter: dWᵀ = dyᵀ·col when K = kh·
                             // measured 8.5 GFLOP/s against 13.4)
 const FLIP_MIN_C: i32 = 16; // backward-data: rotated-filter gather when c >= this, else col2im (measured, see header)
 
-// @ts-ignore: decorator
-@inline function out_size(size: i32, k: i32, stride: i32, pad: i32): i32 {
-  return (size + 2 * pad - k) / stride + 1;
-}
 
 // @ts-ignore: decorator
 @inline function round16(bytes: usize): usize {
@@ -63,8 +61,8 @@ const FLIP_MIN_C: i32 = 16; // backward-data: rotated-filter gather when c >= th
 
 /** Bytes of scratch that conv2d_forward / _backward_data / _backward_filter need. */
 export function conv2d_workspace_bytes(n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                       stride: i32, pad: i32): f64 {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
+                                       stride: i32, pad: i32, dh: i32, dw: i32): f64 {
+  const oh = out_size(h, kh, stride, pad, dh), ow = out_size(w, kw, stride, pad, dw);
   const rowsMax = max<f64>(<f64>n * <f64>oh * <f64>ow, <f64>n * <f64>h * <f64>w);
   const R = min<f64>(<f64>CONV_ROWS, rowsMax);
   const K = <f64>kh * <f64>kw * <f64>max(c, oc);
@@ -130,10 +128,11 @@ export function conv2d_workspace_bytes(n: i32, h: i32, w: i32, c: i32, oc: i32, 
 }
 
 // col (R, kh·kw·c): rows r0 .. r0+R of the column matrix of src (n,h,w,c) for an (oh,ow) output
-// with the given stride and padding (padY rows above, padX columns left); row r = (b,oy,ox) holds
-// the kh×kw×c window at (oy·stride − padY, ox·stride − padX), zeros where it leaves the image.
+// with the given stride, padding (padY rows above, padX columns left) and dilation (dh, dw); row
+// r = (b,oy,ox) holds the kh×kw×c taps at (oy·stride − padY + ky·dh, ox·stride − padX + kx·dw),
+// zeros where they leave the image.
 function im2col(src: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-                stride: i32, padY: i32, padX: i32, r0: i32, R: i32, col: usize): void {
+                stride: i32, padY: i32, padX: i32, dh: i32, dw: i32, r0: i32, R: i32, col: usize): void {
   const ohw = oh * ow;
   let b = r0 / ohw;
   const rem = r0 - b * ohw;
@@ -145,9 +144,9 @@ function im2col(src: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, k
   for (let r = 0; r < R; r++) {
     const base = src + <usize>b * imgBytes;
     const iy0 = oy * stride - padY, ix0 = ox * stride - padX;
-    const inside = ix0 >= 0 && ix0 + kw <= w;
+    const inside = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
     for (let ky = 0; ky < kh; ky++) {
-      const iy = iy0 + ky;
+      const iy = iy0 + ky * dh;
       if (iy < 0 || iy >= h) {
         zero_f32(d, rowRun);
       } else {
@@ -156,7 +155,7 @@ function im2col(src: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, k
           copy_f32(d, line + (<usize>(ix0 * c) << 2), rowRun); // kw·c contiguous floats
         } else {
           for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx;
+            const ix = ix0 + kx * dw;
             const dd = d + (<usize>(kx * c) << 2);
             if (ix < 0 || ix >= w) zero_f32(dd, c);
             else copy_f32(dd, line + (<usize>(ix * c) << 2), c);
@@ -172,7 +171,7 @@ function im2col(src: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, k
 // dst (n,h,w,c) += the column chunk col (R, kh·kw·c) of rows r0 .. r0+R (the adjoint of im2col);
 // window elements outside the image are dropped.
 function col2im(col: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-                stride: i32, pad: i32, r0: i32, R: i32, dst: usize): void {
+                stride: i32, pad: i32, dh: i32, dw: i32, r0: i32, R: i32, dst: usize): void {
   const ohw = oh * ow;
   let b = r0 / ohw;
   const rem = r0 - b * ohw;
@@ -184,16 +183,16 @@ function col2im(col: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, k
   for (let r = 0; r < R; r++) {
     const base = dst + <usize>b * imgBytes;
     const iy0 = oy * stride - pad, ix0 = ox * stride - pad;
-    const inside = ix0 >= 0 && ix0 + kw <= w;
+    const inside = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
     for (let ky = 0; ky < kh; ky++) {
-      const iy = iy0 + ky;
+      const iy = iy0 + ky * dh;
       if (iy >= 0 && iy < h) {
         const line = base + <usize>iy * lineBytes;
         if (inside) {
           add_f32(line + (<usize>(ix0 * c) << 2), s, rowRun);
         } else {
           for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx;
+            const ix = ix0 + kx * dw;
             if (ix >= 0 && ix < w) add_f32(line + (<usize>(ix * c) << 2), s + (<usize>(kx * c) << 2), c);
           }
         }
@@ -212,8 +211,8 @@ function col2im(col: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, k
 /** y (n,oh,ow,oc) = conv(x (n,h,w,c), filter (kh,kw,c,oc)) + bias (oc) or 0. */
 export function conv2d_forward(x: usize, filter: usize, bias: usize, y: usize, work: usize,
                                n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                               stride: i32, pad: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
+                               stride: i32, pad: i32, dh: i32, dw: i32): void {
+  const oh = out_size(h, kh, stride, pad, dh), ow = out_size(w, kw, stride, pad, dw);
   const rows = n * oh * ow, K = kh * kw * c;
   if (is_pointwise(kh, kw, stride, pad)) {
     gemm(0, 0, rows, oc, c, 1, x, c, filter, oc, 0, y, oc, bias, work);
@@ -222,7 +221,7 @@ export function conv2d_forward(x: usize, filter: usize, bias: usize, y: usize, w
   const col = col_area(work);
   for (let r0 = 0; r0 < rows; r0 += CONV_ROWS) {
     const R = min(CONV_ROWS, rows - r0);
-    im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, r0, R, col);
+    im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, dh, dw, r0, R, col);
     gemm(0, 0, R, oc, K, 1, col, K, filter, oc, 0, y + (<usize>r0 * <usize>oc << 2), oc, bias, work);
   }
 }
@@ -230,15 +229,16 @@ export function conv2d_forward(x: usize, filter: usize, bias: usize, y: usize, w
 /** dx (n,h,w,c) = ∂(Σ dy·y)/∂x for dy (n,oh,ow,oc), filter (kh,kw,c,oc). Overwrites dx. */
 export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: usize,
                                      n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                     stride: i32, pad: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
+                                     stride: i32, pad: i32, dh: i32, dw: i32): void {
+  const oh = out_size(h, kh, stride, pad, dh), ow = out_size(w, kw, stride, pad, dw);
+  const ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dw + 1; // the effective (dilated) kernel
   const col = col_area(work);
   if (is_pointwise(kh, kw, stride, pad)) {
     gemm(0, 1, n * h * w, c, oc, 1, dy, oc, filter, oc, 0, dx, c, 0, work);
     return;
   }
-  if (stride == 1 && pad <= kh - 1 && pad <= kw - 1 && c >= FLIP_MIN_C) {
-    // dx = conv(dy padded by (kh−1−pad, kw−1−pad), W'), W'[ky,kx,o,ci] = W[kh−1−ky, kw−1−kx, ci, o]
+  if (stride == 1 && pad <= ekh - 1 && pad <= ekw - 1 && c >= FLIP_MIN_C) {
+    // dx = conv(dy padded by (ekh−1−pad, ekw−1−pad), W', same dilation), W'[ky,kx,o,ci] = W[kh−1−ky, kw−1−kx, ci, o]
     const flip = flip_area(work, n, h, w, oh, ow, c, oc, kh, kw);
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
@@ -254,7 +254,7 @@ export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: 
     const rows = n * h * w, K2 = kh * kw * oc;
     for (let r0 = 0; r0 < rows; r0 += CONV_ROWS) {
       const R = min(CONV_ROWS, rows - r0);
-      im2col(dy, oh, ow, oc, h, w, kh, kw, 1, kh - 1 - pad, kw - 1 - pad, r0, R, col);
+      im2col(dy, oh, ow, oc, h, w, kh, kw, 1, ekh - 1 - pad, ekw - 1 - pad, dh, dw, r0, R, col);
       gemm(0, 0, R, c, K2, 1, col, K2, flip, c, 0, dx + (<usize>r0 * <usize>c << 2), c, 0, work);
     }
     return;
@@ -265,7 +265,7 @@ export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: 
   for (let r0 = 0; r0 < rows; r0 += CONV_ROWS) {
     const R = min(CONV_ROWS, rows - r0);
     gemm(0, 1, R, K, oc, 1, dy + (<usize>r0 * <usize>oc << 2), oc, filter, oc, 0, col, K, 0, work);
-    col2im(col, h, w, c, oh, ow, kh, kw, stride, pad, r0, R, dx);
+    col2im(col, h, w, c, oh, ow, kh, kw, stride, pad, dh, dw, r0, R, dx);
   }
 }
 
@@ -275,8 +275,8 @@ export function conv2d_backward_data(dy: usize, filter: usize, dx: usize, work: 
  */
 export function conv2d_backward_filter(x: usize, dy: usize, dfilter: usize, dbias: usize, work: usize,
                                        n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                       stride: i32, pad: i32): void {
-  conv2d_backward_filter_oc(x, dy, dfilter, dbias, work, n, h, w, c, oc, kh, kw, stride, pad, 0, oc);
+                                       stride: i32, pad: i32, dh: i32, dw: i32): void {
+  conv2d_backward_filter_oc(x, dy, dfilter, dbias, work, n, h, w, c, oc, kh, kw, stride, pad, dh, dw, 0, oc);
 }
 
 /**
@@ -287,8 +287,8 @@ export function conv2d_backward_filter(x: usize, dy: usize, dfilter: usize, dbia
  */
 export function conv2d_backward_filter_oc(x: usize, dy: usize, dfilter: usize, dbias: usize, work: usize,
                                           n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                          stride: i32, pad: i32, o0: i32, o1: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
+                                          stride: i32, pad: i32, dh: i32, dw: i32, o0: i32, o1: i32): void {
+  const oh = out_size(h, kh, stride, pad, dh), ow = out_size(w, kw, stride, pad, dw);
   const rows = n * oh * ow, K = kh * kw * c;
   const m = o1 - o0;
   if (m <= 0) return;
@@ -308,7 +308,7 @@ export function conv2d_backward_filter_oc(x: usize, dy: usize, dfilter: usize, d
     const bt: f32 = r0 == 0 ? 0 : 1;
     // dbias per chunk, while the chunk of dy is in cache for the GEMM
     if (db != 0) sum_rows(dyc, R, m, oc, db, bt);
-    im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, r0, R, col);
+    im2col(x, h, w, c, oh, ow, kh, kw, stride, pad, pad, dh, dw, r0, R, col);
     if (transposed) gemm(1, 0, m, K, R, 1, dyc, oc, col, K, bt, dwt + (<usize>o0 * <usize>K << 2), K, 0, work);
     else gemm(1, 0, K, m, R, 1, col, K, dyc, oc, bt, dfilter + off, oc, 0, work);
   }
@@ -316,111 +316,6 @@ export function conv2d_backward_filter_oc(x: usize, dy: usize, dfilter: usize, d
   for (let o = o0; o < o1; o++) {
     for (let k = 0; k < K; k++) {
       store<f32>(dfilter + (<usize>(k * oc + o) << 2), load<f32>(dwt + (<usize>(o * K + k) << 2)));
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Scalar references: direct loops over the definition, f32 accumulation, no workspace.
-
-// @ts-ignore: decorator
-@inline function ld(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-/** Reference of conv2d_forward: y[b,oy,ox,o] = Σ_{ky,kx,ci} x[b,iy,ix,ci]·W[ky,kx,ci,o] + bias[o]. */
-export function conv2d_forward_ref(x: usize, filter: usize, bias: usize, y: usize,
-                                   n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                   stride: i32, pad: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let o = 0; o < oc; o++) {
-          let s: f32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * stride - pad + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * stride - pad + kx;
-              if (ix < 0 || ix >= w) continue;
-              for (let ci = 0; ci < c; ci++) {
-                s += ld(x, ((b * h + iy) * w + ix) * c + ci) * ld(filter, ((ky * kw + kx) * c + ci) * oc + o);
-              }
-            }
-          }
-          if (bias != 0) s += ld(bias, o);
-          store<f32>(y + (<usize>(((b * oh + oy) * ow + ox) * oc + o) << 2), s);
-        }
-      }
-    }
-  }
-}
-
-/** Reference of conv2d_backward_data: dx[b,iy,ix,ci] = Σ over the outputs whose window covers it. */
-export function conv2d_backward_data_ref(dy: usize, filter: usize, dx: usize,
-                                         n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                         stride: i32, pad: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
-  for (let b = 0; b < n; b++) {
-    for (let iy = 0; iy < h; iy++) {
-      for (let ix = 0; ix < w; ix++) {
-        for (let ci = 0; ci < c; ci++) {
-          let s: f32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const ty = iy + pad - ky; // = oy·stride
-            if (ty < 0 || ty % stride != 0) continue;
-            const oy = ty / stride;
-            if (oy >= oh) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const tx = ix + pad - kx;
-              if (tx < 0 || tx % stride != 0) continue;
-              const ox = tx / stride;
-              if (ox >= ow) continue;
-              for (let o = 0; o < oc; o++) {
-                s += ld(dy, ((b * oh + oy) * ow + ox) * oc + o) * ld(filter, ((ky * kw + kx) * c + ci) * oc + o);
-              }
-            }
-          }
-          store<f32>(dx + (<usize>(((b * h + iy) * w + ix) * c + ci) << 2), s);
-        }
-      }
-    }
-  }
-}
-
-/** Reference of conv2d_backward_filter: dW[ky,kx,ci,o] = Σ_{b,oy,ox} x[b,iy,ix,ci]·dy[b,oy,ox,o]; dbias[o] = Σ dy. */
-export function conv2d_backward_filter_ref(x: usize, dy: usize, dfilter: usize, dbias: usize,
-                                           n: i32, h: i32, w: i32, c: i32, oc: i32, kh: i32, kw: i32,
-                                           stride: i32, pad: i32): void {
-  const oh = out_size(h, kh, stride, pad), ow = out_size(w, kw, stride, pad);
-  for (let ky = 0; ky < kh; ky++) {
-    for (let kx = 0; kx < kw; kx++) {
-      for (let ci = 0; ci < c; ci++) {
-        for (let o = 0; o < oc; o++) {
-          let s: f32 = 0;
-          for (let b = 0; b < n; b++) {
-            for (let oy = 0; oy < oh; oy++) {
-              const iy = oy * stride - pad + ky;
-              if (iy < 0 || iy >= h) continue;
-              for (let ox = 0; ox < ow; ox++) {
-                const ix = ox * stride - pad + kx;
-                if (ix < 0 || ix >= w) continue;
-                s += ld(x, ((b * h + iy) * w + ix) * c + ci) * ld(dy, ((b * oh + oy) * ow + ox) * oc + o);
-              }
-            }
-          }
-          store<f32>(dfilter + (<usize>(((ky * kw + kx) * c + ci) * oc + o) << 2), s);
-        }
-      }
-    }
-  }
-  if (dbias != 0) {
-    const rows = n * oh * ow;
-    for (let o = 0; o < oc; o++) {
-      let s: f32 = 0;
-      for (let r = 0; r < rows; r++) s += ld(dy, r * oc + o);
-      store<f32>(dbias + (<usize>o << 2), s);
     }
   }
 }

@@ -8,15 +8,23 @@
 //   - gemm-only (32×32×64 forward only): our forward pass's GEMM calls alone, col (256 rows × K)
 //     · W (K × oc) once per chunk of 256 output pixels from one column buffer, without the
 //     im2col, so conv forward ÷ this is what im2col costs.
+// Depthwise rows (src/bench/dwconv.ts: 3×3 'same', depth multiplier 1, MobileNet's layers) run
+// beside tf.depthwiseConv2d and its backprop op kernels (DepthwiseConv2dNativeBackpropInput and
+// ...Filter) in tfjs-wasm (which has no backprop kernels: those rows record its error) and in
+// tfjs-cpu, except tfjs-cpu's backprop-filter: it measured 0.01 GFLOP/s here (about 290 s of
+// the quick run for one case), so its row records that instead of timing it again.
 // Operands live in each engine's own memory before timing; nothing is copied inside a timed
 // call. Every case times this process's CPU time (GAAF_BENCH_CLOCK=wall for wall time): the
 // machine's cores are shared with other jobs, and all engines run on this one thread.
 import { allocF32, gemm } from '../src/binding.js';
 import { CONV_PASSES, CONV_SIZES, type ConvPass, convCases, convFlop, convGeom } from '../src/bench/conv.js';
+import { depthwiseCases } from '../src/bench/dwconv.js';
 import { filled, freeAll, uniform } from '../src/bench/kernels.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
-import { tf, tfjsImpl, useBackend } from './tfjs.js';
+import { DEPTHWISE_SIZES, depthwiseFlop, depthwiseGeom } from '../src/bench/dwconv.js';
+import { depthwiseGeometry } from '../src/binding.js';
+import { TFJS_ENGINES, tf, tfjsImpl, useBackend } from './tfjs.js';
 
 /** tfjs-wasm on each layer and pass: tf.conv2d and the two backprop op kernels. */
 export function tfjsConvCases(mode: BenchMode): Case[] {
@@ -73,5 +81,45 @@ export function gemmOnlyCases(mode: BenchMode): Case[] {
   }];
 }
 
-export const convSuite = (o: SuiteOptions) =>
-  runSuiteCases([...convCases(modeOf(o)), ...gemmOnlyCases(modeOf(o)), ...tfjsConvCases(modeOf(o))], o);
+/** tfjs-wasm and tfjs-cpu on each depthwise layer and pass: tf.depthwiseConv2d and the two backprop op kernels. */
+export function tfjsDepthwiseCases(mode: BenchMode): Case[] {
+  const { layers, batch } = DEPTHWISE_SIZES[mode];
+  return layers.flatMap((l) => CONV_PASSES.flatMap((pass) => TFJS_ENGINES.map((engine): Case => {
+    const g = depthwiseGeom(l, batch);
+    const { oh, ow } = depthwiseGeometry(g);
+    return {
+      suite: 'conv', name: `${l.name} ${pass}`, engine, size: batch, clock: 'cpu', params: { batch },
+      work: { flop: depthwiseFlop(g) },
+      prepare: async (): Promise<Prepared | string> => {
+        if (engine === 'tfjs-cpu' && pass === 'backward-filter') {
+          return 'not timed: tfjs-cpu DepthwiseConv2dNativeBackpropFilter measured 0.01 GFLOP/s (2026-12-03, quick mode), minutes per case';
+        }
+        await useBackend(engine);
+        const x = tf.tensor4d(uniform(g.n * g.h * g.w * g.c, 1), [g.n, g.h, g.w, g.c]);
+        const W = tf.tensor4d(uniform(9 * g.c, 2), [3, 3, g.c, 1]);
+        const dy = tf.tensor4d(uniform(g.n * oh * ow * g.c, 4), [g.n, oh, ow, g.c]);
+        const dispose = (): void => [x, W, dy].forEach((t) => t.dispose());
+        const attrs = { strides: [g.stride, g.stride], pad: 'same', dilations: [1, 1] };
+        const run: Record<ConvPass, () => void> = {
+          forward: () => tf.depthwiseConv2d(x, W, g.stride, 'same').dispose(),
+          'backward-data': () => (tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: W },
+            { ...attrs, inputShape: [g.n, g.h, g.w, g.c] } as never) as tf.Tensor).dispose(),
+          'backward-filter': () => (tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+            { ...attrs, filterShape: [3, 3, g.c, 1] } as never) as tf.Tensor).dispose(),
+        };
+        try {
+          run[pass](); // a kernel the backend does not have throws here: that message is the record
+        } catch (e) {
+          dispose();
+          return (e as Error).message;
+        }
+        return { fn: run[pass], dispose, impl: tfjsImpl(engine) };
+      },
+    };
+  })));
+}
+
+export const convSuite = (o: SuiteOptions) => runSuiteCases([
+  ...convCases(modeOf(o)), ...gemmOnlyCases(modeOf(o)), ...tfjsConvCases(modeOf(o)),
+  ...depthwiseCases(modeOf(o)), ...tfjsDepthwiseCases(modeOf(o)),
+], o);

@@ -27,6 +27,9 @@ export { simdPeakLoop } from './wasm/peak.js';
 export {
   type ConvGeom, convOutSize, conv2dWorkspaceLength, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
 } from './wasm/conv.js';
+export {
+  type DepthwiseGeom, depthwiseOutGeom, depthwiseGeometry, depthwiseForward, depthwiseBackwardData, depthwiseBackwardFilter,
+} from './wasm/depthwise.js';
 export { type PoolGeom, maxPoolForward, maxPoolBackward } from './wasm/pool.js';
 export { layerNormForward, layerNormBackward } from './wasm/layernorm.js';
 export { embeddingForward, embeddingBackward } from './wasm/embedding.js';

@@ -22,6 +22,7 @@ export { Dense, type DenseOptions } from './layers/dense.js';
 export { Activation, type ActivationOptions } from './layers/activation.js';
 export { Dropout } from './layers/dropout.js';
 export { Conv2D, type Conv2DOptions, type Padding } from './layers/conv2d.js';
+export { DepthwiseConv2D, type DepthwiseConv2DOptions } from './layers/depthwise-conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxpool2d.js';
 export { AveragePooling2D, type AveragePooling2DOptions } from './layers/avgpool2d.js';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D, type GlobalPoolingOptions } from './layers/global-pooling.js';

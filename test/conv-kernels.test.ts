@@ -30,7 +30,8 @@ function withImpl<T>(k: 'simd' | 'scalar', f: () => T): T {
 
 /** Direct f64 loops over the definition: y, dx, dW, db from x, W, b, dy. */
 function convDirect(g: ConvGeom, x: Float32Array, W: Float32Array, b: Float32Array, dy: Float32Array) {
-  const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+  const dh = g.dh ?? 1, dw = g.dw ?? 1;
+  const oh = convOutSize(g.h, g.kh, g.stride, g.pad, dh), ow = convOutSize(g.w, g.kw, g.stride, g.pad, dw);
   const y = new Float64Array(g.n * oh * ow * g.oc);
   const dx = new Float64Array(g.n * g.h * g.w * g.c);
   const dW = new Float64Array(W.length);
@@ -40,7 +41,7 @@ function convDirect(g: ConvGeom, x: Float32Array, W: Float32Array, b: Float32Arr
     let s = b[o];
     db[o] += dy[yi];
     for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
-      const iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+      const iy = oy * g.stride - g.pad + ky * dh, ix = ox * g.stride - g.pad + kx * dw;
       if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
       for (let c = 0; c < g.c; c++) {
         const xi = ((n * g.h + iy) * g.w + ix) * g.c + c, wi = ((ky * g.kw + kx) * g.c + c) * g.oc + o;
@@ -63,11 +64,14 @@ const CONV_CASES: ConvGeom[] = [
   { n: 3, h: 6, w: 5, c: 4, oc: 16, kh: 3, kw: 2, stride: 2, pad: 0 },
   { n: 2, h: 5, w: 5, c: 7, oc: 9, kh: 1, kw: 1, stride: 2, pad: 1 },
   { n: 2, h: 13, w: 11, c: 16, oc: 5, kh: 3, kw: 3, stride: 1, pad: 1 }, // rotated-filter backward-data, 2 chunks
+  { n: 2, h: 9, w: 8, c: 3, oc: 6, kh: 3, kw: 3, stride: 1, pad: 2, dh: 2, dw: 2 }, // dilation 2 'same' (col2im)
+  { n: 1, h: 12, w: 11, c: 17, oc: 4, kh: 3, kw: 3, stride: 1, pad: 3, dh: 3, dw: 3 }, // dilation 3 'same', rotated filter
+  { n: 2, h: 10, w: 9, c: 5, oc: 7, kh: 3, kw: 2, stride: 1, pad: 0, dh: 2, dw: 3 }, // dh != dw 'valid'
 ];
 
 test('conv2d forward, backward-data and backward-filter: SIMD, scalar reference and a direct loop agree', () => {
   for (const [ci, g] of CONV_CASES.entries()) {
-    const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+    const oh = convOutSize(g.h, g.kh, g.stride, g.pad, g.dh), ow = convOutSize(g.w, g.kw, g.stride, g.pad, g.dw);
     const nx = g.n * g.h * g.w * g.c, ny = g.n * oh * ow * g.oc, nw = g.kh * g.kw * g.c * g.oc;
     const xa = randomArray(nx, 10 + ci), wa = randomArray(nw, 20 + ci), ba = randomArray(g.oc, 30 + ci), dya = randomArray(ny, 40 + ci);
     const want = convDirect(g, xa, wa, ba, dya);
@@ -135,6 +139,11 @@ test('conv2d wrappers name the kernel, operand and sizes when a shape is wrong',
   assert.equal(convOutSize(32, 3, 1, 1), 32);
   assert.equal(convOutSize(28, 2, 2, 0), 14);
   assert.equal(convOutSize(7, 3, 2, 1), 4);
+  assert.equal(convOutSize(9, 3, 1, 2, 2), 9); // dilation 2: a 5-wide effective kernel, 'same' pad 2
+  assert.equal(convOutSize(10, 3, 1, 0, 3), 4); // 10 − 7 + 1
+  assert.throws(() => convOutSize(6, 3, 1, 0, 3), /a 3-wide kernel dilated by 3 \(7 wide\) with pad 0 does not fit an input of size 6/);
+  assert.throws(() => conv2dForward(x, W, null, y, { ...g, dh: 4 }, work), /input 5×5 is too small for a 3×3 kernel dilated by 4×1 with pad 1/);
+  assert.throws(() => conv2dForward(x, W, null, y, { ...g, dw: 0 }, work), /geometry.dw must be an integer >= 1, got 0/);
   for (const bb of [x, W, y, work, small]) bb.free();
 });
 

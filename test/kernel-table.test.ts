@@ -17,6 +17,7 @@ import { randomArray, randomLabels } from './helpers.js';
 await init();
 
 const conv = { n: 2, h: 6, w: 5, c: 3, oc: 4, kh: 3, kw: 3, stride: 1, pad: 1 };
+const dwconv = { n: 3, h: 7, w: 6, c: 5, m: 2, kh: 3, kw: 3, stride: 2, padding: 'same' };
 const pool = { n: 2, h: 4, w: 4, c: 3, k: 2, stride: 2 };
 const gpool = { n: 3, hw: 17, c: 5 };
 const n = 3000; // elementwise: above the finest split's grain, with a tail that is no multiple of 4 or 64
@@ -46,6 +47,7 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   sumRows: { rows: 9, cols: 20, ld: 23, beta: 0.5 },
   colMeanVar: { rows: 9, cols: 6 },
   conv2dForward: { g: conv }, conv2dBackwardData: { g: conv }, conv2dBackwardFilter: { g: conv },
+  depthwiseForward: { g: dwconv }, depthwiseBackwardData: { g: dwconv }, depthwiseBackwardFilter: { g: dwconv },
   maxPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, maxPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   avgPoolForward: { g: { ...pool, k: 3, padding: 'same' } }, avgPoolBackward: { g: { ...pool, k: 3, padding: 'same' } },
   layerNormForward: { rows: 7, cols: 13, eps: 1e-3 }, layerNormBackward: { rows: 7, cols: 13 },

@@ -14,6 +14,7 @@ const SAMPLES: Record<string, { config: Record<string, unknown>; inputShape: num
   Activation: { config: { activation: 'tanh', gaaf: true }, inputShape: [13] },
   Dropout: { config: { rate: 0.5 }, inputShape: [13] },
   Conv2D: { config: { filters: 5, kernelSize: [3, 3], strides: 1, padding: 'same', useBias: true }, inputShape: [9, 7, 3] },
+  DepthwiseConv2D: { config: { kernelSize: [3, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }, inputShape: [9, 7, 3] },
   MaxPool2D: { config: { poolSize: 2, strides: 2 }, inputShape: [9, 7, 3] },
   BatchNorm: { config: { momentum: 0.9, epsilon: 1e-3 }, inputShape: [9, 7, 3] },
   Flatten: { config: {}, inputShape: [9, 7, 3] },

@@ -12,6 +12,7 @@ import {
   leakyReluBackward, leakyReluForward, GAAFX_KINDS, gaafxBackward, gaafxForward,
   setParallelGrain, setThreads, sgdUpdate, sumRows, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
   conv2dWorkspaceLength, convOutSize, type ConvGeom, shutdownThreads, threadSupport, threads,
+  type DepthwiseGeom, depthwiseBackwardData, depthwiseBackwardFilter, depthwiseForward, depthwiseGeometry,
 } from '../src/binding.js';
 import { constant, importedMemoryLimits } from '../src/wasm/instance.js';
 import { randomArray } from './helpers.js';
@@ -264,9 +265,11 @@ test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images, and by
     { n: 4, h: 12, w: 12, c: 3, oc: 32, kh: 5, kw: 5, stride: 1, pad: 2 },
     { n: 2, h: 6, w: 5, c: 2, oc: 33, kh: 3, kw: 3, stride: 1, pad: 1 },
     { n: 3, h: 4, w: 4, c: 8, oc: 40, kh: 1, kw: 1, stride: 1, pad: 0 },
+    { n: 3, h: 9, w: 8, c: 3, oc: 17, kh: 3, kw: 3, stride: 1, pad: 2, dh: 2, dw: 2 }, // dilated, col2im
+    { n: 2, h: 11, w: 10, c: 16, oc: 20, kh: 3, kw: 3, stride: 1, pad: 3, dh: 3, dw: 3 }, // dilated, rotated filter
   ];
   const run = (): Uint32Array[] => geoms.flatMap((g, i) => {
-    const oh = convOutSize(g.h, g.kh, g.stride, g.pad), ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+    const oh = convOutSize(g.h, g.kh, g.stride, g.pad, g.dh), ow = convOutSize(g.w, g.kw, g.stride, g.pad, g.dw);
     const x = allocF32(g.n * g.h * g.w * g.c), f = allocF32(g.kh * g.kw * g.c * g.oc), b = allocF32(g.oc);
     const y = allocF32(g.n * oh * ow * g.oc), dy = allocF32(y.length), dx = allocF32(x.length);
     const df = allocF32(f.length), db = allocF32(g.oc), work = allocF32(conv2dWorkspaceLength(g));
@@ -284,6 +287,59 @@ test('conv2d: 1, 2, 3 and 16 threads give the same bits (split by images, and by
     const got = await withThreads(n, run);
     got.forEach((g, i) => assertSameBits(`conv output ${i} (${['y', 'dx', 'dfilter', 'dbias'][i % 4]} of geometry ${i >> 2}) on ${n} threads`, g, one[i]));
   }
+});
+
+// depthwise forward and backward-data split by images (batches below, at and above the thread
+// count), backward-filter by 16-channel ranges of the c·m output channels (a last range of 1;
+// m = 1, 2, 3; strides, TF 'same' padding, dilation).
+test('depthwise conv: 1, 2, 3 and 16 threads give the same bits (split by images, and by channel ranges for the filter gradient)', async () => {
+  const geoms: DepthwiseGeom[] = [
+    { n: 1, h: 5, w: 5, c: 3, m: 1, kh: 3, kw: 3, stride: 1, padding: 'same' },
+    { n: 3, h: 9, w: 8, c: 17, m: 2, kh: 3, kw: 3, stride: 2, padding: 'same' },
+    { n: 5, h: 11, w: 10, c: 33, m: 1, kh: 3, kw: 3, stride: 1, padding: 'same', dh: 2, dw: 2 },
+    { n: 17, h: 6, w: 7, c: 11, m: 3, kh: 5, kw: 5, stride: 1, padding: 'valid' },
+    { n: 2, h: 8, w: 8, c: 64, m: 1, kh: 3, kw: 3, stride: 2, padding: 'valid' },
+  ];
+  const run = (): Uint32Array[] => geoms.flatMap((g, i) => {
+    const { oh, ow, C } = depthwiseGeometry(g);
+    const x = allocF32(g.n * g.h * g.w * g.c), f = allocF32(g.kh * g.kw * C), b = allocF32(C);
+    const y = allocF32(g.n * oh * ow * C), dy = allocF32(y.length), dx = allocF32(x.length), df = allocF32(f.length), db = allocF32(C);
+    x.write(randomArray(x.length, 150 + i)); f.write(randomArray(f.length, 160 + i)); b.write(randomArray(C, 170 + i));
+    dy.write(randomArray(dy.length, 180 + i));
+    depthwiseForward(x, f, b, y, g);
+    depthwiseBackwardData(dy, f, dx, g);
+    depthwiseBackwardFilter(x, dy, df, db, g);
+    const out = [bits(y), bits(dx), bits(df), bits(db)];
+    for (const t of [x, f, b, y, dy, dx, df, db]) t.free();
+    return out;
+  });
+  const one = await withThreads(1, run);
+  for (const n of [2, 3, 16]) {
+    const got = await withThreads(n, run);
+    got.forEach((g, i) => assertSameBits(`depthwise output ${i} (${['y', 'dx', 'dfilter', 'dbias'][i % 4]} of geometry ${i >> 2}) on ${n} threads`, g, one[i]));
+  }
+});
+
+test('a short training run with DepthwiseConv2D and dilated Conv2D gives the same weights on 1 and 2 threads', async () => {
+  const { Activation, Adam, BatchNorm, Conv2D, Dense, DepthwiseConv2D, GlobalAveragePooling2D, Rng, Sequential, makeDataset } = await import('../src/node.js');
+  const train = async (): Promise<string> => {
+    const r = new Rng(21);
+    const count = 32;
+    const x = Float32Array.from({ length: count * 12 * 12 * 3 }, () => r.next());
+    const y = Int32Array.from({ length: count }, () => r.int(4));
+    const model = new Sequential([
+      new Conv2D(8, 3, { padding: 'same', dilationRate: 2, inputShape: [12, 12, 3] }),
+      new DepthwiseConv2D(3, { padding: 'same', strides: 2, depthMultiplier: 2 }), new BatchNorm(), new Activation('relu'),
+      new Conv2D(16, 1), new GlobalAveragePooling2D(), new Dense(4),
+    ]);
+    await model.fit(makeDataset(x, y, [12, 12, 3], 4, 'random'), { epochs: 1, batchSize: 16, optimizer: new Adam({ lr: 1e-3 }), seed: 3 });
+    const h = await model.weightsSha256();
+    model.dispose();
+    return h;
+  };
+  const one = await withThreads(1, train, false);
+  assert.equal(await withThreads(2, train, false), one, '2 threads, default grain');
+  assert.equal(await withThreads(2, train), one, '2 threads, finest split');
 });
 
 test('a short CNN training run (conv, max-pool, batch norm) gives the same weights on 1 and 2 threads', async () => {

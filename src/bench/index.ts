@@ -1,6 +1,6 @@
 // `gaaf bench` and the demo's bench page: runs the kernel suites and the SIMD ceiling on this
 // machine (Node or a browser), SIMD against the scalar reference, with no TF.js: gemm, act
-// and optim (./kernels.ts) and conv (./conv.ts).
+// and optim (./kernels.ts) and conv (./conv.ts, with depthwise rows from ./dwconv.ts).
 //
 //   import { runKernelBench, formatKernelTable } from 'gaaf/bench';
 //   const results = await runKernelBench({ mode: 'quick', onRecord: (r, done, total) => ... });
@@ -10,12 +10,14 @@ import { machineInfo } from '../machine.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, metricValue } from './record.js';
 import { type BenchMode, type Case, runCases } from './runner.js';
 import { convCases } from './conv.js';
+import { depthwiseCases } from './dwconv.js';
 import { actCases, gemmCases, optimCases, peakCases } from './kernels.js';
 
 export * from './record.js';
 export { type BenchMode, type Case, type Clock, type Prepared, BUDGETS, clockFor, runCase, runCases } from './runner.js';
 export { GEMM_VARIANTS, SIZES, peakCases, gemmCases, actCases, optimCases, uniform } from './kernels.js';
 export { CONV_PASSES, CONV_SIZES, type ConvLayer, type ConvPass, convCases, convFlop, convGeom } from './conv.js';
+export { DEPTHWISE_SIZES, type DepthwiseLayer, depthwiseCases, depthwiseFlop, depthwiseGeom } from './dwconv.js';
 export { machineInfo, wasmFeatures } from '../machine.js';
 
 /** The suites of `gaaf bench`, by name; each is a list of cases for a mode. */
@@ -23,7 +25,7 @@ export const KERNEL_SUITES: Readonly<Record<string, (mode: BenchMode) => Case[]>
   gemm: gemmCases,
   act: actCases,
   optim: optimCases,
-  conv: convCases,
+  conv: (mode) => [...convCases(mode), ...depthwiseCases(mode)],
 };
 
 export interface KernelBenchOptions {

@@ -1,9 +1,12 @@
 // 2-D convolution over NHWC samples: y = conv(x, W) + b.
-// x (n, h, w, c), W (kh, kw, c, oc) as Keras stores it, b (oc), y (n, oh, ow, oc),
-// oh = floor((h + 2·pad − kh) / stride) + 1 (likewise ow). 'valid': pad 0. 'same': pad
-// (k − 1)/2 on every side (odd square kernels only), so oh = ceil(h / stride). With stride 1
-// this is exactly Keras/TF 'same'; with stride > 1 TF puts the odd padding row at the bottom
-// and right only, we pad evenly: same output size, windows shifted by one pixel.
+// x (n, h, w, c), W (kh, kw, c, oc) as Keras stores it, b (oc), y (n, oh, ow, oc), dilation
+// (dh, dw) (Keras's dilationRate: tap (ky, kx) reads x at ky·dh, kx·dw from the window's corner,
+// an effective kernel k' = (k − 1)·d + 1), oh = floor((h + 2·pad − k'h) / stride) + 1 (likewise
+// ow). 'valid': pad 0. 'same': pad (k' − 1)/2 on every side (odd square effective kernels only),
+// so oh = ceil(h / stride). With stride 1 (always, with dilation: Keras refuses strides > 1
+// together with dilation > 1, and so do we) this is exactly Keras/TF 'same'; with stride > 1 TF
+// puts the odd padding row at the bottom and right only, we pad evenly: same output size,
+// windows shifted by one pixel.
 import { Buf, type ConvGeom, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
@@ -16,6 +19,8 @@ export type Padding = 'valid' | 'same';
 export interface Conv2DOptions {
   /** Step of the window in both directions (default 1). */
   strides?: number;
+  /** Spacing of the kernel's taps, d or [dh, dw] (default 1; Keras's dilationRate). Not with strides > 1. */
+  dilationRate?: number | readonly [number, number];
   padding?: Padding;
   useBias?: boolean;
   kernelInitializer?: Initializer;
@@ -25,15 +30,33 @@ export interface Conv2DOptions {
   activation?: ActivationName;
 }
 
-const KNOWN = ['strides', 'padding', 'useBias', 'kernelInitializer', 'inputShape', 'activation'];
+const KNOWN = ['strides', 'dilationRate', 'padding', 'useBias', 'kernelInitializer', 'inputShape', 'activation'];
 
 const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+
+/** A positive integer or a pair of them (kernelSize, dilationRate) as [a, b], or a RangeError naming the layer and option. */
+export function intPair(cls: string, option: string, v: unknown): [number, number] {
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every(posInt)) {
+    throw new RangeError(`gaaf: ${cls} ${option} must be a positive integer or a pair of them [a, b], got ${JSON.stringify(v)}`);
+  }
+  return [p[0] as number, p[1] as number];
+}
+
+/** Keras's rule: strides > 1 and dilationRate > 1 together are refused. */
+export function checkStridesDilation(cls: string, strides: readonly number[], dilation: readonly number[]): void {
+  if (strides.some((s) => s > 1) && dilation.some((d) => d > 1)) {
+    throw new RangeError(`gaaf: ${cls}: strides > 1 together with dilationRate > 1 is not supported (Keras refuses it too), ` +
+      `got strides ${JSON.stringify(strides.length === 2 && strides[0] === strides[1] ? strides[0] : strides)} and dilationRate [${dilation.join(', ')}]`);
+  }
+}
 
 export class Conv2D extends Layer {
   readonly className = 'Conv2D';
   readonly filters: number;
   readonly kernelSize: readonly [number, number];
   readonly strides: number;
+  readonly dilationRate: readonly [number, number];
   readonly padding: Padding;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
@@ -59,11 +82,16 @@ export class Conv2D extends Layer {
     }
     const strides = opts.strides ?? 1;
     if (!posInt(strides)) throw new RangeError(`gaaf: Conv2D strides must be a positive integer, got ${strides}`);
+    const dil = intPair('Conv2D', 'dilationRate', opts.dilationRate ?? 1);
+    checkStridesDilation('Conv2D', [strides, strides], dil);
     const padding = opts.padding ?? 'valid';
     if (padding !== 'valid' && padding !== 'same') throw new RangeError(`gaaf: Conv2D padding must be 'valid' or 'same', got '${padding as string}'`);
-    if (padding === 'same' && (ks[0] !== ks[1] || ks[0] % 2 === 0)) {
-      throw new RangeError(`gaaf: Conv2D padding 'same' needs an odd square kernel (pads (k−1)/2 on every side), got ${ks[0]}×${ks[1]}`);
+    const eh = (ks[0] - 1) * dil[0] + 1, ew = (ks[1] - 1) * dil[1] + 1; // the effective (dilated) kernel
+    if (padding === 'same' && (eh !== ew || eh % 2 === 0)) {
+      const what = dil[0] === 1 && dil[1] === 1 ? `${ks[0]}×${ks[1]}` : `${ks[0]}×${ks[1]} dilated by [${dil.join(', ')}] (${eh}×${ew})`;
+      throw new RangeError(`gaaf: Conv2D padding 'same' needs an odd square kernel (pads (k−1)/2 on every side), got ${what}`);
     }
+    this.dilationRate = dil;
     const init = opts.kernelInitializer ?? 'glorotUniform';
     if (!INITIALIZERS.includes(init)) throw new RangeError(`gaaf: Conv2D kernelInitializer must be one of ${INITIALIZERS.join(', ')}, got '${init}'`);
     this.filters = filters;
@@ -76,7 +104,12 @@ export class Conv2D extends Layer {
   }
 
   private get pad(): number {
-    return this.padding === 'same' ? (this.kernelSize[0] - 1) / 2 : 0;
+    return this.padding === 'same' ? ((this.kernelSize[0] - 1) * this.dilationRate[0]) / 2 : 0;
+  }
+
+  private geomFor(n: number, h: number, w: number, c: number): ConvGeom {
+    const [kh, kw] = this.kernelSize, [dh, dw] = this.dilationRate;
+    return { n, h, w, c, oc: this.filters, kh, kw, stride: this.strides, pad: this.pad, dh, dw };
   }
 
   computeOutputShape(inputShape: readonly number[]): readonly number[] {
@@ -86,10 +119,13 @@ export class Conv2D extends Layer {
         (inputShape.length === 1 ? '; give the data image-shaped samples (e.g. [28, 28, 1]) instead of flat ones' : ''));
     }
     const [h, w] = inputShape;
-    if (h + 2 * this.pad < kh || w + 2 * this.pad < kw) {
-      throw new RangeError(`gaaf: layer '${this.name}' (Conv2D): a ${kh}×${kw} '${this.padding}' kernel does not fit input ${shapeStr(inputShape)}`);
+    const [dh, dw] = this.dilationRate;
+    const eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
+    if (h + 2 * this.pad < eh || w + 2 * this.pad < ew) {
+      const dil = dh === 1 && dw === 1 ? '' : ` dilated by [${dh}, ${dw}] (${eh}×${ew})`;
+      throw new RangeError(`gaaf: layer '${this.name}' (Conv2D): a ${kh}×${kw}${dil} '${this.padding}' kernel does not fit input ${shapeStr(inputShape)}`);
     }
-    return [convOutSize(h, kh, this.strides, this.pad), convOutSize(w, kw, this.strides, this.pad), this.filters];
+    return [convOutSize(h, kh, this.strides, this.pad, dh), convOutSize(w, kw, this.strides, this.pad, dw), this.filters];
   }
 
   override countParamsFor(inputShape: readonly number[]): number {
@@ -100,7 +136,7 @@ export class Conv2D extends Layer {
   /** dx, y and the im2col/GEMM workspace. */
   override activationFloatsFor(inputShape: readonly number[], batch: number): number {
     const [h, w, c] = inputShape;
-    const g: ConvGeom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
+    const g = this.geomFor(batch, h, w, c);
     const out = size(this.computeOutputShape(inputShape));
     return batch * (size(inputShape) + (this.act.identity ? 1 : 3) * out) + conv2dWorkspaceLength(g);
   }
@@ -119,7 +155,7 @@ export class Conv2D extends Layer {
 
   protected allocateOwn(batch: number): void {
     const [h, w, c] = this.inputShape;
-    this.geom = { n: batch, h, w, c, oc: this.filters, kh: this.kernelSize[0], kw: this.kernelSize[1], stride: this.strides, pad: this.pad };
+    this.geom = this.geomFor(batch, h, w, c);
     this.y = new Buf(batch * this.outputSize, 'f32', `${this.name}/y`);
     this.work = new Buf(conv2dWorkspaceLength(this.geom), 'f32', `${this.name}/workspace`);
     if (!this.act.identity) {
@@ -175,7 +211,9 @@ export class Conv2D extends Layer {
 
   config(): Record<string, unknown> {
     return {
-      filters: this.filters, kernelSize: [...this.kernelSize], strides: this.strides, padding: this.padding,
+      filters: this.filters, kernelSize: [...this.kernelSize], strides: this.strides,
+      ...(this.dilationRate[0] === 1 && this.dilationRate[1] === 1 ? {} : { dilationRate: [...this.dilationRate] }),
+      padding: this.padding,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer,
       ...(this.act.identity ? {} : { activation: this.act.name }),
     };

@@ -6,6 +6,7 @@ import type { ActivationName } from './act-fn.js';
 import { Activation } from './activation.js';
 import { BatchNorm } from './batchnorm.js';
 import { Conv2D, type Padding } from './conv2d.js';
+import { DepthwiseConv2D } from './depthwise-conv2d.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -50,9 +51,19 @@ registerLayer('Activation', (c) => new Activation(c.activation as ActivationName
 registerLayer('Dropout', (c) => new Dropout(c.rate as number));
 registerLayer('Conv2D', (c) => new Conv2D(c.filters as number, c.kernelSize as [number, number], {
   strides: c.strides as number | undefined,
+  ...(c.dilationRate !== undefined ? { dilationRate: c.dilationRate as [number, number] } : {}),
   padding: c.padding as Padding | undefined,
   useBias: c.useBias as boolean | undefined,
   kernelInitializer: c.kernelInitializer as Conv2D['kernelInitializer'] | undefined,
+  ...(c.activation !== undefined ? { activation: c.activation as ActivationName } : {}),
+}));
+registerLayer('DepthwiseConv2D', (c) => new DepthwiseConv2D(c.kernelSize as [number, number], {
+  depthMultiplier: c.depthMultiplier as number | undefined,
+  strides: c.strides as number | undefined,
+  padding: c.padding as Padding | undefined,
+  ...(c.dilationRate !== undefined ? { dilationRate: c.dilationRate as [number, number] } : {}),
+  useBias: c.useBias as boolean | undefined,
+  depthwiseInitializer: c.depthwiseInitializer as DepthwiseConv2D['depthwiseInitializer'] | undefined,
   ...(c.activation !== undefined ? { activation: c.activation as ActivationName } : {}),
 }));
 registerLayer('MaxPool2D', (c) => new MaxPool2D(c.poolSize as number, {

@@ -7,43 +7,52 @@ import { type Get, type ScalarRule, defineKernel } from './kernel.js';
 import type { Buf } from './memory.js';
 import { channelBlocks, images } from './parallel.js';
 
-/** 2-D convolution over NHWC tensors: x (n,h,w,c), filter (kh,kw,c,oc), bias (oc), y (n,oh,ow,oc). */
-export interface ConvGeom { n: number; h: number; w: number; c: number; oc: number; kh: number; kw: number; stride: number; pad: number }
+/**
+ * 2-D convolution over NHWC tensors: x (n,h,w,c), filter (kh,kw,c,oc), bias (oc), y (n,oh,ow,oc);
+ * dilation dh, dw (default 1): tap (ky,kx) reads x at (oy·stride − pad + ky·dh, ox·stride − pad + kx·dw).
+ */
+export interface ConvGeom { n: number; h: number; w: number; c: number; oc: number; kh: number; kw: number; stride: number; pad: number; dh?: number; dw?: number }
 
-/** floor((size + 2·pad − k)/stride) + 1, or a RangeError naming the sizes if < 1. */
-export function convOutSize(size: number, k: number, stride: number, pad: number): number {
+/** floor((size + 2·pad − ((k − 1)·d + 1))/stride) + 1 (d: the dilation), or a RangeError naming the sizes if < 1. */
+export function convOutSize(size: number, k: number, stride: number, pad: number, d = 1): number {
   const kn = 'convOutSize';
   checkPos(kn, 'size', size); checkPos(kn, 'kernel size', k); checkPos(kn, 'stride', stride); checkPos(kn, 'pad', pad, 0);
-  const o = Math.floor((size + 2 * pad - k) / stride) + 1;
+  checkPos(kn, 'dilation', d);
+  const ke = (k - 1) * d + 1;
+  const o = Math.floor((size + 2 * pad - ke) / stride) + 1;
   if (o < 1) {
-    throw new RangeError(`gaaf.${kn}: a ${k}-wide kernel with pad ${pad} does not fit an input of size ${size} ` +
-      `(size + 2·pad = ${size + 2 * pad} < ${k})`);
+    const kd = d === 1 ? `a ${k}-wide kernel` : `a ${k}-wide kernel dilated by ${d} (${ke} wide)`;
+    throw new RangeError(`gaaf.${kn}: ${kd} with pad ${pad} does not fit an input of size ${size} ` +
+      `(size + 2·pad = ${size + 2 * pad} < ${ke})`);
   }
   return o;
 }
 
 /** Checks g; gives its fields and the output size oh, ow and K = kh·kw·c. */
 function convShape(kernel: string, g: ConvGeom): Record<string, number> {
-  if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,oc,kh,kw,stride,pad}`);
+  if (g === null || typeof g !== 'object') throw new TypeError(`gaaf.${kernel}: geometry must be an object {n,h,w,c,oc,kh,kw,stride,pad,dh?,dw?}`);
   for (const f of ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride'] as const) checkPos(kernel, `geometry.${f}`, g[f]);
   checkPos(kernel, 'geometry.pad', g.pad, 0);
+  const dh = g.dh ?? 1, dw = g.dw ?? 1;
+  checkPos(kernel, 'geometry.dh', dh); checkPos(kernel, 'geometry.dw', dw);
   let oh: number, ow: number;
   try {
-    oh = convOutSize(g.h, g.kh, g.stride, g.pad);
-    ow = convOutSize(g.w, g.kw, g.stride, g.pad);
+    oh = convOutSize(g.h, g.kh, g.stride, g.pad, dh);
+    ow = convOutSize(g.w, g.kw, g.stride, g.pad, dw);
   } catch (e) {
-    throw new RangeError(`gaaf.${kernel}: input ${g.h}×${g.w} is too small for a ${g.kh}×${g.kw} kernel with pad ${g.pad}: ${(e as Error).message}`);
+    const dil = dh === 1 && dw === 1 ? '' : ` dilated by ${dh}×${dw}`;
+    throw new RangeError(`gaaf.${kernel}: input ${g.h}×${g.w} is too small for a ${g.kh}×${g.kw} kernel${dil} with pad ${g.pad}: ${(e as Error).message}`);
   }
   const K = g.kh * g.kw * g.c;
   checkElems(kernel, 'x', g.n * g.h * g.w * g.c);
   checkElems(kernel, 'y', g.n * oh * ow * g.oc);
   checkElems(kernel, 'filter', K * g.oc);
   const { n, h, w, c, oc, kh, kw, stride, pad } = g;
-  return { n, h, w, c, oc, kh, kw, stride, pad, oh, ow, K };
+  return { n, h, w, c, oc, kh, kw, stride, pad, dh, dw, oh, ow, K };
 }
 
 const geometry: ScalarRule = (k, _n, g) => convShape(k, g as ConvGeom);
-const GEOM = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad'] as const;
+const GEOM = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad', 'dh', 'dw'] as const;
 const workFloats = (get: Get): number =>
   Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(...GEOM.map(get)) / 4);
 

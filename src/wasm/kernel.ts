@@ -106,6 +106,8 @@ function invoke(f: Fn, v: readonly number[], s: readonly number[]): number {
     case 12: return f(v[s[0]], v[s[1]], v[s[2]], v[s[3]], v[s[4]], v[s[5]], v[s[6]], v[s[7]], v[s[8]], v[s[9]], v[s[10]], v[s[11]]);
     case 14: return f(v[s[0]], v[s[1]], v[s[2]], v[s[3]], v[s[4]], v[s[5]], v[s[6]], v[s[7]], v[s[8]], v[s[9]], v[s[10]], v[s[11]], v[s[12]], v[s[13]]);
     case 15: return f(v[s[0]], v[s[1]], v[s[2]], v[s[3]], v[s[4]], v[s[5]], v[s[6]], v[s[7]], v[s[8]], v[s[9]], v[s[10]], v[s[11]], v[s[12]], v[s[13]], v[s[14]]);
+    case 16: return f(v[s[0]], v[s[1]], v[s[2]], v[s[3]], v[s[4]], v[s[5]], v[s[6]], v[s[7]], v[s[8]], v[s[9]], v[s[10]], v[s[11]], v[s[12]], v[s[13]], v[s[14]], v[s[15]]);
+    case 17: return f(v[s[0]], v[s[1]], v[s[2]], v[s[3]], v[s[4]], v[s[5]], v[s[6]], v[s[7]], v[s[8]], v[s[9]], v[s[10]], v[s[11]], v[s[12]], v[s[13]], v[s[14]], v[s[15]], v[s[16]]);
     default: return f(...s.map((i) => v[i]));
   }
 }

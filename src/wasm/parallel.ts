@@ -269,14 +269,14 @@ export const rowsOrColumnsOfC: Split = (k) => {
 };
 
 /** Geometry slots of a conv entry, by name. */
-function convSlots(k: Kernel): Record<'n' | 'h' | 'w' | 'c' | 'oc' | 'kh' | 'kw' | 'stride' | 'pad' | 'oh' | 'ow' | 'work', number> {
-  const names = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad', 'oh', 'ow', 'work'] as const;
+function convSlots(k: Kernel): Record<'n' | 'h' | 'w' | 'c' | 'oc' | 'kh' | 'kw' | 'stride' | 'pad' | 'dh' | 'dw' | 'oh' | 'ow' | 'work', number> {
+  const names = ['n', 'h', 'w', 'c', 'oc', 'kh', 'kw', 'stride', 'pad', 'dh', 'dw', 'oh', 'ow', 'work'] as const;
   return Object.fromEntries(names.map((n) => [n, k.slot(n)])) as ReturnType<typeof convSlots>;
 }
 /** Multiply-adds of a conv pass. */
 const convMacs = (g: ReturnType<typeof convSlots>, v: number[]): number => v[g.n] * v[g.oh] * v[g.ow] * v[g.oc] * v[g.kh] * v[g.kw] * v[g.c];
 const convWorkFloats = (g: ReturnType<typeof convSlots>, v: number[], n: number): number =>
-  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(n, v[g.h], v[g.w], v[g.c], v[g.oc], v[g.kh], v[g.kw], v[g.stride], v[g.pad]) / 4);
+  Math.ceil((instance('conv2d').ex.conv2d_workspace_bytes as (...a: number[]) => number)(n, v[g.h], v[g.w], v[g.c], v[g.oc], v[g.kh], v[g.kw], v[g.stride], v[g.pad], v[g.dh], v[g.dw]) / 4);
 
 /**
  * conv2d forward or backward-data by the images of the batch, one range per thread, each
@@ -328,6 +328,58 @@ export const channelBlocks = (simd: string): Split => (k) => {
       v[o0] = u0 * unit;
       v[o1] = Math.min(vals[g.oc], u1 * unit);
       if (t > 0) v[g.work] = convWorkspace(t, floats);
+      return { simd, args, vals: v };
+    });
+  };
+};
+
+/** The product of the values in `slots`. */
+const product = (vals: number[], slots: readonly number[]): number => slots.reduce((p, s) => p * vals[s], 1);
+
+/**
+ * By the images of the batch (slot 'n'), one range per thread, for kernels with no workspace
+ * whose outputs for an image depend on that image only (depthwise forward and backward-data):
+ * each batch operand in `tensors` moves by its floats per image (a product of named values);
+ * `macs` names the factors of one image's multiply-adds (for the grain). Each image is computed
+ * by the same code as in the whole call, so the bits do not change.
+ */
+export const batchImages = (tensors: Readonly<Record<string, readonly string[]>>, macs: readonly string[]): Split => (k) => {
+  const n = k.slot('n');
+  const moved = Object.entries(tensors).map(([name, dims]) => [k.slot(name), dims.map((d) => k.slot(d))] as const);
+  const work = macs.map((d) => k.slot(d));
+  return (vals) => {
+    const count = vals[n];
+    if (count < 2) return null;
+    const parts = partsFor(count, count * product(vals, work), grain.gemmMacs);
+    if (!parts) return null;
+    return shares(count, parts, (b0, b1) => {
+      const v = vals.slice();
+      v[n] = b1 - b0;
+      for (const [s, dims] of moved) if (v[s]) v[s] += 4 * b0 * product(vals, dims);
+      return { vals: v };
+    });
+  };
+};
+
+/**
+ * By ranges of `channels` channels in blocks of `unit`, through the export `simd` (the entry's
+ * arguments, then j0 and j1): each thread writes its channels' outputs only, each channel summed
+ * over the whole call in the same order (depthwise backward-filter), so the bits do not change.
+ * `macs` names the factors of the call's multiply-adds.
+ */
+export const channelRanges = (simd: string, channels: string, unit: number, macs: readonly string[]): Split => (k) => {
+  const C = k.slot(channels);
+  const [j0, j1] = [k.slot('j0'), k.slot('j1')];
+  const args = [...k.argSlots, j0, j1];
+  const work = macs.map((d) => k.slot(d));
+  return (vals) => {
+    const units = Math.ceil(vals[C] / unit);
+    const parts = partsFor(units, product(vals, work), grain.gemmMacs);
+    if (!parts) return null;
+    return shares(units, parts, (u0, u1) => {
+      const v = vals.slice();
+      v[j0] = u0 * unit;
+      v[j1] = Math.min(vals[C], u1 * unit);
       return { simd, args, vals: v };
     });
   };

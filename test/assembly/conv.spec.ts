@@ -1,7 +1,5 @@
-import {
-  conv2d_forward, conv2d_forward_ref, conv2d_backward_data, conv2d_backward_data_ref,
-  conv2d_backward_filter, conv2d_backward_filter_ref, conv2d_workspace_bytes,
-} from "../../assembly/conv";
+import { conv2d_forward, conv2d_backward_data, conv2d_backward_filter, conv2d_workspace_bytes } from "../../assembly/conv";
+import { conv2d_forward_ref, conv2d_backward_data_ref, conv2d_backward_filter_ref } from "../../assembly/conv_ref";
 
 import { ptr, seedRandom, uniform } from "./random";
 
@@ -19,13 +17,14 @@ seedRandom(0xC0117);
 
 class G {
   constructor(public n: i32, public h: i32, public w: i32, public c: i32, public oc: i32,
-              public kh: i32, public kw: i32, public stride: i32, public pad: i32) {}
-  get oh(): i32 { return (this.h + 2 * this.pad - this.kh) / this.stride + 1; }
-  get ow(): i32 { return (this.w + 2 * this.pad - this.kw) / this.stride + 1; }
+              public kh: i32, public kw: i32, public stride: i32, public pad: i32,
+              public dh: i32 = 1, public dw: i32 = 1) {}
+  get oh(): i32 { return (this.h + 2 * this.pad - ((this.kh - 1) * this.dh + 1)) / this.stride + 1; }
+  get ow(): i32 { return (this.w + 2 * this.pad - ((this.kw - 1) * this.dw + 1)) / this.stride + 1; }
   toString(): string {
     return "n=" + this.n.toString() + " h=" + this.h.toString() + " w=" + this.w.toString() + " c=" + this.c.toString()
       + " oc=" + this.oc.toString() + " k=" + this.kh.toString() + "x" + this.kw.toString()
-      + " s=" + this.stride.toString() + " p=" + this.pad.toString();
+      + " s=" + this.stride.toString() + " p=" + this.pad.toString() + " d=" + this.dh.toString() + "x" + this.dw.toString();
   }
 }
 
@@ -43,6 +42,13 @@ const CASES: G[] = [
   new G(1, 3, 3, 4, 4, 3, 3, 1, 2),     // pad > k−1 at stride 1: the general (col2im) path
   new G(2, 13, 11, 16, 5, 3, 3, 1, 1),  // c >= 16 at stride 1: backward-data by the rotated filter, 286 rows
   new G(1, 7, 5, 17, 3, 5, 5, 1, 2),    // the same with a 5×5 filter and c = 17
+  // dilation (stride 1, as Keras requires): 'same' pads (k'−1)/2 with k' = (k−1)·d+1
+  new G(2, 9, 7, 3, 5, 3, 3, 1, 2, 2, 2),    // d = 2 'same' (pad 2), c < 16: col2im
+  new G(1, 11, 13, 17, 6, 3, 3, 1, 3, 3, 3), // d = 3 'same' (pad 3), c = 17: rotated-filter backward-data
+  new G(2, 10, 9, 5, 4, 3, 3, 1, 0, 2, 2),   // d = 2 'valid': 6×5 outputs
+  new G(1, 9, 11, 16, 7, 3, 2, 1, 1, 2, 3),  // dh != dw, kh != kw, c = 16, pad 1 < k'−1
+  new G(3, 15, 13, 2, 9, 3, 3, 1, 2, 2, 2),  // 3·15·13 = 585 output rows: chunks across images, with dilation
+  new G(1, 8, 8, 20, 3, 2, 2, 1, 0, 3, 1),   // 2×2 dilated by 3×1, c = 20
 ];
 
 function rand(n: i32): StaticArray<f32> {
@@ -72,7 +78,7 @@ describe("conv2d", () => {
       const oh = g.oh, ow = g.ow, tag = g.toString();
       const nx = g.n * g.h * g.w * g.c, ny = g.n * oh * ow * g.oc, nw = g.kh * g.kw * g.c * g.oc;
       const x = rand(nx), W = rand(nw), b = rand(g.oc), dy = rand(ny);
-      const work = new StaticArray<u8>(<i32>conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) + 16);
+      const work = new StaticArray<u8>(<i32>conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw) + 16);
       const wp = (ptr(work) + 15) & ~(<usize>15);
 
       // naive scatter loop
@@ -82,7 +88,7 @@ describe("conv2d", () => {
         let s = b[o];
         dbN[o] += dy[yi];
         for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
-          const iy = oy * g.stride - g.pad + ky, ix = ox * g.stride - g.pad + kx;
+          const iy = oy * g.stride - g.pad + ky * g.dh, ix = ox * g.stride - g.pad + kx * g.dw;
           if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
           for (let c = 0; c < g.c; c++) {
             const xi = ((n * g.h + iy) * g.w + ix) * g.c + c, wi = ((ky * g.kw + kx) * g.c + c) * g.oc + o;
@@ -99,12 +105,12 @@ describe("conv2d", () => {
       const dxS = filled(nx + 1, NaN), dxR = filled(nx + 1, NaN);
       const dWS = filled(nw + 1, NaN), dWR = filled(nw + 1, NaN);
       const dbS = filled(g.oc + 1, NaN), dbR = filled(g.oc + 1, NaN);
-      conv2d_forward(ptr(x), ptr(W), ptr(b), ptr(yS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-      conv2d_forward_ref(ptr(x), ptr(W), ptr(b), ptr(yR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-      conv2d_backward_data(ptr(dy), ptr(W), ptr(dxS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-      conv2d_backward_data_ref(ptr(dy), ptr(W), ptr(dxR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-      conv2d_backward_filter(ptr(x), ptr(dy), ptr(dWS), ptr(dbS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-      conv2d_backward_filter_ref(ptr(x), ptr(dy), ptr(dWR), ptr(dbR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+      conv2d_forward(ptr(x), ptr(W), ptr(b), ptr(yS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+      conv2d_forward_ref(ptr(x), ptr(W), ptr(b), ptr(yR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+      conv2d_backward_data(ptr(dy), ptr(W), ptr(dxS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+      conv2d_backward_data_ref(ptr(dy), ptr(W), ptr(dxR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+      conv2d_backward_filter(ptr(x), ptr(dy), ptr(dWS), ptr(dbS), wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+      conv2d_backward_filter_ref(ptr(x), ptr(dy), ptr(dWR), ptr(dbR), g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
 
       const K = g.kh * g.kw * g.c, Kd = g.kh * g.kw * g.oc, R = g.n * oh * ow;
       expect<i32>(firstBad(yS, yR, ny, K)).toBe(-1, "forward SIMD vs ref " + tag);
@@ -124,11 +130,11 @@ describe("conv2d", () => {
     const g = new G(3, 13, 11, 3, 16, 3, 3, 1, 1);
     const nx = g.n * g.h * g.w * g.c, ny = g.n * g.oh * g.ow * g.oc, nw = g.kh * g.kw * g.c * g.oc;
     const x = rand(nx), dy = rand(ny);
-    const work = new StaticArray<u8>(<i32>conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad) + 16);
+    const work = new StaticArray<u8>(<i32>conv2d_workspace_bytes(g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw) + 16);
     const wp = (ptr(work) + 15) & ~(<usize>15);
     const a = new StaticArray<f32>(nw), b = new StaticArray<f32>(nw);
-    conv2d_backward_filter(ptr(x), ptr(dy), ptr(a), 0, wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
-    conv2d_backward_filter(ptr(x), ptr(dy), ptr(b), 0, wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad);
+    conv2d_backward_filter(ptr(x), ptr(dy), ptr(a), 0, wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
+    conv2d_backward_filter(ptr(x), ptr(dy), ptr(b), 0, wp, g.n, g.h, g.w, g.c, g.oc, g.kh, g.kw, g.stride, g.pad, g.dh, g.dw);
     let same = true;
     for (let i = 0; i < nw; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) same = false;
     expect<bool>(same).toBe(true);

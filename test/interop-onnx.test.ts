@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import {
-  Activation, Add, AveragePooling2D, BatchNorm, Concatenate, Conv2D, Dense, Dropout, Embedding, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
+  Activation, Add, AveragePooling2D, BatchNorm, Concatenate, Conv2D, Dense, DepthwiseConv2D, Dropout, Embedding, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D,
   LayerNormalization, MaxPool2D, Model, Multiply, ONNX_OPSETS, Reshape, Rng, Sequential, init, input, type Network,
 } from '../src/node.js';
 
@@ -46,6 +46,22 @@ async function compare(m: Model, xs: Float32Array[], batch: number, opts: { opse
 }
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+test('DepthwiseConv2D (multipliers, strides, same/valid, dilation) and a dilated Conv2D: to 1e-5', async () => {
+  const m = new Sequential([
+    new DepthwiseConv2D(3, { inputShape: [11, 10, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }),
+    new Conv2D(5, 3, { dilationRate: 2, padding: 'same' }), new DepthwiseConv2D(3, { dilationRate: [2, 1], padding: 'same' }),
+    new DepthwiseConv2D([2, 3], { useBias: false }), new Conv2D(4, [3, 1], { dilationRate: [1, 2] }), new Flatten(), new Dense(3),
+  ]);
+  m.build(undefined, { seed: 3 });
+  scramble(m);
+  const x = randn(3 * size(m.inputShape));
+  const d = await compare(m, [x], 3);
+  // five layers of weights with σ = 0.5 make outputs of some tens: 1e-5 relative to the largest
+  const top = Math.max(1, ...m.predictOutputs(x)[0].map(Math.abs));
+  console.log(`# onnx depthwise/dilated: max |ort - gaaf| = ${d.toExponential(2)} (largest output ${top.toFixed(1)})`);
+  assert.ok(d < 1e-5 * top, `${d} against outputs up to ${top}`);
+});
 
 test('MLP with Dropout and a Dense activation: onnxruntime gives gaaf\'s outputs to 1e-5', async () => {
   const m = new Sequential([new Dense(16, { inputShape: [10], activation: 'relu' }), new Dropout(0.3), new Dense(8, { activation: 'tanh' }), new Dense(4)]);

@@ -374,3 +374,38 @@ test('several outputs both ways: a softmax head and a regression head, each outp
   g.dispose();
   m.dispose();
 });
+
+test('DepthwiseConv2D and dilated Conv2D both ways: TF.js → gaaf and gaaf → TF.js → gaaf predict the same', async (t) => {
+  const { DepthwiseConv2D } = await import('../src/node.js');
+  const tm = tfl.sequential({ layers: [
+    tfl.layers.depthwiseConv2d({ inputShape: [9, 8, 3], kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }),
+    tfl.layers.conv2d({ filters: 4, kernelSize: 3, dilationRate: 2, padding: 'same' }),
+    tfl.layers.depthwiseConv2d({ kernelSize: [2, 3], useBias: false }),
+    tfl.layers.flatten(), tfl.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+  const x = randomArray(N * 9 * 8 * 3, 12);
+  const fromTf = await loadLayersModel(await tfjsArtifacts(tm));
+  const dIn = maxDiff(fromTf.predict(x), tfPredict(tm, x, [N, 9, 8, 3]));
+  const g = new Sequential([
+    new DepthwiseConv2D(3, { inputShape: [9, 8, 3], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }),
+    new Conv2D(4, 3, { dilationRate: 2, padding: 'same' }), new DepthwiseConv2D([2, 3], { useBias: false }),
+    new Flatten(), new Dense(3),
+  ]).build(undefined, { seed: 8 });
+  const dir = tmp();
+  await g.saveTfjs(dir);
+  const m = await tfLoadDir(dir);
+  const dOut = maxDiff(tfPredict(m, x, [N, 9, 8, 3]), g.predict(x));
+  const back = await loadLayersModel(dir);
+  const dBack = maxDiff(back.predict(x), g.predict(x));
+  t.diagnostic(`depthwise + dilation: TF.js → gaaf ${dIn.toExponential(2)}, gaaf → TF.js ${dOut.toExponential(2)}, back ${dBack.toExponential(2)}`);
+  assert.ok(dIn <= 1e-5 && dOut <= 1e-5 && dBack <= 1e-6, `${dIn} ${dOut} ${dBack}`);
+  for (const d of [fromTf, m, back, g]) d.dispose();
+  tm.dispose();
+  // TF.js's DepthwiseConv2D ignores dilation_rate (Keras does not): refused both ways rather than guessed
+  const dil = tfl.sequential({ layers: [tfl.layers.depthwiseConv2d({ inputShape: [9, 8, 3], kernelSize: 3, dilationRate: 2, padding: 'same' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
+  await assert.rejects(loadLayersModel(await tfjsArtifacts(dil), { loss: 'mse' }), /option 'dilation_rate' is \[2, 2\]: TF.js's DepthwiseConv2D ignores it and Keras does not/);
+  dil.dispose();
+  const gd = new Sequential([new DepthwiseConv2D(3, { inputShape: [9, 8, 3], dilationRate: 2, padding: 'same' }), new Flatten(), new Dense(2)]).build(undefined, { seed: 1 });
+  await assert.rejects(gd.saveTfjs(tmp()), /a dilated DepthwiseConv2D \(dilationRate \[2, 2\]\) has no TF.js form/);
+  gd.dispose();
+});

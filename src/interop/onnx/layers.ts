@@ -1,6 +1,7 @@
 // Each gaaf layer as ONNX operators, in inference form:
 //   Dense             Gemm(x, W [in, out], b) (MatMul without a bias), then its activation
-//   Conv2D            Conv on NCHW, W permuted to [out, in, kh, kw], pads (k−1)/2 for 'same'
+//   Conv2D            Conv on NCHW, W permuted to [out, in, kh, kw], pads (k−1)·d/2 for 'same', dilations
+//   DepthwiseConv2D   Conv with group = channels, W [c·M, 1, kh, kw], TF's 'same' pads (extra at the end)
 //   MaxPool2D         MaxPool; AveragePooling2D AveragePool (count_include_pad 0): 'same' pads as
 //                     gaaf's (Keras's) rule, top/left ⌊total/2⌋
 //   Global*Pooling2D  GlobalAveragePool / GlobalMaxPool, then Flatten
@@ -108,10 +109,30 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
       for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let ci = 0; ci < ch; ci++) for (let o = 0; o < oc; o++) {
         k[((o * ch + ci) * kh + i) * kw + j] = src[((i * kw + j) * ch + ci) * oc + o];
       }
-      const p = l.padding === 'same' ? (kh - 1) / 2 : 0;
+      // gaaf's 'same' pads (k−1)·d/2 on each side (the dilated kernel is odd; with strides > 1 no dilation)
+      const [dh, dw] = l.dilationRate as readonly [number, number];
+      const [ph, pw] = l.padding === 'same' ? [((kh - 1) * dh) / 2, ((kw - 1) * dw) / 2] : [0, 0];
       const ins = [e.as(x, 'nchw').name, w('kernel', [oc, ch, kh, kw], k), ...(l.useBias ? [w('bias', [oc], paramValue(layer, 1))] : [])];
       const s = l.strides as number;
-      const y = e.node('Conv', ins, { kernel_shape: [kh, kw], strides: [s, s], pads: [p, p, p, p], dilations: [1, 1], group: 1 }, `${base}/conv`);
+      const y = e.node('Conv', ins, { kernel_shape: [kh, kw], strides: [s, s], pads: [ph, pw, ph, pw], dilations: [dh, dw], group: 1 }, `${base}/conv`);
+      return activation(c, l.act as ActFn, { name: y, shape: outShape, layout: 'nchw' });
+    }
+    case 'DepthwiseConv2D': {
+      // a grouped Conv (group = channels): output channel c·M + m reads input channel c, as TF's depthwise
+      const [kh, kw, ch, m] = layer.params()[0].shape;
+      const src = paramValue(layer, 0);
+      const k = new Float32Array(src.length);
+      for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let ci = 0; ci < ch; ci++) for (let q = 0; q < m; q++) {
+        k[((ci * m + q) * kh + i) * kw + j] = src[((i * kw + j) * ch + ci) * m + q];
+      }
+      const [dh, dw] = l.dilationRate as readonly [number, number];
+      const s = l.strides as number;
+      const [hh, ww] = x.shape;
+      // TF's 'same' at every stride: the extra row and column of padding at the bottom and right
+      const [t, bt] = l.padding === 'same' ? samePads(hh, (kh - 1) * dh + 1, s) : [0, 0];
+      const [lf, r] = l.padding === 'same' ? samePads(ww, (kw - 1) * dw + 1, s) : [0, 0];
+      const ins = [e.as(x, 'nchw').name, w('depthwise_kernel', [ch * m, 1, kh, kw], k), ...(l.useBias ? [w('bias', [ch * m], paramValue(layer, 1))] : [])];
+      const y = e.node('Conv', ins, { kernel_shape: [kh, kw], strides: [s, s], pads: [t, lf, bt, r], dilations: [dh, dw], group: ch }, `${base}/conv`);
       return activation(c, l.act as ActFn, { name: y, shape: outShape, layout: 'nchw' });
     }
     case 'MaxPool2D': case 'AveragePooling2D': {
@@ -169,6 +190,6 @@ export function emitLayer(c: Ctx, layer: Layer, xs: readonly Ref[]): Ref {
     }
     default:
       throw new RangeError(`gaaf: toOnnx: layer '${layer.name}' (${layer.className}) has no ONNX mapping ` +
-        '(gaaf exports Dense, Conv2D, MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNorm, LayerNormalization, Embedding, Flatten, Reshape, Dropout, Activation, Add, Multiply, Concatenate)');
+        '(gaaf exports Dense, Conv2D, DepthwiseConv2D, MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, BatchNorm, LayerNormalization, Embedding, Flatten, Reshape, Dropout, Activation, Add, Multiply, Concatenate)');
   }
 }

@@ -1,7 +1,7 @@
 // TF.js (and Keras, through the converter) layer configs → gaaf layers. Every option of every
 // class is known here: one gaaf honours is mapped, one that does not change the loaded model
 // (an initializer: the weights come from the file) is accepted, one that must be null or its
-// default (a regularizer, a constraint, channels_first, a dilation) is an error naming the
+// default (a regularizer, a constraint, channels_first) is an error naming the
 // layer and the option when it is not, and an option not listed is an error too. A class gaaf
 // lacks is an error naming the layer and its class. Weight layouts are TF.js's own: Dense's
 // kernel [in, out], Conv2D's [kh, kw, in, out] (HWC images), BatchNormalization's gamma, beta,
@@ -11,6 +11,7 @@ import { Activation } from '../../layers/activation.js';
 import { AveragePooling2D } from '../../layers/avgpool2d.js';
 import { BatchNorm } from '../../layers/batchnorm.js';
 import { Conv2D } from '../../layers/conv2d.js';
+import { DepthwiseConv2D } from '../../layers/depthwise-conv2d.js';
 import { Dense } from '../../layers/dense.js';
 import { Dropout } from '../../layers/dropout.js';
 import { Embedding } from '../../layers/embedding.js';
@@ -185,23 +186,48 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
     };
   },
   Conv2D: (m) => {
-    m.check(['filters', 'kernel_size', 'strides', 'padding', 'activation', 'use_bias', 'data_format'], {
-      ignore: INITS('kernel', 'bias'), nulls: [...NULLS('kernel', 'bias'), 'activity_regularizer', 'lora_rank'], fixed: { dilation_rate: [1, 1], groups: 1 },
+    m.check(['filters', 'kernel_size', 'strides', 'padding', 'activation', 'use_bias', 'data_format', 'dilation_rate'], {
+      ignore: INITS('kernel', 'bias'), nulls: [...NULLS('kernel', 'bias'), 'activity_regularizer', 'lora_rank'], fixed: { groups: 1 },
     });
-    if (m.cfg.dilation_rate === 1) delete m.cfg.dilation_rate;
     m.dataFormat();
     const filters = m.int('filters');
     const ks = m.pair('kernel_size', null);
     const strides = m.square('strides', 1);
+    const dilationRate = m.pair('dilation_rate', 1);
     const padding = m.padding();
     const useBias = m.bool('use_bias', true);
     const act = m.activation();
-    if (padding === 'same' && (ks[0] !== ks[1] || ks[0] % 2 === 0)) {
-      m.unsupported(`padding 'same' with a ${ks[0]}×${ks[1]} kernel: TF pads it unevenly; gaaf's 'same' needs an odd square kernel`);
+    const eff = [(ks[0] - 1) * dilationRate[0] + 1, (ks[1] - 1) * dilationRate[1] + 1];
+    if (padding === 'same' && (eff[0] !== eff[1] || eff[0] % 2 === 0)) {
+      m.unsupported(`padding 'same' with a ${eff[0]}×${eff[1]} (dilated) kernel: TF pads it unevenly; gaaf's 'same' needs an odd square kernel`);
     }
-    const mk = (a: ActivationName): Layer => m.make(() => new Conv2D(filters, ks, { strides, padding, useBias, ...(a !== 'linear' ? { activation: a } : {}) }));
+    const mk = (a: ActivationName): Layer => m.make(() => new Conv2D(filters, ks, { strides, padding, useBias, dilationRate, ...(a !== 'linear' ? { activation: a } : {}) }));
     return {
       ...plain(m, mk(act), (s) => [{ what: 'kernel', shape: [ks[0], ks[1], last(s), filters] }, ...(useBias ? [{ what: 'bias', shape: [filters] }] : [])]),
+      lastAct: act === 'softmax' || act === 'sigmoid' ? act : null, withoutLastAct: () => mk('linear'),
+    };
+  },
+  // TF's 'same' at every stride, as gaaf's DepthwiseConv2D pads; the kernel [kh, kw, c, multiplier] as gaaf stores it
+  DepthwiseConv2D: (m) => {
+    m.check(['kernel_size', 'strides', 'padding', 'depth_multiplier', 'activation', 'use_bias', 'data_format', 'dilation_rate'], {
+      ignore: INITS('depthwise', 'bias'), nulls: [...NULLS('depthwise', 'bias'), 'activity_regularizer'],
+    });
+    m.dataFormat();
+    const ks = m.pair('kernel_size', null);
+    const strides = m.square('strides', 1);
+    const dilationRate = m.pair('dilation_rate', 1);
+    // TF.js 4.x's DepthwiseConv2D layer ignores dilation_rate (its output shape and its call use
+    // none) where Keras honours it: such a file means two different models, so it is refused
+    if (dilationRate.some((d) => d !== 1)) {
+      m.unsupported(`option 'dilation_rate' is [${dilationRate.join(', ')}]: TF.js's DepthwiseConv2D ignores it and Keras does not, so the file does not say which model it is`);
+    }
+    const depthMultiplier = m.int('depth_multiplier', 1);
+    const padding = m.padding();
+    const useBias = m.bool('use_bias', true);
+    const act = m.activation();
+    const mk = (a: ActivationName): Layer => m.make(() => new DepthwiseConv2D(ks, { strides, padding, depthMultiplier, dilationRate, useBias, ...(a !== 'linear' ? { activation: a } : {}) }));
+    return {
+      ...plain(m, mk(act), (s) => [{ what: 'depthwise_kernel', shape: [ks[0], ks[1], last(s), depthMultiplier] }, ...(useBias ? [{ what: 'bias', shape: [last(s) * depthMultiplier] }] : [])]),
       lastAct: act === 'softmax' || act === 'sigmoid' ? act : null, withoutLastAct: () => mk('linear'),
     };
   },

@@ -12,6 +12,7 @@ import { Activation } from '../../layers/activation.js';
 import { AveragePooling2D } from '../../layers/avgpool2d.js';
 import { BatchNorm } from '../../layers/batchnorm.js';
 import { Conv2D } from '../../layers/conv2d.js';
+import { DepthwiseConv2D } from '../../layers/depthwise-conv2d.js';
 import { Dense } from '../../layers/dense.js';
 import { Dropout } from '../../layers/dropout.js';
 import { Embedding } from '../../layers/embedding.js';
@@ -86,10 +87,20 @@ export function layerToTfjs(l: Layer, o: LayerOutOptions): OutLayer[] {
     const uneven = l.padding === 'same' && l.strides > 1 && [l.inputShape[0], l.inputShape[1]].some((d) => tfSamePadBefore(d, kh, l.strides) !== p);
     const conv = one('Conv2D', {
       filters: l.filters, kernel_size: [kh, kw], strides: [l.strides, l.strides], padding: uneven ? 'valid' : l.padding,
-      data_format: 'channels_last', dilation_rate: [1, 1], activation: a.option, use_bias: l.useBias,
+      data_format: 'channels_last', dilation_rate: [...l.dilationRate], activation: a.option, use_bias: l.useBias,
     });
     const pad: OutLayer[] = uneven ? [{ class_name: 'ZeroPadding2D', config: { name: `${l.name}_pad`, trainable: true, dtype: 'float32', padding: [[p, p], [p, p]], data_format: 'channels_last' }, weights: [] }] : [];
     return [...pad, ...conv, ...a.after];
+  }
+  if (l instanceof DepthwiseConv2D) {
+    if (l.dilationRate.some((d) => d !== 1)) {
+      throw new TfjsUnsupportedError(o.file, `a dilated DepthwiseConv2D (dilationRate [${l.dilationRate.join(', ')}]) has no TF.js form: TF.js 4.x's DepthwiseConv2D ignores dilation_rate`, { layer: l.name, className: l.className });
+    }
+    const a = actOption(l.act.name, l.act.alpha, l);
+    return [...one('DepthwiseConv2D', {
+      kernel_size: [...l.kernelSize], strides: [l.strides, l.strides], padding: l.padding, depth_multiplier: l.depthMultiplier,
+      data_format: 'channels_last', dilation_rate: [...l.dilationRate], activation: a.option, use_bias: l.useBias,
+    }), ...a.after];
   }
   if (l instanceof Activation) {
     if (l.gaaf && o.gaaf !== 'base') {
@@ -115,7 +126,7 @@ export function layerToTfjs(l: Layer, o: LayerOutOptions): OutLayer[] {
   if (l instanceof Add) return one('Add', {});
   if (l instanceof Multiply) return one('Multiply', {});
   if (l instanceof Concatenate) return one('Concatenate', { axis: l.axis });
-  throw new TfjsUnsupportedError(o.file, `TF.js has no layer for gaaf's ${l.className}; saveTfjs writes Dense, Conv2D, pooling, BatchNorm, LayerNormalization, Dropout, Activation, Flatten, Reshape, Embedding, Add, Multiply and Concatenate`, { layer: l.name, className: l.className });
+  throw new TfjsUnsupportedError(o.file, `TF.js has no layer for gaaf's ${l.className}; saveTfjs writes Dense, Conv2D, DepthwiseConv2D, pooling, BatchNorm, LayerNormalization, Dropout, Activation, Flatten, Reshape, Embedding, Add, Multiply and Concatenate`, { layer: l.name, className: l.className });
 }
 
 /** Gives the last TF.js layer of an output its head's activation: in its `activation` option if it is a linear Dense or Conv2D, else as a layer after it. */

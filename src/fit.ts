@@ -192,6 +192,7 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
   model.checkData(data, 'fit');
   const metrics = resolveMetrics(opts.metrics, model.head.metricNames, model.head.lossName);
   const metricNames = model.head.metricNames;
+  const accuracyAt = metricNames.indexOf('accuracy');
   const weights = sampleWeightsOf(data, opts.sampleWeight, opts.classWeight);
   if (opts.validationData) model.checkData(opts.validationData, 'fit (validationData)');
   // Refuse a model that would not fit in Wasm memory before laying out anything for training.
@@ -291,7 +292,8 @@ async function train(model: Network, data: Dataset, opts: TrainOptions, claim: T
             epoch, model.step + 1, where);
         }
         pos.lossSum += loss;
-        if (model.head.countsCorrect) pos.correct += model.countCorrect(n);
+        // a head whose metric 'accuracy' is its count of rows right has just counted them in metricSums
+        if (model.head.countsCorrect) pos.correct += accuracyAt >= 0 ? metricSums[accuracyAt] : model.countCorrect(n);
         for (let i = 0; i < metricSums.length; i++) pos.sums[i] += metricSums[i];
         optimizer.step();
         model.step++;

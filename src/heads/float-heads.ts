@@ -12,7 +12,7 @@ import type { Dataset } from '../data/dataset.js';
 export interface Head {
   /** The loss's name as TF.js spells it. */
   readonly lossName: string;
-  /** The metrics metricSums reports, by name ('accuracy', 'binaryAccuracy', 'mse', ...). */
+  /** The metrics metricSums reports, by name ('accuracy', 'binaryAccuracy', 'mse', ...); an 'accuracy' sum is countCorrect's count (fit reads it from there). */
   readonly metricNames: readonly string[];
   /** The loss's options (Huber's delta, labelSmoothing), as resolveHead takes them; checkpoints record them. */
   readonly lossOptions?: Readonly<Record<string, number>>;

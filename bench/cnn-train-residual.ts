@@ -9,39 +9,22 @@
 //     training step throws for want of a Conv2DBackpropFilter kernel: that error is the
 //     record) and on tfjs-cpu at a batch its JavaScript kernels do in seconds.
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { setThreads, threads } from '../src/binding.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { makeDataset } from '../src/data/dataset.js';
 import { SGD } from '../src/optimizers.js';
 import { residualCnn } from '../src/resnet.js';
-import { Rng } from '../src/rng.js';
+import { CLASSES, LR, MOMENTUM, OUR_STEPS, SIZES, type TfModel, randomImages, tfjsTrainCase } from './cnn-train-common.js';
 
-const LR = 0.01;
-const MOMENTUM = 0.9;
-const STEPS = 8;
-const CLASSES = 10;
 const FILTERS = [16, 32, 64];
-const SIZES: Readonly<Record<BenchMode, { batch: number; cpuBatch: number; shape: number[] }>> = {
-  full: { batch: 32, cpuBatch: 4, shape: [28, 28, 1] },
-  quick: { batch: 32, cpuBatch: 4, shape: [28, 28, 1] },
-  smoke: { batch: 2, cpuBatch: 1, shape: [8, 8, 1] },
-};
 const nameOf = (shape: number[]): string => `residual-cnn ${shape.join('×')}`;
-
-function randomImages(n: number, shape: number[], seed: number): { x: Float32Array; y: Int32Array } {
-  const r = new Rng(seed);
-  const x = Float32Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => r.next());
-  const y = Int32Array.from({ length: n }, () => r.int(CLASSES));
-  return { x, y };
-}
 
 function oursCase(mode: BenchMode, batch: number, nThreads: number): Case {
   const { shape } = SIZES[mode];
   return {
     suite: 'cnn-train', name: nameOf(shape), engine: nThreads === 1 ? 'simd' : `simd-${nThreads}t`, size: batch, clock: 'wall',
-    params: { batch, steps: STEPS, threads: nThreads }, impl: `gaaf Model.fit (functional residual CNN), SIMD kernels, ${nThreads} thread(s)`,
-    work: { samples: batch * STEPS }, iterations: mode === 'full' ? 6 : 2,
+    params: { batch, steps: OUR_STEPS, threads: nThreads }, impl: `gaaf Model.fit (functional residual CNN), SIMD kernels, ${nThreads} thread(s)`,
+    work: { samples: batch * OUR_STEPS }, iterations: mode === 'full' ? 6 : 2,
     prepare: async (): Promise<Prepared | string> => {
       const before = threads();
       const got = await setThreads(nThreads);
@@ -49,7 +32,7 @@ function oursCase(mode: BenchMode, batch: number, nThreads: number): Case {
         await setThreads(before);
         return `${nThreads} threads are not available here (got ${got})`;
       }
-      const { x, y } = randomImages(batch * STEPS, shape, 3);
+      const { x, y } = randomImages(batch * OUR_STEPS, shape, 3);
       const data = makeDataset(x, y, shape, CLASSES, 'random images');
       const model = residualCnn({ inputShape: shape, classes: CLASSES, filters: FILTERS });
       return {
@@ -61,7 +44,7 @@ function oursCase(mode: BenchMode, batch: number, nThreads: number): Case {
 }
 
 /** residualCnn in tfjs ops: He-uniform kernels, BatchNorm with the batch's moments (training mode), no conv biases. */
-function tfResidualCnn(seed: number, shape: number[]) {
+function tfResidualCnn(seed: number, shape: number[]): TfModel {
   let s = seed;
   const vars: tf.Variable[] = [];
   const v = (t: tf.Tensor): tf.Variable => { const x = tf.variable(t); vars.push(x); return x; };
@@ -94,37 +77,7 @@ function tfResidualCnn(seed: number, shape: number[]) {
   return { logits, vars };
 }
 
-function tfjsCase(mode: BenchMode, backend: 'wasm' | 'cpu', batch: number): Case {
-  const { shape } = SIZES[mode];
-  return {
-    suite: 'cnn-train', name: nameOf(shape), engine: `tfjs-${backend}`, size: batch, clock: 'wall', params: { batch },
-    impl: `@tensorflow/tfjs ${tf.version.tfjs} ops on the ${backend} backend`, work: { samples: batch }, iterations: mode === 'full' ? 3 : 1,
-    prepare: async (): Promise<Prepared | string> => {
-      if (!(await tf.setBackend(backend))) return `TF.js backend '${backend}' failed to start`;
-      await tf.ready();
-      const { x, y } = randomImages(batch, shape, 7);
-      const xs = tf.tensor4d(x, [batch, shape[0], shape[1], shape[2]]);
-      const ys = tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES);
-      const model = tfResidualCnn(1, shape);
-      const opt = tf.train.momentum(LR, MOMENTUM);
-      const dispose = (): void => { xs.dispose(); ys.dispose(); model.vars.forEach((t) => t.dispose()); opt.dispose(); };
-      const step = (): void => {
-        const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.logits(xs)) as tf.Scalar, true);
-        cost?.dataSync();
-        cost?.dispose();
-      };
-      try {
-        step(); // tfjs-wasm fails here (no Conv2DBackpropFilter): that message is the record
-      } catch (e) {
-        dispose();
-        return (e as Error).message;
-      }
-      return { fn: step, dispose };
-    },
-  };
-}
-
 export function residualCases(mode: BenchMode): Case[] {
   const { batch, cpuBatch } = SIZES[mode];
-  return [oursCase(mode, batch, 1), oursCase(mode, batch, 2), oursCase(mode, cpuBatch, 1), tfjsCase(mode, 'wasm', batch), tfjsCase(mode, 'cpu', cpuBatch)];
+  return [oursCase(mode, batch, 1), oursCase(mode, batch, 2), oursCase(mode, cpuBatch, 1), tfjsTrainCase(mode, 'wasm', batch, nameOf(SIZES[mode].shape), 'wall', tfResidualCnn), tfjsTrainCase(mode, 'cpu', cpuBatch, nameOf(SIZES[mode].shape), 'wall', tfResidualCnn)];
 }

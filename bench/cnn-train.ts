@@ -20,28 +20,11 @@ import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { makeDataset } from '../src/data/dataset.js';
 import { SGD } from '../src/optimizers.js';
 import { svhnCnn } from '../src/paper-models.js';
-import { Rng } from '../src/rng.js';
+import { CLASSES, LR, MOMENTUM, OUR_STEPS, SIZES, type TfModel, randomImages, tfjsTrainCase } from './cnn-train-common.js';
 import { residualCases } from './cnn-train-residual.js';
 import { type SuiteOptions, modeOf, runSuiteCases } from './suite.js';
 
-const LR = 0.01;
-const MOMENTUM = 0.9;
-const OUR_STEPS = 8;
-/** Batch sizes: ours at tfjs-wasm's batch and at tfjs-cpu's (its JavaScript kernels need tens of seconds for one batch-32 step). */
-const SIZES: Readonly<Record<BenchMode, { batch: number; cpuBatch: number; shape: number[] }>> = {
-  full: { batch: 32, cpuBatch: 4, shape: [28, 28, 1] },
-  quick: { batch: 32, cpuBatch: 4, shape: [28, 28, 1] },
-  smoke: { batch: 2, cpuBatch: 1, shape: [8, 8, 1] },
-};
-const CLASSES = 10;
 const nameOf = (shape: number[]): string => `svhn-cnn ${shape.join('×')}`;
-
-function randomImages(n: number, shape: number[], seed: number): { x: Float32Array; y: Int32Array } {
-  const r = new Rng(seed);
-  const x = Float32Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => r.next());
-  const y = Int32Array.from({ length: n }, () => r.int(CLASSES));
-  return { x, y };
-}
 
 /** Ours: one fit() of OUR_STEPS batches per timed call (shuffle, forward, loss, backward, update). */
 function oursCase(mode: BenchMode, batch: number): Case {
@@ -62,7 +45,7 @@ function oursCase(mode: BenchMode, batch: number): Case {
 }
 
 /** svhnCnn's layers as tfjs-core variables and ops (He-uniform kernels, zero biases). */
-function tfSvhnCnn(seed: number, shape: number[]) {
+function tfSvhnCnn(seed: number, shape: number[]): TfModel {
   let s = seed;
   const kernel = (sh: number[], fanIn: number) => {
     const lim = Math.sqrt(6 / fanIn);
@@ -89,40 +72,9 @@ function tfSvhnCnn(seed: number, shape: number[]) {
   return { logits, vars };
 }
 
-/** The same model in tfjs ops on a backend: one training step (momentum's minimize) per timed call. */
-function tfjsCase(mode: BenchMode, backend: 'wasm' | 'cpu', batch: number): Case {
-  const { shape } = SIZES[mode];
-  return {
-    suite: 'cnn-train', name: nameOf(shape), engine: `tfjs-${backend}`, size: batch, clock: 'cpu', params: { batch },
-    impl: `@tensorflow/tfjs ${tf.version.tfjs} ops on the ${backend} backend`, work: { samples: batch }, iterations: mode === 'full' ? 3 : 1,
-    prepare: async (): Promise<Prepared | string> => {
-      if (!(await tf.setBackend(backend))) return `TF.js backend '${backend}' failed to start`;
-      await tf.ready();
-      const { x, y } = randomImages(batch, shape, 7);
-      const xs = tf.tensor4d(x, [batch, shape[0], shape[1], shape[2]]);
-      const ys = tf.oneHot(tf.tensor1d(y, 'int32'), CLASSES);
-      const model = tfSvhnCnn(1, shape);
-      const opt = tf.train.momentum(LR, MOMENTUM);
-      const dispose = (): void => { xs.dispose(); ys.dispose(); model.vars.forEach((v) => v.dispose()); opt.dispose(); };
-      const step = (): void => {
-        const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.logits(xs)) as tf.Scalar, true);
-        cost?.dataSync(); // wait for the step (the loss depends on every op of the forward pass)
-        cost?.dispose();
-      };
-      try {
-        step(); // tfjs-wasm fails here (no Conv2DBackpropFilter): that message is the record
-      } catch (e) {
-        dispose();
-        return (e as Error).message;
-      }
-      return { fn: step, dispose };
-    },
-  };
-}
-
 export function cnnTrainCases(mode: BenchMode): Case[] {
   const { batch, cpuBatch } = SIZES[mode];
-  return [oursCase(mode, batch), oursCase(mode, cpuBatch), tfjsCase(mode, 'wasm', batch), tfjsCase(mode, 'cpu', cpuBatch), ...residualCases(mode)];
+  return [oursCase(mode, batch), oursCase(mode, cpuBatch), tfjsTrainCase(mode, 'wasm', batch, nameOf(SIZES[mode].shape), 'cpu', tfSvhnCnn), tfjsTrainCase(mode, 'cpu', cpuBatch, nameOf(SIZES[mode].shape), 'cpu', tfSvhnCnn), ...residualCases(mode)];
 }
 
 export const cnnTrainSuite = (o: SuiteOptions) => runSuiteCases(cnnTrainCases(modeOf(o)), o);

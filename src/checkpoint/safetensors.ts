@@ -120,16 +120,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxHea
     }
     entries.push({ name, shape: shape as number[], begin, end });
   }
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expect = 0;
-  let prev = '';
-  for (const e of entries) {
-    if (e.begin < expect) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${quoted(prev)} (which ends at ${expect})`, dataStart + e.begin, e.name);
-    if (e.begin > expect) fail(`tensor ${quoted(e.name)}: data_offsets begin at ${e.begin}, leaving bytes [${expect}, ${e.begin}) that belong to no tensor`, dataStart + expect, e.name);
-    expect = e.end;
-    prev = e.name;
-  }
-  if (expect !== dataLen) fail(`${dataLen - expect} trailing bytes after the last tensor's data (the data is ${dataLen} bytes, the tensors cover ${expect})`, dataStart + expect);
+  checkTiling(entries, dataLen, dataStart, fail);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
     const count = (e.end - e.begin) / 4;
@@ -172,4 +163,23 @@ export function checkFinite(st: SafetensorsFile, file: string): void {
         t.offset !== undefined ? t.offset + 4 * i : undefined, t.name);
     }
   }
+}
+
+/**
+ * Sorts the tensors by their data_offsets and checks that they tile the data exactly: no
+ * overlap, no gap, no trailing bytes; `fail` (the reader's, with its error class) names the
+ * tensor and the byte offset in the file (dataStart: where the data begins).
+ */
+export function checkTiling(entries: Array<{ name: string; begin: number; end: number }>, dataLen: number, dataStart: number,
+  fail: (detail: string, offset?: number, tensor?: string) => never): void {
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let expect = 0;
+  let prev = '';
+  for (const e of entries) {
+    if (e.begin < expect) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${quoted(prev)} (which ends at ${expect})`, dataStart + e.begin, e.name);
+    if (e.begin > expect) fail(`tensor ${quoted(e.name)}: data_offsets begin at ${e.begin}, leaving bytes [${expect}, ${e.begin}) that belong to no tensor`, dataStart + expect, e.name);
+    expect = e.end;
+    prev = e.name;
+  }
+  if (expect !== dataLen) fail(`${dataLen - expect} trailing bytes after the last tensor's data (the data is ${dataLen} bytes, the tensors cover ${expect})`, dataStart + expect);
 }

@@ -12,6 +12,7 @@
 // is an error naming the tensor, the element and its byte. Pure: no Node or browser APIs.
 import { CheckpointError } from '../../checkpoint/errors.js';
 import { decodeUtf8, isCount, isObject, parseJson, preview, quoted } from '../../checkpoint/json.js';
+import { checkTiling } from '../../checkpoint/safetensors.js';
 import { WeightsFileError } from '../errors.js';
 
 /** The dtypes read, with their sizes in bytes; floats become Float32Array, integers plain numbers. */
@@ -115,16 +116,7 @@ export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { 
     }
     entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
   }
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expect = 0;
-  let prev = '';
-  for (const e of entries) {
-    if (e.begin < expect) fail(`tensor ${quoted(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${quoted(prev)} (which ends at ${expect})`, dataStart + e.begin, e.name);
-    if (e.begin > expect) fail(`tensor ${quoted(e.name)}: data_offsets begin at ${e.begin}, leaving bytes [${expect}, ${e.begin}) that belong to no tensor`, dataStart + expect, e.name);
-    expect = e.end;
-    prev = e.name;
-  }
-  if (expect !== dataLen) fail(`${dataLen - expect} trailing bytes after the last tensor's data (the data is ${dataLen} bytes, the tensors cover ${expect})`, dataStart + expect);
+  checkTiling(entries, dataLen, dataStart, fail);
   const tensors = new Map<string, ForeignTensor>();
   const converted: Record<string, number> = {};
   for (const e of entries) {

@@ -11,6 +11,7 @@ import type { Sequential } from '../sequential.js';
 import type { OptimizerConfig } from '../optimizers.js';
 import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type MeanSd, meanSd } from './measure.js';
+import { type TestPredictions, testPredictions } from './predictions.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
 export const CNN_VARIANTS: readonly CnnVariant[] = ['base', 'bn', 'gaaf', 'bnGaaf'];
@@ -89,6 +90,8 @@ export interface CnnRunResult {
   testLoss: number;
   trainAccuracy: number;
   trainLoss: number;
+  /** Every test sample's predicted class and rightness, with the best epoch's weights (paired tests). */
+  predictions: TestPredictions;
   /** Training samples per second over every epoch (forward, backward and update). */
   samplesPerSec: number;
   trainSeconds: number;
@@ -201,6 +204,7 @@ export async function runCnnOne(v: CnnVariant, seed: number, splits: Splits, o: 
       testLoss: final.loss,
       trainAccuracy: fitTrain.accuracy,
       trainLoss: fitTrain.loss,
+      predictions: testPredictions(model, test),
       samplesPerSec: history.samplesPerSec,
       trainSeconds: history.seconds,
       seconds: (performance.now() - t0) / 1000,

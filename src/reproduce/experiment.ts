@@ -8,6 +8,7 @@ import {
   DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, type MeanSd, binEdges, meanSd, netHistograms, netVariance,
 } from './measure.js';
 import type { OptimizerConfig } from '../optimizers.js';
+import { type TestPredictions, testPredictions } from './predictions.js';
 import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 
 export { type Machine, type Monitor, type Splits, type BestRun, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
@@ -98,6 +99,8 @@ export interface RunResult {
   /** On the test set, with the best epoch's weights restored. */
   testAccuracy: number;
   testLoss: number;
+  /** Every test sample's predicted class and rightness, with the best epoch's weights (paired tests). */
+  predictions: TestPredictions;
   /** Mean |∂E/∂W| per Dense kernel over every training step of the run (eq. 5). */
   gradInfo: Record<string, number>;
   /** The same over the steps up to and including the best epoch. */
@@ -228,6 +231,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
       bestValLoss: run.bestValLoss,
       testAccuracy: final.accuracy,
       testLoss: final.loss,
+      predictions: testPredictions(model, test),
       gradInfo: byLayer(history.gradInfo!),
       gradInfoToBest: byLayer(gradToBest.map((g) => g / bestSteps)),
       netVariance: variance,

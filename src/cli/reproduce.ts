@@ -6,6 +6,7 @@ import {
   CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
   reproduceCnn, reproduceMlp,
 } from '../reproduce/index.js';
+import { parseLrList } from '../reproduce/lr-select.js';
 import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
 function parseModels(v: string): ModelKey[] {
@@ -40,6 +41,7 @@ interface ReproduceCliOpts {
   monitor: Monitor;
   optimizer: OptimizerName;
   lr?: number;
+  lrGrid?: number[];
   momentum: number;
   batch: number;
   dropout: number;
@@ -77,6 +79,7 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
     patience: pick('patience', o.patience),
     optimizer,
     lr,
+    lrGrid: o.lrGrid,
     momentum: o.momentum,
     batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
     gaafK: o.gaafK,
@@ -87,7 +90,7 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
   };
   const out = given('out') ? o.out : 'gaaf-reproduction-cnn';
   log(`gaaf ${VERSION}: reproducing the paper's CNN experiment, Table 4 (${o.model}; ${opts.variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; ` +
-    `${opts.seeds} seed(s); ${optimizer} lr ${lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
+    `${opts.seeds} seed(s); ${optimizer} lr ${o.lrGrid ? `chosen on validation from ${o.lrGrid.join(', ')}` : lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
   const { results, files, chartsSkipped } = await reproduceCnn(opts, { command, version: VERSION, out });
   if (chartsSkipped) process.stderr.write(`gaaf: ${chartsSkipped}\n`);
   for (const s of results.summary) {
@@ -103,12 +106,13 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
   };
   const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  if (o.lrGrid && o.lr !== undefined) throw new InvalidArgumentError('--lr and --lr-grid exclude each other: --lr-grid chooses the rate on the validation split.');
   if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
   const bad = CNN_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);
   const lr = o.lr ?? (o.optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : DEFAULT_LR[o.optimizer]);
   log(`gaaf ${VERSION}: reproducing the paper's MLP experiments (${o.models.join(', ')}; ${o.seeds} seed(s); ` +
-    `${o.optimizer} lr ${lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
+    `${o.optimizer} lr ${o.lrGrid ? `chosen on validation from ${o.lrGrid.join(', ')}` : lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
   const { results, files, chartsSkipped } = await reproduceMlp({
     ...DEFAULTS,
     data: o.data,
@@ -119,6 +123,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
     monitor: o.monitor,
     optimizer: o.optimizer,
     lr,
+    lrGrid: o.lrGrid,
     momentum: o.momentum,
     batchSize: o.batch,
     dropout: o.dropout,
@@ -159,6 +164,14 @@ export function addReproduceCommand(program: Command): void {
     .addOption(new Option('--monitor <metric>', 'validation metric for early stopping').choices(['val-accuracy', 'val-loss']).default(DEFAULTS.monitor))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default(DEFAULTS.optimizer, `mlp ${DEFAULTS.optimizer}, cnn ${CNN_DEFAULTS.optimizer}`))
     .option('--lr <lr>', `learning rate (default: ${DEFAULTS.lr} for sgd (cnn ${DEFAULT_LR.sgd}), ${DEFAULT_LR.adam} for adam)`, parsePositive('--lr'))
+    .option('--lr-grid <list>', 'candidate learning rates, comma-separated: each is trained with the first seed on every model, the rate with the best mean validation accuracy is used for all seeds (excludes --lr)',
+      (v: string) => {
+        try {
+          return parseLrList(v, '--lr-grid');
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message.replace(/^gaaf: /, ''));
+        }
+      })
     .option('--momentum <m>', 'SGD momentum, in [0, 1)', parseUnit('--momentum'), DEFAULTS.momentum)
     .addOption(new Option('--batch <b>', 'batch size').argParser(parseIntArg('--batch', 1, 1 << 16)).default(DEFAULTS.batchSize, `mlp ${DEFAULTS.batchSize}, cnn ${CNN_DEFAULTS.batchSize}`))
     .option('--dropout <p>', 'mlp: dropout rate of the +dropout model, in (0, 1)', parseOpenUnit('--dropout'), DEFAULTS.dropout)

@@ -12,6 +12,7 @@ import type { OptimizerConfig } from '../optimizers.js';
 import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type MeanSd, meanSd } from './measure.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
+import { type LrSelection, selectLr } from './lr-trials.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
 export const CNN_VARIANTS: readonly CnnVariant[] = ['base', 'bn', 'gaaf', 'bnGaaf'];
@@ -42,6 +43,8 @@ export interface CnnReproduceOptions {
   /** Conv widths and hidden Dense widths; undefined for the model's defaults. */
   filters?: number[];
   dense?: number[];
+  /** Candidate learning rates, chosen on the validation split with the first seed (lr-trials.ts). */
+  lrGrid?: number[];
   log?: (line: string) => void;
 }
 
@@ -49,7 +52,7 @@ export interface CnnReproduceOptions {
  * Defaults for a full run. The paper gives no optimizer, learning rate, batch size or epochs
  * for Table 4; these are ours (see the README).
  */
-export const CNN_DEFAULTS: Omit<CnnReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log' | 'filters' | 'dense'> = {
+export const CNN_DEFAULTS: Omit<CnnReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log' | 'filters' | 'dense' | 'lrGrid'> = {
   model: 'cnn',
   seeds: 3,
   seedStart: 1,
@@ -151,6 +154,8 @@ export interface CnnReproduceResults {
     gaaf: { K: number; shape: string; a: number; b: number };
     batchNorm: { momentum: number; epsilon: number; runningVariance: string };
   };
+  /** The learning-rate choice on validation (--lr-grid); null when the rate was given. */
+  lrChoice: LrSelection | null;
   runs: CnnRunResult[];
   summary: CnnVariantSummary[];
   paper: Record<string, unknown>;
@@ -230,12 +235,12 @@ function describeLayers(m: Sequential): string[] {
 }
 
 /** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
-export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
+export async function runCnnExperiment(given: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
   const started = new Date();
   const t0 = performance.now();
-  const log = o.log ?? (() => {});
-  const splits = loaded ?? loadCnnSplits(o);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+  const log = given.log ?? (() => {});
+  const splits = loaded ?? loadCnnSplits(given);
+  const seeds = Array.from({ length: given.seeds }, (_, i) => given.seedStart + i);
   const shape = [...splits.train.sampleShape];
   const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
   log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
@@ -246,7 +251,7 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
   let dense: number[] = [];
   let bnLayer = { momentum: NaN, epsilon: NaN };
   for (const v of CNN_VARIANTS) {
-    const m = buildVariant(o, v, shape, classes).build(undefined, { seed: 0 });
+    const m = buildVariant(given, v, shape, classes).build(undefined, { seed: 0 });
     params[v] = m.countParams();
     if (v === 'bnGaaf') {
       layers = describeLayers(m);
@@ -259,11 +264,15 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
     }
     m.dispose();
   }
+  const lrChoice = given.lrGrid
+    ? await selectLr(given.lrGrid, given.variants, seeds[0], given.lr, (v, lr) => runCnnOne(v as CnnVariant, seeds[0], splits, { ...given, lr }), log)
+    : null;
+  const o: CnnReproduceOptions = lrChoice ? { ...given, lr: lrChoice.selection.lr } : given;
   const runs: CnnRunResult[] = [];
   const total = seeds.length * o.variants.length;
   for (const seed of seeds) {
     for (const v of o.variants) {
-      const r = await runCnnOne(v, seed, splits, o);
+      const r = (seed === seeds[0] ? lrChoice?.kept.get(v) : undefined) ?? await runCnnOne(v, seed, splits, o);
       runs.push(r);
       log(`[${runs.length}/${total}] ${CNN_VARIANT_LABELS[v].padEnd(16)} seed ${seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}, ` +
         `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
@@ -327,6 +336,7 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
         runningVariance: 'unbiased batch variance (× rows/(rows − 1)), as PyTorch and Keras\'s fused path',
       },
     },
+    lrChoice: lrChoice?.selection ?? null,
     runs,
     summary,
     paper: {},

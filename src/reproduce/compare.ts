@@ -95,7 +95,8 @@ export function compareAccuracy(a: readonly SeedRun[], b: readonly SeedRun[], o:
 export function accuracySentence(c: Omit<AccuracyComparison, 'sentence'>): string {
   const { t, bootstrap: bs, mcnemar, testCount: n } = c;
   const lvl = Math.round(100 * t.level);
-  const images = Math.round(Math.abs(t.mean) * n);
+  const k = Math.abs(t.mean) * n;
+  const images = Math.abs(k - Math.round(k)) < 1e-6 ? count(Math.round(k)) : `${k.toFixed(1)}`;
   const below = mcnemar.filter((m) => m.p < 0.05).length;
   const mc = mcnemar.length === 1
     ? `McNemar exact p ${pValue(mcnemar[0].p)} (${mcnemar[0].b} test samples only A gets right, ${mcnemar[0].c} only B)`
@@ -103,7 +104,7 @@ export function accuracySentence(c: Omit<AccuracyComparison, 'sentence'>): strin
   const tPart = t.n < 2
     ? 'one seed, so no t interval'
     : `${lvl}% t interval over ${t.n} seeds ${interval(t.lo, t.hi, 100, 2)} at ${t.df} df`;
-  return `${signed(100 * t.mean)} points (${count(images)} of ${count(n)} test samples), ${tPart}; ${mc}; ` +
+  return `${signed(100 * t.mean)} points (${images} of ${count(n)} test samples${Math.abs(k - Math.round(k)) < 1e-6 ? '' : ' on average'}), ${tPart}; ${mc}; ` +
     `paired bootstrap over seeds and test samples ${interval(bs.lo, bs.hi, 100, 2)}: ${c.verdict}`;
 }
 

@@ -1,6 +1,6 @@
 // `gaaf reproduce mlp` and `gaaf reproduce cnn`: run the paper's MLP (Tables 1-3) or CNN
 // (Table 4) experiments and write results.json, REPORT.md and the charts (SVG) to one directory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { init } from '../binding.js';
 import { buildCharts } from './charts.js';
@@ -51,7 +51,7 @@ export async function reproduceMlp(o: ReproduceOptions, meta: { command: string;
   const jsonFile = join(meta.out, 'results.json');
   writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
   const reportFile = join(meta.out, 'REPORT.md');
-  writeFileSync(reportFile, renderReport(results, o, charts));
+  writeFileSync(reportFile, renderReport(results, charts));
   files.push(jsonFile, reportFile);
   return { results, dir: meta.out, files, chartsSkipped: skipped };
 }
@@ -85,4 +85,24 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
   writeFileSync(reportFile, renderCnnReport(results, charts));
   files.push(jsonFile, reportFile);
   return { results, dir: meta.out, files, chartsSkipped: skipped };
+}
+
+/**
+ * Rewrites a finished run's REPORT.md from its results.json with this build's report code
+ * (the words; every number is the run's). Returns the report's path.
+ */
+export function rerenderReport(dir: string): string {
+  const file = join(dir, 'results.json');
+  const r = JSON.parse(readFileSync(file, 'utf8')) as ReproduceResults | CnnReproduceResults;
+  const report = join(dir, 'REPORT.md');
+  if (r.schema === 'gaaf-reproduce-mlp/1') {
+    r.lrChoice ??= null;
+    writeFileSync(report, renderReport(r, buildCharts(r).filter((c) => r.charts.includes(c.file))));
+  } else if (r.schema === 'gaaf-reproduce-cnn/1') {
+    r.lrChoice ??= null;
+    writeFileSync(report, renderCnnReport(r, buildCnnCharts(r).filter((c) => r.charts.includes(c.file))));
+  } else {
+    throw new RangeError(`gaaf: ${file}: schema '${(r as { schema?: unknown }).schema}' is neither gaaf-reproduce-mlp/1 nor gaaf-reproduce-cnn/1`);
+  }
+  return report;
 }

@@ -2,7 +2,7 @@
 // the protocol, and where and why the numbers differ.
 import { DEFAULTS, MODEL_LABELS, type ModelKey, type ReproduceResults } from './experiment.js';
 import type { Chart } from './charts.js';
-import { exp, expSd, fix, minutes, num, pct, sd, table } from './format.js';
+import { exp, expSd, fix, lrChoiceText, minutes, num, pct, sd, table } from './format.js';
 import { GAAF_READINGS, METHOD, claims, find } from './mlp-claims.js';
 import { differences } from './mlp-differences.js';
 import { LAYER_MAPPING, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3 } from './paper.js';
@@ -31,23 +31,6 @@ export function commandFlags(command: string): string[] {
     else if (flags.length) flags[flags.length - 1] += ` ${w}`;
   }
   return flags.filter((f) => !/^--(out|quiet)\b/.test(f));
-}
-
-/** The learning-rate choice's paragraph (both reports): the trials, the chosen rate and what changed. */
-export function lrChoiceText(c: { grid: number[]; seed: number; models: string[]; defaultLr: number; lr: number; rule: string; trials: Array<{ lr: number; valAccuracy: number; valLoss: number; runs: Array<{ model: string; bestValAccuracy: number; bestEpoch: number; diverged: string | null }> }> },
-  label: (m: string) => string, earlier: string): string[] {
-  const L: string[] = [];
-  L.push(`The learning rate was chosen on the validation split (\`--lr-grid ${c.grid.join(',')}\`): every candidate trained each model with seed ${c.seed} under the protocol below; ${c.rule}. ` +
-    `The runs at the chosen rate are seed ${c.seed}'s runs of the tables below (the same seed, rate and protocol give the same bits).`, '');
-  L.push(table(['Learning rate', ...c.models.map((m) => `${label(m)}: best validation accuracy (%), epoch`), 'Mean validation accuracy (%)', 'Chosen'],
-    c.trials.map((t) => [String(t.lr), ...c.models.map((m) => {
-      const x = t.runs.find((u) => u.model === m)!;
-      return x.diverged ? 'diverged' : `${fix(100 * x.bestValAccuracy, 2)}, ${x.bestEpoch}`;
-    }), Number.isFinite(t.valAccuracy) ? fix(100 * t.valAccuracy, 2) : '–', t.lr === c.lr ? 'yes' : ''])), '');
-  L.push(c.lr === c.defaultLr
-    ? `The rate chosen on validation, ${c.lr}, is the earlier default; ${earlier}`
-    : `The rate chosen on validation is ${c.lr}; the earlier default ${c.defaultLr} ${earlier}`, '');
-  return L;
 }
 
 export function renderReport(r: ReproduceResults, charts: Chart[]): string {

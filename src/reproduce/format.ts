@@ -29,7 +29,7 @@ export function lrChoiceText(c: LrSelection, label: (m: string) => string, earli
       return x.diverged ? 'diverged' : `${fix(100 * x.bestValAccuracy, 2)}, ${x.bestEpoch}`;
     }), Number.isFinite(t.valAccuracy) ? fix(100 * t.valAccuracy, 2) : '–', t.lr === c.lr ? 'yes' : ''])), '');
   L.push(c.lr === c.defaultLr
-    ? `The rate chosen on validation, ${c.lr}, is the earlier default; ${earlier}`
+    ? `The rate chosen on validation, ${c.lr}, is the earlier default, which ${earlier}`
     : `The rate chosen on validation is ${c.lr}; the earlier default ${c.defaultLr} ${earlier}`, '');
   return L;
 }

@@ -32,8 +32,9 @@ export function epochsExplanation(r: ReproduceResults, fast: ModelKey, slow: Mod
   const above = c.a.filter((x, e) => x > c.b[e]).length;
   const acc = accuracyOf(r, fast, slow);
   const last = c.epochs - 1;
+  const loss = (x: number): string => (x < 0.01 ? exp(x) : fix(x, 3));
   const lossWords = `${f.label}'s mean training loss is ${above > c.epochs / 2 ? `above ${s.label}'s at ${above}` : `below ${s.label}'s at ${c.epochs - above}`} of the ${c.epochs} epochs every run of both reached ` +
-    `(epoch 1: ${fix(c.a[0], 3)} against ${fix(c.b[0], 3)}; epoch ${c.epochs}: ${fix(c.a[last], 3)} against ${fix(c.b[last], 3)})`;
+    `(epoch 1: ${loss(c.a[0])} against ${loss(c.b[0])}; epoch ${c.epochs}: ${loss(c.a[last])} against ${loss(c.b[last])})`;
   const accWords = `its test accuracy minus ${s.label}'s is ${acc.sentence}`;
   let sat = '';
   if (fast === 'gaaf' && r.hiddenLayers.length && beyondRange(r, fast, r.hiddenLayers[0]) >= 0.01) {
@@ -97,7 +98,7 @@ export function differences(r: ReproduceResults): string[] {
     const c = lossCurves(r, 'dropout', 'base');
     const above = c.a.filter((x, e) => x > c.b[e]).length;
     gradBits.push(
-      `Dropout's ratio to base is ${rs.map((x) => `×${fix(x, 1)}`).join(', ')} over ${r.layers.join(', ')} (paper: ×${fix(PAPER_TABLE1.dropout.Layer1 / PAPER_TABLE1.base.Layer1, 1)} to ×${fix(PAPER_TABLE1.dropout.Layer3 / PAPER_TABLE1.base.Layer3, 1)}). ` +
+      `Dropout's ratio to base is ${rs.map((x) => `×${fix(x, 1)}`).join(', ')} over ${r.layers.join(', ')} (paper: ${(['Layer1', 'Layer2', 'Layer3'] as const).map((l) => `×${fix(PAPER_TABLE1.dropout[l] / PAPER_TABLE1.base[l], 1)}`).join(', ')} for Layers 1-3). ` +
       `Part of it is mechanical: inverted dropout scales the kept units by 1/(1 − p) = ${fix(1 / (1 - r.protocol.dropout), 1)}, which scales the weight gradients of the kept inputs; ` +
       (above > c.epochs / 2
         ? `and the dropout model's mean training loss is above base's at ${above} of the ${c.epochs} epochs every run of both reached, so its gradients die down less.`

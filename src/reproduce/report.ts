@@ -63,7 +63,7 @@ export function renderReport(r: ReproduceResults, charts: Chart[]): string {
   L.push(`- Source: ${r.data.source}.`);
   L.push(`- Training: ${r.data.trainCount.toLocaleString('en-US')} samples; validation: ${r.data.valCount.toLocaleString('en-US')} samples (a fixed ${Math.round(100 * r.data.valFraction)}% of the training set, split with seed ${r.data.splitSeed}, the same for every model and seed); test: ${r.data.testCount.toLocaleString('en-US')} samples.`);
   if (r.data.trainSamplesLimit !== null || r.data.testSamplesLimit !== null) {
-    L.push(`- Limited to the first ${r.data.trainSamplesLimit ?? 'all'} training and ${r.data.testSamplesLimit ?? 'all'} test samples (a smoke run, not a reproduction).`);
+    L.push(`- Limited to the first ${r.data.trainSamplesLimit ?? 'all'} training and ${r.data.testSamplesLimit ?? 'all'} test samples (\`--train-samples\`, \`--test-samples\`): a reduced run.`);
   }
   L.push('');
   L.push('### Models', '');
@@ -91,7 +91,7 @@ export function renderReport(r: ReproduceResults, charts: Chart[]): string {
       ? `The patience of ${r.protocol.patience} epochs is the default, set because the dropout model's validation accuracy creeps up with gaps of more than 10 epochs between new highs on the bundled digits. `
       : `This run's patience is ${r.protocol.patience} epochs (the default is ${DEFAULTS.patience}), to fit the time budget. `) +
     'Every setting is a flag (`gaaf reproduce mlp --help`).', '');
-  const earlierMlp = `had been chosen on seed 1's test accuracy on the bundled digits (at 0.01 the base and dropout models reached 94.4% and 93.4% after 60 epochs, against 95.0% at 0.05), which used the test set for a choice; the choice above uses only the validation split.`;
+  const earlierMlp = `had been chosen on seed 1's test accuracy on the bundled digits (at 0.01 the base and dropout models reached 94.4% and 93.4% after 60 epochs, against 95.0% at 0.05), a use of the test set for a choice; the choice above uses only the validation split.`;
   if (r.lrChoice) L.push(...lrChoiceText(r.lrChoice, (m) => MODEL_LABELS[m as ModelKey] ?? m, earlierMlp));
   else L.push(`The learning rate ${opt.lr} was given, not chosen on validation${opt.lr === DEFAULTS.lr ? `; this default ${earlierMlp.replace('the choice above uses', 'a choice with `--lr-grid` uses')}` : '.'}`, '');
   L.push('### Convergence rule', '');

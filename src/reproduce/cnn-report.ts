@@ -243,7 +243,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
     ['command', `\`${r.command}\``],
     ['wall time', minutes(r.wallSeconds)],
     ['started', r.startedAt],
-    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (shared with other jobs while this ran; samples/s are noisy)`],
+    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (samples/s depend on what else the machine ran meanwhile)`],
     ['memory', `${r.machine.memoryGiB} GiB`],
     ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
     ['kernels', r.machine.kernels],

@@ -73,7 +73,10 @@ export function differences(r: ReproduceResults): string[] {
   const bundled = r.data.source.startsWith('bundled');
   paras.push(
     `**Data.** The paper trains on the full MNIST (60,000 training and 10,000 test images). This run used ${r.data.source}: ` +
-    `${r.data.trainCount.toLocaleString('en-US')} training, ${r.data.valCount.toLocaleString('en-US')} validation and ${n.toLocaleString('en-US')} test samples. ` +
+    `${r.data.trainCount.toLocaleString('en-US')} training, ${r.data.valCount.toLocaleString('en-US')} validation and ${n.toLocaleString('en-US')} test samples` +
+    (r.data.trainSamplesLimit !== null || r.data.testSamplesLimit !== null
+      ? ` (only the first ${r.data.trainSamplesLimit?.toLocaleString('en-US') ?? 'all'} training and ${r.data.testSamplesLimit?.toLocaleString('en-US') ?? 'all'} test samples of the files: a reduced run). `
+      : '. ') +
     (bundled
       ? `With ${fix(60000 / (r.data.trainCount + r.data.valCount), 1)} times fewer training images than the paper's 60,000, absolute accuracies are not comparable to the paper's 98.2-98.4%. `
       : /fashion/i.test(r.data.source)

@@ -244,7 +244,7 @@ test('--lr-grid chooses the rate on validation, records the trials, and reuses t
     for (const u of chosen.runs) assert.equal(x.runs.find((y) => y.model === u.model && y.seed === 1)!.bestValAccuracy, u.bestValAccuracy);
     const report = readFileSync(join(d, 'REPORT.md'), 'utf8');
     assert.ok(report.includes(`The learning rate was chosen on the validation split (\`--lr-grid 0.02,0.05\`)`));
-    assert.ok(report.includes('| Learning rate | Base model: best validation accuracy (%), epoch | +GAAF: best validation accuracy (%), epoch | Mean validation accuracy (%) | Chosen |'));
+    assert.ok(report.includes('| Learning rate | Base model: best validation accuracy (%), epoch | +GAAF: best validation accuracy (%), epoch | Mean validation accuracy (%) | Mean validation loss | Chosen |'));
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

@@ -229,16 +229,12 @@ function describeLayers(m: Sequential): string[] {
   });
 }
 
-/** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
-export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
-  const started = new Date();
-  const t0 = performance.now();
-  const log = o.log ?? (() => {});
-  const splits = loaded ?? loadCnnSplits(o);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+/** What a CNN experiment's results say of its data and protocol, from built (not trained) models. */
+export type CnnSetup = Pick<CnnReproduceResults, 'data' | 'protocol'>;
+
+export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]): CnnSetup {
   const shape = [...splits.train.sampleShape];
   const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
-  log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
   // the layer table and parameter counts, from built (not trained) models
   const params = {} as Record<CnnVariant, number>;
   let layers: string[] = [];
@@ -259,40 +255,8 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
     }
     m.dispose();
   }
-  const runs: CnnRunResult[] = [];
-  const total = seeds.length * o.variants.length;
-  for (const seed of seeds) {
-    for (const v of o.variants) {
-      const r = await runCnnOne(v, seed, splits, o);
-      runs.push(r);
-      log(`[${runs.length}/${total}] ${CNN_VARIANT_LABELS[v].padEnd(16)} seed ${seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}, ` +
-        `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
-        `${Math.round(r.samplesPerSec)} samples/s, ${r.seconds.toFixed(1)} s (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
-    }
-  }
-  const summary = o.variants.map((v): CnnVariantSummary => {
-    const rs = runs.filter((r) => r.variant === v);
-    return {
-      variant: v,
-      label: CNN_VARIANT_LABELS[v],
-      bn: hasBn(v),
-      gaaf: hasGaaf(v),
-      testAccuracy: meanSd(rs.map((r) => r.testAccuracy)),
-      trainAccuracy: meanSd(rs.map((r) => r.trainAccuracy)),
-      epochs: meanSd(rs.map((r) => r.bestEpoch)),
-      epochsRun: meanSd(rs.map((r) => r.epochsRun)),
-      samplesPerSec: meanSd(rs.map((r) => r.samplesPerSec)),
-    };
-  });
   const g = resolveGaaf('relu', { K: o.gaafK });
   return {
-    schema: 'gaaf-reproduce-cnn/1',
-    gaafVersion: meta.version,
-    command: meta.command,
-    startedAt: started.toISOString(),
-    finishedAt: '',
-    wallSeconds: (performance.now() - t0) / 1000,
-    machine: await runMachine(),
     data: {
       source: splits.source,
       train: splits.train.name,
@@ -327,9 +291,65 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
         runningVariance: 'unbiased batch variance (× rows/(rows − 1)), as PyTorch and Keras\'s fused path',
       },
     },
+  };
+}
+
+/** Table 4's rows: each variant's mean and spread over its runs. */
+export function summarizeCnn(runs: readonly CnnRunResult[], variants: readonly CnnVariant[]): CnnVariantSummary[] {
+  return variants.map((v): CnnVariantSummary => {
+    const rs = runs.filter((r) => r.variant === v);
+    return {
+      variant: v,
+      label: CNN_VARIANT_LABELS[v],
+      bn: hasBn(v),
+      gaaf: hasGaaf(v),
+      testAccuracy: meanSd(rs.map((r) => r.testAccuracy)),
+      trainAccuracy: meanSd(rs.map((r) => r.trainAccuracy)),
+      epochs: meanSd(rs.map((r) => r.bestEpoch)),
+      epochsRun: meanSd(rs.map((r) => r.epochsRun)),
+      samplesPerSec: meanSd(rs.map((r) => r.samplesPerSec)),
+    };
+  });
+}
+
+/** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
+export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
+  const started = new Date();
+  const t0 = performance.now();
+  const log = o.log ?? (() => {});
+  const splits = loaded ?? loadCnnSplits(o);
+  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+  const shape = [...splits.train.sampleShape];
+  log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
+  const setup = cnnSetup(o, splits, seeds);
+  const runs: CnnRunResult[] = [];
+  const total = seeds.length * o.variants.length;
+  for (const seed of seeds) {
+    for (const v of o.variants) {
+      const r = await runCnnOne(v, seed, splits, o);
+      runs.push(r);
+      log(`[${runs.length}/${total}] ${cnnRunLine(r)} (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
+    }
+  }
+  return {
+    schema: 'gaaf-reproduce-cnn/1',
+    gaafVersion: meta.version,
+    command: meta.command,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    wallSeconds: (performance.now() - t0) / 1000,
+    machine: await runMachine(),
+    ...setup,
     runs,
-    summary,
+    summary: summarizeCnn(runs, o.variants),
     paper: {},
     charts: [],
   };
+}
+
+/** One progress line for a finished run. */
+export function cnnRunLine(r: CnnRunResult): string {
+  return `${CNN_VARIANT_LABELS[r.variant].padEnd(16)} seed ${r.seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}, ` +
+    `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
+    `${Math.round(r.samplesPerSec)} samples/s, ${r.seconds.toFixed(1)} s`;
 }

@@ -3,9 +3,12 @@
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LR, type OptimizerName } from '../optimizers.js';
 import {
-  CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
+  CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnReproduceOptions, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
   reproduceCnn, reproduceMlp,
 } from '../reproduce/index.js';
+import { MAX_THREADS, init } from '../binding.js';
+import { parseLrList } from '../reproduce/lr-select.js';
+import { jobCli, mergeCli, planCli } from './reproduce-jobs.js';
 import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
 function parseModels(v: string): ModelKey[] {
@@ -27,7 +30,7 @@ function parseVariants(v: string): CnnVariant[] {
   return CNN_VARIANTS.filter((k) => keys.includes(k));
 }
 
-interface ReproduceCliOpts {
+export interface ReproduceCliOpts {
   model: CnnModelName;
   variants: CnnVariant[];
   filters?: number[];
@@ -51,20 +54,25 @@ interface ReproduceCliOpts {
   testSamples?: number;
   out: string;
   quiet: boolean;
+  plan?: string;
+  planName?: string;
+  job?: string;
+  lrGrid?: number[];
+  force: boolean;
+  threads?: number;
 }
 
 const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
 const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
 const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void, command: string): Promise<void> {
+/** The CNN experiment's options from the flags: flags left at their (MLP) defaults take the CNN experiment's defaults. */
+export function cnnOptions(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void): CnnReproduceOptions {
   const bad = MLP_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce mlp', not cnn.`);
-  // flags left at their (MLP) defaults take the CNN experiment's defaults
   const pick = <K extends keyof typeof CNN_DEFAULTS>(k: K, v: (typeof CNN_DEFAULTS)[K]): (typeof CNN_DEFAULTS)[K] => (given(k) ? v : CNN_DEFAULTS[k]);
   const optimizer = pick('optimizer', o.optimizer);
-  const lr = o.lr ?? DEFAULT_LR[optimizer];
-  const opts = {
+  return {
     ...CNN_DEFAULTS,
     data: o.data,
     model: o.model,
@@ -76,7 +84,7 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
     maxEpochs: pick('maxEpochs', o.maxEpochs),
     patience: pick('patience', o.patience),
     optimizer,
-    lr,
+    lr: o.lr ?? DEFAULT_LR[optimizer],
     momentum: o.momentum,
     batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
     gaafK: o.gaafK,
@@ -85,6 +93,11 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
     testSamples: o.testSamples,
     log,
   };
+}
+
+async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void, command: string): Promise<void> {
+  const opts = cnnOptions(o, given, log);
+  const { optimizer, lr } = opts;
   const out = given('out') ? o.out : 'gaaf-reproduction-cnn';
   log(`gaaf ${VERSION}: reproducing the paper's CNN experiment, Table 4 (${o.model}; ${opts.variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; ` +
     `${opts.seeds} seed(s); ${optimizer} lr ${lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
@@ -97,13 +110,28 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
   log(`wrote ${files.length} files to ${out} in ${(results.wallSeconds / 60).toFixed(1)} min: REPORT.md, results.json and ${results.charts.length} charts`);
 }
 
-async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command): Promise<void> {
+const SWEEP_ONLY = ['plan', 'planName', 'job', 'force'] as const;
+
+async function reproduce(experiment: string, dirs: string[], o: ReproduceCliOpts, cmd: Command): Promise<void> {
   const log = (s: string): void => {
     if (!o.quiet) process.stdout.write(s + '\n');
   };
   const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
-  if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
+  if (experiment !== 'merge' && dirs.length) throw new InvalidArgumentError(`reproduce ${experiment} takes no directories (got ${dirs.join(' ')}); only 'reproduce merge DIR...' does.`);
+  if (o.plan !== undefined && o.job !== undefined) throw new InvalidArgumentError('--plan writes a job file and --job runs one of its lines: give one of them.');
+  if (given('planName') && o.plan === undefined) throw new InvalidArgumentError('--plan-name names the plan of --plan; give --plan FILE.');
+  if (given('force') && o.job === undefined) throw new InvalidArgumentError('--force reruns a finished job of --job; give --job FILE:LINE.');
+  await init(o.threads !== undefined ? { threads: o.threads } : {});
+  if (experiment === 'merge') return mergeCli(dirs, o, given, log, command);
+  if (experiment === 'cnn' && o.plan !== undefined) return planCli(o, given, log);
+  if (experiment === 'cnn' && o.job !== undefined) return jobCli(o, given, log, command);
+  if (experiment === 'cnn') {
+    if (given('lrGrid')) throw new InvalidArgumentError('--lr-grid is the rates a sweep checks; give it with --plan FILE.');
+    return reproduceCnnCli(o, given, log, command);
+  }
+  const sweep = [...SWEEP_ONLY, 'lrGrid'].filter(given);
+  if (sweep.length) throw new InvalidArgumentError(`${sweep.map(flag).join(', ')} applies to 'reproduce cnn' (the Table 4 sweep), not mlp.`);
   const bad = CNN_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);
   const lr = o.lr ?? (o.optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : DEFAULT_LR[o.optimizer]);
@@ -143,7 +171,8 @@ export function addReproduceCommand(program: Command): void {
   program.command('reproduce')
     .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts (with the optional vega and vega-lite installed) to --out")
     .showHelpAfterError('(run gaaf reproduce --help for the options)')
-    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4)").choices(['mlp', 'cnn']))
+    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4); merge: Table 4 from a sweep's job directories").choices(['mlp', 'cnn', 'merge']))
+    .addArgument(new Argument('[dirs...]', 'merge: the job directories (each the --out of a plan\'s jobs)'))
     .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))
     .addOption(new Option('--model <name>', 'cnn: which model, the SVHN CNN (cnn) or the reduced VGG16 for 32×32 images (vgg)').choices(['cnn', 'vgg']).default('cnn'))
     .addOption(new Option('--variants <list>', `cnn: comma-separated variants to run`).argParser(parseVariants).default([...CNN_VARIANTS], CNN_VARIANTS.join(',')))
@@ -170,7 +199,19 @@ export function addReproduceCommand(program: Command): void {
     .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
     .addOption(new Option('--out <dir>', 'output directory').argParser(parsePath('--out')).default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
     .option('--quiet', 'no progress lines', false)
-    .action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
-      await reproduce(experiment, o, cmd);
+    .option('--threads <n>', 'threads for the kernels (default: GAAF_THREADS or the cores); the results record it', parseIntArg('--threads', 1, MAX_THREADS))
+    .option('--plan <file>', 'cnn: write the sweep\'s job file (one training run per line) instead of running; see the README', parsePath('--plan'))
+    .option('--plan-name <name>', 'cnn --plan: the name the reports give the plan (default: the data)')
+    .option('--lr-grid <list>', 'cnn --plan: comma-separated rates each variant\'s check tries on the first seed (default: 0.0003,0.001,0.003 for adam; 0.003,0.01,0.03 for sgd)', (v: string) => {
+      try {
+        return parseLrList(v, '--lr-grid');
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message.replace(/^gaaf: /, ''));
+      }
+    })
+    .option('--job <file:line>', 'cnn: run line LINE (from 1) of a job file written by --plan, into --out')
+    .option('--force', 'cnn --job: run the job again even if --out holds its result', false)
+    .action(async (experiment: string, dirs: string[], o: ReproduceCliOpts, cmd: Command) => {
+      await reproduce(experiment, dirs, o, cmd);
     });
 }

@@ -86,3 +86,7 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
   files.push(jsonFile, reportFile);
   return { results, dir: meta.out, files, chartsSkipped: skipped };
 }
+
+export { DEFAULT_LR_GRID, type JobSpec, planJobs, planText, readPlan, stageLines } from './jobs.js';
+export { type JobResult, readDir, runJob } from './cnn-job.js';
+export { type MergedDataset, type Table4Merge, mergeTable4 } from './table4-merge.js';

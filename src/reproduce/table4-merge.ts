@@ -29,6 +29,8 @@ export interface MergedDataset {
   planned: number;
   done: number;
   missing: MissingJob[];
+  /** The variants the plan runs. */
+  variants: CnnVariant[];
   /** Every job result the directory holds, in plan order. */
   jobs: JobResult[];
   /** Per variant: the check's choice, or null while the check is unfinished. */
@@ -86,7 +88,7 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
     (results4 as CnnReproduceResults & { lrChoice?: unknown }).lrChoice = choices;
   }
   return {
-    dir, name: plan.jobs[0].plan.name, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
+    dir, name: plan.jobs[0].plan.name, variants, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
   };
 }
 

@@ -48,7 +48,8 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     'the later seeds (stage 2) run at that rate.', '');
   L.push('## Table 4: test accuracy', '');
   const head = ['Model', ...ds.map((d) => `${d.name}: test accuracy (%), mean (sd) [seeds]`), 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100'];
-  const rows = CNN_VARIANTS.map((v) => [CNN_VARIANT_LABELS[v], ...ds.map((d) => {
+  const rows = CNN_VARIANTS.filter((v) => ds.some((d) => d.variants.includes(v))).map((v) => [CNN_VARIANT_LABELS[v], ...ds.map((d) => {
+    if (!d.variants.includes(v)) return 'not in the plan';
     const s = d.results?.summary.find((x) => x.variant === v);
     if (!s) return 'check unfinished';
     return `${fix(100 * s.testAccuracy.mean, 2)}${s.testAccuracy.sd === null ? '' : ` (${fix(100 * s.testAccuracy.sd, 2)})`} [${s.testAccuracy.n}]`;
@@ -79,7 +80,7 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     const grid = d.jobs[0]?.job.lrGrid ?? [];
     const opt = d.jobs[0]?.setup.protocol.optimizer;
     L.push(`${opt ? `${opt.name}, ` : ''}candidate rates ${grid.join(', ')}, seed ${d.jobs[0]?.job.seed ?? '–'}. Best-epoch validation accuracy (%) of each check run; the chosen rate in bold.`, '');
-    L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], CNN_VARIANTS.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
+    L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], d.variants.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
       const c = checks.find((j) => j.job.variant === v && j.lr === g);
       if (!c) return 'not run yet';
       const s = `${fix(100 * c.run.bestValAccuracy, 2)} (epoch ${c.run.bestEpoch} of ${c.run.epochsRun})`;

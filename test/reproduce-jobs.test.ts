@@ -68,6 +68,12 @@ test('jobs write their results with per-sample predictions; a rerun skips; merge
   ok(again, 'rerun');
   assert.match(again.stdout, /already done \(--force runs it again\)/);
   assert.equal(readFileSync(join(out, 'jobs', 'seed-base-s2.json'), 'utf8'), before);
+  // the same job on 2 threads gives the same bits
+  ok(run('reproduce', 'cnn', '--job', `${plan}:2`, '--out', join(dir, 'two'), '--threads', '2', '--quiet'), 'job 2 on 2 threads');
+  const two: JobResult = JSON.parse(readFileSync(join(dir, 'two', 'jobs', 'check-base-lr0.003.json'), 'utf8'));
+  assert.equal(two.machine.kernels, 'WebAssembly SIMD (f32x4), 2 threads');
+  assert.equal(two.run.weightsSha256, checks[1].run.weightsSha256);
+  assert.equal(two.run.predictions.predicted, checks[1].run.predictions.predicted);
   // merge with one job missing
   const m = run('reproduce', 'merge', out, '--out', dir);
   ok(m, 'merge');

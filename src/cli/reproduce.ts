@@ -6,6 +6,7 @@ import {
   CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
   reproduceCnn, reproduceMlp,
 } from '../reproduce/index.js';
+import { type ShapesCliOpts, addShapesOptions, reproduceShapesCli } from './reproduce-shapes.js';
 import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
 function parseModels(v: string): ModelKey[] {
@@ -103,6 +104,8 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
   };
   const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
+  if (experiment === 'gaaf-shapes') return reproduceShapesCli(o as unknown as ShapesCliOpts, given, log, command);
+  for (const k of ['configs', 'flatnessDraws']) if (given(k)) throw new InvalidArgumentError(`${flag(k)} applies to 'reproduce gaaf-shapes', not ${experiment}.`);
   if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
   const bad = CNN_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);
@@ -140,10 +143,10 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
 
 /** Adds `reproduce` to the program. */
 export function addReproduceCommand(program: Command): void {
-  program.command('reproduce')
+  const cmd = program.command('reproduce')
     .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts (with the optional vega and vega-lite installed) to --out")
     .showHelpAfterError('(run gaaf reproduce --help for the options)')
-    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4)").choices(['mlp', 'cnn']))
+    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5), cnn (Table 4), or gaaf-shapes (which part of GAAF does the work)").choices(['mlp', 'cnn', 'gaaf-shapes']))
     .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))
     .addOption(new Option('--model <name>', 'cnn: which model, the SVHN CNN (cnn) or the reduced VGG16 for 32×32 images (vgg)').choices(['cnn', 'vgg']).default('cnn'))
     .addOption(new Option('--variants <list>', `cnn: comma-separated variants to run`).argParser(parseVariants).default([...CNN_VARIANTS], CNN_VARIANTS.join(',')))
@@ -169,8 +172,9 @@ export function addReproduceCommand(program: Command): void {
     .option('--train-samples <n>', 'use only the first N training samples (quick runs)', parseIntArg('--train-samples', 2))
     .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
     .addOption(new Option('--out <dir>', 'output directory').argParser(parsePath('--out')).default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
-    .option('--quiet', 'no progress lines', false)
-    .action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
+    .option('--quiet', 'no progress lines', false);
+  addShapesOptions(cmd);
+  cmd.action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
       await reproduce(experiment, o, cmd);
     });
 }

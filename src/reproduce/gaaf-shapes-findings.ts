@@ -94,7 +94,7 @@ function flatComparison(r: ShapesResults, label: Map<string, string>, a: string,
   const verdict = verdictOf(t.mean, [t], -1);
   const f = (x: number): string => x.toExponential(2);
   return {
-    a, b, metric: `training-loss increase at ε = ${level}`, t, verdict,
+    a, b, metric: `validation-loss increase at ε = ${level}`, t, verdict,
     sentence: `${label.get(a)} sits in a flatter minimum than ${label.get(b)} (a smaller loss increase at ε = ${Math.round(level * 100)}%): ` +
       `${VERDICT_WORDS[verdict]}; the difference of the increases is ${f(t.mean)} (${interval(t, f)}).`,
   };

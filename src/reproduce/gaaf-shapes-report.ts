@@ -59,17 +59,17 @@ export function buildShapesCharts(r: ShapesResults): Chart[] {
     charts.push({
       file: 'flatness.svg',
       title: 'Flatness: loss increase under relative weight perturbations',
-      caption: `Training-loss increase when every weight w becomes w·(1 + ε·n), n ~ N(0, 1), mean over ${r.protocol.flatness.draws} draws; one line per seed.`,
+      caption: `Validation-loss increase when every weight w becomes w·(1 + ε·n), n ~ N(0, 1), mean over ${r.protocol.flatness.draws} draws; one line per seed.`,
       spec: {
         $schema: SCHEMA,
-        title: { text: 'Loss increase under weight perturbation', subtitle: 'training split, inference mode; one line per seed' },
+        title: { text: 'Loss increase under weight perturbation', subtitle: 'validation split, inference mode; one line per seed' },
         data: { values: flatRuns.flatMap((x) => x.flatness!.increase.map((f) => ({ config: label.get(x.config), seed: `seed ${x.seed}`, run: `${x.config} ${x.seed}`, eps: 100 * f.level, increase: f.mean }))) },
         width: 380,
         height: 260,
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'eps', type: 'quantitative', title: 'ε (% of each weight)' },
-          y: { field: 'increase', type: 'quantitative', title: 'training-loss increase' },
+          y: { field: 'increase', type: 'quantitative', title: 'validation-loss increase' },
           color: { field: 'config', type: 'nominal', title: 'model' },
           detail: { field: 'run', type: 'nominal' },
         },
@@ -148,7 +148,8 @@ export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[
   L.push(`- Model: the paper's MLP ${r.protocol.architecture.join('-')} (section 5.1), with the activation of each configuration on every hidden layer; BatchNorm (where named) after each hidden Dense, before the activation.`);
   L.push(`- Training: ${r.protocol.optimizer} (momentum ${r.protocol.momentum}), batch ${r.protocol.batchSize}. ${r.protocol.convergenceRule}`);
   L.push(`- Learning rate: each tuned configuration tries ${r.protocol.lrGrid.join(', ')} with seed ${r.protocol.seeds[0]}; the choice is ${r.protocol.lrRule}. That seed's run at the chosen rate is its seed-${r.protocol.seeds[0]} run. ` +
-    'The base at 1.5× and 2× takes the base\'s chosen rate times the factor; K = 1e2, 1e6 and the surrogate take the rate chosen for K = 1e4, so that only the forward\'s g·s differs among them.');
+    `Not tuned: ${r.configs.filter((c) => c.lrOf).map((c) => `${c.label} (${c.lrOf!.factor} × ${label.get(c.lrOf!.of)}'s)`).join('; ') || 'none'}. ` +
+    'By design for the base at 1.5× and 2× (a larger step) and for K = 1e2, 1e6 and the surrogate (only the forward\'s g·s differs from K = 1e4); to fit the time budget for the other bell widths and the BatchNorm variants.');
   L.push(`- Seeds: ${r.protocol.seeds.join(', ')}; every comparison pairs the runs of the same seed (the same initial weights' draw, shuffling and dropout masks) and applies Student's t to the per-seed differences at n − 1 degrees of freedom; the verdict is "yes" only when the 95% interval excludes 0 on the claimed side.`);
   L.push(`- Saturation share: on the test set, the share of the activations' inputs in the saturated area: ${Object.entries(r.protocol.saturation).map(([k, v]) => `${k} ${v}`).join('; ')}; the mean over the hidden layers.`);
   L.push(`- Flatness: on ${r.protocol.flatness.set}: ${r.protocol.flatness.perturbation}; ε in ${r.protocol.flatness.levels.map((x) => `${100 * x}%`).join(', ')}, ${r.protocol.flatness.draws} draws each.`, '');
@@ -174,7 +175,7 @@ export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[
   if (f.flatness) {
     L.push('## Flatness, the paper\'s explanation', '');
     const flat = f.summaries.filter((s) => s.flatness);
-    L.push(table(['Model', 'Test accuracy (%)', 'Saturation share (%)', 'Training loss', ...flat[0].flatness!.map((x) => `Increase at ε = ${100 * x.level}%`)],
+    L.push(table(['Model', 'Test accuracy (%)', 'Saturation share (%)', 'Validation loss', ...flat[0].flatness!.map((x) => `Increase at ε = ${100 * x.level}%`)],
       flat.map((s) => [s.label, pctSd(s.testAccuracy), fix(100 * s.saturation.mean, 1), s.trainLoss ? expSd(s.trainLoss) : '–', ...s.flatness!.map((x) => expSd(x.increase))])), '');
     L.push(comparisonTable(f.flatness.comparisons, label, e), '', ...f.flatness.sentences.map((s) => `- ${s}`), '');
   }

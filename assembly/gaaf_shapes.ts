@@ -14,7 +14,8 @@
 // (u = (5 − √17)/4 = 0.219), is |s′| = 1.596·h/√c.
 // For u ≥ 88 the ring is set to 0 (the exact value, below 1.5e-36·h, is then no float32 worth
 // keeping, and u·exp(1 − u) would be inf·0 = NaN at x = ±inf). The bump is cut at x > 0 by a
-// select (NaN compares false: s = 0 there and φ carries the NaN).
+// select. NaN compares false in both masks: s = 0 there, the forward's φ carries the NaN, and
+// the backward is NaN through tanh′ and σ′ (relu′(NaN) is 0, as in the plain relu kernel).
 //
 // Backward, as in activations.ts: dφ_new/dx = φ′(x) + s(x) + g(x)·s′(x), g′ = 1, the last term
 // below |s′|/(2K) dropped: dx = dy·(φ′(x) + s(x)). Elementwise, in place allowed; the n % 4

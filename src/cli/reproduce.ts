@@ -6,6 +6,7 @@ import {
   CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
   reproduceCnn, reproduceMlp,
 } from '../reproduce/index.js';
+import { type GaafFlags, addGaafShapeFlags, gaafOptionsFromFlags } from './gaaf-flags.js';
 import { type ShapesCliOpts, addShapesOptions, reproduceShapesCli } from './reproduce-shapes.js';
 import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
@@ -28,7 +29,7 @@ function parseVariants(v: string): CnnVariant[] {
   return CNN_VARIANTS.filter((k) => keys.includes(k));
 }
 
-interface ReproduceCliOpts {
+interface ReproduceCliOpts extends GaafFlags {
   model: CnnModelName;
   variants: CnnVariant[];
   filters?: number[];
@@ -58,6 +59,16 @@ const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
 const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
 const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+// the shape flags each experiment's report describes: mlp's bell width, cnn's shifted sigmoid
+const cnnGaaf = (o: ReproduceCliOpts): { gaafA?: number; gaafB?: number } => {
+  gaafOptionsFromFlags('relu', o.gaafK, o, "'reproduce cnn' (its +GAAF variants use the paper's shifted sigmoid; reproduce gaaf-shapes runs the other shapes)", ['gaafA', 'gaafB']);
+  return { gaafA: o.gaafA, gaafB: o.gaafB };
+};
+const mlpGaafC = (o: ReproduceCliOpts): number | undefined => {
+  gaafOptionsFromFlags('tanh', o.gaafK, o, "'reproduce mlp' (its +GAAF model uses the paper's bell; reproduce gaaf-shapes runs the other shapes)", ['gaafC']);
+  return o.gaafC;
+};
+
 async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void, command: string): Promise<void> {
   const bad = MLP_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce mlp', not cnn.`);
@@ -81,6 +92,7 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
     momentum: o.momentum,
     batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
     gaafK: o.gaafK,
+    ...cnnGaaf(o),
     valFraction: o.valFraction,
     trainSamples: o.trainSamples,
     testSamples: o.testSamples,
@@ -126,6 +138,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
     batchSize: o.batch,
     dropout: o.dropout,
     gaafK: o.gaafK,
+    gaafC: mlpGaafC(o),
     valFraction: o.valFraction,
     saturation: o.saturation,
     models: o.models,
@@ -173,6 +186,7 @@ export function addReproduceCommand(program: Command): void {
     .option('--test-samples <n>', 'use only the first N test samples (quick runs)', parseIntArg('--test-samples', 1))
     .addOption(new Option('--out <dir>', 'output directory').argParser(parsePath('--out')).default('gaaf-reproduction-mlp', 'gaaf-reproduction-mlp or gaaf-reproduction-cnn'))
     .option('--quiet', 'no progress lines', false);
+  addGaafShapeFlags(cmd);
   addShapesOptions(cmd);
   cmd.action(async (experiment: string, o: ReproduceCliOpts, cmd: Command) => {
       await reproduce(experiment, o, cmd);

@@ -96,7 +96,7 @@ export class ActFn {
     switch (this.family) {
       case 'linear': copy(dy, 0, dx, 0, count); return;
       case 'core':
-        if (g && (g.height !== 1 || (g.shape !== 'bell' && g.shape !== 'shiftedSigmoid'))) {
+        if (g && !gaafIsPlain({ ...g, surrogate: false })) { // the backward is the same for a surrogate
           gaafsBackward(this.name as ActKind, g.shape, x, dy, dx, count, g.p1, g.p2, g.height);
         } else if (g) gaafBackward(this.name as ActKind, x, dy, dx, count, g.p1, g.p2);
         else actBackward(this.name as ActKind, x, y, dy, dx, count);

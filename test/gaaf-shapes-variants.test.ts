@@ -166,3 +166,14 @@ test('the variants survive config, the registry and a checkpoint (the same bits 
   assert.deepEqual(new Uint32Array(back.predict(x).buffer), new Uint32Array(before.buffer));
   m.dispose(); back.dispose();
 });
+
+test('ONNX export: a surrogate exports its forward, φ; the other variants are refused, naming the layer and the shape', () => {
+  const ring = new Sequential([new Activation('tanh', { gaaf: { shape: 'ring' } })], { inputShape: [4] }).build(undefined, { seed: 1 });
+  assert.throws(() => ring.toOnnx(), /toOnnx: .*GAAF shape 'ring' with height 1 has no ONNX form here/);
+  const high = new Sequential([new Activation('sigmoid', { gaaf: { height: 0.25 } })], { inputShape: [4] }).build(undefined, { seed: 1 });
+  assert.throws(() => high.toOnnx(), /GAAF shape 'bell' with height 0\.25 has no ONNX form here/);
+  const sur = new Sequential([new Activation('tanh', { gaaf: { surrogate: true } })], { inputShape: [4] }).build(undefined, { seed: 1 });
+  const plain = new Sequential([new Activation('tanh')], { inputShape: [4] }).build(undefined, { seed: 1 });
+  assert.deepEqual(sur.toOnnx(), plain.toOnnx());
+  for (const m of [ring, high, sur, plain]) m.dispose();
+});

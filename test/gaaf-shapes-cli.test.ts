@@ -35,6 +35,8 @@ for (const [args, msg] of [
   [['reproduce', 'gaaf-shapes', '--configs', 'tanh,tanh'], /--configs lists a configuration twice/],
   [['reproduce', 'gaaf-shapes', '--lr-grid', '0.1,-1'], /--lr-grid takes comma-separated positive learning rates, got '0.1,-1'/],
   [['reproduce', 'mlp', '--configs', 'tanh'], /--configs applies to 'reproduce gaaf-shapes', not mlp/],
+  [['reproduce', 'gaaf-shapes', '--report-only', '--seeds', '2', '--out', tmpdir()], /--seeds does not apply with --report-only: it rewrites the report of the run in --out's results.json/],
+  [['reproduce', 'gaaf-shapes', '--report-only', '--out', join(tmpdir(), 'gaaf-no-such-run')], /--report-only: cannot read .*gaaf-no-such-run\/results\.json/],
 ] as Array<[string[], RegExp]>) {
   test(`gaaf ${args.join(' ')} fails with a clear message`, () => {
     const r = run(...args);
@@ -96,6 +98,12 @@ test('gaaf reproduce gaaf-shapes on a few samples writes results.json, REPORT.md
     for (const h of ['## K:', '## Flatness', '## Every configuration', '## Learning-rate choice', '## Every run']) assert.ok(report.includes(h), `no ${h}`);
     assert.ok(report.includes(f.K.sentence));
     for (const c of res.charts) assert.ok(existsSync(join(dir, c)), `chart ${c} missing`);
+    assert.match(f.lrEdges, /grid \(0\.05, 0\.1\)/);
+    // --report-only rewrites the same report from results.json, without training
+    const again = run('reproduce', 'gaaf-shapes', '--report-only', '--out', dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(readFileSync(join(dir, 'REPORT.md'), 'utf8'), report);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), res);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

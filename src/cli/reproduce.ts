@@ -117,7 +117,7 @@ async function reproduce(experiment: string, o: ReproduceCliOpts, cmd: Command):
   const command = `gaaf ${process.argv.slice(2).map(shellQuote).join(' ')}`;
   const given = (k: string): boolean => cmd.getOptionValueSource(k) === 'cli';
   if (experiment === 'gaaf-shapes') return reproduceShapesCli(o as unknown as ShapesCliOpts, given, log, command);
-  for (const k of ['configs', 'flatnessDraws']) if (given(k)) throw new InvalidArgumentError(`${flag(k)} applies to 'reproduce gaaf-shapes', not ${experiment}.`);
+  for (const k of ['configs', 'flatnessDraws', 'reportOnly']) if (given(k)) throw new InvalidArgumentError(`${flag(k)} applies to 'reproduce gaaf-shapes', not ${experiment}.`);
   if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
   const bad = CNN_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);

@@ -39,6 +39,8 @@ export interface Findings {
   relu: { comparisons: Comparison[]; sentences: string[] } | null;
   sigmoid: { comparisons: Comparison[]; sentences: string[] } | null;
   flatness: { comparisons: Comparison[]; sentences: string[] } | null;
+  /** Which tuned configurations chose a rate at an edge of the grid. */
+  lrEdges: string;
 }
 
 const pp = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
@@ -123,13 +125,20 @@ export function findingsOf(r: ShapesResults): Findings {
     // the scale: how far GAAF itself moves the accuracy from the base, where both ran
     const scale = have('tanh') ? cmp('bell-c3', 'tanh') : null;
     const against = scale ? ` (GAAF K = 1e4 against the tanh base: ${pp(scale.t.mean)} points)` : '';
+    // the same bits: a K whose runs end with the surrogate's very weights
+    const bits = ks.map((k) => {
+      const sur = new Map(r.runs.filter((x) => x.config === 'surrogate').map((x) => [x.seed, x.weightsSha256]));
+      const mine = r.runs.filter((x) => x.config === k && sur.has(x.seed));
+      return `${k === 'bell-c3' ? 'K = 1e4' : `K = ${k.slice(7)}`}: ${mine.filter((x) => x.weightsSha256 === sur.get(x.seed)).length} of ${mine.length}`;
+    });
+    const same = ` Seeds whose trained weights equal the surrogate's bit for bit: ${bits.join(', ')}.`;
     const sentence = agree === null
       ? `With one seed there is no interval: the K configurations differ from the surrogate by up to ${(100 * spread).toFixed(2)} points, which this run cannot call agreement or not.`
       : agree
         ? `K = ${ks.map((k) => (k === 'bell-c3' ? '1e4' : k.slice(6))).join(', ')} and the surrogate (forward tanh exactly, backward tanh′ + s) agree: no paired difference in test accuracy excludes 0 (largest mean difference ${(100 * spread).toFixed(2)} points${against}). ` +
           'GAAF acts as a surrogate gradient here: what it changes is the backward pass, φ′ + s, and the sawtooth\'s < 0.5/K in the forward pass does not matter.'
         : `K matters here: ${decided.map((c) => `${label.get(c.a)} against the surrogate, ${pp(c.t.mean)} points (${c.verdict})`).join('; ')}; GAAF does not act as a pure surrogate gradient in this run.`;
-    K = { comparisons, agree, sentence };
+    K = { comparisons, agree, sentence: sentence + same };
   }
 
   // shape: every GAAF tanh shape against the base at 1×, 1.5× and 2× its learning rate
@@ -193,5 +202,10 @@ export function findingsOf(r: ShapesResults): Findings {
       (same ? 'The two orders agree, as the flat-minimum explanation predicts.' : 'The two orders differ: flatness alone does not rank these models\' accuracy here.'));
     flatness = { comparisons, sentences };
   }
-  return { summaries, K, shape, relu, sigmoid, flatness };
+  const grid = r.protocol.lrGrid;
+  const edges = r.configs.filter((c) => !c.lrOf && (c.lr.lr === Math.min(...grid) || c.lr.lr === Math.max(...grid)));
+  const lrEdges = edges.length
+    ? `The chosen learning rate is at an edge of the grid (${grid.join(', ')}) for ${edges.map((c) => `${c.label} (${c.lr.lr})`).join(', ')}: a rate beyond the grid might have done better there.`
+    : `Every tuned configuration chose a rate inside the grid (${grid.join(', ')}).`;
+  return { summaries, K, shape, relu, sigmoid, flatness, lrEdges };
 }

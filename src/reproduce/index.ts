@@ -1,7 +1,7 @@
 // `gaaf reproduce mlp`, `gaaf reproduce cnn` and `gaaf reproduce gaaf-shapes`: run the paper's MLP
 // (Tables 1-3) or CNN (Table 4) experiments, or the GAAF shape questions, and write
 // results.json, REPORT.md and the charts (SVG) to one directory.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { init } from '../binding.js';
 import { buildCharts } from './charts.js';
@@ -108,17 +108,39 @@ export async function reproduceGaafShapes(o: ShapesOptions, meta: { command: str
   const splits = loadSplits(o);
   mkdirSync(meta.out, { recursive: true });
   const results = await runShapes(o, meta, splits);
+  return writeShapes(results, meta.out, t0);
+}
+
+/**
+ * Rewrites the findings, the charts and REPORT.md of `out`/results.json from its runs (no
+ * training): the report is a function of the results. The command and times stay the run's.
+ */
+export async function rerenderGaafShapes(out: string): Promise<ShapesOutput> {
+  const file = join(out, 'results.json');
+  let results: ShapesResults;
+  try {
+    results = JSON.parse(readFileSync(file, 'utf8')) as ShapesResults;
+  } catch (e) {
+    throw new RangeError(`gaaf: reproduce gaaf-shapes --report-only: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (results.schema !== 'gaaf-reproduce-gaaf-shapes/1') throw new RangeError(`gaaf: reproduce gaaf-shapes --report-only: ${file} has schema '${String(results.schema)}', expected gaaf-reproduce-gaaf-shapes/1`);
+  return writeShapes(results, out, null);
+}
+
+async function writeShapes(results: ShapesResults, out: string, t0: number | null): Promise<ShapesOutput> {
   const findings = findingsOf(results);
   results.findings = findings;
   const files: string[] = [];
-  const { written: charts, skipped } = await writeCharts(buildShapesCharts(results), meta.out, files);
+  const { written: charts, skipped } = await writeCharts(buildShapesCharts(results), out, files);
   results.charts = charts.map((c) => c.file);
-  results.finishedAt = new Date().toISOString();
-  results.wallSeconds = (performance.now() - t0) / 1000;
-  const jsonFile = join(meta.out, 'results.json');
+  if (t0 !== null) {
+    results.finishedAt = new Date().toISOString();
+    results.wallSeconds = (performance.now() - t0) / 1000;
+  }
+  const jsonFile = join(out, 'results.json');
   writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
-  const reportFile = join(meta.out, 'REPORT.md');
+  const reportFile = join(out, 'REPORT.md');
   writeFileSync(reportFile, renderShapesReport(results, findings, charts));
   files.push(jsonFile, reportFile);
-  return { results, dir: meta.out, files, chartsSkipped: skipped };
+  return { results, dir: out, files, chartsSkipped: skipped };
 }

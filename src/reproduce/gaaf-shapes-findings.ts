@@ -46,6 +46,9 @@ export interface Findings {
 const pp = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
 const interval = (t: PairedT, f: (x: number) => string): string => (t.lo === null ? 'one seed, no interval' : `95% CI ${f(t.lo)} to ${f(t.hi!)}`);
 
+/** The verdict in words (a mean of exactly 0 is "within noise" with no direction to name). */
+const words = (v: Verdict, mean: number): string => (v === 'within noise' && mean === 0 ? 'within noise (no difference)' : VERDICT_WORDS[v]);
+
 const VERDICT_WORDS: Readonly<Record<Verdict, string>> = {
   yes: 'yes',
   'in direction only': 'in direction only (the interval reaches 0)',
@@ -84,7 +87,7 @@ function accuracyComparison(r: ShapesResults, label: Map<string, string>, a: str
   const verdict = verdictOf(t.mean, [t], 1);
   return {
     a, b, metric: 'test accuracy', t, verdict,
-    sentence: `${label.get(a)} beats ${label.get(b)}: ${VERDICT_WORDS[verdict]}; the difference is ${pp(t.mean)} points over ${d.length} paired seed(s) (${interval(t, pp)}).`,
+    sentence: `${label.get(a)} beats ${label.get(b)}: ${words(verdict, t.mean)}; the difference is ${pp(t.mean)} points over ${d.length} paired seed(s) (${interval(t, pp)}).`,
   };
 }
 
@@ -98,7 +101,7 @@ function flatComparison(r: ShapesResults, label: Map<string, string>, a: string,
   return {
     a, b, metric: `validation-loss increase at ε = ${level}`, t, verdict,
     sentence: `${label.get(a)} sits in a flatter minimum than ${label.get(b)} (a smaller loss increase at ε = ${Math.round(level * 100)}%): ` +
-      `${VERDICT_WORDS[verdict]}; the difference of the increases is ${f(t.mean)} (${interval(t, f)}).`,
+      `${words(verdict, t.mean)}; the difference of the increases is ${f(t.mean)} (${interval(t, f)}).`,
   };
 }
 
@@ -124,12 +127,12 @@ export function findingsOf(r: ShapesResults): Findings {
     const agree = intervals ? decided.length === 0 : null;
     // the scale: how far GAAF itself moves the accuracy from the base, where both ran
     const scale = have('tanh') ? cmp('bell-c3', 'tanh') : null;
-    const against = scale ? ` (GAAF K = 1e4 against the tanh base: ${pp(scale.t.mean)} points)` : '';
+    const against = scale ? `; for scale, GAAF K = 1e4 against the tanh base: ${pp(scale.t.mean)} points` : '';
     // the same bits: a K whose runs end with the surrogate's very weights
     const bits = ks.map((k) => {
       const sur = new Map(r.runs.filter((x) => x.config === 'surrogate').map((x) => [x.seed, x.weightsSha256]));
       const mine = r.runs.filter((x) => x.config === k && sur.has(x.seed));
-      return `${k === 'bell-c3' ? 'K = 1e4' : `K = ${k.slice(7)}`}: ${mine.filter((x) => x.weightsSha256 === sur.get(x.seed)).length} of ${mine.length}`;
+      return `${k === 'bell-c3' ? 'K = 1e4' : `K = ${k.slice(6)}`}: ${mine.filter((x) => x.weightsSha256 === sur.get(x.seed)).length} of ${mine.length}`;
     });
     const same = ` Seeds whose trained weights equal the surrogate's bit for bit: ${bits.join(', ')}.`;
     const sentence = agree === null

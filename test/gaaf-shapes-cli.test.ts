@@ -89,7 +89,7 @@ test('gaaf reproduce gaaf-shapes on a few samples writes results.json, REPORT.md
     assert.equal(f.summaries.length, 7);
     assert.ok(f.K && f.K.comparisons.length === 1 && typeof f.K.sentence === 'string');
     // the paper's bell (brought by the surrogate) against the base at 1× and 2×: the only shape comparisons
-    assert.deepEqual(f.shape?.comparisons.map((c) => `${c.a}/${c.b}`), ['bell-c3/tanh', 'bell-c3/tanh-lr2']);
+    assert.deepEqual(f.shape?.comparisons.map((c) => `${c.a}/${c.b}`), ['bell-c3/tanh', 'bell-c3/tanh-lr2', 'tanh-lr2/tanh']);
     assert.ok(f.flatness && f.flatness.comparisons.length === 2 * 5);
     assert.equal(f.relu, null); // relu-bump without its comparison partners
     for (const c of [...f.K.comparisons, ...f.flatness.comparisons]) assert.ok(['yes', 'in direction only', 'within noise', 'no'].includes(c.verdict) && c.t.n === 2);

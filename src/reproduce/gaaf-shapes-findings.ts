@@ -134,7 +134,12 @@ export function findingsOf(r: ShapesResults): Findings {
       const mine = r.runs.filter((x) => x.config === k && sur.has(x.seed));
       return `${k === 'bell-c3' ? 'K = 1e4' : `K = ${k.slice(6)}`}: ${mine.filter((x) => x.weightsSha256 === sur.get(x.seed)).length} of ${mine.length}`;
     });
-    const same = ` Seeds whose trained weights equal the surrogate's bit for bit: ${bits.join(', ')}.`;
+    const accSame = ks.map((k) => {
+      const sur = new Map(r.runs.filter((x) => x.config === 'surrogate').map((x) => [x.seed, x.testAccuracy]));
+      const mine = r.runs.filter((x) => x.config === k && sur.has(x.seed));
+      return `${k === 'bell-c3' ? 'K = 1e4' : `K = ${k.slice(6)}`}: ${mine.filter((x) => x.testAccuracy === sur.get(x.seed)).length} of ${mine.length}`;
+    });
+    const same = ` Seeds with exactly the surrogate's test accuracy: ${accSame.join(', ')}; with its trained weights bit for bit: ${bits.join(', ')}.`;
     const sentence = agree === null
       ? `With one seed there is no interval: the K configurations differ from the surrogate by up to ${(100 * spread).toFixed(2)} points, which this run cannot call agreement or not.`
       : agree
@@ -154,23 +159,27 @@ export function findingsOf(r: ShapesResults): Findings {
       const cs = comparisons.filter((c) => c.a === s);
       const beats = cs.filter(yes).map((c) => label.get(c.b));
       const m = sum.get(s)!;
-      return `${label.get(s)} (lr ${m.lr}, test ${(100 * m.testAccuracy.mean).toFixed(2)}%, saturation share ${(100 * m.saturation.mean).toFixed(1)}%): ` +
+      return `${label.get(s)} (lr ${Number(m.lr.toPrecision(12))}, test ${(100 * m.testAccuracy.mean).toFixed(2)}%, saturation share ${(100 * m.saturation.mean).toFixed(1)}%): ` +
         (beats.length ? `beats ${beats.join(' and ')} (verdict yes); ` : 'beats no base variant with a verdict of yes; ') +
         cs.map((c) => `against ${label.get(c.b)} ${pp(c.t.mean)} points (${c.verdict})`).join(', ') + '.';
     });
     const best = [...shapes, ...bases].map((k) => sum.get(k)!).sort((x, y) => y.testAccuracy.mean - x.testAccuracy.mean)[0];
     sentences.push(`The highest mean test accuracy of the group is ${best.label}'s, ${(100 * best.testAccuracy.mean).toFixed(2)}%.`);
     const lrBases = bases.filter((b) => b !== 'tanh');
-    if (lrBases.length) {
-      const explained = shapes.filter((s) => yes(comparisons.find((c) => c.a === s && c.b === 'tanh')) && !lrBases.some((b) => yes(comparisons.find((c) => c.a === s && c.b === b))));
-      const survives = shapes.filter((s) => lrBases.every((b) => yes(comparisons.find((c) => c.a === s && c.b === b))));
-      sentences.push(explained.length
-        ? `${explained.map((k) => label.get(k)).join(', ')} beat${explained.length === 1 ? 's' : ''} the base at 1× but not at a larger learning rate: a larger step accounts for that gain.`
-        : survives.length
-          ? `${survives.map((k) => label.get(k)).join(', ')} beat${survives.length === 1 ? 's' : ''} the base at every learning rate tried: gradient in the saturation area, not a larger step, accounts for that gain.`
-          : 'No GAAF shape beats the base at 1× with a verdict of yes, so there is no gain for a larger step or the saturation area to explain in this run.');
+    const find = (a: string, b: string): Comparison | undefined => comparisons.find((c) => c.a === a && c.b === b);
+    // the larger steps themselves against the base at 1×
+    const steps = list(lrBases.map((b) => (have('tanh') ? cmp(b, 'tanh') : null)));
+    for (const c of steps) sentences.push(`The larger step alone: ${c.sentence}`);
+    const beats1 = have('tanh') ? shapes.filter((x) => yes(find(x, 'tanh'))) : [];
+    if (!have('tanh')) sentences.push('The base at 1× did not run: no gain over it to explain.');
+    else if (!beats1.length) sentences.push('No GAAF shape beats the base at 1× with a verdict of yes, so there is no gain for a larger step or the saturation area to explain in this run.');
+    for (const x of beats1) {
+      const matched = lrBases.filter((b) => !yes(find(x, b)));
+      sentences.push(matched.length
+        ? `${label.get(x)} beats the base at 1× (yes), but not ${matched.map((b) => `${label.get(b)} (${find(x, b)?.verdict ?? 'not compared'})`).join(' or ')}: the larger step alone is not beaten, so this run cannot tell the added gradient from a larger step.`
+        : `${label.get(x)} beats the base at 1× and at every larger learning rate tried (yes each time): the added gradient, not a larger step, accounts for its gain.`);
     }
-    shape = { comparisons, sentences };
+    shape = { comparisons: [...comparisons, ...steps], sentences };
   }
 
   const group = (pairs: Array<[string, string]>): { comparisons: Comparison[]; sentences: string[] } | null => {
@@ -198,6 +207,12 @@ export function findingsOf(r: ShapesResults): Findings {
       sentences.push(`${label.get(k)} against the base: flatter (verdict yes) at ${flatter} of ${cs.length} perturbation sizes; at the largest, ${last.sentence.replace(/^.*?: /, '')} ` +
         `Its test accuracy: ${acc ? `${pp(acc.t.mean)} points (${acc.verdict})` : 'not compared'}, its saturation share ${(100 * sum.get(k)!.saturation.mean).toFixed(1)}% against the base's ${(100 * sum.get('tanh')!.saturation.mean).toFixed(1)}%.`);
     }
+    // the scale: the largest mean increase at the largest ε against the trained loss
+    const rel = flat.map((k) => { const m = sum.get(k)!; return Math.abs(m.flatness!.at(-1)!.increase.mean) / m.trainLoss!.mean; });
+    const top = Math.max(...rel);
+    const eps = sum.get('tanh')!.flatness!.at(-1)!.level;
+    sentences.push(`At ε = ${Math.round(100 * eps)}% the mean loss increase is at most ${(100 * top).toFixed(2)}% of the trained loss for any of these models` +
+      (top < 0.01 ? ': all sit in minima that are flat at this scale.' : '.'));
     const byFlat = [...flat].sort((x, y) => sum.get(x)!.flatness!.at(-1)!.increase.mean - sum.get(y)!.flatness!.at(-1)!.increase.mean);
     const byAcc = [...flat].sort((x, y) => sum.get(y)!.testAccuracy.mean - sum.get(x)!.testAccuracy.mean);
     const same = byFlat.every((k, i) => k === byAcc[i]);

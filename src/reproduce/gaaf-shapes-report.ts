@@ -11,6 +11,8 @@ import type { MeanSd } from './measure.js';
 const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const groupOf = (c: ShapeConfig): string => c.groups[0];
+/** A learning rate as written (0.1 × 1.5 is 0.15, not 0.15000000000000002). */
+const lrText = (x: number): string => String(Number(x.toPrecision(12)));
 
 const pctSd = (m: MeanSd): string => `${fix(100 * m.mean, 2)}${m.sd === null ? '' : ` (${fix(100 * m.sd, 2)})`}`;
 const numSd = (m: MeanSd, d = 1): string => `${fix(m.mean, d)}${m.sd === null ? '' : ` (${fix(m.sd, d)})`}`;
@@ -130,7 +132,7 @@ function comparisonTable(cs: Comparison[], label: Map<string, string>, f: (x: nu
 function summaryTable(ss: ConfigSummary[], r: ShapesResults): string {
   const cfg = new Map(r.configs.map((c) => [c.key, c]));
   return table(['Configuration', 'lr', 'How the lr was set', 'Test accuracy (%)', 'Best epoch', 'Saturation share (%)', 'Gradient information, layer 1', 'Seeds'],
-    ss.map((s) => [s.label, String(s.lr), cfg.get(s.key)!.lrOf ? `${cfg.get(s.key)!.lrOf!.factor} × ${cfg.get(s.key)!.lrOf!.of}'s` : 'tuned', pctSd(s.testAccuracy), numSd(s.bestEpoch),
+    ss.map((s) => [s.label, lrText(s.lr), cfg.get(s.key)!.lrOf ? `${cfg.get(s.key)!.lrOf!.factor} × ${cfg.get(s.key)!.lrOf!.of}'s` : 'tuned', pctSd(s.testAccuracy), numSd(s.bestEpoch),
       `${fix(100 * s.saturation.mean, 1)}`, expSd(s.gradInfoFirst), String(s.seeds)]));
 }
 
@@ -182,7 +184,7 @@ export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[
   L.push('## Learning-rate choice', '', f.lrEdges, '', table(['Configuration', 'lr', 'Validation accuracy (%)', 'Validation loss'],
     r.tuning.map((t) => [label.get(t.config)!, String(t.lr), fix(100 * t.valAccuracy, 2), fix(t.valLoss, 4)])), '');
   L.push('## Every run', '', table(['Configuration', 'Seed', 'lr', 'Test accuracy (%)', 'Best epoch', 'Epochs run', 'Seconds', 'Weights sha256'],
-    r.runs.map((x) => [label.get(x.config)!, String(x.seed), String(x.lr), fix(100 * x.testAccuracy, 2), String(x.bestEpoch), String(x.epochsRun), fix(x.seconds, 1), x.weightsSha256.slice(0, 16)])), '');
+    r.runs.map((x) => [label.get(x.config)!, String(x.seed), lrText(x.lr), fix(100 * x.testAccuracy, 2), String(x.bestEpoch), String(x.epochsRun), fix(x.seconds, 1), x.weightsSha256.slice(0, 16)])), '');
   if (charts.length) {
     L.push('## Charts', '');
     for (const c of charts) L.push(`![${c.title}](${c.file})`, '', `*${c.caption}*`, '');

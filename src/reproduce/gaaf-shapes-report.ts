@@ -50,7 +50,7 @@ export function buildShapesCharts(r: ShapesResults): Chart[] {
       width: 420,
       height: { step: 16 },
       layer: [
-        { mark: { type: 'tick', thickness: 2, size: 14 }, encoding: { y: { field: 'config', type: 'nominal', sort: order, title: null }, x: { aggregate: 'mean', field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' }, color: { field: 'group', type: 'nominal' } } },
+        { mark: { type: 'tick', thickness: 2, size: 14 }, encoding: { y: { field: 'config', type: 'nominal', sort: order, title: null, axis: { labelLimit: 360 } }, x: { aggregate: 'mean', field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'test accuracy (%)' }, color: { field: 'group', type: 'nominal' } } },
         { mark: { type: 'point', filled: true, size: 30, opacity: 0.7 }, encoding: { y: { field: 'config', type: 'nominal', sort: order }, x: { field: 'accuracy', type: 'quantitative' }, color: { field: 'group', type: 'nominal' } } },
       ],
       config: CONFIG,
@@ -109,12 +109,12 @@ export function buildShapesCharts(r: ShapesResults): Chart[] {
       $schema: SCHEMA,
       title: { text: 'Backward slope φ′(x) + s(x)', subtitle: 'by activation' },
       data: { values: r.configs.filter((c) => !c.lrOf && c.dropout === 0 && !c.bn).flatMap((c) => xs.map((x) => ({ config: c.label, act: c.activation === 'leakyRelu' ? 'relu' : c.activation, x, slope: slopeOf(c, x) }))) },
-      facet: { column: { field: 'act', type: 'nominal', title: null } },
+      facet: { row: { field: 'act', type: 'nominal', title: null } },
       spec: {
         width: 240,
         height: 200,
         mark: { type: 'line', strokeWidth: 1.4 },
-        encoding: { x: { field: 'x', type: 'quantitative', title: 'x' }, y: { field: 'slope', type: 'quantitative', title: 'φ′ + s' }, color: { field: 'config', type: 'nominal', title: null } },
+        encoding: { x: { field: 'x', type: 'quantitative', title: 'x' }, y: { field: 'slope', type: 'quantitative', title: 'φ′ + s' }, color: { field: 'config', type: 'nominal', title: null, legend: { labelLimit: 360 } } },
       },
       resolve: { scale: { color: 'independent' } },
       config: CONFIG,

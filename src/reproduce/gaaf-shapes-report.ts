@@ -131,9 +131,13 @@ function comparisonTable(cs: Comparison[], label: Map<string, string>, f: (x: nu
 
 function summaryTable(ss: ConfigSummary[], r: ShapesResults): string {
   const cfg = new Map(r.configs.map((c) => [c.key, c]));
-  return table(['Configuration', 'lr', 'How the lr was set', 'Test accuracy (%)', 'Best epoch', 'Saturation share (%)', 'Gradient information, layer 1', 'Seeds'],
+  const capped = (k: string): string => {
+    const rs = r.runs.filter((x) => x.config === k);
+    return `${rs.filter((x) => !x.stoppedEarly).length} of ${rs.length}`;
+  };
+  return table(['Configuration', 'lr', 'How the lr was set', 'Test accuracy (%)', 'Best epoch', `Runs that hit ${r.protocol.maxEpochs} epochs`, 'Saturation share (%)', 'Gradient information, layer 1', 'Seeds'],
     ss.map((s) => [s.label, lrText(s.lr), cfg.get(s.key)!.lrOf ? `${cfg.get(s.key)!.lrOf!.factor} × ${cfg.get(s.key)!.lrOf!.of}'s` : 'tuned', pctSd(s.testAccuracy), numSd(s.bestEpoch),
-      `${fix(100 * s.saturation.mean, 1)}`, expSd(s.gradInfoFirst), String(s.seeds)]));
+      capped(s.key), `${fix(100 * s.saturation.mean, 1)}`, expSd(s.gradInfoFirst), String(s.seeds)]));
 }
 
 export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[]): string {
@@ -155,7 +159,7 @@ export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[
   L.push(`- Seeds: ${r.protocol.seeds.join(', ')}; every comparison pairs the runs of the same seed (the same initial weights' draw, shuffling and dropout masks) and applies Student's t to the per-seed differences at n − 1 degrees of freedom; the verdict is "yes" only when the 95% interval excludes 0 on the claimed side.`);
   L.push(`- Saturation share: on the test set, the share of the activations' inputs in the saturated area: ${Object.entries(r.protocol.saturation).map(([k, v]) => `${k} ${v}`).join('; ')}; the mean over the hidden layers.`);
   L.push(`- Flatness: on ${r.protocol.flatness.set}: ${r.protocol.flatness.perturbation}; ε in ${r.protocol.flatness.levels.map((x) => `${100 * x}%`).join(', ')}, ${r.protocol.flatness.draws} draws each.`, '');
-  L.push('## Every configuration', '', 'Mean (standard deviation) over seeds.', '', summaryTable(f.summaries, r), '');
+  L.push('## Every configuration', '', 'Mean (standard deviation) over seeds. A run that hit the epoch cap had not stopped improving on validation: its model is cut short, not converged.', '', summaryTable(f.summaries, r), '');
   if (f.K) {
     L.push('## K: does the sawtooth in the forward pass matter?', '');
     L.push('The backward pass is φ′ + s for every K; K only moves the forward pass, by less than 0.5/K. The surrogate has the forward φ exactly and the same backward.', '');

@@ -2,7 +2,7 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import { resolveGaaf } from '../gaaf.js';
+import { type GaafOptions, resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -34,6 +34,9 @@ export interface CnnReproduceOptions {
   momentum: number;
   batchSize: number;
   gaafK: number;
+  /** Slope a and centre b of the +GAAF variants' shifted sigmoid σ(a·(x − b)); defaults 3.3, −0.6 (the paper's figure 4b). */
+  gaafA?: number;
+  gaafB?: number;
   valFraction: number;
   splitSeed: number;
   trainSamples?: number;
@@ -161,8 +164,12 @@ const hasBn = (v: CnnVariant): boolean => v === 'bn' || v === 'bnGaaf';
 const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
 
 /** The model of one variant, for samples of `inputShape`. */
-export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
-  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? { K: o.gaafK } : false, filters: o.filters, dense: o.dense };
+/** The GAAF options of the +GAAF variants (K, and a, b where given). */
+const gaafOf = (o: Pick<CnnReproduceOptions, 'gaafK' | 'gaafA' | 'gaafB'>): GaafOptions =>
+  ({ K: o.gaafK, ...(o.gaafA === undefined ? {} : { a: o.gaafA }), ...(o.gaafB === undefined ? {} : { b: o.gaafB }) });
+
+export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'gaafA' | 'gaafB' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
+  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOf(o) : false, filters: o.filters, dense: o.dense };
   return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
 }
 
@@ -255,7 +262,7 @@ export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]
     }
     m.dispose();
   }
-  const g = resolveGaaf('relu', { K: o.gaafK });
+  const g = resolveGaaf('relu', gaafOf(o));
   return {
     data: {
       source: splits.source,

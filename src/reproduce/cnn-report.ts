@@ -5,6 +5,8 @@ import type { Chart } from './charts.js';
 import { CNN_VARIANT_LABELS, type CnnReproduceResults, type CnnVariant, type CnnVariantSummary } from './cnn.js';
 import { type AccuracyComparison, compareAccuracy, comparePaired, pValue, signed as signedU } from './compare.js';
 import { lrChoiceText } from './format.js';
+import type { LrChoice } from './lr-select.js';
+import type { LrSelection } from './lr-trials.js';
 import type { MeanSd } from './measure.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
 import { VGG_FILTERS } from '../paper-models.js';
@@ -234,8 +236,15 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   ]), '');
   L.push('The paper gives none of optimizer, learning rate, batch size or epochs for Table 4.', '');
   const earlier = 'had been Adam\'s usual default (Keras\'s), not chosen on this data.';
-  if (r.lrChoice) L.push(...lrChoiceText(r.lrChoice, (v) => CNN_VARIANT_LABELS[v as CnnVariant] ?? v, earlier));
-  else L.push(`The learning rate ${opt.lr} was given, not chosen on the validation split (\`--lr-grid\` chooses it there).`, '');
+  const choice = r.lrChoice as unknown;
+  if (choice && typeof choice === 'object' && 'grid' in choice) L.push(...lrChoiceText(choice as LrSelection, (v) => CNN_VARIANT_LABELS[v as CnnVariant] ?? v, earlier));
+  else if (choice && typeof choice === 'object') {
+    // one rate per variant (the Table 4 sweep's check): each variant's trials and its chosen rate
+    const per = Object.entries(choice as Record<string, LrChoice>);
+    L.push('The learning rate was chosen per variant on the validation split, one seed each: ' + (per[0]?.[1].rule ?? '') + '.', '');
+    L.push(table(['Variant', 'Chosen rate', 'Trials: rate, best validation accuracy (%)'], per.map(([v, c]) =>
+      [CNN_VARIANT_LABELS[v as CnnVariant] ?? v, String(c.lr), c.trials.map((t) => `${t.lr}: ${fix(100 * t.valAccuracy, 2)}`).join('; ')])), '');
+  } else L.push(`The learning rate ${opt.lr} was given, not chosen on the validation split (\`--lr-grid\` chooses it there).`, '');
   L.push('### Convergence rule', '');
   L.push(r.protocol.convergenceRule, '');
   L.push('### Machine and wall time', '');

@@ -2,7 +2,7 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import { resolveGaaf } from '../gaaf.js';
+import { type GaafOptions, resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -13,6 +13,7 @@ import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, run
 import { type MeanSd, meanSd } from './measure.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
+import type { LrChoice } from './lr-select.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
 export const CNN_VARIANTS: readonly CnnVariant[] = ['base', 'bn', 'gaaf', 'bnGaaf'];
@@ -35,6 +36,9 @@ export interface CnnReproduceOptions {
   momentum: number;
   batchSize: number;
   gaafK: number;
+  /** Slope a and centre b of the +GAAF variants' shifted sigmoid σ(a·(x − b)); defaults 3.3, −0.6 (the paper's figure 4b). */
+  gaafA?: number;
+  gaafB?: number;
   valFraction: number;
   splitSeed: number;
   trainSamples?: number;
@@ -154,8 +158,8 @@ export interface CnnReproduceResults {
     gaaf: { K: number; shape: string; a: number; b: number };
     batchNorm: { momentum: number; epsilon: number; runningVariance: string };
   };
-  /** The learning-rate choice on validation (--lr-grid); null when the rate was given. */
-  lrChoice: LrSelection | null;
+  /** The learning-rate choice on validation: one rate for all variants (--lr-grid), or one per variant (the Table 4 sweep); null when the rate was given. */
+  lrChoice?: LrSelection | Partial<Record<CnnVariant, LrChoice>> | null;
   runs: CnnRunResult[];
   summary: CnnVariantSummary[];
   paper: Record<string, unknown>;
@@ -166,8 +170,12 @@ const hasBn = (v: CnnVariant): boolean => v === 'bn' || v === 'bnGaaf';
 const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
 
 /** The model of one variant, for samples of `inputShape`. */
-export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
-  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? { K: o.gaafK } : false, filters: o.filters, dense: o.dense };
+/** The GAAF options of the +GAAF variants (K, and a, b where given). */
+const gaafOf = (o: Pick<CnnReproduceOptions, 'gaafK' | 'gaafA' | 'gaafB'>): GaafOptions =>
+  ({ K: o.gaafK, ...(o.gaafA === undefined ? {} : { a: o.gaafA }), ...(o.gaafB === undefined ? {} : { b: o.gaafB }) });
+
+export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'gaafA' | 'gaafB' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
+  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOf(o) : false, filters: o.filters, dense: o.dense };
   return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
 }
 
@@ -234,16 +242,12 @@ function describeLayers(m: Sequential): string[] {
   });
 }
 
-/** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
-export async function runCnnExperiment(given: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
-  const started = new Date();
-  const t0 = performance.now();
-  const log = given.log ?? (() => {});
-  const splits = loaded ?? loadCnnSplits(given);
-  const seeds = Array.from({ length: given.seeds }, (_, i) => given.seedStart + i);
+/** What a CNN experiment's results say of its data and protocol, from built (not trained) models. */
+export type CnnSetup = Pick<CnnReproduceResults, 'data' | 'protocol'>;
+
+export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]): CnnSetup {
   const shape = [...splits.train.sampleShape];
   const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
-  log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
   // the layer table and parameter counts, from built (not trained) models
   const params = {} as Record<CnnVariant, number>;
   let layers: string[] = [];
@@ -251,7 +255,7 @@ export async function runCnnExperiment(given: CnnReproduceOptions, meta: { comma
   let dense: number[] = [];
   let bnLayer = { momentum: NaN, epsilon: NaN };
   for (const v of CNN_VARIANTS) {
-    const m = buildVariant(given, v, shape, classes).build(undefined, { seed: 0 });
+    const m = buildVariant(o, v, shape, classes).build(undefined, { seed: 0 });
     params[v] = m.countParams();
     if (v === 'bnGaaf') {
       layers = describeLayers(m);
@@ -264,44 +268,8 @@ export async function runCnnExperiment(given: CnnReproduceOptions, meta: { comma
     }
     m.dispose();
   }
-  const lrChoice = given.lrGrid
-    ? await selectLr(given.lrGrid, given.variants, seeds[0], given.lr, (v, lr) => runCnnOne(v as CnnVariant, seeds[0], splits, { ...given, lr }), log)
-    : null;
-  const o: CnnReproduceOptions = lrChoice ? { ...given, lr: lrChoice.selection.lr } : given;
-  const runs: CnnRunResult[] = [];
-  const total = seeds.length * o.variants.length;
-  for (const seed of seeds) {
-    for (const v of o.variants) {
-      const r = (seed === seeds[0] ? lrChoice?.kept.get(v) : undefined) ?? await runCnnOne(v, seed, splits, o);
-      runs.push(r);
-      log(`[${runs.length}/${total}] ${CNN_VARIANT_LABELS[v].padEnd(16)} seed ${seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}, ` +
-        `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
-        `${Math.round(r.samplesPerSec)} samples/s, ${r.seconds.toFixed(1)} s (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
-    }
-  }
-  const summary = o.variants.map((v): CnnVariantSummary => {
-    const rs = runs.filter((r) => r.variant === v);
-    return {
-      variant: v,
-      label: CNN_VARIANT_LABELS[v],
-      bn: hasBn(v),
-      gaaf: hasGaaf(v),
-      testAccuracy: meanSd(rs.map((r) => r.testAccuracy)),
-      trainAccuracy: meanSd(rs.map((r) => r.trainAccuracy)),
-      epochs: meanSd(rs.map((r) => r.bestEpoch)),
-      epochsRun: meanSd(rs.map((r) => r.epochsRun)),
-      samplesPerSec: meanSd(rs.map((r) => r.samplesPerSec)),
-    };
-  });
-  const g = resolveGaaf('relu', { K: o.gaafK });
+  const g = resolveGaaf('relu', gaafOf(o));
   return {
-    schema: 'gaaf-reproduce-cnn/1',
-    gaafVersion: meta.version,
-    command: meta.command,
-    startedAt: started.toISOString(),
-    finishedAt: '',
-    wallSeconds: (performance.now() - t0) / 1000,
-    machine: await runMachine(),
     data: {
       source: splits.source,
       train: splits.train.name,
@@ -336,10 +304,70 @@ export async function runCnnExperiment(given: CnnReproduceOptions, meta: { comma
         runningVariance: 'unbiased batch variance (× rows/(rows − 1)), as PyTorch and Keras\'s fused path',
       },
     },
+  };
+}
+
+/** Table 4's rows: each variant's mean and spread over its runs. */
+export function summarizeCnn(runs: readonly CnnRunResult[], variants: readonly CnnVariant[]): CnnVariantSummary[] {
+  return variants.map((v): CnnVariantSummary => {
+    const rs = runs.filter((r) => r.variant === v);
+    return {
+      variant: v,
+      label: CNN_VARIANT_LABELS[v],
+      bn: hasBn(v),
+      gaaf: hasGaaf(v),
+      testAccuracy: meanSd(rs.map((r) => r.testAccuracy)),
+      trainAccuracy: meanSd(rs.map((r) => r.trainAccuracy)),
+      epochs: meanSd(rs.map((r) => r.bestEpoch)),
+      epochsRun: meanSd(rs.map((r) => r.epochsRun)),
+      samplesPerSec: meanSd(rs.map((r) => r.samplesPerSec)),
+    };
+  });
+}
+
+/** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
+export async function runCnnExperiment(given: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
+  const started = new Date();
+  const t0 = performance.now();
+  const log = given.log ?? (() => {});
+  const splits = loaded ?? loadCnnSplits(given);
+  const seeds = Array.from({ length: given.seeds }, (_, i) => given.seedStart + i);
+  const shape = [...splits.train.sampleShape];
+  log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
+  const lrChoice = given.lrGrid
+    ? await selectLr(given.lrGrid, given.variants, seeds[0], given.lr, (v, lr) => runCnnOne(v as CnnVariant, seeds[0], splits, { ...given, lr }), log)
+    : null;
+  const o: CnnReproduceOptions = lrChoice ? { ...given, lr: lrChoice.selection.lr } : given;
+  const setup = cnnSetup(o, splits, seeds);
+  const runs: CnnRunResult[] = [];
+  const total = seeds.length * o.variants.length;
+  for (const seed of seeds) {
+    for (const v of o.variants) {
+      const r = (seed === seeds[0] ? lrChoice?.kept.get(v) : undefined) ?? await runCnnOne(v, seed, splits, o);
+      runs.push(r);
+      log(`[${runs.length}/${total}] ${cnnRunLine(r)} (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
+    }
+  }
+  return {
+    schema: 'gaaf-reproduce-cnn/1',
+    gaafVersion: meta.version,
+    command: meta.command,
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    wallSeconds: (performance.now() - t0) / 1000,
+    machine: await runMachine(),
+    ...setup,
     lrChoice: lrChoice?.selection ?? null,
     runs,
-    summary,
+    summary: summarizeCnn(runs, o.variants),
     paper: {},
     charts: [],
   };
+}
+
+/** One progress line for a finished run. */
+export function cnnRunLine(r: CnnRunResult): string {
+  return `${CNN_VARIANT_LABELS[r.variant].padEnd(16)} seed ${r.seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}, ` +
+    `test accuracy ${(100 * r.testAccuracy).toFixed(2)}%, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
+    `${Math.round(r.samplesPerSec)} samples/s, ${r.seconds.toFixed(1)} s`;
 }

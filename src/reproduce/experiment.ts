@@ -35,6 +35,8 @@ export interface ReproduceOptions {
   batchSize: number;
   dropout: number;
   gaafK: number;
+  /** Width c of the +GAAF model's bell exp(−x²/c); default 3 (the paper's figure 4a). */
+  gaafC?: number;
   /** Fraction of the training set held out for validation (early stopping). */
   valFraction: number;
   splitSeed: number;
@@ -192,7 +194,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
   const { train, test } = splits;
   const model = paperMlp({
     activation: 'tanh',
-    gaaf: key === 'gaaf' ? { K: o.gaafK } : false,
+    gaaf: key === 'gaaf' ? (o.gaafC === undefined ? { K: o.gaafK } : { K: o.gaafK, c: o.gaafC }) : false,
     dropout: key === 'dropout' ? o.dropout : 0,
     inputSize: train.sampleShape.reduce((a, b) => a * b, 1),
     classes: Math.max(train.numClasses, test.numClasses),
@@ -273,7 +275,7 @@ function summarize(key: ModelKey, runs: RunResult[], o: ReproduceOptions): Model
     label: MODEL_LABELS[key],
     config: {
       activation: 'tanh',
-      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 } : false,
+      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 } : false,
       dropout: key === 'dropout' ? o.dropout : 0,
     },
     testAccuracy: meanSd(runs.map((r) => r.testAccuracy)),
@@ -349,7 +351,7 @@ export async function runExperiment(given: ReproduceOptions, meta: { command: st
       convergenceRule: convergenceRule(o),
       seeds,
       dropout: o.dropout,
-      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 },
+      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 },
       saturationThreshold: o.saturation,
       histogram: { ...o.histogram, bins: Math.round((o.histogram.max - o.histogram.min) / o.histogram.binWidth), edges: binEdges(o.histogram) },
       netVariance: {

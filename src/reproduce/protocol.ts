@@ -1,7 +1,7 @@
 // The training protocol shared by the paper's experiments (MLP and CNN): the data splits with
 // a fixed seeded validation split, the optimizer of a run, training to the best epoch by a
 // validation metric with early stopping, the convergence rule's wording, and the machine.
-import { kernelImpl } from '../binding.js';
+import { kernelImpl, threads } from '../binding.js';
 import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadTrainTest } from '../data/load.js';
@@ -40,7 +40,7 @@ export interface Machine extends MachineInfo {
 }
 
 export async function runMachine(): Promise<Machine> {
-  return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, single thread` };
+  return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, ${threads() === 1 ? 'single thread' : `${threads()} threads`}` };
 }
 
 export function convergenceRule(o: Pick<ProtocolOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {
@@ -122,7 +122,7 @@ export async function trainToBest(model: Sequential, splits: Splits, seed: numbe
     validationData: splits.val,
     callbacks: [...(hooks.callbacks ?? []), {
       onEpochEnd: (_e, l) => {
-        hooks.onEpoch?.(l, model.evaluate(splits.test));
+        if (hooks.onEpoch) hooks.onEpoch(l, model.evaluate(splits.test)); // the test set only for a caller that reads it
         if (improved(l)) {
           best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };
           hooks.onBest?.();

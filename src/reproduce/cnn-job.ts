@@ -1,0 +1,128 @@
+// One job of the Table 4 sweep (jobs.ts): `gaaf reproduce cnn --job FILE:LINE --out DIR` trains
+// one (variant, seed, rate) run and writes DIR/jobs/<id>.json (atomically: a killed job leaves
+// no half-written file), with the run's per-sample test predictions. DIR also gets a copy of the
+// job file (DIR/plan.jsonl) so that `reproduce merge` knows which jobs are still missing.
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../checkpoint/fs.js';
+import { type CnnRunResult, type CnnSetup, CNN_VARIANT_LABELS, type CnnReproduceOptions, cnnSetup, loadCnnSplits, runCnnOne } from './cnn.js';
+import { type JobSpec, type Plan, jobAt, readPlan } from './jobs.js';
+import { type LrChoice, chooseLr } from './lr-select.js';
+import { type Machine, runMachine } from './protocol.js';
+
+export const JOB_RESULT_SCHEMA = 'gaaf-cnn-job-result/1';
+
+export interface JobResult {
+  schema: typeof JOB_RESULT_SCHEMA;
+  /** The job as its line says, and where it was. */
+  job: JobSpec;
+  line: number;
+  planSha256: string;
+  gaafVersion: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: Machine;
+  /** The data and protocol (the optimizer at this job's rate). */
+  setup: CnnSetup;
+  lr: number;
+  /** A seed job: how its variant's check chose the rate (the trials come from the check's job files). */
+  lrChoice: LrChoice | null;
+  run: CnnRunResult;
+}
+
+export const PLAN_COPY = 'plan.jsonl';
+export const resultFile = (dir: string, id: string): string => join(dir, 'jobs', `${id}.json`);
+
+/** Reads one job result and checks that it belongs to `plan` and is the job it says. */
+export function readResult(file: string, plan: Plan): JobResult {
+  let r: JobResult;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as JobResult;
+  } catch (e) {
+    throw new RangeError(`gaaf: cannot read the job result ${file}: ${(e as Error).message}`);
+  }
+  if (r?.schema !== JOB_RESULT_SCHEMA) throw new RangeError(`gaaf: ${file}: schema '${String(r?.schema)}', expected '${JOB_RESULT_SCHEMA}'`);
+  if (r.planSha256 !== plan.sha256) throw new RangeError(`gaaf: ${file} was written for another job file (plan sha256 ${r.planSha256.slice(0, 12)}…, ${plan.file} has ${plan.sha256.slice(0, 12)}…)`);
+  const j = plan.jobs[r.line - 1];
+  if (!j || j.id !== r.job.id) throw new RangeError(`gaaf: ${file}: job '${r.job.id}' at line ${r.line}, but ${plan.file}:${r.line} is '${j?.id ?? 'no job'}'`);
+  const p = r.run?.predictions;
+  if (!p || p.count !== r.setup.data.testCount) throw new RangeError(`gaaf: ${file}: per-sample test predictions for ${p?.count ?? 0} samples, expected ${r.setup.data.testCount}`);
+  return r;
+}
+
+/** The plan DIR holds (its copy of the job file) and every job result in DIR/jobs, by job id. */
+export function readDir(dir: string): { plan: Plan; results: Map<string, JobResult> } {
+  const copy = join(dir, PLAN_COPY);
+  if (!existsSync(copy)) throw new RangeError(`gaaf: ${dir} holds no ${PLAN_COPY}: it is not the --out of any 'reproduce cnn --job' run`);
+  const plan = readPlan(copy);
+  const results = new Map<string, JobResult>();
+  const jobsDir = join(dir, 'jobs');
+  const files = existsSync(jobsDir) ? readdirSync(jobsDir).filter((f) => f.endsWith('.json')).sort() : [];
+  for (const f of files) {
+    const r = readResult(join(jobsDir, f), plan);
+    if (`${r.job.id}.json` !== f) throw new RangeError(`gaaf: ${join(jobsDir, f)} holds job '${r.job.id}'`);
+    results.set(r.job.id, r);
+  }
+  return { plan, results };
+}
+
+/** The check jobs of a variant: every candidate rate's result, or an error naming the missing lines. */
+export function checkResults(plan: Plan, results: Map<string, JobResult>, variant: JobSpec['variant']): JobResult[] {
+  const lines = plan.jobs.map((j, i) => ({ j, line: i + 1 })).filter(({ j }) => j.stage === 'lr-check' && j.variant === variant);
+  const missing = lines.filter(({ j }) => !results.has(j.id));
+  if (missing.length) {
+    throw new RangeError(`gaaf: the learning-rate check of ${CNN_VARIANT_LABELS[variant]} is not finished: missing ${missing.map(({ j, line }) => `${j.id} (line ${line})`).join(', ')}`);
+  }
+  return lines.map(({ j }) => results.get(j.id)!);
+}
+
+/** The rate the check chose for a variant, on validation accuracy (then validation loss at the best epoch). */
+export function choiceOf(checks: readonly JobResult[]): LrChoice {
+  return chooseLr(checks.map((c) => ({ lr: c.lr, valAccuracy: c.run.bestValAccuracy, valLoss: c.run.curve.find((e) => e.epoch === c.run.bestEpoch)?.valLoss ?? Infinity })));
+}
+
+function ensurePlanCopy(plan: Plan, out: string): void {
+  const copy = join(out, PLAN_COPY);
+  if (existsSync(copy)) {
+    const had = readPlan(copy);
+    if (had.sha256 !== plan.sha256) throw new RangeError(`gaaf: ${out} holds the results of another job file (${copy} differs from ${plan.file}); give each plan its own --out`);
+    return;
+  }
+  writeFileAtomic(copy, new TextEncoder().encode(plan.text), out);
+}
+
+export interface JobRun {
+  result: JobResult;
+  file: string;
+  /** true when the result existed already and the job was not run again. */
+  skipped: boolean;
+}
+
+/** Runs job FILE:LINE into `out` (see the file comment); an existing result is kept unless `force`. */
+export async function runJob(ref: string, out: string, meta: { command: string; version: string; force?: boolean; log?: (s: string) => void }): Promise<JobRun> {
+  const { plan, line, job } = jobAt(ref);
+  mkdirSync(join(out, 'jobs'), { recursive: true });
+  ensurePlanCopy(plan, out);
+  const file = resultFile(out, job.id);
+  if (existsSync(file) && !meta.force) return { result: readResult(file, plan), file, skipped: true };
+  let lr = job.lr;
+  let lrChoice: LrChoice | null = null;
+  if (lr === null) {
+    lrChoice = choiceOf(checkResults(plan, readDir(out).results, job.variant));
+    lr = lrChoice.lr;
+  }
+  const started = new Date();
+  const o: CnnReproduceOptions = { ...job.options, variants: [job.variant], seeds: 1, seedStart: job.seed, lr, log: meta.log };
+  const splits = loadCnnSplits(o);
+  const setup = cnnSetup(o, splits, [job.seed]);
+  meta.log?.(`job ${line} of ${plan.jobs.length} (${job.id}): ${CNN_VARIANT_LABELS[job.variant]}, seed ${job.seed}, ${o.optimizer} lr ${lr}` +
+    `${lrChoice ? ' (chosen by the check on validation accuracy)' : ' (learning-rate check)'}; ${splits.train.count} training samples`);
+  const run = await runCnnOne(job.variant, job.seed, splits, o);
+  const result: JobResult = {
+    schema: JOB_RESULT_SCHEMA, job, line, planSha256: plan.sha256, gaafVersion: meta.version, command: meta.command,
+    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: await runMachine(), setup, lr, lrChoice, run,
+  };
+  writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(result) + '\n'), join(out, 'jobs'));
+  return { result, file, skipped: false };
+}

@@ -82,7 +82,7 @@ test('jobs write their results with per-sample predictions; a rerun skips; merge
   assert.ok(top.includes('It holds **5 of 6 jobs**'));
   assert.ok(top.includes('Missing: line 6 (seed-gaaf-s2).'));
   // the GAAF variant has seed 1 only: one pair, no t interval
-  assert.match(top, /\| \+GAAF vs Base Model \| [+-]\d+\.\d\d \(1 seed\) \| none \(one seed\) \| s1: \d+\/\d+, p [\d.e-]+ \| \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] \|/);
+  assert.match(top, /\| \+GAAF vs Base Model \| [+−]\d+\.\d\d \(1 seed\) \| none \(one seed\) \| s1: \d+\/\d+, p [<\d. ]+ \| \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\] \| \+0\.16 \| (yes|no|in direction only|within noise) \|/);
   assert.ok(!top.includes('+Batch Norm (BN)'), 'variants outside the plan are not listed');
   const perDataset = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   assert.deepEqual(perDataset.runs.map((r: { variant: string; seed: number }) => `${r.variant}${r.seed}`), ['base1', 'gaaf1', 'base2']);
@@ -98,7 +98,7 @@ test('the sweep\'s flags: what cannot go together is an error naming the flags',
     [['cnn', '--job', `${plan}:9`, '--out', out], /has lines 1-6, not 9/],
     [['cnn', '--job', plan, '--out', out], /--job takes FILE:LINE/],
     [['cnn', '--plan', plan, '--lr', '0.1'], /--lr cannot go with --plan/],
-    [['cnn', '--lr-grid', '0.1'], /--lr-grid is the rates a sweep checks; give it with --plan FILE/],
+    [['cnn', '--job', `${plan}:1`, '--lr-grid', '0.1', '--out', out], /--lr-grid cannot go with --job/],
     [['mlp', '--job', `${plan}:1`], /--job applies to 'reproduce cnn' \(the Table 4 sweep\), not mlp/],
     [['merge', '--out', dir], /reproduce merge needs one or more job directories/],
     [['merge', out, '--seeds', '2', '--out', dir], /--seeds cannot go with reproduce merge/],

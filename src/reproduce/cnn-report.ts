@@ -161,8 +161,13 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   };
   const modelName = r.protocol.model === 'vgg' ? 'reduced VGG16 (the paper\'s CIFAR model)' : 'SVHN CNN (the paper\'s SVHN model)';
   const column = r.protocol.model === 'vgg' ? (r.data.classes > 10 ? 'CIFAR100' : 'CIFAR10') : 'SVHN';
+  const sweep = !!r.lrChoice && typeof r.lrChoice === 'object' && !('grid' in r.lrChoice);
   L.push("# Reproducing the GAAF paper's CNN experiments (Table 4)", '');
-  L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
+  if (sweep) {
+    L.push(`Merged by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout) from the jobs of the Table 4 sweep that had finished (the sweep's REPORT.md lists those still missing), ` +
+      `gaaf ${r.gaafVersion}, runs finished by ${r.finishedAt.slice(0, 10)}. Run time ${minutes(r.wallSeconds)}, summed over the runs, on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
+      'Every number below is in [results.json](results.json).', '');
+  } else L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
     `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
   L.push(`Paper: ${PAPER_TABLE4_SOURCE}.`, '');
 
@@ -226,9 +231,12 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push('```', ...r.protocol.layers, '```', '');
   L.push('### Hyper-parameters', '');
   const opt = r.protocol.optimizer;
+  const choice = r.lrChoice as unknown;
+  // the Table 4 sweep's merge: one rate per variant, and the jobs ran apart (their run times are summed)
+  const perVariant = !!choice && typeof choice === 'object' && !('grid' in choice);
   L.push(table(['Setting', 'Value'], [
     ['optimizer', opt.name === 'sgd' ? `SGD, momentum ${opt.momentum}, no weight decay` : `Adam (β1 ${opt.beta1}, β2 ${opt.beta2}, ε ${opt.epsilon})`],
-    ['learning rate', String(opt.lr)],
+    ['learning rate', perVariant ? 'per variant, chosen on validation (below)' : String(opt.lr)],
     ['batch size', String(r.protocol.batchSize)],
     ['max epochs', String(r.protocol.maxEpochs)],
     ['patience', `${r.protocol.patience} epochs, on validation accuracy`],
@@ -236,7 +244,6 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   ]), '');
   L.push('The paper gives none of optimizer, learning rate, batch size or epochs for Table 4.', '');
   const earlier = 'had been Adam\'s usual default (Keras\'s), not chosen on this data.';
-  const choice = r.lrChoice as unknown;
   if (choice && typeof choice === 'object' && 'grid' in choice) L.push(...lrChoiceText(choice as LrSelection, (v) => CNN_VARIANT_LABELS[v as CnnVariant] ?? v, earlier));
   else if (choice && typeof choice === 'object') {
     // one rate per variant (the Table 4 sweep's check): each variant's trials and its chosen rate
@@ -250,7 +257,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push('### Machine and wall time', '');
   L.push(table(['', ''], [
     ['command', `\`${r.command}\``],
-    ['wall time', minutes(r.wallSeconds)],
+    perVariant ? ['run time', `${minutes(r.wallSeconds)}: the sum of the jobs' runs, which ran apart (see the sweep's REPORT.md)`] : ['wall time', minutes(r.wallSeconds)],
     ['started', r.startedAt],
     ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (samples/s depend on what else the machine ran meanwhile)`],
     ['memory', `${r.machine.memoryGiB} GiB`],

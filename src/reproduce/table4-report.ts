@@ -4,35 +4,24 @@
 import { CNN_VARIANT_LABELS, CNN_VARIANTS, type CnnRunResult, type CnnVariant } from './cnn.js';
 import { fix, table } from './format.js';
 import { PAPER_TABLE4 } from './paper.js';
-import { correctOf } from './predictions.js';
-import { mcnemarOn, pairedBootstrap, pairedT, verdictOf } from './stats.js';
+import { compareAccuracy, pValue, signed } from './compare.js';
 import type { MergedDataset } from './table4-merge.js';
 
-const pp = (x: number, d = 2): string => `${x >= 0 ? '+' : ''}${fix(100 * x, d)}`;
-
-/** The paired comparison of two variants on the seeds both have run. */
+/** The paired comparison of two variants on the seeds both have run (compare.ts), as a table row. */
 export function gaafEffect(runs: readonly CnnRunResult[], withG: CnnVariant, without: CnnVariant): string[] | null {
-  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-  const pairs = seeds.flatMap((s) => {
-    const a = runs.find((r) => r.variant === withG && r.seed === s);
-    const b = runs.find((r) => r.variant === without && r.seed === s);
-    return a && b ? [{ s, a, b }] : [];
-  });
-  if (pairs.length === 0) return null;
-  const t = pairedT(pairs.map((p) => p.a.testAccuracy - p.b.testAccuracy));
-  const ok = pairs.map((p) => ({ a: correctOf(p.a.predictions), b: correctOf(p.b.predictions) }));
-  const mc = ok.map((x) => mcnemarOn(x.a, x.b));
-  const boot = pairedBootstrap(ok.map((x) => x.a), ok.map((x) => x.b));
-  const v = verdictOf(t.mean, [t, boot], 1);
-  const ti = t.lo === null ? 'none (one seed)' : `[${pp(t.lo)}, ${pp(t.hi!)}] (${t.df} df)`;
+  const a = runs.filter((r) => r.variant === withG);
+  const b = runs.filter((r) => r.variant === without);
+  if (!a.some((x) => b.some((y) => y.seed === x.seed))) return null;
+  const c = compareAccuracy(a, b);
+  const n = c.seeds.length;
   return [
     `${CNN_VARIANT_LABELS[withG]} vs ${CNN_VARIANT_LABELS[without]}`,
-    `${pp(t.mean)} (${pairs.length} seed${pairs.length > 1 ? 's' : ''})`,
-    ti,
-    mc.map((m, i) => `s${pairs[i].s}: ${m.b}/${m.c}, p ${m.p < 0.001 ? m.p.toExponential(1) : fix(m.p, 3)}`).join('; '),
-    `[${pp(boot.lo!)}, ${pp(boot.hi!)}]`,
-    pp((PAPER_TABLE4[withG].SVHN - PAPER_TABLE4[without].SVHN) / 100),
-    v,
+    `${signed(100 * c.t.mean)} (${n} seed${n > 1 ? 's' : ''})`,
+    c.t.lo === null ? 'none (one seed)' : `[${signed(100 * c.t.lo)}, ${signed(100 * c.t.hi!)}] (${c.t.df} df)`,
+    c.mcnemar.map((m) => `s${m.seed}: ${m.b}/${m.c}, p ${pValue(m.p)}`).join('; '),
+    `[${signed(100 * c.bootstrap.lo!)}, ${signed(100 * c.bootstrap.hi!)}]`,
+    signed(PAPER_TABLE4[withG].SVHN - PAPER_TABLE4[without].SVHN),
+    c.verdict,
   ];
 }
 

@@ -29,8 +29,11 @@ export interface MergedDataset {
   planned: number;
   done: number;
   missing: MissingJob[];
-  /** The variants the plan runs. */
+  /** The variants the plan runs, the rates its check tries, on which seed, with which optimizer. */
   variants: CnnVariant[];
+  lrGrid: number[];
+  checkSeed: number;
+  optimizer: string;
   /** Every job result the directory holds, in plan order. */
   jobs: JobResult[];
   /** Per variant: the check's choice, or null while the check is unfinished. */
@@ -88,7 +91,7 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
     (results4 as CnnReproduceResults & { lrChoice?: unknown }).lrChoice = choices;
   }
   return {
-    dir, name: plan.jobs[0].plan.name, variants, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
+    dir, name: plan.jobs[0].plan.name, variants, lrGrid: plan.jobs[0].lrGrid, checkSeed: plan.jobs[0].plan.seeds[0], optimizer: plan.jobs[0].options.optimizer, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
   };
 }
 

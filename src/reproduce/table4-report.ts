@@ -66,9 +66,8 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
   for (const d of ds) {
     L.push(`### ${d.name}`, '');
     const checks = d.jobs.filter((j) => j.job.stage === 'lr-check');
-    const grid = d.jobs[0]?.job.lrGrid ?? [];
-    const opt = d.jobs[0]?.setup.protocol.optimizer;
-    L.push(`${opt ? `${opt.name}, ` : ''}candidate rates ${grid.join(', ')}, seed ${d.jobs[0]?.job.seed ?? '–'}. Best-epoch validation accuracy (%) of each check run; the chosen rate in bold.`, '');
+    const grid = d.lrGrid;
+    L.push(`${d.optimizer === 'adam' ? 'Adam' : 'SGD'}, candidate rates ${grid.join(', ')}, seed ${d.checkSeed}. Best-epoch validation accuracy (%) of each check run; the chosen rate in bold.`, '');
     L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], d.variants.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
       const c = checks.find((j) => j.job.variant === v && j.lr === g);
       if (!c) return 'not run yet';
@@ -83,7 +82,10 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     const threads = [...new Set(d.jobs.map((j) => j.machine.kernels))];
     const cpus = [...new Set(d.jobs.map((j) => `${j.machine.cpu} (${j.machine.cores} cores)`))];
     const hours = d.jobs.reduce((a, j) => a + j.run.seconds, 0) / 3600;
-    L.push(`- **${d.name}** (${d.dir}, plan sha256 ${d.planSha256.slice(0, 12)}…): ${d.done} of ${d.planned} jobs done, ${fix(hours, 1)} h of run time; ` +
+    const data = d.jobs[0]?.setup.data;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    L.push(`- **${d.name}** (${d.dir}, plan sha256 ${d.planSha256.slice(0, 12)}…)${data ? `, ${data.source}: ${n(data.trainCount)} training / ${n(data.valCount)} validation / ${n(data.testCount)} test images` : ''}: ` +
+      `${d.done} of ${d.planned} jobs done, ${fix(hours, 1)} h of run time; ` +
       `${cpus.join(', ') || 'no machine yet'}; ${threads.join(', ') || '–'}.`);
     if (d.missing.length) {
       L.push(`  Missing: ${d.missing.map((m) => `line ${m.line} (${m.id})`).join(', ')}.`);

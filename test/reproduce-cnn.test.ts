@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CNN_REPORT_SECTIONS } from '../src/reproduce/cnn-report.js';
 import type { CnnReproduceResults } from '../src/reproduce/cnn.js';
+import type { LrSelection } from '../src/reproduce/lr-trials.js';
 import { init } from '../src/index.js';
 
 await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
@@ -113,11 +114,12 @@ test('--lr-grid chooses the CNN\'s rate on validation and says so in the report'
     const r = run('reproduce', 'cnn', '--seeds', '1', '--max-epochs', '1', ...noLr, '--variants', 'base,gaaf', '--lr-grid', '0.001,0.003', '--out', d);
     assert.equal(r.status, 0, r.stderr);
     const x: CnnReproduceResults = JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'));
-    assert.deepEqual(x.lrChoice!.trials.map((t) => t.lr), [0.001, 0.003]);
-    assert.equal(x.protocol.optimizer.lr, x.lrChoice!.lr);
+    const choice = x.lrChoice as LrSelection; // plain reproduce cnn: one rate for every variant
+    assert.deepEqual(choice.trials.map((t) => t.lr), [0.001, 0.003]);
+    assert.equal(x.protocol.optimizer.lr, choice.lr);
     assert.equal(x.runs.length, 2, 'the chosen trials are the runs of seed 1');
     const rep = readFileSync(join(d, 'REPORT.md'), 'utf8');
-    assert.match(rep, new RegExp(`The rate chosen on validation is ${x.lrChoice!.lr}|The rate chosen on validation, ${x.lrChoice!.lr}, is the earlier default`));
+    assert.match(rep, new RegExp(`The rate chosen on validation is ${choice.lr}|The rate chosen on validation, ${choice.lr}, is the earlier default`));
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

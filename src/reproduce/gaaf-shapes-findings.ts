@@ -1,7 +1,10 @@
 // The gaaf-shapes experiment's findings, computed from its runs: per configuration the means
-// over seeds, and for each question the paired comparisons (the same seeds, pairedT on the
-// per-seed differences at n − 1 df, verdictOf) and the sentences that answer it. Every
+// over seeds, and for each question the paired comparisons (the same seeds: test accuracy by
+// compare.ts where the runs hold per-sample predictions, else pairedT at n − 1 df; verdictOf)
+// and the sentences that answer it. Every
 // sentence is built from these numbers; none is fixed text about the outcome.
+import { compareAccuracy } from './compare.js';
+import type { TestPredictions } from './predictions.js';
 import { type MeanSd, meanSd } from './measure.js';
 import type { ShapeConfig, ShapeRun, ShapesResults } from './gaaf-shapes.js';
 import { type PairedT, type Verdict, pairedT, verdictOf } from './stats.js';
@@ -83,11 +86,19 @@ function paired(runs: ShapeRun[], a: string, b: string, f: (r: ShapeRun) => numb
 function accuracyComparison(r: ShapesResults, label: Map<string, string>, a: string, b: string): Comparison | null {
   const d = paired(r.runs, a, b, (x) => x.testAccuracy);
   if (d.length === 0) return null;
+  const ra = r.runs.filter((x) => x.config === a);
+  const rb = r.runs.filter((x) => x.config === b);
+  if ([...ra, ...rb].every((x) => x.predictions)) {
+    // the per-sample predictions are there: the t interval, McNemar per seed and the paired bootstrap (compare.ts)
+    const c = compareAccuracy(ra as Array<ShapeRun & { predictions: TestPredictions }>, rb as Array<ShapeRun & { predictions: TestPredictions }>);
+    return { a, b, metric: 'test accuracy', t: c.t, verdict: c.verdict, sentence: `${label.get(a)} beats ${label.get(b)}: ${words(c.verdict, c.t.mean)}; ${c.sentence}.` };
+  }
   const t = pairedT(d);
   const verdict = verdictOf(t.mean, [t], 1);
   return {
     a, b, metric: 'test accuracy', t, verdict,
-    sentence: `${label.get(a)} beats ${label.get(b)}: ${words(verdict, t.mean)}; the difference is ${pp(t.mean)} points over ${d.length} paired seed(s) (${interval(t, pp)}).`,
+    sentence: `${label.get(a)} beats ${label.get(b)}: ${words(verdict, t.mean)}; the difference is ${pp(t.mean)} points over ${d.length} paired seed(s) (${interval(t, pp)}; ` +
+      'these results hold no per-sample predictions, so no McNemar test or bootstrap).',
   };
 }
 

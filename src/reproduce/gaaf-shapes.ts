@@ -11,6 +11,7 @@
 //  - sigmoid: the bell at height 1 and at ¼.
 //  - flatness: base, dropout, GAAF.
 // Returns plain data; gaaf-shapes-report.ts writes results.json's findings and REPORT.md.
+import { type TestPredictions, testPredictions } from './predictions.js';
 import type { GaafOptions } from '../gaaf.js';
 import { GradientInfo } from '../gradient-info.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
@@ -130,6 +131,8 @@ export interface ShapeRun {
   flatness: Flatness | null;
   seconds: number;
   weightsSha256: string;
+  /** Every test sample's predicted class and rightness (paired tests); absent in results written before it was kept. */
+  predictions?: TestPredictions;
 }
 
 export interface ShapesResults {
@@ -191,6 +194,7 @@ async function runConfig(c: ShapeConfig, seed: number, lr: number, splits: Split
       bestEpoch: run.bestEpoch, epochsRun: run.history.epochs.length, stoppedEarly: run.stoppedEarly,
       bestValAccuracy: run.bestValAccuracy, bestValLoss: run.bestValLoss,
       testAccuracy: test.accuracy, testLoss: test.loss,
+      predictions: testPredictions(model, splits.test),
       gradInfo: run.history.gradInfo ?? [],
       saturation: saturationShare(model, splits.test),
       flatness: c.groups.includes('flatness') ? flatness(model, splits.val, o.flatness, seed) : null,

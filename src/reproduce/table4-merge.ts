@@ -87,8 +87,8 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
       summary: summarizeCnn(runs, variants.filter((v) => choices[v])),
       paper: { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN },
       charts: [],
+      lrChoice: choices,
     };
-    (results4 as CnnReproduceResults & { lrChoice?: unknown }).lrChoice = choices;
   }
   return {
     dir, name: plan.jobs[0].plan.name, variants, lrGrid: plan.jobs[0].lrGrid, checkSeed: plan.jobs[0].plan.seeds[0], optimizer: plan.jobs[0].options.optimizer, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,

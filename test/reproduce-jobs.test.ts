@@ -103,6 +103,7 @@ test('the sweep\'s flags: what cannot go together is an error naming the flags',
     [['merge', '--out', dir], /reproduce merge needs one or more job directories/],
     [['merge', out, '--seeds', '2', '--out', dir], /--seeds cannot go with reproduce merge/],
     [['mlp', out], /reproduce mlp takes no directories/],
+    [['cnn', '--plan', join(dir, 'never.jsonl'), '--filters', '4,4,8'], /svhnCnn filters takes 4 positive integer widths, got \[4, 4, 8\]/],
     [['merge', join(dir, 'empty'), '--out', dir], /empty holds no plan\.jsonl/],
   ];
   for (const [args, re] of cases) {
@@ -110,6 +111,7 @@ test('the sweep\'s flags: what cannot go together is an error naming the flags',
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, re, args.join(' '));
   }
+  assert.ok(!existsSync(join(dir, 'never.jsonl')), 'a plan whose model cannot be built is not written');
 });
 
 test('a job file that is not one is refused with the file and line', () => {

@@ -67,14 +67,18 @@ export function readDir(dir: string): { plan: Plan; results: Map<string, JobResu
   return { plan, results };
 }
 
+/** The lines of a variant's check jobs that have no result yet. */
+export function missingChecks(plan: Plan, results: Map<string, JobResult>, variant: JobSpec['variant']): Array<{ j: JobSpec; line: number }> {
+  return plan.jobs.map((j, i) => ({ j, line: i + 1 })).filter(({ j }) => j.stage === 'lr-check' && j.variant === variant && !results.has(j.id));
+}
+
 /** The check jobs of a variant: every candidate rate's result, or an error naming the missing lines. */
 export function checkResults(plan: Plan, results: Map<string, JobResult>, variant: JobSpec['variant']): JobResult[] {
-  const lines = plan.jobs.map((j, i) => ({ j, line: i + 1 })).filter(({ j }) => j.stage === 'lr-check' && j.variant === variant);
-  const missing = lines.filter(({ j }) => !results.has(j.id));
+  const missing = missingChecks(plan, results, variant);
   if (missing.length) {
     throw new RangeError(`gaaf: the learning-rate check of ${CNN_VARIANT_LABELS[variant]} is not finished: missing ${missing.map(({ j, line }) => `${j.id} (line ${line})`).join(', ')}`);
   }
-  return lines.map(({ j }) => results.get(j.id)!);
+  return plan.jobs.filter((j) => j.stage === 'lr-check' && j.variant === variant).map((j) => results.get(j.id)!);
 }
 
 /** The rate the check chose for a variant, on validation accuracy (then validation loss at the best epoch). */

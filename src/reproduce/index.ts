@@ -94,6 +94,7 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
 
 export { DEFAULT_LR_GRID, type JobSpec, planJobs, planText, readPlan, stageLines } from './jobs.js';
 export { type JobResult, readDir, runJob } from './cnn-job.js';
+export { buildVariant, loadCnnSplits } from './cnn.js';
 export { type MergedDataset, type Table4Merge, mergeTable4 } from './table4-merge.js';
 
 export interface ShapesOutput {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { CNN_VARIANTS, type CnnReproduceResults, type CnnRunResult, type CnnVariant, summarizeCnn } from './cnn.js';
 import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
-import { type JobResult, checkResults, choiceOf, readDir } from './cnn-job.js';
+import { type JobResult, checkResults, choiceOf, missingChecks, readDir } from './cnn-job.js';
 import type { JobSpec } from './jobs.js';
 import type { LrChoice } from './lr-select.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
@@ -53,12 +53,8 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
   const choices: Partial<Record<CnnVariant, LrChoice>> = {};
   const runs: CnnRunResult[] = [];
   for (const v of variants) {
-    let checks: JobResult[];
-    try {
-      checks = checkResults(plan, results, v);
-    } catch {
-      continue; // the check is unfinished: the variant has no chosen rate and no runs yet
-    }
+    if (missingChecks(plan, results, v).length) continue; // the check is unfinished: no chosen rate and no runs yet
+    const checks = checkResults(plan, results, v);
     const choice = choiceOf(checks);
     choices[v] = choice;
     runs.push(checks.find((c) => c.lr === choice.lr)!.run);

@@ -131,3 +131,18 @@ test('a job file that is not one is refused with the file and line', () => {
   r = run('reproduce', 'cnn', '--job', `${bad}:1`, '--out', out);
   assert.match(r.stderr, /holds the results of another job file/);
 });
+
+test('a check run that diverges is recorded, and its rate is left out of the choice', () => {
+  const p = join(dir, 'diverge.jsonl');
+  const o = join(dir, 'diverge');
+  ok(run('reproduce', 'cnn', '--plan', p, ...PLAN.filter((a, i) => a !== '--lr-grid' && PLAN[i - 1] !== '--lr-grid' && a !== '--variants' && PLAN[i - 1] !== '--variants'),
+    '--lr-grid', '0.001,1000000', '--variants', 'base', '--quiet'), 'plan');
+  for (const line of [1, 2, 3]) ok(run('reproduce', 'cnn', '--job', `${p}:${line}`, '--out', o, '--quiet'), `job ${line}`);
+  const big: JobResult = JSON.parse(readFileSync(join(o, 'jobs', 'check-base-lr1000000.json'), 'utf8'));
+  assert.equal(big.run, null);
+  assert.match(big.diverged!, /training diverged at epoch 1/);
+  const seed: JobResult = JSON.parse(readFileSync(join(o, 'jobs', 'seed-base-s2.json'), 'utf8'));
+  assert.equal(seed.lr, 0.001);
+  ok(run('reproduce', 'merge', o, '--out', o, '--quiet'), 'merge');
+  assert.match(readFileSync(join(o, 'REPORT.md'), 'utf8'), /\| Base Model \| \*\*[\d.]+ \(epoch \d of \d\)\*\* \| diverged \(gaaf: training diverged at epoch 1/);
+});

@@ -45,8 +45,9 @@ export async function jobCli(o: ReproduceCliOpts, given: (k: string) => boolean,
   if (!given('out')) throw new InvalidArgumentError('--job needs --out DIR: the directory that collects the sweep\'s job results.');
   const { result, file, skipped } = await runJob(o.job!, o.out, { command, version: VERSION, force: o.force, log });
   const r = result.run;
-  log(`${skipped ? 'already done (--force runs it again)' : 'done'}: ${file}: ${CNN_VARIANT_LABELS[r.variant]} seed ${r.seed} lr ${result.lr}: ` +
-    `best epoch ${r.bestEpoch} of ${r.epochsRun}, validation ${pct(r.bestValAccuracy)}, test ${pct(r.testAccuracy)}, ${r.seconds.toFixed(0)} s`);
+  const what = `${skipped ? 'already done (--force runs it again)' : 'done'}: ${file}: ${CNN_VARIANT_LABELS[result.job.variant]} seed ${result.job.seed} lr ${result.lr}`;
+  if (!r) log(`${what}: diverged (${result.diverged}); recorded, so the check leaves this rate out`);
+  else log(`${what}: best epoch ${r.bestEpoch} of ${r.epochsRun}, validation ${pct(r.bestValAccuracy)}, test ${pct(r.testAccuracy)}, ${r.seconds.toFixed(0)} s`);
 }
 
 /** `reproduce merge DIR... --out OUT`: Table 4 from whatever jobs the directories hold. */

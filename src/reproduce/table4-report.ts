@@ -71,6 +71,7 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], d.variants.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
       const c = checks.find((j) => j.job.variant === v && j.lr === g);
       if (!c) return 'not run yet';
+      if (!c.run) return `diverged (${c.diverged})`;
       const s = `${fix(100 * c.run.bestValAccuracy, 2)} (epoch ${c.run.bestEpoch} of ${c.run.epochsRun})`;
       return d.choices[v]?.lr === g ? `**${s}**` : s;
     }), d.choices[v] ? String(d.choices[v]!.lr) : '–'])), '');
@@ -81,12 +82,13 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
   for (const d of ds) {
     const threads = [...new Set(d.jobs.map((j) => j.machine.kernels))];
     const cpus = [...new Set(d.jobs.map((j) => `${j.machine.cpu} (${j.machine.cores} cores)`))];
-    const hours = d.jobs.reduce((a, j) => a + j.run.seconds, 0) / 3600;
+    const hours = d.jobs.reduce((a, j) => a + (j.run?.seconds ?? 0), 0) / 3600;
     const data = d.jobs[0]?.setup.data;
     const n = (x: number): string => x.toLocaleString('en-US');
     L.push(`- **${d.name}** (${d.dir}, plan sha256 ${d.planSha256.slice(0, 12)}…)${data ? `, ${data.source}: ${n(data.trainCount)} training / ${n(data.valCount)} validation / ${n(data.testCount)} test images` : ''}: ` +
       `${d.done} of ${d.planned} jobs done, ${fix(hours, 1)} h of run time; ` +
       `${cpus.join(', ') || 'no machine yet'}; ${threads.join(', ') || '–'}.`);
+    if (d.diverged.length) L.push(`  Diverged at the chosen rate (not in the means above): ${d.diverged.map((j) => `line ${j.line} (${j.job.id}: ${j.diverged})`).join(', ')}.`);
     if (d.missing.length) {
       L.push(`  Missing: ${d.missing.map((m) => `line ${m.line} (${m.id})`).join(', ')}.`);
     }

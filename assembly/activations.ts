@@ -35,45 +35,19 @@
 // which stay accurate to a few ulp relative even in the saturated tails (1 − tanh² in f32
 // would cancel to 0 there) and cost one exp.
 
-import { v_exp, v_tanh, v_sigmoid, load_partial, store_partial } from "./mathx";
+import { v_exp, v_sigmoid, load_partial, store_partial } from "./mathx";
+import { ACT_TANH, ACT_RELU, ACT_SIGMOID, v_phi, v_dphi, phi_ref } from "./act_core_math";
 import { v_gaaf_g, gaaf_g_ref } from "./gaaf_math";
 
-export const ACT_TANH: i32 = 0,
-  ACT_RELU: i32 = 1,
-  ACT_SIGMOID: i32 = 2;
+export { ACT_TANH, ACT_RELU, ACT_SIGMOID } from "./act_core_math";
 
 // ---- vector building blocks ---------------------------------------------------------------
-
-// @ts-ignore: decorator
-@inline function v_phi(kind: i32, x: v128): v128 {
-  if (kind == ACT_TANH) return v_tanh(x);
-  if (kind == ACT_SIGMOID) return v_sigmoid(x);
-  // relu as x < 0 ? 0 : x (pmax): one maxps on x64, where f32x4.max's NaN/−0 rules cost several
-  // instructions. NaN propagates; −0 stays −0.
-  return f32x4.pmax(x, f32x4.splat(0));
-}
 
 // s(x): bell exp(−(x·x)·(1/c)) for tanh/sigmoid, σ(a·(x − b)) for relu.
 // @ts-ignore: decorator
 @inline function v_shape(kind: i32, x: v128, p1: v128, p2: v128): v128 {
   if (kind == ACT_RELU) return v_sigmoid(f32x4.mul(p1, f32x4.sub(x, p2)));
   return v_exp(f32x4.neg(f32x4.mul(f32x4.mul(x, x), p1))); // p1 holds 1/c here
-}
-
-// φ'(x) from x.
-// @ts-ignore: decorator
-@inline function v_dphi(kind: i32, x: v128): v128 {
-  const one = f32x4.splat(1.0);
-  if (kind == ACT_RELU) return v128.and(one, f32x4.gt(x, f32x4.splat(0)));
-  const ax = f32x4.abs(x);
-  if (kind == ACT_TANH) {
-    const e = v_exp(f32x4.neg(f32x4.add(ax, ax)));
-    const d = f32x4.add(one, e);
-    return f32x4.div(f32x4.mul(f32x4.splat(4.0), e), f32x4.mul(d, d));
-  }
-  const e = v_exp(f32x4.neg(ax));
-  const d = f32x4.add(one, e);
-  return f32x4.div(e, f32x4.mul(d, d));
 }
 
 // @ts-ignore: decorator
@@ -127,13 +101,6 @@ export function act_forward(kind: i32, x: usize, y: usize, n: i32): void {
   if (kind == ACT_TANH) act_forward_k(ACT_TANH, x, y, n);
   else if (kind == ACT_SIGMOID) act_forward_k(ACT_SIGMOID, x, y, n);
   else relu_forward_f32x4(x, y, n);
-}
-
-/** φ(v) with libm: the scalar references' activation. */
-function phi_ref(kind: i32, v: f32): f32 {
-  if (kind == ACT_TANH) return Mathf.tanh(v);
-  if (kind == ACT_SIGMOID) return <f32>1.0 / (<f32>1.0 + Mathf.exp(-v));
-  return v < 0 ? <f32>0 : v; // relu: NaN and −0 pass through, as in the SIMD kernel's pmax
 }
 
 /** Scalar reference of act_forward (libm). x (n), y (n). */

@@ -20,3 +20,4 @@ export * from "./layernorm";
 export * from "./merge";
 export * from "./depthwise";
 export * from "./depthwise_ref";
+export * from "./gaaf_shapes";

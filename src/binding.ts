@@ -18,6 +18,7 @@ export {
   ACTX_KINDS, type ActxKind, actxForward, actxBackward, softmaxForward, softmaxBackward,
 } from './wasm/act_ext.js';
 export { GAAFX_KINDS, type GaafxKind, gaafxForward, gaafxBackward } from './wasm/gaaf_ext.js';
+export { GAAF_SHAPES, type GaafShape, gaafsForward, gaafsBackward } from './wasm/gaaf_shapes.js';
 export { dropoutForward, dropoutBackward } from './wasm/dropout.js';
 export { softmaxXent, argmaxRows } from './wasm/loss.js';
 export { mseLoss, maeLoss, huberLoss, bceLogitsLoss, cceLogitsLoss } from './wasm/loss_targets.js';

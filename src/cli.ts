@@ -10,6 +10,7 @@ import { type BenchCliOptions, benchCli } from './bench/command.js';
 import { KERNEL_SUITES } from './bench/index.js';
 import { VERSION, parseIntArg, parsePath, parsePositive, parseRate, parseWidths, shellQuote } from './cli/args.js';
 import { addExportCommand } from './cli/export.js';
+import { addGaafShapeFlags } from './cli/gaaf-flags.js';
 import { addReproduceCommand } from './cli/reproduce.js';
 import { type TrainOpts, train } from './cli/train.js';
 import { DEFAULT_LR } from './optimizers.js';
@@ -27,7 +28,7 @@ const program = new Command('gaaf')
   .showHelpAfterError('(run gaaf train --help for the options)')
   .configureOutput({ outputError: (s, write) => write(s) });
 
-program.command('train')
+const trainCmd = program.command('train')
   .description("train one of the paper's models (default: the MLP 784-512-256-256-10) and report its test accuracy")
   .addOption(new Option('--model <name>', "mlp: section 5.1's MLP; cnn: section 5.2's SVHN CNN (4 conv + 3 dense); vgg: the reduced VGG16 for 32×32 images (CIFAR); resnet: a small residual CNN (BatchNorm, Add, global average pooling)")
     .choices(['mlp', 'cnn', 'vgg', 'resnet']).default('mlp'))
@@ -37,7 +38,8 @@ program.command('train')
   .option('--filters <list>', 'cnn, vgg: conv widths, comma-separated (default cnn 32,32,64,64; vgg 64,64,128,128,256,256,256,512,512,512)', parseWidths('--filters'))
   .option('--dense <list>', 'cnn, vgg: hidden dense widths, comma-separated (default cnn 512,256; vgg 512,512)', parseWidths('--dense'))
   .option('--gaaf', 'use GAAF (gradient acceleration in activation functions)', false)
-  .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), 10000)
+  .option('--gaaf-k <K>', 'GAAF frequency constant K', parsePositive('--gaaf-k'), 10000);
+addGaafShapeFlags(trainCmd)
   .option('--dropout <p>', 'dropout rate after each hidden layer, in [0, 1)', parseRate, 0)
   .option('--epochs <n>', `epochs, the total (default: ${PAPER_MLP_RECIPE.epochs}; with --resume, the run's recorded total)`, parseIntArg('--epochs', 1))
   .option('--batch <b>', 'batch size', parseIntArg('--batch', 1, 1 << 20), PAPER_MLP_RECIPE.batchSize)

@@ -36,7 +36,10 @@ export {
   exponentialDecay, cosineDecay, scheduleFromConfig, type LearningRate, type LearningRateSchedule, type LrSchedule, type ScheduleConfig,
   type ExponentialDecayOptions, type CosineDecayOptions,
 } from './optimizers.js';
-export { type GaafOptions, type GaafParams, type GaafKind, resolveGaaf, gaafDefaultCentre, GAAF_DEFAULT_K } from './gaaf.js';
+export {
+  type GaafOptions, type GaafParams, type GaafKind, resolveGaaf, gaafDefaultCentre, gaafShapesOf, GAAF_DEFAULT_K, GAAF_DEFAULT_C,
+} from './gaaf.js';
+export { GAAF_SHAPES, type GaafShape } from './binding.js';
 export { type Initializer } from './init.js';
 export { Rng } from './rng.js';
 export { init, type InitOptions, type InitInfo } from './binding.js';

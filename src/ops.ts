@@ -1,9 +1,9 @@
 // The `ops` namespace: the kernels on plain Float32Arrays, for apps that want just the
 // compute. Each call copies its inputs into Wasm memory, runs the kernel and copies the
 // result out; shapes and lengths are checked first and reported with names.
-import { type ActKind, Buf, actBackward, checkFiniteF32, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward,
+import { type ActKind, Buf, actBackward, checkFiniteF32, actForward, allocF32, allocI32, dropoutBackward, dropoutForward, gaafBackward, gaafsBackward, gaafsForward,
   gaafForward, gaafxBackward, gaafxForward, gemm, leakyReluBackward, leakyReluForward, meanAbs as meanAbsKernel, meanVar as meanVarKernel, softmaxXent } from './binding.js';
-import { type GaafOptions, resolveGaaf } from './gaaf.js';
+import { type GaafOptions, gaafIsPlain, resolveGaaf } from './gaaf.js';
 
 export interface MatmulOptions {
   /** A is stored as its transpose, k×m. */
@@ -98,13 +98,16 @@ export function activation(kind: ActivationOpKind, x: Float32Array, opts: Activa
     X.write(x);
     if (alpha !== null && opts.gaaf) {
       const g = resolveGaaf('leakyRelu', opts.gaaf, alpha);
-      gaafxForward('leakyRelu', X, Y, x.length, alpha, g.K, g.p1, g.p2);
+      if (g.surrogate) leakyReluForward(X, Y, x.length, alpha); // a surrogate's forward is φ
+      else gaafxForward('leakyRelu', X, Y, x.length, alpha, g.K, g.p1, g.p2);
     } else if (alpha !== null) {
       leakyReluForward(X, Y, x.length, alpha);
     } else if (opts.gaaf) {
       const k = kind as ActKind;
       const g = resolveGaaf(k, opts.gaaf);
-      gaafForward(k, X, Y, x.length, g.K, g.p1, g.p2);
+      if (g.surrogate) actForward(k, X, Y, x.length);
+      else if (gaafIsPlain(g)) gaafForward(k, X, Y, x.length, g.K, g.p1, g.p2);
+      else gaafsForward(k, g.shape, X, Y, x.length, g.K, g.p1, g.p2, g.height);
     } else {
       actForward(kind as ActKind, X, Y, x.length);
     }
@@ -134,7 +137,8 @@ export function activationBackward(kind: ActivationOpKind, x: Float32Array, dy: 
     } else if (opts.gaaf) {
       const k = kind as ActKind;
       const g = resolveGaaf(k, opts.gaaf);
-      gaafBackward(k, X, D, DX, x.length, g.p1, g.p2);
+      if (gaafIsPlain({ ...g, surrogate: false })) gaafBackward(k, X, D, DX, x.length, g.p1, g.p2);
+      else gaafsBackward(k, g.shape, X, D, DX, x.length, g.p1, g.p2, g.height);
     } else {
       const Y = alloc(x.length, 'y');
       actForward(kind as ActKind, X, Y, x.length);

@@ -32,19 +32,24 @@ export interface MlpOptions {
   hidden?: number[];
   inputSize?: number;
   classes?: number;
-  activation?: ActKind;
+  /** tanh (the paper's), relu, sigmoid, or leakyRelu (Keras's slope 0.3; no GAAF variants of it here). */
+  activation?: ActKind | 'leakyRelu';
   gaaf?: boolean | GaafOptions;
   /** Dropout rate after each hidden layer's activation; 0 for none. */
   dropout?: number;
+  /** BatchNorm after each hidden Dense (which then has no bias), before its activation. */
+  bn?: boolean;
 }
 
-/** The paper's MNIST MLP (section 5.1): 784-512-256-256-10 with tanh, optionally with dropout or GAAF. */
+/** The paper's MNIST MLP (section 5.1): 784-512-256-256-10 with tanh, optionally with dropout, GAAF or BatchNorm. */
 export function paperMlp(opts: MlpOptions = {}): Sequential {
   const hidden = opts.hidden ?? [512, 256, 256];
   const act = opts.activation ?? 'tanh';
   const layers: Layer[] = [];
   for (const units of hidden) {
-    layers.push(new Dense(units, { kernelInitializer: act === 'relu' ? 'heUniform' : 'glorotUniform' }));
+    const init = act === 'relu' || act === 'leakyRelu' ? 'heUniform' : 'glorotUniform';
+    layers.push(new Dense(units, opts.bn ? { kernelInitializer: init, useBias: false } : { kernelInitializer: init }));
+    if (opts.bn) layers.push(new BatchNorm({ momentum: BN_MOMENTUM }));
     layers.push(new Activation(act, { gaaf: opts.gaaf ?? false }));
     if (opts.dropout) layers.push(new Dropout(opts.dropout));
   }

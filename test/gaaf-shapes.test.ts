@@ -122,14 +122,14 @@ for (const kind of KINDS) {
 }
 
 test('GAAF shapes: the documented defaults, and where the added gradient goes', () => {
-  const relu = { K: 10000, shape: 'shiftedSigmoid', p1: 3.3, p2: -0.6 };
+  const relu = { K: 10000, shape: 'shiftedSigmoid', p1: 3.3, p2: -0.6, height: 1, surrogate: false };
   assert.deepEqual(resolveGaaf('relu', true), relu);
   for (const k of ['gelu', 'geluTanh', 'silu'] as const) assert.deepEqual(resolveGaaf(k, true), relu);
   assert.deepEqual(resolveGaaf('leakyRelu', true, 0.3), relu);
   assert.deepEqual(resolveGaaf('elu', true, 1), { ...relu, p2: -Math.LN2 - 0.6 });
   assert.equal(gaafDefaultCentre('elu', 0.5), -0.6); // α ≤ ½: φ′ jumps through ½ at 0
   assert.ok(Math.abs(gaafDefaultCentre('elu', 2) - (-Math.log(4) - 0.6)) < 1e-15);
-  assert.deepEqual(resolveGaaf('silu', { K: 50, a: 2, b: -1 }), { K: 50, shape: 'shiftedSigmoid', p1: 2, p2: -1 });
+  assert.deepEqual(resolveGaaf('silu', { K: 50, a: 2, b: -1 }), { K: 50, shape: 'shiftedSigmoid', p1: 2, p2: -1, height: 1, surrogate: false });
   // the shape is half its amplitude at b, and φ′ + s there: elu (α = 1) at b = −1.293
   const x = Float32Array.of(-Math.LN2 - 0.6, 5, -8);
   const ones = new Float32Array(3).fill(1);
@@ -145,7 +145,7 @@ test('GAAF shapes: errors name the option, the activation and what is expected',
   assert.throws(() => new Activation('leakyRelu', { alpha: -0.1, gaaf: true }), /needs alpha in \[0, 1\).*got -0\.1/);
   assert.doesNotThrow(() => new Activation('leakyRelu', { alpha: 1.5 })); // without GAAF any finite slope
   assert.throws(() => new Activation('elu', { gaaf: { c: 3 } }), /GAAF for elu uses the shifted sigmoid \(a, b\), not the bell width c/);
-  assert.throws(() => new Activation('gelu', { gaaf: { K: 10, width: 2 } as never }), /GAAF for gelu: unknown option 'width' \(expected K, a, b\)/);
+  assert.throws(() => new Activation('gelu', { gaaf: { K: 10, width: 2 } as never }), /GAAF for gelu: unknown option 'width' \(expected K, a, b, shape, surrogate\)/);
   assert.throws(() => new Activation('tanh', { gaaf: { b: 1 } }), /GAAF for tanh uses the bell width c/);
   assert.throws(() => new Activation('silu', { gaaf: { a: 0 } }), /GAAF shape slope a must be a positive finite number, got 0/);
   assert.throws(() => new Activation('swish', { gaaf: { b: Infinity } }), /GAAF shape centre b/);

@@ -65,9 +65,9 @@ for (const kind of KINDS) {
 }
 
 test('GAAF parameters: defaults and validation', () => {
-  assert.deepEqual(resolveGaaf('tanh', true), { K: 10000, shape: 'bell', p1: 3, p2: 0 });
-  assert.deepEqual(resolveGaaf('sigmoid', true), { K: 10000, shape: 'bell', p1: 12, p2: 0 });
-  assert.deepEqual(resolveGaaf('relu', true), { K: 10000, shape: 'shiftedSigmoid', p1: 3.3, p2: -0.6 });
+  assert.deepEqual(resolveGaaf('tanh', true), { K: 10000, shape: 'bell', p1: 3, p2: 0, height: 1, surrogate: false });
+  assert.deepEqual(resolveGaaf('sigmoid', true), { K: 10000, shape: 'bell', p1: 12, p2: 0, height: 1, surrogate: false });
+  assert.deepEqual(resolveGaaf('relu', true), { K: 10000, shape: 'shiftedSigmoid', p1: 3.3, p2: -0.6, height: 1, surrogate: false });
   // relu's shape rises from about 5% at −1.5 to about 95% at +0.3 (paper figure 4b)
   assert.ok(Math.abs(shape.relu(-1.5) - 0.05) < 0.01 && Math.abs(shape.relu(0.3) - 0.95) < 0.01);
   assert.throws(() => resolveGaaf('tanh', { K: 0 }), /K must be a positive finite number, got 0/);

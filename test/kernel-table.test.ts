@@ -29,6 +29,8 @@ const SAMPLE: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   actBackward: { kind: 'sigmoid', n },
   gaafForward: { kind: 'relu', n, K: 1e4, p1: 3.3, p2: -0.6 },
   gaafBackward: { kind: 'tanh', n, p1: 3, p2: 0 },
+  gaafsForward: { kind: 'tanh', shape: 'ring', n, K: 1e4, p1: 2, p2: 0, h: 1 },
+  gaafsBackward: { kind: 'relu', shape: 'leftBump', n, p1: 0.75, p2: 0, h: 0.5 },
   leakyReluForward: { n, alpha: 0.2 },
   leakyReluBackward: { n, alpha: 0.2 },
   actxForward: { kind: 'gelu', n, alpha: 1 }, actxBackward: { kind: 'elu', n, alpha: 0.5 },

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CNN_REPORT_SECTIONS } from '../src/reproduce/cnn-report.js';
 import type { CnnReproduceResults } from '../src/reproduce/cnn.js';
+import type { LrSelection } from '../src/reproduce/lr-trials.js';
 import { init } from '../src/index.js';
 
 await init(); // importing gaaf loads nothing; init() loads the Wasm module and starts the threads
@@ -96,6 +97,34 @@ test('results.json: four variants × two seeds on [28, 28, 1] images, mean and s
   assert.ok(report.includes('BatchNorm momentum 0.9, ε 0.001'));
 });
 
+test('the GAAF comparisons are paired over the seeds (t interval at n − 1 df, bootstrap, McNemar), and the paper is quoted right', () => {
+  assert.ok(report.includes('| Comparison | This run | 95% t interval (df) | Paired bootstrap | McNemar p per seed | Seeds improved | Verdict |'));
+  assert.match(report, /\| \+GAAF vs Base Model \| [−+][0-9.]+ \| \[[−+][0-9.]+, [−+][0-9.]+\] \(1\) \|/);
+  assert.match(report, /- \+GAAF − Base Model: [−+][0-9.]+ points \([0-9.]+ of 200 test samples( on average)?\), 95% t interval over 2 seeds .* at 1 df; McNemar exact p per seed /);
+  assert.match(report, /§4 gives K = 10,000 for its experiments, as here/);
+  assert.match(report, /fixes the conv widths \(VGG16's without its last three conv layers, 64-64-128-128-256-256-256-512-512-512\)/);
+  assert.doesNotMatch(report, /no layer widths for either model|GAAF's K for ReLU|two standard deviations/);
+  assert.match(report, /The learning rate 0\.003 was given, not chosen on the validation split/);
+});
+
+test('--lr-grid chooses the CNN\'s rate on validation and says so in the report', () => {
+  const d = mkdtempSync(join(tmpdir(), 'gaaf-reproduce-cnn-lr-'));
+  try {
+    const noLr = DATA.filter((a, i) => a !== '--lr' && DATA[i - 1] !== '--lr');
+    const r = run('reproduce', 'cnn', '--seeds', '1', '--max-epochs', '1', ...noLr, '--variants', 'base,gaaf', '--lr-grid', '0.001,0.003', '--out', d);
+    assert.equal(r.status, 0, r.stderr);
+    const x: CnnReproduceResults = JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'));
+    const choice = x.lrChoice as LrSelection; // plain reproduce cnn: one rate for every variant
+    assert.deepEqual(choice.trials.map((t) => t.lr), [0.001, 0.003]);
+    assert.equal(x.protocol.optimizer.lr, choice.lr);
+    assert.equal(x.runs.length, 2, 'the chosen trials are the runs of seed 1');
+    const rep = readFileSync(join(d, 'REPORT.md'), 'utf8');
+    assert.match(rep, new RegExp(`The rate chosen on validation is ${choice.lr}|The rate chosen on validation, ${choice.lr}, is the earlier default`));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('the same command gives the same weights (one variant, one seed)', () => {
   const d = mkdtempSync(join(tmpdir(), 'gaaf-reproduce-cnn-again-'));
   try {
@@ -120,6 +149,7 @@ for (const [args, msg] of [
   [['cnn', '--variants', 'base,resnet'], /--variants takes a comma-separated list of base, bn, gaaf, bnGaaf, got 'base,resnet' \(unknown: resnet\)/],
   [['cnn', '--filters', '4,x'], /--filters takes a comma-separated list of positive integers, got '4,x'/],
   [['cnn', '--filters', '4,4,8', '--out', join(tmpdir(), 'gaaf-never-written-cnn')], /svhnCnn filters takes 4 positive integer widths, got \[4, 4, 8\]/],
+  [['cnn', '--lr-grid', '0.001', '--lr', '0.01'], /--lr and --lr-grid exclude each other/],
   [['resnet'], /value 'resnet' is invalid for argument 'experiment'\. Allowed choices are mlp, cnn/],
 ] as Array<[string[], RegExp]>) {
   test(`gaaf reproduce ${args.join(' ')} fails with a clear message`, () => {

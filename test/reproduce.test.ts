@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { REPORT_SECTIONS } from '../src/reproduce/report.js';
+import { REPORT_SECTIONS, renderReport } from '../src/reproduce/report.js';
+import { differences } from '../src/reproduce/mlp-differences.js';
+import { claims } from '../src/reproduce/mlp-claims.js';
 import type { ReproduceResults, RunResult } from '../src/reproduce/experiment.js';
 import { init } from '../src/index.js';
 
@@ -47,7 +49,7 @@ test('REPORT.md has every section, the exact command, and links charts that exis
   assert.deepEqual(headings, [...REPORT_SECTIONS]);
   assert.match(report, /^# Reproducing the GAAF paper's MLP experiments/);
   assert.ok(report.includes(`\`gaaf reproduce mlp ${SMOKE.join(' ')} --out ${dir}\``), 'the report does not state the exact command');
-  for (const table of ['| Model | Activation | Test accuracy (%) | Paper |', '| Layer | Base | Paper base | +Dropout | Paper dropout | +GAAF | Paper GAAF (§5.1) |', '| Layer | Net variance | Paper |']) {
+  for (const table of ['| Model | Activation | Test accuracy (%) | Paper |', '| Layer | Base | Paper base | +Dropout | Paper dropout | +GAAF | Paper GAAF (§5.1) as Layers 1, 2, 3 | Paper GAAF (§5.1) in reverse |', '| Layer | Net variance | Paper |']) {
     assert.ok(report.includes(table), `missing table: ${table}`);
   }
   for (const paper of ['98.23', '98.40', '98.35', '9.35e-5', '5.83e-4', '1.15e-3', '6.43e-4', '1.78e-4', '1.97']) {
@@ -159,6 +161,8 @@ for (const [args, msg] of [
   [['mlp', '--dropout', '0'], /--dropout must be in \(0, 1\), got '0'/],
   [['mlp', '--monitor', 'train-loss'], /Allowed choices are val-accuracy, val-loss/],
   [['mlp', '--lr', '-0.1'], /--lr must be a positive number/],
+  [['mlp', '--lr-grid', '0.1,x'], /--lr-grid takes comma-separated positive learning rates, got '0.1,x'/],
+  [['mlp', '--lr-grid', '0.01,0.1', '--lr', '0.1'], /--lr and --lr-grid exclude each other/],
   [['mlp', '--data', '/nonexistent-dir', '--out', join(tmpdir(), 'gaaf-never-written')], /nonexistent-dir/],
 ] as Array<[string[], RegExp]>) {
   test(`gaaf reproduce ${args.join(' ')} fails with a clear message`, () => {
@@ -173,4 +177,75 @@ test('gaaf reproduce --help lists the flags of the issue', () => {
   assert.equal(r.status, 0);
   for (const f of ['--data', '--seeds', '--max-epochs', '--patience', '--out', '--optimizer', '--lr', '--batch', '--saturation']) assert.ok(r.stdout.includes(f), `help lacks ${f}`);
   assert.ok(!existsSync(join(tmpdir(), 'gaaf-never-written', 'results.json')));
+});
+
+// The report's explanations are computed from the run: a crafted copy of the smoke results in
+// which GAAF stops earlier than base with a training loss above base's at every epoch and a
+// lower test accuracy must not be explained as faster convergence, and the reverse must be.
+function crafted(gaafAbove: boolean): ReproduceResults {
+  const r: ReproduceResults = structuredClone(results);
+  const base = r.runs.find((x) => x.model === 'base')!;
+  const gaaf = r.runs.find((x) => x.model === 'gaaf')!;
+  base.bestEpoch = 3;
+  gaaf.bestEpoch = 1;
+  r.summary.find((s) => s.model === 'base')!.epochs.mean = 3;
+  r.summary.find((s) => s.model === 'gaaf')!.epochs.mean = 1;
+  gaaf.curve.forEach((c, e) => (c.loss = base.curve[e].loss + (gaafAbove ? 0.1 : -0.1)));
+  gaaf.testAccuracy = base.testAccuracy + (gaafAbove ? -0.01 : 0.01);
+  for (const x of r.runs) x.stoppedEarly = true; // as if every run had stopped on the patience rule
+  return r;
+}
+
+test('the epochs explanation reads the run: a GAAF that stalls above base\'s loss is not "faster"', () => {
+  // the part against base (the paragraph goes on against dropout)
+  const part = (r: ReproduceResults): string => differences(r).find((p) => p.startsWith('**Accuracy and epochs.**'))!.split('Against dropout')[0];
+  const stalled = part(crafted(true));
+  assert.match(stalled, /\+GAAF's mean training loss is above Base model's at 3 of the 3 epochs/);
+  assert.match(stalled, /an early stop at a lower accuracy, not faster convergence/);
+  assert.doesNotMatch(stalled, /converge[sd]? faster|falls faster|falls below/);
+  const faster = part(crafted(false));
+  assert.match(faster, /\+GAAF's mean training loss is below Base model's at 3 of the 3 epochs/);
+  assert.match(faster, /did converge faster here/);
+  // the same with GAAF's run stopped at the epoch cap: convergence is not established
+  const atCap = crafted(false);
+  atCap.runs.find((x) => x.model === 'gaaf')!.stoppedEarly = false;
+  assert.match(part(atCap), /but 1 of \+GAAF's 1 runs stopped at the 3-epoch cap, not on the patience rule, so their epoch counts are lower bounds and which model converges first is not established/);
+  assert.doesNotMatch(part(atCap), /did converge faster/);
+  // the epochs claim says what accuracy was traded, and one seed gives no "yes"
+  const c = claims(crafted(true)).find((x) => x.claim.startsWith('GAAF improves test accuracy'))!;
+  assert.match(c.ours, /^−1\.00 points$/);
+  assert.notEqual(c.holds, 'yes');
+  const report = renderReport(crafted(true), []);
+  assert.ok(!report.includes('SE)'), 'no Welch standard-error verdicts');
+  assert.match(report, /95% Student t interval of the per-seed differences at n − 1 degrees of freedom/);
+  assert.match(report, /the reverse are possible readings/);
+  assert.match(report, /The learning rate 0\.05 was given, not chosen on validation; this default had been chosen on seed 1's test accuracy/);
+});
+
+test('--lr-grid chooses the rate on validation, records the trials, and reuses the chosen trial as the first seed\'s run', () => {
+  const d = mkdtempSync(join(tmpdir(), 'gaaf-reproduce-lr-'));
+  try {
+    const r = run('reproduce', 'mlp', '--seeds', '2', '--max-epochs', '2', '--train-samples', '600', '--test-samples', '200', '--models', 'base,gaaf', '--lr-grid', '0.02,0.05', '--quiet', '--out', d);
+    assert.equal(r.status, 0, r.stderr);
+    const x: ReproduceResults = JSON.parse(readFileSync(join(d, 'results.json'), 'utf8'));
+    const c = x.lrChoice!;
+    assert.deepEqual(c.grid, [0.02, 0.05]);
+    assert.deepEqual(c.models, ['base', 'gaaf']);
+    assert.equal(c.seed, 1);
+    assert.equal(c.defaultLr, 0.05);
+    const best = [...c.trials].sort((a, b) => b.valAccuracy - a.valAccuracy || a.valLoss - b.valLoss || a.lr - b.lr)[0];
+    assert.equal(c.lr, best.lr);
+    assert.equal(x.protocol.optimizer.lr, c.lr);
+    for (const t of c.trials) {
+      const mean = t.runs.reduce((a, u) => a + u.bestValAccuracy, 0) / t.runs.length;
+      assert.ok(Math.abs(t.valAccuracy - mean) < 1e-12);
+    }
+    const chosen = c.trials.find((t) => t.lr === c.lr)!;
+    for (const u of chosen.runs) assert.equal(x.runs.find((y) => y.model === u.model && y.seed === 1)!.bestValAccuracy, u.bestValAccuracy);
+    const report = readFileSync(join(d, 'REPORT.md'), 'utf8');
+    assert.ok(report.includes(`The learning rate was chosen on the validation split (\`--lr-grid 0.02,0.05\`)`));
+    assert.ok(report.includes('| Learning rate | Base model: best validation accuracy (%), epoch | +GAAF: best validation accuracy (%), epoch | Mean validation accuracy (%) | Mean validation loss | Chosen |'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });

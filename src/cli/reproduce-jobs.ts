@@ -3,7 +3,7 @@
 // cnn-job.ts, table4-merge.ts), for GNU parallel, Slurm arrays or Kubernetes Indexed Jobs.
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, mergeTable4, planJobs, planText, runJob, stageLines } from '../reproduce/index.js';
+import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines } from '../reproduce/index.js';
 import { type ReproduceCliOpts, cnnOptions } from './reproduce.js';
 import { VERSION, pct, shellQuote } from './args.js';
 
@@ -18,6 +18,9 @@ export function planCli(o: ReproduceCliOpts, given: (k: string) => boolean, log:
       ' (one rate: --lr-grid R), and each job gets its --out when it runs.');
   }
   const opts = cnnOptions(o, given, log);
+  // a data or shape error (e.g. vgg on 28×28 images, a wrong number of widths) stops here, not in every job
+  const splits = loadCnnSplits(opts);
+  buildVariant(opts, 'base', [...splits.train.sampleShape], Math.max(splits.train.numClasses, splits.test.numClasses));
   const lrGrid = o.lrGrid ?? DEFAULT_LR_GRID[opts.optimizer];
   const seeds = Array.from({ length: opts.seeds }, (_, i) => opts.seedStart + i);
   const { log: _log, variants, seeds: _n, seedStart: _s, lr: _lr, ...options } = opts;
@@ -42,8 +45,9 @@ export async function jobCli(o: ReproduceCliOpts, given: (k: string) => boolean,
   if (!given('out')) throw new InvalidArgumentError('--job needs --out DIR: the directory that collects the sweep\'s job results.');
   const { result, file, skipped } = await runJob(o.job!, o.out, { command, version: VERSION, force: o.force, log });
   const r = result.run;
-  log(`${skipped ? 'already done (--force runs it again)' : 'done'}: ${file}: ${CNN_VARIANT_LABELS[r.variant]} seed ${r.seed} lr ${result.lr}: ` +
-    `best epoch ${r.bestEpoch} of ${r.epochsRun}, validation ${pct(r.bestValAccuracy)}, test ${pct(r.testAccuracy)}, ${r.seconds.toFixed(0)} s`);
+  const what = `${skipped ? 'already done (--force runs it again)' : 'done'}: ${file}: ${CNN_VARIANT_LABELS[result.job.variant]} seed ${result.job.seed} lr ${result.lr}`;
+  if (!r) log(`${what}: diverged (${result.diverged}); recorded, so the check leaves this rate out`);
+  else log(`${what}: best epoch ${r.bestEpoch} of ${r.epochsRun}, validation ${pct(r.bestValAccuracy)}, test ${pct(r.testAccuracy)}, ${r.seconds.toFixed(0)} s`);
 }
 
 /** `reproduce merge DIR... --out OUT`: Table 4 from whatever jobs the directories hold. */

@@ -4,11 +4,13 @@ import { Argument, type Command, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_LR, type OptimizerName } from '../optimizers.js';
 import {
   CNN_DEFAULTS, CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnModelName, type CnnReproduceOptions, type CnnVariant, DEFAULTS, MODEL_KEYS, type ModelKey, type Monitor,
-  reproduceCnn, reproduceMlp,
+  SHAPES_DEFAULTS, reproduceCnn, reproduceMlp,
 } from '../reproduce/index.js';
 import { MAX_THREADS, init } from '../binding.js';
 import { parseLrList } from '../reproduce/lr-select.js';
 import { jobCli, mergeCli, planCli } from './reproduce-jobs.js';
+import { type GaafFlags, addGaafShapeFlags, gaafOptionsFromFlags } from './gaaf-flags.js';
+import { type ShapesCliOpts, addShapesOptions, reproduceShapesCli } from './reproduce-shapes.js';
 import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
 function parseModels(v: string): ModelKey[] {
@@ -30,7 +32,7 @@ function parseVariants(v: string): CnnVariant[] {
   return CNN_VARIANTS.filter((k) => keys.includes(k));
 }
 
-export interface ReproduceCliOpts {
+export interface ReproduceCliOpts extends GaafFlags {
   model: CnnModelName;
   variants: CnnVariant[];
   filters?: number[];
@@ -43,6 +45,7 @@ export interface ReproduceCliOpts {
   monitor: Monitor;
   optimizer: OptimizerName;
   lr?: number;
+  lrGrid?: number[];
   momentum: number;
   batch: number;
   dropout: number;
@@ -57,7 +60,6 @@ export interface ReproduceCliOpts {
   plan?: string;
   planName?: string;
   job?: string;
-  lrGrid?: number[];
   force: boolean;
   threads?: number;
 }
@@ -65,6 +67,16 @@ export interface ReproduceCliOpts {
 const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
 const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
 const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+// the shape flags each experiment's report describes: mlp's bell width, cnn's shifted sigmoid
+const cnnGaaf = (o: ReproduceCliOpts): { gaafA?: number; gaafB?: number } => {
+  gaafOptionsFromFlags('relu', o.gaafK, o, "'reproduce cnn' (its +GAAF variants use the paper's shifted sigmoid; reproduce gaaf-shapes runs the other shapes)", ['gaafA', 'gaafB']);
+  return { gaafA: o.gaafA, gaafB: o.gaafB };
+};
+const mlpGaafC = (o: ReproduceCliOpts): number | undefined => {
+  gaafOptionsFromFlags('tanh', o.gaafK, o, "'reproduce mlp' (its +GAAF model uses the paper's bell; reproduce gaaf-shapes runs the other shapes)", ['gaafC']);
+  return o.gaafC;
+};
 
 /** The CNN experiment's options from the flags: flags left at their (MLP) defaults take the CNN experiment's defaults. */
 export function cnnOptions(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void): CnnReproduceOptions {
@@ -85,9 +97,11 @@ export function cnnOptions(o: ReproduceCliOpts, given: (k: string) => boolean, l
     patience: pick('patience', o.patience),
     optimizer,
     lr: o.lr ?? DEFAULT_LR[optimizer],
+    lrGrid: o.lrGrid,
     momentum: o.momentum,
     batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
     gaafK: o.gaafK,
+    ...cnnGaaf(o),
     valFraction: o.valFraction,
     trainSamples: o.trainSamples,
     testSamples: o.testSamples,
@@ -100,7 +114,7 @@ async function reproduceCnnCli(o: ReproduceCliOpts, given: (k: string) => boolea
   const { optimizer, lr } = opts;
   const out = given('out') ? o.out : 'gaaf-reproduction-cnn';
   log(`gaaf ${VERSION}: reproducing the paper's CNN experiment, Table 4 (${o.model}; ${opts.variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; ` +
-    `${opts.seeds} seed(s); ${optimizer} lr ${lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
+    `${opts.seeds} seed(s); ${optimizer} lr ${o.lrGrid ? `chosen on validation from ${o.lrGrid.join(', ')}` : lr}, batch ${opts.batchSize}; up to ${opts.maxEpochs} epochs, patience ${opts.patience}) into ${out}`);
   const { results, files, chartsSkipped } = await reproduceCnn(opts, { command, version: VERSION, out });
   if (chartsSkipped) process.stderr.write(`gaaf: ${chartsSkipped}\n`);
   for (const s of results.summary) {
@@ -123,20 +137,22 @@ async function reproduce(experiment: string, dirs: string[], o: ReproduceCliOpts
   if (given('planName') && o.plan === undefined) throw new InvalidArgumentError('--plan-name names the plan of --plan; give --plan FILE.');
   if (given('force') && o.job === undefined) throw new InvalidArgumentError('--force reruns a finished job of --job; give --job FILE:LINE.');
   await init(o.threads !== undefined ? { threads: o.threads } : {});
+  if (experiment !== 'cnn') {
+    const sweep = SWEEP_ONLY.filter(given);
+    if (sweep.length) throw new InvalidArgumentError(`${sweep.map(flag).join(', ')} applies to 'reproduce cnn' (the Table 4 sweep), not ${experiment}.`);
+  }
+  if (experiment === 'gaaf-shapes') return reproduceShapesCli(o as unknown as ShapesCliOpts, given, log, command);
+  for (const k of ['configs', 'flatnessDraws', 'reportOnly']) if (given(k)) throw new InvalidArgumentError(`${flag(k)} applies to 'reproduce gaaf-shapes', not ${experiment}.`);
   if (experiment === 'merge') return mergeCli(dirs, o, given, log, command);
   if (experiment === 'cnn' && o.plan !== undefined) return planCli(o, given, log);
   if (experiment === 'cnn' && o.job !== undefined) return jobCli(o, given, log, command);
-  if (experiment === 'cnn') {
-    if (given('lrGrid')) throw new InvalidArgumentError('--lr-grid is the rates a sweep checks; give it with --plan FILE.');
-    return reproduceCnnCli(o, given, log, command);
-  }
-  const sweep = [...SWEEP_ONLY, 'lrGrid'].filter(given);
-  if (sweep.length) throw new InvalidArgumentError(`${sweep.map(flag).join(', ')} applies to 'reproduce cnn' (the Table 4 sweep), not mlp.`);
+  if (o.lrGrid && o.lr !== undefined) throw new InvalidArgumentError('--lr and --lr-grid exclude each other: --lr-grid chooses the rate on the validation split.');
+  if (experiment === 'cnn') return reproduceCnnCli(o, given, log, command);
   const bad = CNN_ONLY.filter(given);
   if (bad.length) throw new InvalidArgumentError(`${bad.map(flag).join(', ')} applies to 'reproduce cnn', not mlp.`);
   const lr = o.lr ?? (o.optimizer === DEFAULTS.optimizer ? DEFAULTS.lr : DEFAULT_LR[o.optimizer]);
   log(`gaaf ${VERSION}: reproducing the paper's MLP experiments (${o.models.join(', ')}; ${o.seeds} seed(s); ` +
-    `${o.optimizer} lr ${lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
+    `${o.optimizer} lr ${o.lrGrid ? `chosen on validation from ${o.lrGrid.join(', ')}` : lr}, batch ${o.batch}; up to ${o.maxEpochs} epochs, patience ${o.patience} on ${o.monitor}) into ${o.out}`);
   const { results, files, chartsSkipped } = await reproduceMlp({
     ...DEFAULTS,
     data: o.data,
@@ -147,10 +163,12 @@ async function reproduce(experiment: string, dirs: string[], o: ReproduceCliOpts
     monitor: o.monitor,
     optimizer: o.optimizer,
     lr,
+    lrGrid: o.lrGrid,
     momentum: o.momentum,
     batchSize: o.batch,
     dropout: o.dropout,
     gaafK: o.gaafK,
+    gaafC: mlpGaafC(o),
     valFraction: o.valFraction,
     saturation: o.saturation,
     models: o.models,
@@ -168,10 +186,10 @@ async function reproduce(experiment: string, dirs: string[], o: ReproduceCliOpts
 
 /** Adds `reproduce` to the program. */
 export function addReproduceCommand(program: Command): void {
-  program.command('reproduce')
+  const cmd = program.command('reproduce')
     .description("reproduce the paper's experiments; writes results.json, REPORT.md and SVG charts (with the optional vega and vega-lite installed) to --out")
     .showHelpAfterError('(run gaaf reproduce --help for the options)')
-    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5) or cnn (Table 4); merge: Table 4 from a sweep's job directories").choices(['mlp', 'cnn', 'merge']))
+    .addArgument(new Argument('<experiment>', "the paper's experiment: mlp (Tables 1-3, Figures 2 and 5), cnn (Table 4), gaaf-shapes (which part of GAAF does the work); merge: Table 4 from a sweep's job directories").choices(['mlp', 'cnn', 'gaaf-shapes', 'merge']))
     .addArgument(new Argument('[dirs...]', 'merge: the job directories (each the --out of a plan\'s jobs)'))
     .option('--data <dir>', 'directory with MNIST-layout IDX files (plain or .gz), e.g. /usr/share/datasets/fashion-mnist, or CIFAR-10/100 binary files (cnn); default: the bundled 10,000 digits', parsePath('--data'))
     .addOption(new Option('--model <name>', 'cnn: which model, the SVHN CNN (cnn) or the reduced VGG16 for 32×32 images (vgg)').choices(['cnn', 'vgg']).default('cnn'))
@@ -202,7 +220,7 @@ export function addReproduceCommand(program: Command): void {
     .option('--threads <n>', 'threads for the kernels (default: GAAF_THREADS or the cores); the results record it', parseIntArg('--threads', 1, MAX_THREADS))
     .option('--plan <file>', 'cnn: write the sweep\'s job file (one training run per line) instead of running; see the README', parsePath('--plan'))
     .option('--plan-name <name>', 'cnn --plan: the name the reports give the plan (default: the data)')
-    .option('--lr-grid <list>', 'cnn --plan: comma-separated rates each variant\'s check tries on the first seed (default: 0.0003,0.001,0.003 for adam; 0.003,0.01,0.03 for sgd)', (v: string) => {
+    .option('--lr-grid <list>', `comma-separated learning rates to try, chosen on validation accuracy: mlp and cnn, each rate on every model with the first seed, the best mean validation accuracy used for all seeds (excludes --lr); cnn --plan, the rates each variant's check tries on the first seed (default: 0.0003,0.001,0.003 for adam; 0.003,0.01,0.03 for sgd); gaaf-shapes, the rates tried per configuration (default: ${SHAPES_DEFAULTS.lrGrid.join(',')})`, (v: string) => {
       try {
         return parseLrList(v, '--lr-grid');
       } catch (e) {
@@ -210,8 +228,10 @@ export function addReproduceCommand(program: Command): void {
       }
     })
     .option('--job <file:line>', 'cnn: run line LINE (from 1) of a job file written by --plan, into --out')
-    .option('--force', 'cnn --job: run the job again even if --out holds its result', false)
-    .action(async (experiment: string, dirs: string[], o: ReproduceCliOpts, cmd: Command) => {
+    .option('--force', 'cnn --job: run the job again even if --out holds its result', false);
+  addGaafShapeFlags(cmd);
+  addShapesOptions(cmd);
+  cmd.action(async (experiment: string, dirs: string[], o: ReproduceCliOpts, cmd: Command) => {
       await reproduce(experiment, dirs, o, cmd);
     });
 }

@@ -19,6 +19,7 @@ import { PAPER_MLP_RECIPE, paperMlp, reducedVgg16, svhnCnn } from '../paper-mode
 import { residualCnn } from '../resnet.js';
 import { Model } from '../sequential.js';
 import { VERSION, pct } from './args.js';
+import { type GaafFlags, gaafFlag, gaafFlagsGiven, gaafOptionsFromFlags } from './gaaf-flags.js';
 
 /** --model, and the paper builder each names (a checkpoint records the builder, so --resume reads it back). */
 export const MODEL_BUILDERS = { mlp: 'paperMlp', cnn: 'svhnCnn', vgg: 'reducedVgg16', resnet: 'residualCnn' } as const;
@@ -28,7 +29,7 @@ export type ModelFlag = keyof typeof MODEL_BUILDERS;
 export const trainLr = (optimizer: OptimizerName, lr?: number): number =>
   lr ?? (optimizer === PAPER_MLP_RECIPE.optimizer ? PAPER_MLP_RECIPE.lr : DEFAULT_LR[optimizer]);
 
-export interface TrainOpts {
+export interface TrainOpts extends GaafFlags {
   /** 'layers': a resumed checkpoint whose layers no paper builder made (or one saved before checkpoints recorded the builder). */
   model: ModelFlag | 'layers';
   hidden: number[];
@@ -113,7 +114,10 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
   const { train, test }: { train: Dataset; test: Dataset } = loadTrainTest(o.data, { image });
   let activation: ActKind = o.activation ?? (image ? 'relu' : 'tanh');
   const classes = Math.max(train.numClasses, test.numClasses);
-  const gaaf = o.gaaf ? { K: o.gaafK } : false;
+  const shapeFlags = gaafFlagsGiven(o);
+  if (shapeFlags.length && resumed) throw new InvalidArgumentError(`${shapeFlags.map(gaafFlag).join(', ')} applies to a new run; a resumed run keeps its checkpoint's GAAF.`);
+  if (shapeFlags.length && !o.gaaf) throw new InvalidArgumentError(`${shapeFlags.map(gaafFlag).join(', ')} needs --gaaf.`);
+  const gaaf = o.gaaf ? gaafOptionsFromFlags(o.model === 'resnet' ? 'relu' : activation, o.gaafK, o, `--activation ${activation}`) : false;
   const shape = [...train.sampleShape];
   if (!resumed && o.model === 'vgg' && (shape[0] !== 32 || shape[1] !== 32)) {
     throw new InvalidArgumentError(`--model vgg (VGG16 without its last three conv layers) is laid out for 32×32 images such as CIFAR's [32, 32, 3]; ` +
@@ -144,7 +148,8 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
   const optimizer = resumed?.optimizer ?? makeOptimizer(o.optimizer, o.optimizer === 'sgd' ? { lr, momentum: PAPER_MLP_RECIPE.momentum } : { lr });
   // the paper's gradient information (eq. 5) per Dense layer; a checkpoint carries its sums
   const gradInfo = new GradientInfo();
-  const describe = `${activation}${o.gaaf ? ` + GAAF (K=${o.gaafK})` : ''}${o.bn ? ' + batch norm' : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
+  const shapeText = gaaf && shapeFlags.length ? `, ${Object.entries(gaaf).filter(([k]) => k !== 'K').map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : '';
+  const describe = `${activation}${o.gaaf ? ` + GAAF (K=${o.gaafK}${shapeText})` : ''}${o.bn ? ' + batch norm' : ''}${o.dropout ? ` + dropout ${o.dropout}` : ''}`;
   if (!o.json) {
     log(`gaaf ${VERSION}: ${arch}, ${describe}, ${optimizer.name} lr ${optimizer.config().lr}, batch ${o.batch}, seed ${o.seed}, ${threads()} thread(s)`);
     log(`data: ${train.count} training samples from ${train.name}, ${test.count} test samples from ${test.name}`);
@@ -180,7 +185,7 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
     model: o.model,
     layers: o.model === 'mlp' ? widths : model.layers.map((l) => `${l.name} ${shapeStr(l.outputShape)}`),
     activation,
-    gaaf: o.gaaf ? { K: o.gaafK } : false,
+    gaaf: gaaf ? { ...gaaf, K: o.gaafK } : o.gaaf ? { K: o.gaafK } : false,
     bn: o.model === 'resnet' || o.bn, // the residual CNN always has BatchNorm
     dropout: o.dropout,
     params: model.countParams(),

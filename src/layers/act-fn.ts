@@ -3,11 +3,13 @@
 //   x (count) pre-activation, y (count) = φ(x); softmax works on rows of `cols` (the last axis).
 //   GAAF (../gaaf.ts): the paper's shapes for tanh and relu, and sigmoid's from tanh's (gaafForward);
 //   ours for leakyRelu, elu, gelu, geluTanh, silu/swish (gaafxForward); none for linear, softplus, softmax.
+//   Other shapes and heights for tanh, sigmoid, relu run on gaafsForward; a surrogate's forward is φ's own kernel.
 import {
   type ActKind, type ActxKind, Buf, type GaafxKind, actBackward, actForward, actxBackward, actxForward, copy,
-  gaafBackward, gaafForward, gaafxBackward, gaafxForward, leakyReluBackward, leakyReluForward, softmaxBackward, softmaxForward,
+  gaafBackward, gaafForward, gaafsBackward, gaafsForward, gaafxBackward, gaafxForward, leakyReluBackward, leakyReluForward,
+  softmaxBackward, softmaxForward,
 } from '../binding.js';
-import { type GaafKind, type GaafOptions, type GaafParams, resolveGaaf } from '../gaaf.js';
+import { type GaafKind, type GaafOptions, type GaafParams, gaafIsPlain, gaafOptionsOf, resolveGaaf } from '../gaaf.js';
 
 /** Every activation name the layers take (Keras/TF.js spellings; 'swish' is 'silu'). */
 export const ACTIVATIONS = [
@@ -30,7 +32,7 @@ const DEFAULT_ALPHA: Readonly<Partial<Record<ActivationName, number>>> = { leaky
 export interface ActFnOptions {
   /** leakyRelu: the slope for x ≤ 0 (default 0.3); elu: the saturation value −α (default 1). */
   alpha?: number;
-  /** true for the default GAAF shape of this activation, or explicit parameters: {K, c} (tanh, sigmoid), {K, a, b} (the others). */
+  /** true for the default GAAF shape of this activation, or explicit parameters: {K, c} (tanh, sigmoid), {K, a, b} (the others), and shape, height, surrogate (see ../gaaf.ts). */
   gaaf?: boolean | GaafOptions;
 }
 
@@ -73,12 +75,14 @@ export class ActFn {
     switch (this.family) {
       case 'linear': copy(x, 0, y, 0, count); return;
       case 'core':
-        if (g) gaafForward(this.name as ActKind, x, y, count, g.K, g.p1, g.p2);
-        else actForward(this.name as ActKind, x, y, count);
+        if (g && !g.surrogate) {
+          if (gaafIsPlain(g)) gaafForward(this.name as ActKind, x, y, count, g.K, g.p1, g.p2);
+          else gaafsForward(this.name as ActKind, g.shape, x, y, count, g.K, g.p1, g.p2, g.height);
+        } else actForward(this.name as ActKind, x, y, count);
         return;
       case 'leaky':
       case 'ext':
-        if (g) gaafxForward(this.gaafKind as GaafxKind, x, y, count, this.alpha ?? 0, g.K, g.p1, g.p2);
+        if (g && !g.surrogate) gaafxForward(this.gaafKind as GaafxKind, x, y, count, this.alpha ?? 0, g.K, g.p1, g.p2);
         else if (this.family === 'leaky') leakyReluForward(x, y, count, this.alpha!);
         else actxForward(this.extKind, x, y, count, this.alpha ?? 0);
         return;
@@ -92,7 +96,9 @@ export class ActFn {
     switch (this.family) {
       case 'linear': copy(dy, 0, dx, 0, count); return;
       case 'core':
-        if (g) gaafBackward(this.name as ActKind, x, dy, dx, count, g.p1, g.p2);
+        if (g && !gaafIsPlain({ ...g, surrogate: false })) { // the backward is the same for a surrogate
+          gaafsBackward(this.name as ActKind, g.shape, x, dy, dx, count, g.p1, g.p2, g.height);
+        } else if (g) gaafBackward(this.name as ActKind, x, dy, dx, count, g.p1, g.p2);
         else actBackward(this.name as ActKind, x, y, dy, dx, count);
         return;
       case 'leaky':
@@ -119,7 +125,7 @@ export class ActFn {
     const o: ActFnOptions = {};
     if (this.alpha !== null && this.alpha !== DEFAULT_ALPHA[this.name]) o.alpha = this.alpha;
     const g = this.gaaf;
-    if (g) o.gaaf = g.shape === 'bell' ? { K: g.K, c: g.p1 } : { K: g.K, a: g.p1, b: g.p2 };
+    if (g) o.gaaf = gaafOptionsOf(g);
     return o;
   }
 }

@@ -143,7 +143,7 @@ function gradChart(r: ReproduceResults): Chart {
   return {
     file: 'gradient-information.svg',
     title: 'Gradient information per layer',
-    caption: 'Mean |∂E/∂W| per Dense kernel over all training steps (eq. 5), log scale: ours (mean over seeds) beside the paper\'s Table 1 and its GAAF figures. The paper has no value for the logits layer.',
+    caption: 'Mean |∂E/∂W| per Dense kernel over all training steps (eq. 5), log scale: ours (mean over seeds) beside the paper\'s Table 1 and its GAAF figures, read as Layers 1, 2, 3 (the paper does not name their layers; the reverse order is as possible, see Table 1). The paper has no value for the logits layer.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: { text: 'Gradient information per layer (eq. 5)', subtitle: 'mean |dE/dW| over all training steps; log scale' },

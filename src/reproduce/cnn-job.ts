@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/fs.js';
+import { TrainingDivergedError } from '../fit.js';
 import { type CnnRunResult, type CnnSetup, CNN_VARIANT_LABELS, type CnnReproduceOptions, cnnSetup, loadCnnSplits, runCnnOne } from './cnn.js';
 import { type JobSpec, type Plan, jobAt, readPlan } from './jobs.js';
 import { type LrChoice, chooseLr } from './lr-select.js';
@@ -28,8 +29,15 @@ export interface JobResult {
   lr: number;
   /** A seed job: how its variant's check chose the rate (the trials come from the check's job files). */
   lrChoice: LrChoice | null;
-  run: CnnRunResult;
+  /** The run; null when its loss diverged (an lr-check job: that rate is then out of the choice). */
+  run: CnnRunResult | null;
+  /** Why the run stopped when it diverged (TrainingDivergedError's message), else null. */
+  diverged: string | null;
 }
+
+/** A job result whose run finished (did not diverge). */
+export type FinishedJob = JobResult & { run: CnnRunResult };
+export const finished = (r: JobResult): r is FinishedJob => r.run !== null;
 
 export const PLAN_COPY = 'plan.jsonl';
 export const resultFile = (dir: string, id: string): string => join(dir, 'jobs', `${id}.json`);
@@ -46,7 +54,12 @@ export function readResult(file: string, plan: Plan): JobResult {
   if (r.planSha256 !== plan.sha256) throw new RangeError(`gaaf: ${file} was written for another job file (plan sha256 ${r.planSha256.slice(0, 12)}…, ${plan.file} has ${plan.sha256.slice(0, 12)}…)`);
   const j = plan.jobs[r.line - 1];
   if (!j || j.id !== r.job.id) throw new RangeError(`gaaf: ${file}: job '${r.job.id}' at line ${r.line}, but ${plan.file}:${r.line} is '${j?.id ?? 'no job'}'`);
-  const p = r.run?.predictions;
+  if (r.run === null) {
+    if (typeof r.diverged !== 'string') throw new RangeError(`gaaf: ${file}: no run and no divergence message`);
+    return r;
+  }
+  r.diverged ??= null; // results written before divergence was recorded
+  const p = r.run.predictions;
   if (!p || p.count !== r.setup.data.testCount) throw new RangeError(`gaaf: ${file}: per-sample test predictions for ${p?.count ?? 0} samples, expected ${r.setup.data.testCount}`);
   return r;
 }
@@ -67,19 +80,25 @@ export function readDir(dir: string): { plan: Plan; results: Map<string, JobResu
   return { plan, results };
 }
 
+/** The lines of a variant's check jobs that have no result yet. */
+export function missingChecks(plan: Plan, results: Map<string, JobResult>, variant: JobSpec['variant']): Array<{ j: JobSpec; line: number }> {
+  return plan.jobs.map((j, i) => ({ j, line: i + 1 })).filter(({ j }) => j.stage === 'lr-check' && j.variant === variant && !results.has(j.id));
+}
+
 /** The check jobs of a variant: every candidate rate's result, or an error naming the missing lines. */
 export function checkResults(plan: Plan, results: Map<string, JobResult>, variant: JobSpec['variant']): JobResult[] {
-  const lines = plan.jobs.map((j, i) => ({ j, line: i + 1 })).filter(({ j }) => j.stage === 'lr-check' && j.variant === variant);
-  const missing = lines.filter(({ j }) => !results.has(j.id));
+  const missing = missingChecks(plan, results, variant);
   if (missing.length) {
     throw new RangeError(`gaaf: the learning-rate check of ${CNN_VARIANT_LABELS[variant]} is not finished: missing ${missing.map(({ j, line }) => `${j.id} (line ${line})`).join(', ')}`);
   }
-  return lines.map(({ j }) => results.get(j.id)!);
+  return plan.jobs.filter((j) => j.stage === 'lr-check' && j.variant === variant).map((j) => results.get(j.id)!);
 }
 
-/** The rate the check chose for a variant, on validation accuracy (then validation loss at the best epoch). */
+/** The rate the check chose for a variant, on validation accuracy (then validation loss at the best epoch); a rate that diverged is out. */
 export function choiceOf(checks: readonly JobResult[]): LrChoice {
-  return chooseLr(checks.map((c) => ({ lr: c.lr, valAccuracy: c.run.bestValAccuracy, valLoss: c.run.curve.find((e) => e.epoch === c.run.bestEpoch)?.valLoss ?? Infinity })));
+  const ok = checks.filter(finished);
+  if (ok.length === 0) throw new RangeError(`gaaf: the learning-rate check of ${CNN_VARIANT_LABELS[checks[0].job.variant]} diverged at every rate (${checks.map((c) => c.lr).join(', ')}); plan smaller rates`);
+  return chooseLr(ok.map((c) => ({ lr: c.lr, valAccuracy: c.run.bestValAccuracy, valLoss: c.run.curve.find((e) => e.epoch === c.run.bestEpoch)?.valLoss ?? Infinity })));
 }
 
 function ensurePlanCopy(plan: Plan, out: string): void {
@@ -118,10 +137,18 @@ export async function runJob(ref: string, out: string, meta: { command: string; 
   const setup = cnnSetup(o, splits, [job.seed]);
   meta.log?.(`job ${line} of ${plan.jobs.length} (${job.id}): ${CNN_VARIANT_LABELS[job.variant]}, seed ${job.seed}, ${o.optimizer} lr ${lr}` +
     `${lrChoice ? ' (chosen by the check on validation accuracy)' : ' (learning-rate check)'}; ${splits.train.count} training samples`);
-  const run = await runCnnOne(job.variant, job.seed, splits, o);
+  let run: CnnRunResult | null = null;
+  let diverged: string | null = null;
+  try {
+    run = await runCnnOne(job.variant, job.seed, splits, o);
+  } catch (e) {
+    // a diverged check run is a result (its rate is out); a diverged seed run is one too, reported as such
+    if (!(e instanceof TrainingDivergedError)) throw e;
+    diverged = e.message;
+  }
   const result: JobResult = {
     schema: JOB_RESULT_SCHEMA, job, line, planSha256: plan.sha256, gaafVersion: meta.version, command: meta.command,
-    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: await runMachine(), setup, lr, lrChoice, run,
+    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: await runMachine(), setup, lr, lrChoice, run, diverged,
   };
   writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(result) + '\n'), join(out, 'jobs'));
   return { result, file, skipped: false };

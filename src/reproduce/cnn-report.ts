@@ -3,8 +3,13 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Chart } from './charts.js';
 import { CNN_VARIANT_LABELS, type CnnReproduceResults, type CnnVariant, type CnnVariantSummary } from './cnn.js';
+import { type AccuracyComparison, compareAccuracy, comparePaired, pValue, signed as signedU } from './compare.js';
+import { lrChoiceText } from './format.js';
+import type { LrChoice } from './lr-select.js';
+import type { LrSelection } from './lr-trials.js';
 import type { MeanSd } from './measure.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
+import { VGG_FILTERS } from '../paper-models.js';
 
 /** The level-2 headings the CNN REPORT.md always has, in order. */
 export const CNN_REPORT_SECTIONS: readonly string[] = [
@@ -131,25 +136,22 @@ export function buildCnnCharts(r: CnnReproduceResults): Chart[] {
 
 const find = (r: CnnReproduceResults, v: CnnVariant): CnnVariantSummary | undefined => r.summary.find((s) => s.variant === v);
 
-/** GAAF's effect on test accuracy (percentage points): +GAAF − base and +BN+GAAF − +BN, ours and the paper's. */
-function gaafEffects(r: CnnReproduceResults): string[][] {
-  const rows: string[][] = [];
+/** The paired comparisons of GAAF's effect: +GAAF against base and +BN +GAAF against +BN, over the shared seeds. */
+export function gaafComparisons(r: CnnReproduceResults): Array<{ withG: CnnVariant; without: CnnVariant; c: AccuracyComparison }> {
+  const out: Array<{ withG: CnnVariant; without: CnnVariant; c: AccuracyComparison }> = [];
   for (const [withG, without] of [['gaaf', 'base'], ['bnGaaf', 'bn']] as Array<[CnnVariant, CnnVariant]>) {
-    const a = find(r, withG);
-    const b = find(r, without);
-    if (!a || !b) continue;
-    const diffs = r.protocol.seeds.map((seed) => {
-      const x = r.runs.find((u) => u.variant === withG && u.seed === seed);
-      const y = r.runs.find((u) => u.variant === without && u.seed === seed);
-      return x && y ? 100 * (x.testAccuracy - y.testAccuracy) : NaN;
-    }).filter(Number.isFinite);
-    const wins = diffs.filter((d) => d > 0).length;
-    const p = (k: 'CIFAR100' | 'CIFAR10' | 'SVHN'): string => signed(PAPER_TABLE4[withG][k] - PAPER_TABLE4[without][k]);
-    rows.push([`${CNN_VARIANT_LABELS[withG]} vs ${CNN_VARIANT_LABELS[without]}`, signed(100 * (a.testAccuracy.mean - b.testAccuracy.mean)),
-      `${wins} of ${diffs.length}`, p('SVHN'), p('CIFAR10'), p('CIFAR100')]);
+    const a = r.runs.filter((u) => u.variant === withG);
+    const b = r.runs.filter((u) => u.variant === without);
+    if (a.length && b.length) out.push({ withG, without, c: compareAccuracy(a, b) });
   }
-  return rows;
+  return out;
 }
+
+export const CNN_METHOD =
+  'Each verdict is on the claim that the GAAF variant is more accurate than its partner trained with the same seeds: **yes** when the mean per-seed difference is positive and both intervals exclude 0 ' +
+  '(the 95% Student t interval of the per-seed differences at n − 1 degrees of freedom, and the 95% paired bootstrap over seeds and test samples, since all seeds share one test set); ' +
+  '**in direction only** when it is positive but an interval reaches 0; **within noise** when it is 0 or negative and an interval reaches 0; **no** when both intervals lie below 0. ' +
+  'McNemar\'s exact p is computed per seed on the per-sample test predictions. With one seed there is no t interval, so no "yes".';
 
 export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string {
   const L: string[] = [];
@@ -159,8 +161,13 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   };
   const modelName = r.protocol.model === 'vgg' ? 'reduced VGG16 (the paper\'s CIFAR model)' : 'SVHN CNN (the paper\'s SVHN model)';
   const column = r.protocol.model === 'vgg' ? (r.data.classes > 10 ? 'CIFAR100' : 'CIFAR10') : 'SVHN';
+  const sweep = !!r.lrChoice && typeof r.lrChoice === 'object' && !('grid' in r.lrChoice);
   L.push("# Reproducing the GAAF paper's CNN experiments (Table 4)", '');
-  L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
+  if (sweep) {
+    L.push(`Merged by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout) from the jobs of the Table 4 sweep that had finished (the sweep's REPORT.md lists those still missing), ` +
+      `gaaf ${r.gaafVersion}, runs finished by ${r.finishedAt.slice(0, 10)}. Run time ${minutes(r.wallSeconds)}, summed over the runs, on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
+      'Every number below is in [results.json](results.json).', '');
+  } else L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
     `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
   L.push(`Paper: ${PAPER_TABLE4_SOURCE}.`, '');
 
@@ -170,10 +177,24 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
     `Data: ${r.data.source}${limited ? `, limited to ${r.data.trainCount + r.data.valCount} training and ${r.data.testCount} test samples` : ''}. ` +
     `${r.protocol.seeds.length} seed(s), up to ${r.protocol.maxEpochs} epochs each. ` +
     'The paper ran on CIFAR-10, CIFAR-100 and SVHN; its numbers are quoted for comparison of the direction and size of the effects, not of the accuracies themselves, unless the data is the same.', '');
-  const effects = gaafEffects(r);
-  if (effects.length) {
-    L.push('GAAF\'s effect on test accuracy, percentage points (ours: difference of the means; "seeds improved": seeds on which the GAAF variant beat its partner trained with the same seed):', '');
-    L.push(table(['Comparison', 'This run', 'Seeds improved', 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100'], effects), '');
+  const cmps = gaafComparisons(r);
+  if (cmps.length) {
+    L.push('GAAF\'s effect on test accuracy, percentage points, paired over the seeds (the paper\'s gains beside):', '');
+    const p = (w: CnnVariant, wo: CnnVariant, k: 'CIFAR100' | 'CIFAR10' | 'SVHN'): string => signed(PAPER_TABLE4[w][k] - PAPER_TABLE4[wo][k]);
+    L.push(table(['Comparison', 'This run', '95% t interval (df)', 'Paired bootstrap', 'McNemar p per seed', 'Seeds improved', 'Verdict', 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100'],
+      cmps.map(({ withG, without, c }) => [`${CNN_VARIANT_LABELS[withG]} vs ${CNN_VARIANT_LABELS[without]}`, signedU(100 * c.t.mean),
+        c.t.lo === null ? '– (one seed)' : `[${signedU(100 * c.t.lo)}, ${signedU(100 * c.t.hi!)}] (${c.t.df})`,
+        `[${signedU(100 * c.bootstrap.lo!)}, ${signedU(100 * c.bootstrap.hi!)}]`, c.mcnemar.map((m) => pValue(m.p)).join(', '),
+        `${c.diffs.filter((d) => d > 0).length} of ${c.diffs.length}`, c.verdict, p(withG, without, 'SVHN'), p(withG, without, 'CIFAR10'), p(withG, without, 'CIFAR100')])), '');
+    L.push(CNN_METHOD, '');
+    for (const { withG, without, c } of cmps) L.push(`- ${CNN_VARIANT_LABELS[withG]} − ${CNN_VARIANT_LABELS[without]}: ${c.sentence}.`);
+    // the paper: "the base and GAAF models have almost the same training accuracies"
+    for (const { withG, without } of cmps) {
+      const t = comparePaired(r.runs.filter((u) => u.variant === withG).map((u) => ({ seed: u.seed, value: u.trainAccuracy })),
+        r.runs.filter((u) => u.variant === without).map((u) => ({ seed: u.seed, value: u.trainAccuracy })), { format: (y) => signedU(100 * y), unit: 'points' });
+      L.push(`- Training accuracy, ${CNN_VARIANT_LABELS[withG]} − ${CNN_VARIANT_LABELS[without]} (the paper: "almost the same"): ${t.sentence.replace(/: [a-z ]+$/, '')}.`);
+    }
+    L.push('');
   }
 
   L.push('## Table 4: test and training accuracy', '');
@@ -210,23 +231,35 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push('```', ...r.protocol.layers, '```', '');
   L.push('### Hyper-parameters', '');
   const opt = r.protocol.optimizer;
+  const choice = r.lrChoice as unknown;
+  // the Table 4 sweep's merge: one rate per variant, and the jobs ran apart (their run times are summed)
+  const perVariant = !!choice && typeof choice === 'object' && !('grid' in choice);
   L.push(table(['Setting', 'Value'], [
     ['optimizer', opt.name === 'sgd' ? `SGD, momentum ${opt.momentum}, no weight decay` : `Adam (β1 ${opt.beta1}, β2 ${opt.beta2}, ε ${opt.epsilon})`],
-    ['learning rate', String(opt.lr)],
+    ['learning rate', perVariant ? 'per variant, chosen on validation (below)' : String(opt.lr)],
     ['batch size', String(r.protocol.batchSize)],
     ['max epochs', String(r.protocol.maxEpochs)],
     ['patience', `${r.protocol.patience} epochs, on validation accuracy`],
     ['seeds', r.protocol.seeds.join(', ')],
   ]), '');
   L.push('The paper gives none of optimizer, learning rate, batch size or epochs for Table 4.', '');
+  const earlier = 'had been Adam\'s usual default (Keras\'s), not chosen on this data.';
+  if (choice && typeof choice === 'object' && 'grid' in choice) L.push(...lrChoiceText(choice as LrSelection, (v) => CNN_VARIANT_LABELS[v as CnnVariant] ?? v, earlier));
+  else if (choice && typeof choice === 'object') {
+    // one rate per variant (the Table 4 sweep's check): each variant's trials and its chosen rate
+    const per = Object.entries(choice as Record<string, LrChoice>);
+    L.push('The learning rate was chosen per variant on the validation split, one seed each: ' + (per[0]?.[1].rule ?? '') + '.', '');
+    L.push(table(['Variant', 'Chosen rate', 'Trials: rate, best validation accuracy (%)'], per.map(([v, c]) =>
+      [CNN_VARIANT_LABELS[v as CnnVariant] ?? v, String(c.lr), c.trials.map((t) => `${t.lr}: ${fix(100 * t.valAccuracy, 2)}`).join('; ')])), '');
+  } else L.push(`The learning rate ${opt.lr} was given, not chosen on the validation split (\`--lr-grid\` chooses it there).`, '');
   L.push('### Convergence rule', '');
   L.push(r.protocol.convergenceRule, '');
   L.push('### Machine and wall time', '');
   L.push(table(['', ''], [
     ['command', `\`${r.command}\``],
-    ['wall time', minutes(r.wallSeconds)],
+    perVariant ? ['run time', `${minutes(r.wallSeconds)}: the sum of the jobs' runs, which ran apart (see the sweep's REPORT.md)`] : ['wall time', minutes(r.wallSeconds)],
     ['started', r.startedAt],
-    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (shared with other jobs while this ran; samples/s are noisy)`],
+    ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (samples/s depend on what else the machine ran meanwhile)`],
     ['memory', `${r.machine.memoryGiB} GiB`],
     ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
     ['kernels', r.machine.kernels],
@@ -238,12 +271,23 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
 
   L.push("## Where and why our numbers differ from the paper's", '');
   L.push(`- **Data.** ${r.protocol.model === 'cnn' && !/CIFAR/.test(r.data.source) ? 'The paper trained this model on SVHN (73K training images of 32×32×3); this run uses other data, so its accuracies are not comparable with the SVHN column, only the direction of the effects is.' : 'See the Data section for how this data relates to the paper\'s.'}`);
-  if (limited || r.protocol.maxEpochs < 30) {
-    L.push(`- **Reduced protocol.** ${limited ? `Only ${r.data.trainCount + r.data.valCount} training samples, ` : ''}at most ${r.protocol.maxEpochs} epochs and ${r.protocol.seeds.length} seed(s): the models are not trained to convergence (the paper reports training accuracies of 98-99.9%), so the differences between variants are those of early training.`);
+  const trainAcc = r.summary.map((v) => v.trainAccuracy.mean);
+  const under = Math.max(...trainAcc) < PAPER_TABLE4_TRAIN.CIFAR100 / 100;
+  if (limited || r.protocol.maxEpochs < 30 || under) {
+    L.push(`- **Reduced protocol.** ${limited ? `Only ${r.data.trainCount + r.data.valCount} training samples, ` : ''}at most ${r.protocol.maxEpochs} epochs and ${r.protocol.seeds.length} seed(s). ` +
+      `Our training accuracies are ${fix(100 * Math.min(...trainAcc), 1)}-${fix(100 * Math.max(...trainAcc), 1)}% against the paper's 98.2-99.9%` +
+      (under ? ', so the models are not trained as far as the paper\'s, and the differences between variants are those of earlier training.' : '.'));
   }
-  if (!r.protocol.defaultWidths) L.push('- **Narrower model.** The conv and dense widths are smaller than our defaults (see Models), to fit the time budget on a 2-core machine.');
-  L.push('- **Unstated settings.** The paper gives no layer widths for either model, nor the optimizer, learning rate, batch size, epochs, BatchNorm settings, data augmentation or GAAF\'s K for ReLU; ours are stated above.');
-  L.push(`- **Spread.** With ${r.protocol.seeds.length} seed(s), differences smaller than about two standard deviations of the per-seed accuracies are within run-to-run noise; the paper reports single numbers without a spread.`, '');
+  if (!r.protocol.defaultWidths) L.push(`- **Narrower model.** The conv and dense widths (${r.protocol.filters.join('-')}; ${r.protocol.dense.join('-')}) are not our defaults (see Models), to fit the time budget.`);
+  const vgg = r.protocol.model === 'vgg';
+  const paperConv = vgg && r.protocol.filters.join(',') === VGG_FILTERS.join(',');
+  L.push('- **What the paper fixes and what it leaves open.** ' +
+    (vgg
+      ? `For the CIFAR model §5.2 fixes the conv widths: VGG16's with its last three conv layers removed (${VGG_FILTERS.join('-')}), ${paperConv ? 'which this run uses' : `where this run uses ${r.protocol.filters.join('-')}`}; it says only that the dense layers were "reduced", not to what (ours: ${r.protocol.dense.join('-')}). `
+      : `For the SVHN model §5.2 gives the structure (four conv layers, max pooling after every second, three dense layers) but no widths (ours: conv ${r.protocol.filters.join('-')}, dense ${r.protocol.dense.join('-')}); for the CIFAR model it fixes the conv widths (VGG16's without its last three conv layers, ${VGG_FILTERS.join('-')}) but not the reduced dense widths. `) +
+    `§4 gives K = 10,000 for its experiments${r.protocol.gaaf.K === 10000 ? ', as here' : `; this run used K = ${r.protocol.gaaf.K}`}, and names a shifted sigmoid as ReLU's shape function without its parameters (ours: a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}). ` +
+    'The optimizer, learning rate, batch size, epochs, BatchNorm settings and data augmentation are not given; ours are stated above.');
+  L.push(`- **Spread.** The paper reports single numbers without a spread; ours are the paired comparisons of the Summary, over ${r.protocol.seeds.length} seed(s).`, '');
 
   L.push('## Files', '');
   L.push('- [results.json](results.json): every number above, per run and summarised, with each epoch\'s losses and accuracies, and the protocol.');

@@ -2,7 +2,7 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import { resolveGaaf } from '../gaaf.js';
+import { type GaafOptions, resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -12,6 +12,8 @@ import type { OptimizerConfig } from '../optimizers.js';
 import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type MeanSd, meanSd } from './measure.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
+import { type LrSelection, selectLr } from './lr-trials.js';
+import type { LrChoice } from './lr-select.js';
 
 export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
 export const CNN_VARIANTS: readonly CnnVariant[] = ['base', 'bn', 'gaaf', 'bnGaaf'];
@@ -34,6 +36,9 @@ export interface CnnReproduceOptions {
   momentum: number;
   batchSize: number;
   gaafK: number;
+  /** Slope a and centre b of the +GAAF variants' shifted sigmoid σ(a·(x − b)); defaults 3.3, −0.6 (the paper's figure 4b). */
+  gaafA?: number;
+  gaafB?: number;
   valFraction: number;
   splitSeed: number;
   trainSamples?: number;
@@ -42,6 +47,8 @@ export interface CnnReproduceOptions {
   /** Conv widths and hidden Dense widths; undefined for the model's defaults. */
   filters?: number[];
   dense?: number[];
+  /** Candidate learning rates, chosen on the validation split with the first seed (lr-trials.ts). */
+  lrGrid?: number[];
   log?: (line: string) => void;
 }
 
@@ -49,7 +56,7 @@ export interface CnnReproduceOptions {
  * Defaults for a full run. The paper gives no optimizer, learning rate, batch size or epochs
  * for Table 4; these are ours (see the README).
  */
-export const CNN_DEFAULTS: Omit<CnnReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log' | 'filters' | 'dense'> = {
+export const CNN_DEFAULTS: Omit<CnnReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log' | 'filters' | 'dense' | 'lrGrid'> = {
   model: 'cnn',
   seeds: 3,
   seedStart: 1,
@@ -151,6 +158,8 @@ export interface CnnReproduceResults {
     gaaf: { K: number; shape: string; a: number; b: number };
     batchNorm: { momentum: number; epsilon: number; runningVariance: string };
   };
+  /** The learning-rate choice on validation: one rate for all variants (--lr-grid), or one per variant (the Table 4 sweep); null when the rate was given. */
+  lrChoice?: LrSelection | Partial<Record<CnnVariant, LrChoice>> | null;
   runs: CnnRunResult[];
   summary: CnnVariantSummary[];
   paper: Record<string, unknown>;
@@ -161,8 +170,12 @@ const hasBn = (v: CnnVariant): boolean => v === 'bn' || v === 'bnGaaf';
 const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
 
 /** The model of one variant, for samples of `inputShape`. */
-export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
-  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? { K: o.gaafK } : false, filters: o.filters, dense: o.dense };
+/** The GAAF options of the +GAAF variants (K, and a, b where given). */
+const gaafOf = (o: Pick<CnnReproduceOptions, 'gaafK' | 'gaafA' | 'gaafB'>): GaafOptions =>
+  ({ K: o.gaafK, ...(o.gaafA === undefined ? {} : { a: o.gaafA }), ...(o.gaafB === undefined ? {} : { b: o.gaafB }) });
+
+export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'gaafA' | 'gaafB' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
+  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOf(o) : false, filters: o.filters, dense: o.dense };
   return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
 }
 
@@ -255,7 +268,7 @@ export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]
     }
     m.dispose();
   }
-  const g = resolveGaaf('relu', { K: o.gaafK });
+  const g = resolveGaaf('relu', gaafOf(o));
   return {
     data: {
       source: splits.source,
@@ -313,20 +326,24 @@ export function summarizeCnn(runs: readonly CnnRunResult[], variants: readonly C
 }
 
 /** Runs every variant and seed; the results lack `charts`, `paper` and `finishedAt` until the report is written. */
-export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
+export async function runCnnExperiment(given: CnnReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<CnnReproduceResults> {
   const started = new Date();
   const t0 = performance.now();
-  const log = o.log ?? (() => {});
-  const splits = loaded ?? loadCnnSplits(o);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+  const log = given.log ?? (() => {});
+  const splits = loaded ?? loadCnnSplits(given);
+  const seeds = Array.from({ length: given.seeds }, (_, i) => given.seedStart + i);
   const shape = [...splits.train.sampleShape];
   log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples of shape [${shape.join(', ')}] (${splits.source})`);
+  const lrChoice = given.lrGrid
+    ? await selectLr(given.lrGrid, given.variants, seeds[0], given.lr, (v, lr) => runCnnOne(v as CnnVariant, seeds[0], splits, { ...given, lr }), log)
+    : null;
+  const o: CnnReproduceOptions = lrChoice ? { ...given, lr: lrChoice.selection.lr } : given;
   const setup = cnnSetup(o, splits, seeds);
   const runs: CnnRunResult[] = [];
   const total = seeds.length * o.variants.length;
   for (const seed of seeds) {
     for (const v of o.variants) {
-      const r = await runCnnOne(v, seed, splits, o);
+      const r = (seed === seeds[0] ? lrChoice?.kept.get(v) : undefined) ?? await runCnnOne(v, seed, splits, o);
       runs.push(r);
       log(`[${runs.length}/${total}] ${cnnRunLine(r)} (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
     }
@@ -340,6 +357,7 @@ export async function runCnnExperiment(o: CnnReproduceOptions, meta: { command: 
     wallSeconds: (performance.now() - t0) / 1000,
     machine: await runMachine(),
     ...setup,
+    lrChoice: lrChoice?.selection ?? null,
     runs,
     summary: summarizeCnn(runs, o.variants),
     paper: {},

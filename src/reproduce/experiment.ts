@@ -8,6 +8,7 @@ import {
   DEFAULT_HISTOGRAM, type HistogramSpec, type LayerHistogram, type MeanSd, binEdges, meanSd, netHistograms, netVariance,
 } from './measure.js';
 import type { OptimizerConfig } from '../optimizers.js';
+import { type LrSelection, selectLr } from './lr-trials.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
 import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 
@@ -34,6 +35,8 @@ export interface ReproduceOptions {
   batchSize: number;
   dropout: number;
   gaafK: number;
+  /** Width c of the +GAAF model's bell exp(−x²/c); default 3 (the paper's figure 4a). */
+  gaafC?: number;
   /** Fraction of the training set held out for validation (early stopping). */
   valFraction: number;
   splitSeed: number;
@@ -47,12 +50,14 @@ export interface ReproduceOptions {
   /** Table 2: batch rows and number of dropout masks. */
   varianceRows: number;
   variancePasses: number;
+  /** Candidate learning rates, chosen on the validation split with the first seed (lr-trials.ts); `lr` is then unused. */
+  lrGrid?: number[];
   /** Progress lines. */
   log?: (line: string) => void;
 }
 
 /** Defaults, chosen by measurement on the bundled digits; see the README and REPORT.md. */
-export const DEFAULTS: Omit<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log'> = {
+export const DEFAULTS: Omit<ReproduceOptions, 'data' | 'trainSamples' | 'testSamples' | 'log' | 'lrGrid'> = {
   seeds: 5,
   seedStart: 1,
   maxEpochs: 80,
@@ -170,6 +175,8 @@ export interface ReproduceResults {
     netVariance: { rows: number; passes: number; variance: string; batch: string; steps: string };
     gradInfo: string;
   };
+  /** The learning-rate choice on validation (--lr-grid); null when the rate was given. */
+  lrChoice: LrSelection | null;
   layers: string[];
   hiddenLayers: string[];
   runs: RunResult[];
@@ -187,7 +194,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
   const { train, test } = splits;
   const model = paperMlp({
     activation: 'tanh',
-    gaaf: key === 'gaaf' ? { K: o.gaafK } : false,
+    gaaf: key === 'gaaf' ? (o.gaafC === undefined ? { K: o.gaafK } : { K: o.gaafK, c: o.gaafC }) : false,
     dropout: key === 'dropout' ? o.dropout : 0,
     inputSize: train.sampleShape.reduce((a, b) => a * b, 1),
     classes: Math.max(train.numClasses, test.numClasses),
@@ -268,7 +275,7 @@ function summarize(key: ModelKey, runs: RunResult[], o: ReproduceOptions): Model
     label: MODEL_LABELS[key],
     config: {
       activation: 'tanh',
-      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 } : false,
+      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 } : false,
       dropout: key === 'dropout' ? o.dropout : 0,
     },
     testAccuracy: meanSd(runs.map((r) => r.testAccuracy)),
@@ -284,18 +291,22 @@ function summarize(key: ModelKey, runs: RunResult[], o: ReproduceOptions): Model
 }
 
 /** Runs every model and seed; the results lack `charts` and `finishedAt` until the report is written. */
-export async function runExperiment(o: ReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<ReproduceResults> {
+export async function runExperiment(given: ReproduceOptions, meta: { command: string; version: string }, loaded?: Splits): Promise<ReproduceResults> {
   const started = new Date();
   const t0 = now();
-  const log = o.log ?? (() => {});
-  const splits = loaded ?? loadSplits(o);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => o.seedStart + i);
+  const log = given.log ?? (() => {});
+  const splits = loaded ?? loadSplits(given);
+  const seeds = Array.from({ length: given.seeds }, (_, i) => given.seedStart + i);
   log(`data: ${splits.train.count} training, ${splits.val.count} validation, ${splits.test.count} test samples (${splits.source})`);
+  const lrChoice = given.lrGrid
+    ? await selectLr(given.lrGrid, given.models, seeds[0], given.lr, (k, lr) => runOne(k as ModelKey, seeds[0], splits, { ...given, lr }), log)
+    : null;
+  const o: ReproduceOptions = lrChoice ? { ...given, lr: lrChoice.selection.lr } : given;
   const runs: RunResult[] = [];
   const total = seeds.length * o.models.length;
   for (const seed of seeds) {
     for (const key of o.models) {
-      const r = await runOne(key, seed, splits, o);
+      const r = (seed === seeds[0] ? lrChoice?.kept.get(key) : undefined) ?? await runOne(key, seed, splits, o);
       runs.push(r);
       const elapsed = (now() - t0) / 1000;
       log(`[${runs.length}/${total}] ${MODEL_LABELS[key].padEnd(10)} seed ${seed}: best epoch ${r.bestEpoch} of ${r.epochsRun}` +
@@ -340,7 +351,7 @@ export async function runExperiment(o: ReproduceOptions, meta: { command: string
       convergenceRule: convergenceRule(o),
       seeds,
       dropout: o.dropout,
-      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: 3 },
+      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 },
       saturationThreshold: o.saturation,
       histogram: { ...o.histogram, bins: Math.round((o.histogram.max - o.histogram.min) / o.histogram.binWidth), edges: binEdges(o.histogram) },
       netVariance: {
@@ -352,6 +363,7 @@ export async function runExperiment(o: ReproduceOptions, meta: { command: string
       },
       gradInfo: 'mean |dE/dW| over every weight of a Dense kernel, where E is the mean loss of the minibatch, averaged over every training step of the run (all epochs, including the patience epochs after the best one)',
     },
+    lrChoice: lrChoice?.selection ?? null,
     layers: Object.keys(sample.gradInfo),
     hiddenLayers: Object.keys(sample.histograms),
     runs,

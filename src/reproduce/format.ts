@@ -1,4 +1,5 @@
 // Number and table formatting shared by the reproduction reports.
+import type { LrSelection } from './lr-trials.js';
 import type { MeanSd } from './measure.js';
 
 export const exp = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toExponential(d));
@@ -15,4 +16,25 @@ export function table(head: string[], rows: string[][]): string {
   const cell = (c: string): string => c.replace(/\|/g, '\\|');
   const line = (r: string[]): string => `| ${r.map(cell).join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The learning-rate choice's paragraph (both reports): the trials, the chosen rate and what changed. */
+export function lrChoiceText(c: LrSelection, label: (m: string) => string, earlier: string): string[] {
+  const L: string[] = [];
+  L.push(`The learning rate was chosen on the validation split (\`--lr-grid ${c.grid.join(',')}\`): every candidate trained each model with seed ${c.seed} under the protocol below; ${c.rule}. ` +
+    `The runs at the chosen rate are seed ${c.seed}'s runs of the tables below (the same seed, rate and protocol give the same bits).`, '');
+  L.push(table(['Learning rate', ...c.models.map((m) => `${label(m)}: best validation accuracy (%), epoch`), 'Mean validation accuracy (%)', 'Mean validation loss', 'Chosen'],
+    c.trials.map((t) => [String(t.lr), ...c.models.map((m) => {
+      const x = t.runs.find((u) => u.model === m)!;
+      return x.diverged ? 'diverged' : `${fix(100 * x.bestValAccuracy, 2)}, ${x.bestEpoch}`;
+    }), Number.isFinite(t.valAccuracy) ? fix(100 * t.valAccuracy, 2) : '–', Number.isFinite(t.valLoss) ? fix(t.valLoss, 4) : '–', t.lr === c.lr ? 'yes' : ''])), '');
+  const chosen = c.trials.find((t) => t.lr === c.lr)!;
+  const tied = c.trials.filter((t) => t.lr !== c.lr && t.valAccuracy === chosen.valAccuracy);
+  if (tied.length) {
+    L.push(`${tied.map((t) => t.lr).join(', ')} tied with ${c.lr} on mean validation accuracy; ${tied.every((t) => chosen.valLoss < t.valLoss) ? `the lower mean validation loss (${fix(chosen.valLoss, 4)} against ${tied.map((t) => fix(t.valLoss, 4)).join(', ')}) decided` : 'the tie-break of the rule decided'}.`, '');
+  }
+  L.push(c.lr === c.defaultLr
+    ? `The rate chosen on validation, ${c.lr}, is the earlier default, which ${earlier}`
+    : `The rate chosen on validation is ${c.lr}; the earlier default ${c.defaultLr} ${earlier}`, '');
+  return L;
 }

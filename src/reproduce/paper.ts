@@ -9,8 +9,9 @@ export const PAPER_TABLE1 = {
 
 /**
  * Section 5.1: "GAAF increased the gradients flowing through the layers as follows: 1.15E-3,
- * 6.43E-4, 1.78E-4 for the three layers". The paper does not say in which order; we read
- * them as Layer1, Layer2, Layer3 (the order of the sentence).
+ * 6.43E-4, 1.78E-4 for the three layers". The paper does not say in which order: here in the
+ * order of the sentence as Layer1, Layer2, Layer3; Table 1 lists its rows top-down (Layer3
+ * first), so the reverse is as possible, and the reports print both (mlp-claims.ts GAAF_READINGS).
  */
 export const PAPER_GAAF_GRAD = { Layer1: 1.15e-3, Layer2: 6.43e-4, Layer3: 1.78e-4 } as const;
 

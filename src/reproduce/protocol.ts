@@ -122,7 +122,7 @@ export async function trainToBest(model: Sequential, splits: Splits, seed: numbe
     validationData: splits.val,
     callbacks: [...(hooks.callbacks ?? []), {
       onEpochEnd: (_e, l) => {
-        hooks.onEpoch?.(l, model.evaluate(splits.test));
+        if (hooks.onEpoch) hooks.onEpoch(l, model.evaluate(splits.test)); // the test set only for a caller that reads it
         if (improved(l)) {
           best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };
           hooks.onBest?.();

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { CNN_VARIANTS, type CnnReproduceResults, type CnnRunResult, type CnnVariant, summarizeCnn } from './cnn.js';
 import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
-import { type JobResult, checkResults, choiceOf, readDir } from './cnn-job.js';
+import { type JobResult, checkResults, choiceOf, finished, missingChecks, readDir } from './cnn-job.js';
 import type { JobSpec } from './jobs.js';
 import type { LrChoice } from './lr-select.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
@@ -29,8 +29,15 @@ export interface MergedDataset {
   planned: number;
   done: number;
   missing: MissingJob[];
-  /** Every job result the directory holds, in plan order. */
+  /** The variants the plan runs, the rates its check tries, on which seed, with which optimizer. */
+  variants: CnnVariant[];
+  lrGrid: number[];
+  checkSeed: number;
+  optimizer: string;
+  /** Every job result the directory holds, in plan order (diverged ones included). */
   jobs: JobResult[];
+  /** The seed jobs at the chosen rate whose loss diverged: not in the means, listed in the report. */
+  diverged: JobResult[];
   /** Per variant: the check's choice, or null while the check is unfinished. */
   choices: Partial<Record<CnnVariant, LrChoice>>;
   /** The results in `reproduce cnn`'s form: the runs that count (chosen rate), one report's worth. */
@@ -47,26 +54,24 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
   const variants = CNN_VARIANTS.filter((v) => plan.jobs.some((j) => j.variant === v));
   const choices: Partial<Record<CnnVariant, LrChoice>> = {};
   const runs: CnnRunResult[] = [];
+  const diverged: JobResult[] = [];
   for (const v of variants) {
-    let checks: JobResult[];
-    try {
-      checks = checkResults(plan, results, v);
-    } catch {
-      continue; // the check is unfinished: the variant has no chosen rate and no runs yet
-    }
+    if (missingChecks(plan, results, v).length) continue; // the check is unfinished: no chosen rate and no runs yet
+    const checks = checkResults(plan, results, v);
     const choice = choiceOf(checks);
     choices[v] = choice;
-    runs.push(checks.find((c) => c.lr === choice.lr)!.run);
+    runs.push(checks.find((c) => c.lr === choice.lr)!.run!); // the chosen rate's check run finished (choiceOf skips diverged ones)
     for (const r of jobs.filter((x) => x.job.stage === 'seed' && x.job.variant === v)) {
       if (r.lr !== choice.lr) throw new RangeError(`gaaf: ${dir}: job ${r.job.id} ran at lr ${r.lr}, but the check chooses ${choice.lr} (were check results replaced after it ran?)`);
-      runs.push(r.run);
+      if (finished(r)) runs.push(r.run);
+      else diverged.push(r);
     }
   }
   const first = jobs[0];
   let results4: CnnReproduceResults | null = null;
   if (first && runs.length) {
     const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-    const counted = jobs.filter((j) => runs.includes(j.run));
+    const counted = jobs.filter(finished).filter((j) => runs.includes(j.run));
     results4 = {
       schema: 'gaaf-reproduce-cnn/1',
       gaafVersion: [...new Set(jobs.map((j) => j.gaafVersion))].join(', '),
@@ -82,11 +87,11 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
       summary: summarizeCnn(runs, variants.filter((v) => choices[v])),
       paper: { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN },
       charts: [],
+      lrChoice: choices,
     };
-    (results4 as CnnReproduceResults & { lrChoice?: unknown }).lrChoice = choices;
   }
   return {
-    dir, name: plan.jobs[0].plan.name, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
+    dir, name: plan.jobs[0].plan.name, variants, diverged, lrGrid: plan.jobs[0].lrGrid, checkSeed: plan.jobs[0].plan.seeds[0], optimizer: plan.jobs[0].options.optimizer, planSha256: plan.sha256, planned: plan.jobs.length, done: jobs.length, missing, jobs, choices, results: results4,
   };
 }
 

@@ -4,35 +4,24 @@
 import { CNN_VARIANT_LABELS, CNN_VARIANTS, type CnnRunResult, type CnnVariant } from './cnn.js';
 import { fix, table } from './format.js';
 import { PAPER_TABLE4 } from './paper.js';
-import { correctOf } from './predictions.js';
-import { mcnemarOn, pairedBootstrap, pairedT, verdictOf } from './stats.js';
+import { compareAccuracy, pValue, signed } from './compare.js';
 import type { MergedDataset } from './table4-merge.js';
 
-const pp = (x: number, d = 2): string => `${x >= 0 ? '+' : ''}${fix(100 * x, d)}`;
-
-/** The paired comparison of two variants on the seeds both have run. */
+/** The paired comparison of two variants on the seeds both have run (compare.ts), as a table row. */
 export function gaafEffect(runs: readonly CnnRunResult[], withG: CnnVariant, without: CnnVariant): string[] | null {
-  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
-  const pairs = seeds.flatMap((s) => {
-    const a = runs.find((r) => r.variant === withG && r.seed === s);
-    const b = runs.find((r) => r.variant === without && r.seed === s);
-    return a && b ? [{ s, a, b }] : [];
-  });
-  if (pairs.length === 0) return null;
-  const t = pairedT(pairs.map((p) => p.a.testAccuracy - p.b.testAccuracy));
-  const ok = pairs.map((p) => ({ a: correctOf(p.a.predictions), b: correctOf(p.b.predictions) }));
-  const mc = ok.map((x) => mcnemarOn(x.a, x.b));
-  const boot = pairedBootstrap(ok.map((x) => x.a), ok.map((x) => x.b));
-  const v = verdictOf(t.mean, [t, boot], 1);
-  const ti = t.lo === null ? 'none (one seed)' : `[${pp(t.lo)}, ${pp(t.hi!)}] (${t.df} df)`;
+  const a = runs.filter((r) => r.variant === withG);
+  const b = runs.filter((r) => r.variant === without);
+  if (!a.some((x) => b.some((y) => y.seed === x.seed))) return null;
+  const c = compareAccuracy(a, b);
+  const n = c.seeds.length;
   return [
     `${CNN_VARIANT_LABELS[withG]} vs ${CNN_VARIANT_LABELS[without]}`,
-    `${pp(t.mean)} (${pairs.length} seed${pairs.length > 1 ? 's' : ''})`,
-    ti,
-    mc.map((m, i) => `s${pairs[i].s}: ${m.b}/${m.c}, p ${m.p < 0.001 ? m.p.toExponential(1) : fix(m.p, 3)}`).join('; '),
-    `[${pp(boot.lo!)}, ${pp(boot.hi!)}]`,
-    pp((PAPER_TABLE4[withG].SVHN - PAPER_TABLE4[without].SVHN) / 100),
-    v,
+    `${signed(100 * c.t.mean)} (${n} seed${n > 1 ? 's' : ''})`,
+    c.t.lo === null ? 'none (one seed)' : `[${signed(100 * c.t.lo)}, ${signed(100 * c.t.hi!)}] (${c.t.df} df)`,
+    c.mcnemar.map((m) => `s${m.seed}: ${m.b}/${m.c}, p ${pValue(m.p)}`).join('; '),
+    `[${signed(100 * c.bootstrap.lo!)}, ${signed(100 * c.bootstrap.hi!)}]`,
+    signed(PAPER_TABLE4[withG].SVHN - PAPER_TABLE4[without].SVHN),
+    c.verdict,
   ];
 }
 
@@ -48,7 +37,8 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     'the later seeds (stage 2) run at that rate.', '');
   L.push('## Table 4: test accuracy', '');
   const head = ['Model', ...ds.map((d) => `${d.name}: test accuracy (%), mean (sd) [seeds]`), 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100'];
-  const rows = CNN_VARIANTS.map((v) => [CNN_VARIANT_LABELS[v], ...ds.map((d) => {
+  const rows = CNN_VARIANTS.filter((v) => ds.some((d) => d.variants.includes(v))).map((v) => [CNN_VARIANT_LABELS[v], ...ds.map((d) => {
+    if (!d.variants.includes(v)) return 'not in the plan';
     const s = d.results?.summary.find((x) => x.variant === v);
     if (!s) return 'check unfinished';
     return `${fix(100 * s.testAccuracy.mean, 2)}${s.testAccuracy.sd === null ? '' : ` (${fix(100 * s.testAccuracy.sd, 2)})`} [${s.testAccuracy.n}]`;
@@ -76,23 +66,29 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
   for (const d of ds) {
     L.push(`### ${d.name}`, '');
     const checks = d.jobs.filter((j) => j.job.stage === 'lr-check');
-    const grid = d.jobs[0]?.job.lrGrid ?? [];
-    const opt = d.jobs[0]?.setup.protocol.optimizer;
-    L.push(`${opt ? `${opt.name}, ` : ''}candidate rates ${grid.join(', ')}, seed ${d.jobs[0]?.job.seed ?? '–'}. Best-epoch validation accuracy (%) of each check run; the chosen rate in bold.`, '');
-    L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], CNN_VARIANTS.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
+    const grid = d.lrGrid;
+    L.push(`${d.optimizer === 'adam' ? 'Adam' : 'SGD'}, candidate rates ${grid.join(', ')}, seed ${d.checkSeed}. Best-epoch validation accuracy (%) of each check run; the chosen rate in bold.`, '');
+    L.push(table(['Model', ...grid.map((g) => `lr ${g}`), 'Chosen'], d.variants.map((v) => [CNN_VARIANT_LABELS[v], ...grid.map((g) => {
       const c = checks.find((j) => j.job.variant === v && j.lr === g);
       if (!c) return 'not run yet';
+      if (!c.run) return `diverged (${c.diverged})`;
       const s = `${fix(100 * c.run.bestValAccuracy, 2)} (epoch ${c.run.bestEpoch} of ${c.run.epochsRun})`;
       return d.choices[v]?.lr === g ? `**${s}**` : s;
     }), d.choices[v] ? String(d.choices[v]!.lr) : '–'])), '');
   }
   L.push('## Jobs', '');
+  L.push('Run times and samples/s are the wall-clock figures of jobs that ran wherever and whenever the batch engine put them (here: beside other work, at the lowest priority, ' +
+    'sometimes paused); they are not speed measurements (the benchmarks are). The results do not depend on them: a job gives the same bits on any machine state and thread count.', '');
   for (const d of ds) {
     const threads = [...new Set(d.jobs.map((j) => j.machine.kernels))];
     const cpus = [...new Set(d.jobs.map((j) => `${j.machine.cpu} (${j.machine.cores} cores)`))];
-    const hours = d.jobs.reduce((a, j) => a + j.run.seconds, 0) / 3600;
-    L.push(`- **${d.name}** (${d.dir}, plan sha256 ${d.planSha256.slice(0, 12)}…): ${d.done} of ${d.planned} jobs done, ${fix(hours, 1)} h of run time; ` +
+    const hours = d.jobs.reduce((a, j) => a + (j.run?.seconds ?? 0), 0) / 3600;
+    const data = d.jobs[0]?.setup.data;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    L.push(`- **${d.name}** (${d.dir}, plan sha256 ${d.planSha256.slice(0, 12)}…)${data ? `, ${data.source}: ${n(data.trainCount)} training / ${n(data.valCount)} validation / ${n(data.testCount)} test images` : ''}: ` +
+      `${d.done} of ${d.planned} jobs done, ${fix(hours, 1)} h of run time; ` +
       `${cpus.join(', ') || 'no machine yet'}; ${threads.join(', ') || '–'}.`);
+    if (d.diverged.length) L.push(`  Diverged at the chosen rate (not in the means above): ${d.diverged.map((j) => `line ${j.line} (${j.job.id}: ${j.diverged})`).join(', ')}.`);
     if (d.missing.length) {
       L.push(`  Missing: ${d.missing.map((m) => `line ${m.line} (${m.id})`).join(', ')}.`);
     }

@@ -31,7 +31,14 @@ export function activation(c: Ctx, fn: ActFn, x: Ref): Ref {
   const { e, base } = c;
   const out = (name: string): Ref => ({ ...x, name });
   const n = (op: string, ins: string[], attrs?: Record<string, number | { float: number }>): string => e.node(op, ins, attrs, `${base}/${op.toLowerCase()}`);
-  if (fn.gaaf) return out(gaafForward(c, fn, x.name));
+  // a surrogate's forward is φ itself; the other GAAF forwards are φ + g·s
+  if (fn.gaaf && !fn.gaaf.surrogate) {
+    if (fn.gaaf.height !== 1 || (fn.gaaf.shape !== 'bell' && fn.gaaf.shape !== 'shiftedSigmoid')) {
+      throw new RangeError(`gaaf: toOnnx: ${base}: GAAF shape '${fn.gaaf.shape}' with height ${fn.gaaf.height} has no ONNX form here ` +
+        '(only the default shapes, the bell and the shifted sigmoid at height 1, and surrogates are exported)');
+    }
+    return out(gaafForward(c, fn, x.name));
+  }
   switch (fn.name) {
     case 'linear': return x;
     case 'relu': return out(n('Relu', [x.name]));

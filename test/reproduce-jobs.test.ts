@@ -39,6 +39,7 @@ test('--plan writes the check jobs (variant × rate, first seed) then the later 
   assert.deepEqual(p.jobs.map((j) => [j.stage, j.seed, j.lr]), [['lr-check', 1, 0.001], ['lr-check', 1, 0.003], ['lr-check', 1, 0.001], ['lr-check', 1, 0.003], ['seed', 2, null], ['seed', 2, null]]);
   assert.equal(p.jobs[0].options.maxEpochs, 2);
   assert.deepEqual(p.jobs[0].options.filters, [4, 4, 8, 8]);
+  assert.ok(!('lrGrid' in p.jobs[0].options) && !('lr' in p.jobs[0].options), 'the rates are the job\'s own fields, not options');
 });
 
 test('a seed job refuses to start before its check, names the missing lines, and writes nothing', () => {

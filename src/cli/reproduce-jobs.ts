@@ -23,7 +23,7 @@ export function planCli(o: ReproduceCliOpts, given: (k: string) => boolean, log:
   buildVariant(opts, 'base', [...splits.train.sampleShape], Math.max(splits.train.numClasses, splits.test.numClasses));
   const lrGrid = o.lrGrid ?? DEFAULT_LR_GRID[opts.optimizer];
   const seeds = Array.from({ length: opts.seeds }, (_, i) => opts.seedStart + i);
-  const { log: _log, variants, seeds: _n, seedStart: _s, lr: _lr, ...options } = opts;
+  const { log: _log, variants, seeds: _n, seedStart: _s, lr: _lr, lrGrid: _g, ...options } = opts; // what varies per job, or is the plan's own
   const jobs = planJobs({ name: o.planName ?? (opts.data ? opts.data : 'bundled digits'), seeds, lrGrid, variants, options });
   writeFileSync(file, planText(jobs));
   const st = stageLines(jobs);

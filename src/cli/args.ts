@@ -72,6 +72,9 @@ export function parseWidths(name: string) {
   };
 }
 
+/** The command-line flag of an option key, as commander names it: gaafK → --gaaf-k. */
+export const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 export const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
 
 export const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

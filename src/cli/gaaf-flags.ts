@@ -4,7 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { GAAF_SHAPES, type GaafShape } from '../binding.js';
 import { type GaafKind, type GaafOptions, gaafShapesOf, resolveGaaf } from '../gaaf.js';
-import { parsePositive } from './args.js';
+import { flag, parsePositive } from './args.js';
 
 export interface GaafFlags {
   gaafC?: number;
@@ -16,7 +16,6 @@ export interface GaafFlags {
 }
 
 export const GAAF_FLAG_KEYS = ['gaafC', 'gaafA', 'gaafB', 'gaafShape', 'gaafHeight', 'gaafSurrogate'] as const;
-export const gaafFlag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function parseFinite(name: string) {
   return (v: string): number => {
@@ -47,14 +46,14 @@ export const gaafFlagsGiven = (o: GaafFlags): Array<(typeof GAAF_FLAG_KEYS)[numb
 export function gaafOptionsFromFlags(kind: GaafKind, K: number, o: GaafFlags, where: string, allowed: readonly string[] = GAAF_FLAG_KEYS): GaafOptions {
   const given = gaafFlagsGiven(o);
   const refused = given.filter((k) => !allowed.includes(k));
-  if (refused.length) throw new InvalidArgumentError(`${refused.map(gaafFlag).join(', ')} does not apply to ${where}.`);
+  if (refused.length) throw new InvalidArgumentError(`${refused.map(flag).join(', ')} does not apply to ${where}.`);
   const shapes = gaafShapesOf(kind);
   const shape = o.gaafShape ?? shapes[0];
   if (!shapes.includes(shape)) throw new InvalidArgumentError(`--gaaf-shape ${shape} does not apply to ${kind} (${kind} takes ${shapes.join(', ')}).`);
   const takesC = shape !== 'shiftedSigmoid';
   const wrong = given.filter((k) => (takesC ? k === 'gaafA' || k === 'gaafB' : k === 'gaafC'));
   if (wrong.length) {
-    throw new InvalidArgumentError(`${wrong.map(gaafFlag).join(', ')} does not apply to ${kind} with the ${shape} shape (it takes ${takesC ? '--gaaf-c' : '--gaaf-a, --gaaf-b'}).`);
+    throw new InvalidArgumentError(`${wrong.map(flag).join(', ')} does not apply to ${kind} with the ${shape} shape (it takes ${takesC ? '--gaaf-c' : '--gaaf-a, --gaaf-b'}).`);
   }
   const opts: GaafOptions = { K };
   if (o.gaafShape !== undefined) opts.shape = o.gaafShape;

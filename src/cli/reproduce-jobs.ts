@@ -5,13 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines } from '../reproduce/index.js';
 import { type ReproduceCliOpts, cnnOptions } from './reproduce.js';
-import { VERSION, pct, shellQuote } from './args.js';
-
-const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+import { VERSION, flag, pct, shellQuote } from './args.js';
 
 /** `reproduce cnn --plan FILE`: the job file of the sweep, with the experiment's flags. */
 export function planCli(o: ReproduceCliOpts, given: (k: string) => boolean, log: (s: string) => void): void {
   const file = o.plan!;
+  if (o.planName !== undefined && o.planName.trim() === '') throw new InvalidArgumentError('--plan-name must not be empty: the reports name the plan by it.');
   const bad = ['lr', 'out', 'force', 'job'].filter(given);
   if (bad.length) {
     throw new InvalidArgumentError(`${bad.map(flag).join(', ')} cannot go with --plan: the plan checks the rates of --lr-grid` +

@@ -3,7 +3,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_KEYS, SHAPES_DEFAULTS, rerenderGaafShapes, reproduceGaafShapes } from '../reproduce/index.js';
 import { parseLrList } from '../reproduce/lr-select.js';
-import { VERSION, parseIntArg, pct } from './args.js';
+import { VERSION, flag, parseIntArg, pct } from './args.js';
 
 function parseConfigs(v: string): string[] {
   const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -27,7 +27,6 @@ export function addShapesOptions(cmd: Command): void {
 
 /** The flags of the other experiments that mean nothing here: each is an error naming it. */
 const NOT_HERE = ['model', 'variants', 'filters', 'dense', 'models', 'dropout', 'saturation', 'gaafK', 'gaafC', 'gaafA', 'gaafB', 'gaafShape', 'gaafHeight', 'gaafSurrogate'] as const;
-const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export interface ShapesCliOpts {
   data?: string;

@@ -11,7 +11,7 @@ import { parseLrList } from '../reproduce/lr-select.js';
 import { jobCli, mergeCli, planCli } from './reproduce-jobs.js';
 import { type GaafFlags, addGaafShapeFlags, gaafOptionsFromFlags } from './gaaf-flags.js';
 import { type ShapesCliOpts, addShapesOptions, reproduceShapesCli } from './reproduce-shapes.js';
-import { VERSION, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
+import { VERSION, flag, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
 
 function parseModels(v: string): ModelKey[] {
   const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -66,7 +66,6 @@ export interface ReproduceCliOpts extends GaafFlags {
 
 const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
 const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
-const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 // the shape flags each experiment's report describes: mlp's bell width, cnn's shifted sigmoid
 const cnnGaaf = (o: ReproduceCliOpts): { gaafA?: number; gaafB?: number } => {

@@ -18,8 +18,8 @@ import { DEFAULT_LR, type OptimizerName, makeOptimizer } from '../optimizers.js'
 import { PAPER_MLP_RECIPE, paperMlp, reducedVgg16, svhnCnn } from '../paper-models.js';
 import { residualCnn } from '../resnet.js';
 import { Model } from '../sequential.js';
-import { VERSION, pct } from './args.js';
-import { type GaafFlags, gaafFlag, gaafFlagsGiven, gaafOptionsFromFlags } from './gaaf-flags.js';
+import { VERSION, flag, pct } from './args.js';
+import { type GaafFlags, gaafFlagsGiven, gaafOptionsFromFlags } from './gaaf-flags.js';
 
 /** --model, and the paper builder each names (a checkpoint records the builder, so --resume reads it back). */
 export const MODEL_BUILDERS = { mlp: 'paperMlp', cnn: 'svhnCnn', vgg: 'reducedVgg16', resnet: 'residualCnn' } as const;
@@ -115,8 +115,8 @@ async function trainWith(o: TrainOpts, t0: number, epochs: number, resumed: Rest
   let activation: ActKind = o.activation ?? (image ? 'relu' : 'tanh');
   const classes = Math.max(train.numClasses, test.numClasses);
   const shapeFlags = gaafFlagsGiven(o);
-  if (shapeFlags.length && resumed) throw new InvalidArgumentError(`${shapeFlags.map(gaafFlag).join(', ')} applies to a new run; a resumed run keeps its checkpoint's GAAF.`);
-  if (shapeFlags.length && !o.gaaf) throw new InvalidArgumentError(`${shapeFlags.map(gaafFlag).join(', ')} needs --gaaf.`);
+  if (shapeFlags.length && resumed) throw new InvalidArgumentError(`${shapeFlags.map(flag).join(', ')} applies to a new run; a resumed run keeps its checkpoint's GAAF.`);
+  if (shapeFlags.length && !o.gaaf) throw new InvalidArgumentError(`${shapeFlags.map(flag).join(', ')} needs --gaaf.`);
   const gaaf = o.gaaf ? gaafOptionsFromFlags(o.model === 'resnet' ? 'relu' : activation, o.gaafK, o, `--activation ${activation}`) : false;
   const shape = [...train.sampleShape];
   if (!resumed && o.model === 'vgg' && (shape[0] !== 32 || shape[1] !== 32)) {

@@ -77,8 +77,8 @@ export function renderTable4Report(ds: readonly MergedDataset[], command: string
     }), d.choices[v] ? String(d.choices[v]!.lr) : '–'])), '');
   }
   L.push('## Jobs', '');
-  L.push('Run times and samples/s are the wall-clock figures of jobs that ran wherever and whenever the batch engine put them (here: beside other work, at the lowest priority, ' +
-    'sometimes paused); they are not speed measurements (the benchmarks are). The results do not depend on them: a job gives the same bits on any machine state and thread count.', '');
+  L.push('Run times and samples/s are the wall-clock figures of each job, wherever and whenever the batch engine ran it and beside whatever else that machine ran; ' +
+    'they are not speed measurements (the benchmarks are). The results do not depend on them: a job gives the same bits on any thread count.', '');
   for (const d of ds) {
     const threads = [...new Set(d.jobs.map((j) => j.machine.kernels))];
     const cpus = [...new Set(d.jobs.map((j) => `${j.machine.cpu} (${j.machine.cores} cores)`))];

@@ -251,6 +251,11 @@ describe('a save touches only what it made', () => {
 const isRoot = process.getuid?.() === 0;
 /** What the disk-full and read-only cases need: root, to mount a tmpfs (a skip on a laptop, a failure under CI=true). */
 const missingTmpfs = isRoot ? false : 'root (to mount a tmpfs for the disk-full and read-only cases)';
+// As root the permissions case runs the CLI as the user nobody, who must be able to read the checkout.
+const nobodyReadsCli = (): boolean =>
+  spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], require("fs").constants.R_OK)', cli], { uid: 65534, gid: 65534 }).status === 0;
+const missingNobody = !isRoot || nobodyReadsCli() ? false
+  : `a checkout the user nobody can read (${cli} is not: a parent directory is not world-searchable, as a 0700 mktemp -d makes it; clone into a 0755 directory) for the root run of the permissions case`;
 
 /** Mounts a tmpfs of `size` at a fresh directory (as root; a failed mount fails the test). */
 function tmpfs(size: string): string {
@@ -308,7 +313,7 @@ describe('full and read-only file systems', () => {
   });
 
   // Root ignores permissions, so as root the case runs as the unprivileged user nobody, through the CLI.
-  test('an unwritable directory (permissions) fails before the first epoch', async () => {
+  testNeeds(missingNobody, 'an unwritable directory (permissions) fails before the first epoch', {}, async () => {
     const d = fresh('perm');
     mkdirSync(d);
     chmodSync(d, 0o555);

@@ -1,4 +1,4 @@
-// npm run bench:browser [-- --quick] [--suites gemm,act] [--out FILE]
+// npm run bench:browser [-- --quick] [--suites gemm,act | --fast] [--out FILE]
 // Runs the kernel suites and the SIMD ceiling in headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core) on a page served with COOP/COEP headers from a tiny static
 // server, and writes the same results JSON as npm run bench, each record with host
@@ -16,7 +16,7 @@ import type { BenchResults } from '../src/bench/record.js';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, serve } from './serve.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-interface Opts { quick: boolean; smoke: boolean; suites?: string; out?: string }
+interface Opts { quick: boolean; smoke: boolean; suites?: string; out?: string; fast: boolean }
 
 async function main(o: Opts): Promise<void> {
   for (const f of ['dist/bench/index.js', 'build/gaaf.wasm']) {
@@ -35,7 +35,7 @@ async function main(o: Opts): Promise<void> {
     });
     page.on('pageerror', (e) => process.stderr.write(`  chromium page error: ${e.message}\n`));
     const { port } = server.address() as AddressInfo;
-    const q = new URLSearchParams({ mode, host: 'chromium', command, ...(o.suites ? { suites: o.suites } : {}) });
+    const q = new URLSearchParams({ mode, host: 'chromium', command, ...(o.suites ? { suites: o.suites } : {}), ...(o.fast ? { pairs: 'fast' } : {}) });
     await page.goto(`http://127.0.0.1:${port}/bench/browser/index.html?${q}`);
     const results = (await page.evaluate(() => (window as unknown as { benchDone: Promise<unknown> }).benchDone, undefined)) as BenchResults;
     const version = context.browser()?.version() ?? '';
@@ -57,6 +57,7 @@ new Command('npm run bench:browser --')
   .option('--quick', 'short run', false)
   .option('--smoke', 'tiny sizes, a few calls (tests)', false)
   .option('--suites <list>', 'comma-separated kernel suites (default: gemm, act, optim)')
+  .option('--fast', 'instead of the kernel suites: the relaxed-SIMD build against the deterministic one, call against call', false)
   .option('--out <file>', 'results file (default: bench/results/<timestamp>-chromium.json)')
   .action(main)
   .parseAsync(process.argv)

@@ -5,7 +5,8 @@ import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
 import { pairsSuite } from './pairs.js';
-import type { Suite } from './suite.js';
+import { runPrecisionPairs } from '../src/bench/precision.js';
+import { type Suite, modeOf } from './suite.js';
 import { threadsSuite } from './threads.js';
 import { trainSuite } from './train.js';
 
@@ -18,4 +19,5 @@ export const SUITES: Record<string, Suite> = {
   'cnn-train': cnnTrainSuite,
   threads: threadsSuite,
   pairs: pairsSuite,
+  fast: (o) => runPrecisionPairs(modeOf(o), (r) => o.progress?.(r)),
 };

@@ -25,6 +25,7 @@ export { mseLoss, maeLoss, huberLoss, bceLogitsLoss, cceLogitsLoss } from './was
 export { sgdUpdate, adamUpdate } from './wasm/optim.js';
 export { meanAbs, meanVar, sumRows, colMeanVar, countNonFinite } from './wasm/stats.js';
 export { simdPeakLoop } from './wasm/peak.js';
+export { type BuildProbe, openBuildProbe } from './wasm/build-probe.js';
 export {
   type ConvGeom, convOutSize, conv2dWorkspaceLength, conv2dForward, conv2dBackwardData, conv2dBackwardFilter,
 } from './wasm/conv.js';

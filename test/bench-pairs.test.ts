@@ -80,8 +80,21 @@ test('pairs table and targets: the per-round median with its IQR, % of peak and 
   const t = pairsTable(recs);
   assert.match(t, /\| gemm A·B \| 256 \| GFLOP\/s \| 50\.0 \| tfjs-wasm \| 40\.0 \| \*\*1\.25×\*\* \(IQR 1\.20–1\.31\) \| 84% \(80–86\) \| 59\.3 \| 0\.97 \| 15 \|/);
   assert.match(t, /\| tfjs-wasm new B \| 36\.0 \| \*\*1\.39×\*\*/);
+  // the fast suite: the relaxed-SIMD build against the deterministic one, per host; its target reads Chromium's rows only
+  const fast = { ...base, suite: 'fast' };
+  recs.push(
+    { ...fast, engine: 'relaxed', host: 'chromium', params: { peakPct: 90, peakPctQ1: 88, peakPctQ3: 91, peakGflops: 51, cpuPerWall: 1, rounds: 15 } },
+    { ...fast, engine: 'simd', host: 'chromium', gflops: 43, params: { vs: 'relaxed', ratio: 1.16, ratioQ1: 1.1, ratioQ3: 1.2 } },
+    { ...fast, engine: 'relaxed', params: { peakPct: 91, peakPctQ1: 88, peakPctQ3: 92, peakGflops: 52, cpuPerWall: 1, rounds: 15 } },
+    { ...fast, engine: 'simd', gflops: 44, params: { vs: 'relaxed', ratio: 1.12, ratioQ1: 1.1, ratioQ3: 1.2 } },
+  );
+  assert.equal(pairsTable(recs), t, 'the pairs table holds the pairs suite only');
+  const ft = pairsTable(recs, 'fast');
+  assert.match(ft, /^\| host \| kernel \|/);
+  assert.match(ft, /\| chromium \| gemm A·B \| 256 \| GFLOP\/s \| 50\.0 \| simd \| 43\.0 \| \*\*1\.16×\*\* \(IQR 1\.10–1\.20\) \| 90% \(88–91\)/);
+  assert.match(ft, /\| node \| gemm A·B \| 256 \| GFLOP\/s \| 50\.0 \| simd \| 44\.0 \| \*\*1\.12×\*\*/);
   const tg = pairTargets(recs);
-  assert.deepEqual(tg.map((x) => x.values), [[84.4], [1.25], [1.39]]);
+  assert.deepEqual(tg.map((x) => x.values), [[84.4], [1.25], [1.39], [1.16]]);
 });
 
 test('interleave: the time cap stops after the minimum rounds, and cuts the warm-up short', async () => {

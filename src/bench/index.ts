@@ -12,11 +12,14 @@ import { type BenchMode, type Case, runCases } from './runner.js';
 import { convCases } from './conv.js';
 import { depthwiseCases } from './dwconv.js';
 import { actCases, gemmCases, optimCases, peakCases } from './kernels.js';
+import { runPairCases } from './pairs.js';
+import { precisionPairCases } from './precision.js';
 
 export * from './record.js';
 export { type BenchMode, type Case, type Clock, type Prepared, BUDGETS, clockFor, runCase, runCases } from './runner.js';
 export { GEMM_VARIANTS, SIZES, peakCases, gemmCases, actCases, optimCases, uniform } from './kernels.js';
 export { CONV_PASSES, CONV_SIZES, type ConvLayer, type ConvPass, convCases, convFlop, convGeom } from './conv.js';
+export { precisionPairCases, runPrecisionPairs } from './precision.js';
 export { DEPTHWISE_SIZES, type DepthwiseLayer, depthwiseCases, depthwiseFlop, depthwiseGeom } from './dwconv.js';
 export { machineInfo, wasmFeatures } from '../machine.js';
 
@@ -60,6 +63,19 @@ export async function runKernelBench(opts: KernelBenchOptions = {}): Promise<Ben
   } finally {
     await setThreads(before);
   }
+  return { date: new Date().toISOString(), quick: mode !== 'full', mode, command: opts.command, machine: await machineInfo(), records };
+}
+
+/**
+ * The fast suite (src/bench/precision.ts): the relaxed-SIMD build against the deterministic
+ * build, call against call, on one thread of this page or process. Every record is an error
+ * that says why where relaxed SIMD does not validate.
+ */
+export async function runPrecisionBench(opts: Omit<KernelBenchOptions, 'suites'> = {}): Promise<BenchResults> {
+  const mode = opts.mode ?? 'full';
+  const cases = precisionPairCases(mode).map((c) => (opts.host ? { ...c, host: opts.host } : c));
+  let done = 0; // each case gives our record and the peer's
+  const records = await runPairCases(cases, mode, (r) => opts.onRecord?.(r, ++done, 2 * cases.length));
   return { date: new Date().toISOString(), quick: mode !== 'full', mode, command: opts.command, machine: await machineInfo(), records };
 }
 

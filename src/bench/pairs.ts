@@ -144,7 +144,7 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
  */
 export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRecord[]> {
   const metric = metricFor(c.work);
-  const key = (engine: string, impl?: string): CaseKey => ({ suite: c.suite, name: c.name, engine, size: c.size, ...(impl ? { impl } : {}), ...(c.params ? { params: c.params } : {}) });
+  const key = (engine: string, impl?: string): CaseKey => ({ suite: c.suite, name: c.name, engine, size: c.size, ...(impl ? { impl } : {}), ...(c.host ? { host: c.host } : {}), ...(c.params ? { params: c.params } : {}) });
   const disposers: Array<() => void | Promise<void>> = [];
   const out: BenchRecord[] = [];
   try {

@@ -142,6 +142,11 @@ function nodeReadFile(): ReadFile | undefined {
   return fs?.readFile;
 }
 
+/** The bytes of one single-threaded build (for a private instance beside the loaded one: src/wasm/build-probe.ts). */
+export function buildBytes(precision: Precision): Promise<Uint8Array<ArrayBuffer>> {
+  return loadBytes(URLS[precision].st);
+}
+
 async function loadBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (url.protocol === 'file:') {
     const readFile = nodeReadFile();

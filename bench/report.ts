@@ -5,24 +5,15 @@
 // (src/reproduce/render-svg.ts's renderSvg).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
 import { peakRecord } from '../src/bench/index.js';
 import { type BenchRecord, type BenchResults, METRIC_UNITS, type Metric, metricValue } from '../src/bench/record.js';
 import { renderSvg } from '../src/reproduce/render-svg.js';
+import { buildCharts } from './report-charts.js';
+import { OUR_ENGINES, type ReportChart, SUITE_TITLES, engineOf, peakFor, rank, sizeLabel, sortEngines } from './report-common.js';
 import { PAIRS_EXPLAINED, pairTargets, pairsTable } from './report-pairs.js';
 
-/** Engines that are ours (a regression in them is a bug); the first is the one ratios are taken from. */
-export const OUR_ENGINES = ['simd', 'relaxed', 'scalar'];
-const ENGINE_ORDER = ['simd', 'relaxed', 'scalar', 'tfjs-wasm', 'tfjs-cpu'];
-const ENGINE_COLORS: Record<string, string> = {
-  simd: '#4c78a8', relaxed: '#72b7b2', scalar: '#9d755d', 'tfjs-wasm': '#f58518', 'tfjs-cpu': '#e45756',
-  'chromium-simd': '#54a24b', 'chromium-scalar': '#b279a2',
-};
-const SUITE_TITLES: Record<string, string> = {
-  gemm: 'GEMM', conv: 'conv2d', act: 'Activations, GAAF, dropout and softmax cross-entropy', optim: 'Optimizer updates', train: 'Whole training (MLP 784-512-256-256-10)',
-  threads: 'Threads: speedup of 2 and 4 threads over 1 (same run)', pairs: 'Against TF.js, call against call (the figures to quote)',
-  fast: 'The fast (relaxed-SIMD) build against the deterministic build, call against call',
-};
+export { OUR_ENGINES, engineOf, buildCharts, peakFor, type ReportChart };
+
 
 export interface ReportOptions {
   baseline?: BenchResults;
@@ -32,12 +23,6 @@ export interface ReportOptions {
   notes?: string[];
 }
 
-export interface ReportChart {
-  file: string;
-  title: string;
-  caption: string;
-  spec: TopLevelSpec;
-}
 
 export interface Regression {
   record: BenchRecord;
@@ -53,16 +38,6 @@ export interface Report {
   regressions: Regression[];
 }
 
-/** Column label of a record: its engine, or engine prefixed with the host for browser runs. */
-export function engineOf(r: BenchRecord): string {
-  return r.host && r.host !== 'node' && !r.engine.startsWith(`${r.host}-`) ? `${r.host}-${r.engine}` : r.engine;
-}
-
-const rank = (e: string): number => {
-  const base = e.replace(/^chromium-/, '');
-  return (e.startsWith('chromium-') ? 10 : 0) + (ENGINE_ORDER.includes(base) ? ENGINE_ORDER.indexOf(base) : ENGINE_ORDER.length);
-};
-const sortEngines = (es: Iterable<string>): string[] => [...new Set(es)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 export function fmtNum(v: number): string {
   if (!Number.isFinite(v)) return '–';
@@ -91,13 +66,6 @@ function table(head: string[], rows: string[][], rightFrom: number): string {
   return [head, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-const sizeLabel = (r: BenchRecord): string => {
-  if (r.suite === 'gemm') return `${r.size}`;
-  if (r.suite === 'train' || (r.suite === 'threads' && r.params?.batch !== undefined)) return `batch ${r.size}`;
-  if (r.suite === 'threads') return `${r.size}`;
-  if (r.params?.B !== undefined && r.params?.C !== undefined) return `${r.params.B}×${r.params.C}`;
-  return r.size >= 1 << 20 && r.size % (1 << 20) === 0 ? `${r.size >> 20}M` : r.size >= 1024 && r.size % 1024 === 0 ? `${r.size >> 10}K` : `${r.size}`;
-};
 
 /** Ratio columns of a suite: ours (simd, or chromium-simd in a browser-only run) ÷ each other engine present. */
 function ratioColumns(engines: string[]): Array<{ ours: string; peer: string }> {
@@ -112,10 +80,6 @@ function ratioColumns(engines: string[]): Array<{ ours: string; peer: string }> 
   return cols;
 }
 
-/** The ceiling measured just before `suite` (newer runs measure it before each suite), if any. */
-export function peakFor(records: readonly BenchRecord[], suite: string): BenchRecord | undefined {
-  return records.find((r) => r.suite === 'peak' && !r.error && r.params?.before === suite && !r.host);
-}
 
 /** The markdown table of one suite, and its footnotes (engines without the kernel). */
 export function suiteTable(records: readonly BenchRecord[], suite: string, peak?: BenchRecord): string {
@@ -220,116 +184,6 @@ export function regressions(now: BenchResults, baseline: BenchResults, threshold
   return out;
 }
 
-const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
-
-function engineColor(engines: string[]) {
-  return { field: 'engine', type: 'nominal' as const, title: 'engine', sort: engines, scale: { domain: engines, range: engines.map((e, i) => ENGINE_COLORS[e] ?? ['#888', '#bcbd22', '#17becf'][i % 3]) } };
-}
-
-/** The report's charts, for the suites present in the run. */
-export function buildCharts(results: BenchResults): ReportChart[] {
-  const recs = results.records.filter((r) => !r.error);
-  const peak = peakRecord(recs);
-  const charts: ReportChart[] = [];
-  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => !['peak', 'train', 'pairs', 'fast'].includes(s)); // pairs, fast: tables of per-round ratios
-  for (const suite of suites) {
-    const rs = recs.filter((r) => r.suite === suite && r !== peak);
-    const engines = sortEngines(rs.map(engineOf));
-    const m: Metric = rs[0].metric ?? 'gflops';
-    const values = rs.map((r) => ({ kernel: r.name, size: r.size, sizeLabel: sizeLabel(r), engine: engineOf(r), value: metricValue(r) }));
-    const kernels = [...new Set(rs.map((r) => r.name))];
-    if (m === 'gflops') {
-      const layers: unknown[] = [{
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'size', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'N', axis: { values: [...new Set(rs.map((r) => r.size))] } },
-          y: { field: 'value', type: 'quantitative', title: 'GFLOP/s (median)' },
-          color: engineColor(engines),
-        },
-      }];
-      if (peak) layers.push({ data: { values: [{ peak: peak.gflops }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'peak', type: 'quantitative' } } });
-      charts.push({
-        file: `${suite}-gflops.svg`, title: `${SUITE_TITLES[suite] ?? suite}: GFLOP/s by size`,
-        caption: `GFLOP/s at the median time, per engine${peak ? `; the dashed line is the measured SIMD peak (${peak.gflops.toFixed(1)} GFLOP/s)` : ''}.`,
-        spec: {
-          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-          title: `${SUITE_TITLES[suite] ?? suite}: GFLOP/s by size`,
-          data: { values }, facet: { column: { field: 'kernel', type: 'nominal', title: null, sort: kernels } },
-          spec: { width: 220, height: 200, layer: layers }, config: CONFIG,
-        } as TopLevelSpec,
-      });
-      const sp = peakFor(results.records, suite) ?? peak;
-      if (sp) {
-        const pv = rs.filter((r) => engineOf(r) === 'simd').map((r) => ({ kernel: r.name, size: String(r.size), percent: (100 * r.gflops) / sp.gflops }));
-        charts.push({
-          file: `${suite}-percent-of-peak.svg`, title: `${SUITE_TITLES[suite] ?? suite}: % of the SIMD peak`,
-          caption: 'Our SIMD kernel\'s GFLOP/s as a percentage of the register-only f32x4 multiply-add peak measured in the same run; the dashed line is the 85% aim.',
-          spec: {
-            $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `${SUITE_TITLES[suite] ?? suite}: % of the measured SIMD peak`,
-            data: { values: pv }, width: 360, height: 200,
-            layer: [
-              { mark: 'bar', encoding: { x: { field: 'size', type: 'ordinal', title: 'N', sort: null }, xOffset: { field: 'kernel', sort: kernels }, y: { field: 'percent', type: 'quantitative', title: '% of peak', scale: { domain: [0, 100] } }, color: { field: 'kernel', type: 'nominal', sort: kernels } } },
-              { data: { values: [{ y: 85 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-            ],
-            config: CONFIG,
-          } as TopLevelSpec,
-        });
-      }
-    } else {
-      charts.push({
-        file: `${suite}-${m}.svg`, title: `${SUITE_TITLES[suite] ?? suite}: ${METRIC_UNITS[m]}`,
-        caption: `${METRIC_UNITS[m]} at the median time, per engine (log scale), one panel per size.`,
-        spec: {
-          $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: `${SUITE_TITLES[suite] ?? suite}: ${METRIC_UNITS[m]}`,
-          data: { values }, facet: { row: { field: 'sizeLabel', type: 'ordinal', title: 'size', sort: null } },
-          spec: {
-            width: 520, height: 150, mark: 'bar',
-            encoding: {
-              x: { field: 'kernel', type: 'nominal', title: null, sort: kernels, axis: { labelAngle: -30 } }, xOffset: { field: 'engine', sort: engines },
-              y: { field: 'value', type: 'quantitative', title: METRIC_UNITS[m], scale: { type: 'log' } }, color: engineColor(engines),
-            },
-          },
-          config: CONFIG,
-        } as TopLevelSpec,
-      });
-    }
-  }
-  const train = recs.filter((r) => r.suite === 'train');
-  if (train.length) {
-    const engines = sortEngines(train.map(engineOf));
-    const at128 = train.filter((r) => r.size === 128).map((r) => ({ model: r.name, engine: engineOf(r), value: metricValue(r) }));
-    charts.push({
-      file: 'train-samples-per-sec.svg', title: 'Training samples/s per engine (batch 128)',
-      caption: 'Samples/s of one training step at the median step time, batch 128, per model and engine (log scale).',
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Training samples/s, batch 128',
-        data: { values: at128 }, width: 420, height: 220, mark: 'bar',
-        encoding: {
-          x: { field: 'model', type: 'nominal', title: null }, xOffset: { field: 'engine', sort: engines },
-          y: { field: 'value', type: 'quantitative', title: 'samples/s', scale: { type: 'log' } }, color: engineColor(engines),
-        },
-        config: CONFIG,
-      } as TopLevelSpec,
-    });
-    const scaling = train.filter((r) => r.name === 'mlp-base').map((r) => ({ batch: r.size, engine: engineOf(r), value: metricValue(r) }));
-    if (new Set(scaling.map((s) => s.batch)).size > 1) {
-      charts.push({
-        file: 'train-batch-scaling.svg', title: 'Training samples/s by batch size (base MLP)',
-        caption: 'Samples/s of the base MLP at batch sizes 1 to 512, per engine (log scales).',
-        spec: {
-          $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: 'Base MLP: samples/s by batch size',
-          data: { values: scaling }, width: 420, height: 240, mark: { type: 'line', point: true },
-          encoding: {
-            x: { field: 'batch', type: 'quantitative', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(scaling.map((s) => s.batch))] } },
-            y: { field: 'value', type: 'quantitative', title: 'samples/s', scale: { type: 'log' } }, color: engineColor(engines),
-          },
-          config: CONFIG,
-        } as TopLevelSpec,
-      });
-    }
-  }
-  return charts;
-}
 
 function machineLine(r: BenchResults): string {
   const m = r.machine;

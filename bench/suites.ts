@@ -5,6 +5,7 @@ import { convSuite } from './conv.js';
 import { gemmSuite } from './gemm.js';
 import { optimSuite } from './optim.js';
 import { pairsSuite } from './pairs.js';
+import { precisionTrainPairs } from './precision-train.js';
 import { runPrecisionPairs } from '../src/bench/precision.js';
 import { type Suite, modeOf } from './suite.js';
 import { threadsSuite } from './threads.js';
@@ -19,5 +20,5 @@ export const SUITES: Record<string, Suite> = {
   'cnn-train': cnnTrainSuite,
   threads: threadsSuite,
   pairs: pairsSuite,
-  fast: (o) => runPrecisionPairs(modeOf(o), (r) => o.progress?.(r)),
+  fast: async (o) => [...(await runPrecisionPairs(modeOf(o), (r) => o.progress?.(r))), ...(await precisionTrainPairs(modeOf(o), (r) => o.progress?.(r)))],
 };

@@ -3,7 +3,7 @@
 // and the records a pair case makes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pairTargets, pairsTable } from '../bench/report-pairs.js';
+import { MLP_FLOP_PER_SAMPLE, pairTargets, pairsTable } from '../bench/report-pairs.js';
 import type { BenchRecord } from '../src/bench/record.js';
 import { interleave, pairRatios, quantile, runPairCase, spread } from '../src/bench/pairs.js';
 import { init } from '../src/index.js';
@@ -94,7 +94,15 @@ test('pairs table and targets: the per-round median with its IQR, % of peak and 
   assert.match(ft, /\| chromium \| gemm A·B \| 256 \| GFLOP\/s \| 50\.0 \| simd \| 43\.0 \| \*\*1\.16×\*\* \(IQR 1\.10–1\.20\) \| 90% \(88–91\)/);
   assert.match(ft, /\| node \| gemm A·B \| 256 \| GFLOP\/s \| 50\.0 \| simd \| 44\.0 \| \*\*1\.12×\*\*/);
   const tg = pairTargets(recs);
-  assert.deepEqual(tg.map((x) => x.values), [[84.4], [1.25], [1.39], [1.16]]);
+  assert.deepEqual(tg.map((x) => x.values), [[84.4], [1.25], [1.39], [1.16], [], [], []]);
+  // the MLP step against GEMM's speed: 14,000 samples/s × 2.80 MFLOP ÷ 46 GFLOP/s (A·B at N = 512, same run)
+  assert.equal(MLP_FLOP_PER_SAMPLE, 2 * (2 * 784 * 512 + 3 * (512 * 256 + 256 * 256 + 256 * 10)));
+  const mlp = pairTargets([
+    { ...base, size: 512, gflops: 46, engine: 'simd' },
+    { ...base, name: 'train mlp-base step', size: 128, samplesPerSec: 14000, metric: 'samplesPerSec', engine: 'simd' },
+  ]).find((x) => x.target.startsWith('MLP training step'))!;
+  assert.equal(mlp.values.length, 1);
+  assert.ok(Math.abs(mlp.values[0] - (100 * 14000 * MLP_FLOP_PER_SAMPLE) / 46e9) < 1e-9 && Math.round(mlp.values[0]) === 85);
 });
 
 test('interleave: the time cap stops after the minimum rounds, and cuts the warm-up short', async () => {

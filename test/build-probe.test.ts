@@ -59,3 +59,18 @@ test('fast suite with relaxed SIMD (a child with the V8 flag): ratios and % of p
     if (q.name.startsWith('gemm')) assert.ok(q.params.maxRelDiff < 17 * 2 ** -23 * 4, `${q.name}: max relative difference ${q.params.maxRelDiff}`);
   }
 });
+
+test('fast suite, training rows: each build trains in its own child, asked in turn; ratio fast ÷ deterministic with its IQR and the cores each got', async () => {
+  const { precisionTrainPairs } = await import('../bench/precision-train.js');
+  const recs = await precisionTrainPairs('smoke');
+  assert.deepEqual(recs.map((r) => `${r.name} ${r.engine}`), ['train mlp-base step relaxed', 'train mlp-base step simd', 'train svhn-cnn epoch of 8 batches relaxed', 'train svhn-cnn epoch of 8 batches simd']);
+  for (const r of recs) {
+    assert.equal(r.error, undefined, `${r.name} ${r.engine}: ${r.error}`);
+    assert.ok(r.samplesPerSec! > 0 && r.samples === 2 && r.params!.rounds === 2, `${r.name} ${r.engine}`);
+    assert.ok((r.params!.cpuPerWall as number) > 0);
+    if (r.engine === 'simd') {
+      assert.equal(r.params!.vs, 'relaxed');
+      assert.ok((r.params!.ratioQ1 as number) <= (r.params!.ratio as number) && (r.params!.ratio as number) <= (r.params!.ratioQ3 as number));
+    }
+  }
+});

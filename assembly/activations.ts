@@ -38,6 +38,7 @@
 import { v_exp, v_sigmoid, load_partial, store_partial } from "./mathx";
 import { ACT_TANH, ACT_RELU, ACT_SIGMOID, v_phi, v_dphi, phi_ref } from "./act_core_math";
 import { v_gaaf_g, gaaf_g_ref } from "./gaaf_math";
+import { sigmoid_forward_f32x4 } from "./act_sigmoid";
 
 export { ACT_TANH, ACT_RELU, ACT_SIGMOID } from "./act_core_math";
 
@@ -92,32 +93,6 @@ function relu_forward_f32x4(x: usize, y: usize, n: i32): void {
   if (r > 0) {
     const o = <usize>i << 2;
     store_partial(y + o, f32x4.pmax(load_partial(x + o, r), zero), r);
-  }
-}
-
-// sigmoid's own loop, four independent vectors per step, the same v_sigmoid (so the same bits).
-// One vector per step ran at 0.4× tfjs-wasm: v_sigmoid is one dependency chain of ~45
-// instructions (exp's polynomial, then the division), and V8 re-materializes its 13 vector
-// constants every iteration, so the CPU found little to overlap; four chains per step give the
-// out-of-order core independent work and pay for the constants once per 16 elements.
-function sigmoid_forward_f32x4(x: usize, y: usize, n: i32): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const o = <usize>i << 2;
-    const a = v128.load(x + o), b = v128.load(x + o, 16), c = v128.load(x + o, 32), d = v128.load(x + o, 48);
-    v128.store(y + o, v_sigmoid(a));
-    v128.store(y + o, v_sigmoid(b), 16);
-    v128.store(y + o, v_sigmoid(c), 32);
-    v128.store(y + o, v_sigmoid(d), 48);
-  }
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, v_sigmoid(v128.load(x + o)));
-  }
-  const r = n - i;
-  if (r > 0) {
-    const o = <usize>i << 2;
-    store_partial(y + o, v_sigmoid(load_partial(x + o, r)), r);
   }
 }
 

@@ -135,7 +135,7 @@
 // The same bits as 1/(1 + v_exp(-x)) for every input (checked on all 2^32 floats when this was
 // written, 2026-12-03; test/assembly/sigmoid.spec.ts compares the two on a stride and near the
 // clamps), in
-// fewer instructions (act_forward's sigmoid loop, V8 on x64: 166 per 16 elements, constant
+// fewer instructions (a loop of four vectors, V8 on x64: 166 per 16 elements, constant
 // reloads included, instead of 200; v_exp's exponent handling alone was 12 per vector):
 //  - −x is clamped below at −40 instead of −104: 1 + e rounds to exactly 1 for any e < 2^-24
 //    (−x < −16.7), so the result is 1 either way;

@@ -9,7 +9,7 @@ import { ptr } from "./random";
 // every float near its clamp points (−x = −40: its lower clamp, where 1 + e must already round
 // to 1; 88.7-89: e^(−x) overflowing, the 2^128 scale; 104: v_exp's own lower clamp) and the
 // special values, compared bit for bit, NaN payloads included; and act_forward's sigmoid loop
-// (16 per step, then 4, then the tail) against v_sigmoid lane by lane at awkward lengths.
+// (32 per step, then 4, then the tail) against v_sigmoid lane by lane at awkward lengths.
 
 // number of 4-lane vectors (lanes u, u+step, u+2·step, u+3·step) whose bits differ
 function differing(u0: u64, u1: u64, step: u64): i32 {

@@ -7,9 +7,8 @@ import { ptr, seedRandom, uniform } from "./random";
 
 // The direct few-channel conv forward (conv_direct.ts) on awkward shapes, three ways:
 //  1. against the scalar reference conv2d_forward_ref within |a − b| <= 1e-5·(1 + K)·max(1, |b|)
-//     (both sum in f32 in k order, but the reference skips the padding's taps and rounds each
-//     product-sum in scalar code: equal in the default build, the tolerance covers the fast
-//     build's fused multiply-adds; a wrong tap, channel or bias is O(1));
+//     (both sum in f32 in k order; the reference skips the padding's taps; the tolerance also
+//     covers the fast build's fused multiply-adds; a wrong tap, channel or bias is O(1));
 //  2. bit for bit against im2col + GEMM written out here (the column matrix of the window taps,
 //     zeros in the padding, then gemm with the bias): the arithmetic of conv.ts's general path,
 //     which the direct kernel claims to reproduce exactly, so CNN training keeps its bits;

@@ -38,6 +38,7 @@
 import { v_exp, v_sigmoid, load_partial, store_partial } from "./mathx";
 import { ACT_TANH, ACT_RELU, ACT_SIGMOID, v_phi, v_dphi, phi_ref } from "./act_core_math";
 import { v_gaaf_g, gaaf_g_ref } from "./gaaf_math";
+import { sigmoid_forward_f32x4 } from "./act_sigmoid";
 
 export { ACT_TANH, ACT_RELU, ACT_SIGMOID } from "./act_core_math";
 
@@ -99,7 +100,7 @@ function relu_forward_f32x4(x: usize, y: usize, n: i32): void {
 export function act_forward(kind: i32, x: usize, y: usize, n: i32): void {
   check_kind(kind);
   if (kind == ACT_TANH) act_forward_k(ACT_TANH, x, y, n);
-  else if (kind == ACT_SIGMOID) act_forward_k(ACT_SIGMOID, x, y, n);
+  else if (kind == ACT_SIGMOID) sigmoid_forward_f32x4(x, y, n);
   else relu_forward_f32x4(x, y, n);
 }
 

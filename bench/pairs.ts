@@ -10,17 +10,18 @@
 //     cache cannot help there);
 //   - conv2d forward and backward-data (32×32×64 → 64, and svhnCnn's one-channel first layer
 //     forward) against tfjs-wasm (bench/conv.ts's operands and calls);
+//   - sigmoid forward (the act suite's 'sigmoid fwd' operands and calls) against tf.sigmoid;
 //   - the MLP training step (784-512-256-256-10, batch 128) against tfjs-layers' trainOnBatch
 //     on tfjs-wasm (bench/train.ts's steps).
 // Everything on one thread, wall-clock time.
 import { simdPeakLoop } from '../src/binding.js';
 import { convCases } from '../src/bench/conv.js';
-import { GEMM_VARIANTS, PEAK_ITERS, SIZES, gemmCases, uniform } from '../src/bench/kernels.js';
+import { GEMM_VARIANTS, PEAK_ITERS, SIZES, actCases, gemmCases, uniform } from '../src/bench/kernels.js';
 import { type PairCase, runPairCases } from '../src/bench/pairs.js';
 import type { BenchMode, Case, Prepared } from '../src/bench/runner.js';
 import { tfjsConvCases } from './conv.js';
 import { type SuiteOptions, modeOf } from './suite.js';
-import { tf, tfjsGemmCases, tfjsImpl, useBackend } from './tfjs.js';
+import { tf, tfjsActCases, tfjsGemmCases, tfjsImpl, useBackend } from './tfjs.js';
 import { oursStep, tfjsStep, trainData } from './train.js';
 
 const PEAK = { fn: () => simdPeakLoop(PEAK_ITERS), flop: 64 * PEAK_ITERS };
@@ -81,6 +82,19 @@ export function convPairCases(mode: BenchMode): PairCase[] {
   }));
 }
 
+export function sigmoidPairCases(mode: BenchMode): PairCase[] {
+  const ours = actCases(mode), peers = tfjsActCases(mode);
+  return SIZES.act[mode].map((n): PairCase => {
+    const o = find(ours, 'sigmoid fwd', 'simd', n);
+    return {
+      suite: 'pairs', name: 'act sigmoid fwd', engine: 'simd', size: n, impl: o.impl, params: o.params, work: o.work,
+      prepare: o.prepare as () => Prepared,
+      peers: [{ engine: 'tfjs-wasm', prepare: find(peers, 'sigmoid fwd', 'tfjs-wasm', n).prepare as () => Promise<Prepared> }],
+      peak: PEAK,
+    };
+  });
+}
+
 export function trainPairCases(mode: BenchMode, dataDir?: string): PairCase[] {
   const data = trainData(dataDir);
   const batch = mode === 'smoke' ? 4 : 128;
@@ -95,4 +109,4 @@ export function trainPairCases(mode: BenchMode, dataDir?: string): PairCase[] {
 }
 
 export const pairsSuite = (o: SuiteOptions) =>
-  runPairCases([...gemmPairCases(modeOf(o)), ...convPairCases(modeOf(o)), ...trainPairCases(modeOf(o), o.data)], modeOf(o), (r) => o.progress?.(r));
+  runPairCases([...gemmPairCases(modeOf(o)), ...convPairCases(modeOf(o)), ...sigmoidPairCases(modeOf(o)), ...trainPairCases(modeOf(o), o.data)], modeOf(o), (r) => o.progress?.(r));

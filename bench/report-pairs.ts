@@ -21,7 +21,7 @@ export function pairsTable(records: readonly BenchRecord[], suite = 'pairs'): st
   const head = [...(hosts.size > 1 ? ['host'] : []), 'kernel', 'size', 'unit', 'ours', 'peer', 'peer’s', '**ours ÷ peer**, median of the rounds (IQR)', '% of peak (IQR)', 'peak GFLOP/s', 'cores got', 'rounds'];
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const ours of recs.filter((r) => r.engine === 'simd' || r.engine === 'relaxed')) {
+  for (const ours of recs.filter((r) => (r.engine === 'simd' || r.engine === 'relaxed') && r.params?.vs === undefined)) { // a peer carries vs (in the fast suite the peer is 'simd')
     const same = (q: BenchRecord): boolean => q.name === ours.name && q.size === ours.size && q !== ours && (q.host ?? 'node') === (ours.host ?? 'node');
     const peers = recs.filter((q) => same(q) && q.params?.vs === ours.engine);
     const missing = recs.filter((q) => same(q) && q.error);
@@ -48,6 +48,11 @@ export const PAIRS_EXPLAINED = 'Call against call: in one process our call, the 
   'its interquartile range, and % of peak is each round\'s GFLOP/s ÷ that round\'s peak loop. "ours" and "peer’s" are the medians of ' +
   'their own calls; "peak GFLOP/s" is the peak loop\'s median in that case and "cores got" the process\'s CPU time ÷ wall time over ' +
   'the rounds (everything runs on this one thread: 1.00 is a free core, less means it was descheduled). Wall-clock time.';
+
+export const FAST_EXPLAINED = 'Here "ours" (relaxed) is the fast build (init({ precision: \'fast\' }): f32x4.relaxed_madd, fused where the CPU has FMA) and ' +
+  'the peer (simd) the deterministic build (f32x4.mul then f32x4.add), both instantiated side by side on the same operands; "% of peak" is ' +
+  'against the deterministic build\'s peak loop, and the peak-loop row compares the two builds\' peak loops (the same 64 flops an iteration). ' +
+  'The training rows run each build in its own child process, asked in turn (no peak loop there; "cores got" is the fast child\'s CPU time ÷ wall time).';
 
 /** The issue's targets measured call against call: the medians of the per-round figures, over the cases. */
 export function pairTargets(records: readonly BenchRecord[]): Array<{ target: string; values: number[]; want: number; unit?: string }> {

@@ -39,6 +39,7 @@ import { v_exp, v_sigmoid, load_partial, store_partial } from "./mathx";
 import { ACT_TANH, ACT_RELU, ACT_SIGMOID, v_phi, v_dphi, phi_ref } from "./act_core_math";
 import { v_gaaf_g, gaaf_g_ref } from "./gaaf_math";
 import { sigmoid_forward_f32x4 } from "./act_sigmoid";
+import { tanh_forward_f32x4 } from "./act_tanh";
 
 export { ACT_TANH, ACT_RELU, ACT_SIGMOID } from "./act_core_math";
 
@@ -58,21 +59,7 @@ export { ACT_TANH, ACT_RELU, ACT_SIGMOID } from "./act_core_math";
 
 // ---- act_forward --------------------------------------------------------------------------
 
-// @ts-ignore: decorator
-@inline function act_forward_k(kind: i32, x: usize, y: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, v_phi(kind, v128.load(x + o)));
-  }
-  const r = n - i;
-  if (r > 0) {
-    const o = <usize>i << 2;
-    store_partial(y + o, v_phi(kind, load_partial(x + o, r)), r);
-  }
-}
-
-// relu's own loop, four vectors per step. With act_forward_k(ACT_RELU, …) binaryen merged the
+// relu's own loop, four vectors per step. With one loop generic over the kind, binaryen merged the
 // three per-kind loops into one that tests the kind for every vector, and relu, whose work is a
 // single pmax, ran at 0.3× tfjs-wasm (bench: act). A loop of its own keeps the dispatch outside.
 function relu_forward_f32x4(x: usize, y: usize, n: i32): void {
@@ -99,7 +86,7 @@ function relu_forward_f32x4(x: usize, y: usize, n: i32): void {
 /** y = φ(x).  x (n), y (n). tanh/sigmoid: Cephes-based approximations (mathx.ts), relu exact. */
 export function act_forward(kind: i32, x: usize, y: usize, n: i32): void {
   check_kind(kind);
-  if (kind == ACT_TANH) act_forward_k(ACT_TANH, x, y, n);
+  if (kind == ACT_TANH) tanh_forward_f32x4(x, y, n);
   else if (kind == ACT_SIGMOID) sigmoid_forward_f32x4(x, y, n);
   else relu_forward_f32x4(x, y, n);
 }

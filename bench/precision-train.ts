@@ -35,8 +35,13 @@ class Child {
   static async start(precision: 'fast' | 'deterministic', model: Model, smoke: boolean): Promise<{ child: Child; used: string }> {
     const proc = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', precision, model, smoke ? 'smoke' : 'full'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const child = new Child(proc);
-    const first = JSON.parse(await child.next()) as { used: string };
-    return { child, used: first.used };
+    try {
+      const first = JSON.parse(await child.next()) as { used: string };
+      return { child, used: first.used };
+    } catch (e) {
+      proc.kill();
+      throw e;
+    }
   }
   private async next(): Promise<string> {
     const r = await this.lines.next();

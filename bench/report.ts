@@ -206,9 +206,19 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   if (results.command) md.push(`Command: \`${results.command}\``, '');
   md.push(`Machine: ${machineLine(results)}.`, '');
   for (const n of opts.notes ?? []) md.push(n, '');
-  md.push('Each figure is the median of tinybench\'s timed calls after a warm-up, with the median absolute deviation as ±% of the median. ' +
-    'The **bold ratio columns** (ours ÷ peer, same kernel and size, measured moments apart in the same process) are the figures to quote; ' +
-    'absolute rates depend on the machine and its load. Everything runs on one thread.', '');
+  const present = new Set(recs.map((r) => r.suite));
+  const interleaved = ['pairs', 'fast'].filter((x) => present.has(x));
+  const tinybench = [...present].some((x) => !['peak', ...interleaved].includes(x));
+  md.push([
+    ...(tinybench ? ['In the per-suite tables each figure is the median of tinybench\'s timed calls after a warm-up, with the median absolute deviation as ±% of the median; ' +
+      'their **bold ratio columns** (ours ÷ peer, same kernel and size, measured moments apart in the same process) compare engines run one after another.'] : []),
+    ...(interleaved.length ? [`The call-against-call sections alternate the contenders round by round${tinybench ? ' instead' : ''} (see there): their ratios are the figures to quote.`] : []),
+    'Absolute rates depend on the machine and its load.',
+    ((multi) => (multi.length ? `Everything runs on one thread except ${multi.join(' and ')}.` : 'Everything runs on one thread.'))([
+      ...(present.has('threads') ? ['the threads suite'] : []),
+      ...[...new Set(recs.filter((r) => /-\dt$/.test(r.engine)).map((r) => `the ${r.engine} rows (${r.engine.match(/(\d)t$/)![1]} threads)`))],
+    ]),
+  ].join(' '), '');
   md.push('## The ceiling', '');
   md.push(peak
     ? `Register-only loop of independent f32x4 multiply-adds (\`assembly/peak.ts\`, no memory traffic; plain Wasm SIMD has no fused multiply-add): **${peak.gflops.toFixed(1)} GFLOP/s** (±${Math.round((100 * peak.madMs) / peak.medianMs)}%). Every GFLOP/s figure below is also shown as a percentage of it.`

@@ -17,9 +17,17 @@ import type { BenchMode } from './runner.js';
 
 const SIZES: Readonly<Record<BenchMode, readonly number[]>> = { full: [256, 512, 1024], quick: [256, 512], smoke: [17] };
 
-/** The two builds' probes, opened once per process (a failure is kept and reported by every case). */
-let probes: Promise<{ fast: BuildProbe; det: BuildProbe }> | null = null;
-const open = (maxN: number) => (probes ??= Promise.all([openBuildProbe('fast', maxN), openBuildProbe('deterministic', maxN)]).then(([fast, det]) => ({ fast, det })));
+/**
+ * The two builds' probes, opened once per process and again only when a run needs larger
+ * operands (a failure is kept and reported by every case of the run).
+ */
+let probes: { maxN: number; p: Promise<{ fast: BuildProbe; det: BuildProbe }> } | null = null;
+function open(maxN: number): Promise<{ fast: BuildProbe; det: BuildProbe }> {
+  if (!probes || probes.maxN < maxN) {
+    probes = { maxN, p: Promise.all([openBuildProbe('fast', maxN), openBuildProbe('deterministic', maxN)]).then(([fast, det]) => ({ fast, det })) };
+  }
+  return probes.p;
+}
 
 function maxRelDiff(a: Float32Array, b: Float32Array): number {
   let d = 0, m = 0;

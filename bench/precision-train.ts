@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { spread } from '../src/bench/pairs.js';
+import { spread, timingOf } from '../src/bench/pairs.js';
 import { type BenchRecord, type CaseKey, errorRecord, makeRecord } from '../src/bench/record.js';
 import type { BenchMode } from '../src/bench/runner.js';
 
@@ -79,10 +79,7 @@ export async function precisionTrainPairs(mode: BenchMode, onRecord?: (r: BenchR
         const order: Array<[Child, number]> = r % 2 ? [[det, 1], [fast, 0]] : [[fast, 0], [det, 1]];
         for (const [c, i] of order) times[i].push(await c.run(calls));
       }
-      const timing = (ts: Sample[]) => {
-        const s = spread(ts.map((t) => t.ms));
-        return { medianMs: s.median, madMs: spread(ts.map((t) => Math.abs(t.ms - s.median))).median, samples: s.n };
-      };
+      const timing = (ts: Sample[]) => timingOf(ts.map((t) => t.ms));
       const ratio = spread(times[0].map((t, i) => times[1][i].ms / t.ms));
       const state = (ts: Sample[]) => ({ rounds, callsPerSample: calls, cpuPerWall: Math.round(1000 * spread(ts.map((t) => t.cpuPerWall)).median) / 1000 });
       const r3 = (x: number) => Math.round(1000 * x) / 1000;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { allocF32, gemm, init, openBuildProbe, setThreads } from '../src/binding.js';
 import { runPrecisionPairs } from '../src/bench/precision.js';
+import { fillFixed } from '../src/wasm/build-probe.js';
 import { relaxedSimdUnavailable } from '../src/wasm/instance.js';
 
 test('build probe: its deterministic GEMM gives the bits of the loaded module\'s gemm on the same operands, every transpose, N = 17 and 63', async () => {
@@ -17,14 +18,10 @@ test('build probe: its deterministic GEMM gives the bits of the loaded module\'s
       const call = probe.gemm(tA, tB, N);
       call();
       const want = probe.lastC(N);
-      // the probe's operands, rebuilt here: the same fixed sequence it documents
+      // the probe's operands, rebuilt here: the first N·N of its maxN² values (seeds 1 and 2)
       const fill = (seed: number): Float32Array => {
         const a = new Float32Array(63 * 63);
-        let s = seed >>> 0;
-        for (let i = 0; i < a.length; i++) {
-          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-          a[i] = (s >>> 8) / 16777216 - 0.5;
-        }
+        fillFixed(a, seed);
         return a.subarray(0, N * N);
       };
       const A = allocF32(N * N), B = allocF32(N * N), C = allocF32(N * N);

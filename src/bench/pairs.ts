@@ -28,6 +28,12 @@ export function spread(xs: readonly number[]): Spread {
   return { median: quantile(s, 0.5), q1: quantile(s, 0.25), q3: quantile(s, 0.75), n: s.length };
 }
 
+/** A record's timing from per-round times (ms): their median, median absolute deviation and count. */
+export function timingOf(ts: readonly number[]): { medianMs: number; madMs: number; samples: number } {
+  const s = spread(ts);
+  return { medianMs: s.median, madMs: spread(ts.map((t) => Math.abs(t - s.median))).median, samples: s.n };
+}
+
 /** Per-round speed ratios a ÷ b from per-round times: bMs[i] / aMs[i] (the rounds must pair up). */
 export function pairRatios(aMs: readonly number[], bMs: readonly number[]): number[] {
   if (aMs.length !== bMs.length) throw new RangeError(`pairRatios: ${aMs.length} times against ${bMs.length}: the rounds do not pair up`);
@@ -175,10 +181,6 @@ export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRe
     const times = await interleave(contenders, { rounds: most, warmup, maxMs });
     const c1 = cpuMs(), w1 = globalThis.performance.now();
     const rounds = times[0].length;
-    const timing = (ts: number[]) => {
-      const s = spread(ts);
-      return { medianMs: s.median, madMs: spread(ts.map((t) => Math.abs(t - s.median))).median, samples: s.n };
-    };
     const state: Record<string, number> = { rounds, warmupRounds: warmup };
     if (c0 !== null && c1 !== null) state.cpuPerWall = round3((c1 - c0) / (w1 - w0));
     if (c.peak) {
@@ -191,10 +193,10 @@ export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRe
       }
     }
     const withState = (k: CaseKey, extra: Record<string, number | string> = {}): CaseKey => ({ ...k, params: { ...k.params, ...state, ...extra } });
-    out.unshift(makeRecord(withState(key(c.engine, ours.impl ?? c.impl)), c.work, timing(times[0]), metric));
+    out.unshift(makeRecord(withState(key(c.engine, ours.impl ?? c.impl)), c.work, timingOf(times[0]), metric));
     peers.forEach(({ engine, p }, j) => {
       const r = spread(pairRatios(times[0], times[1 + j]));
-      out.push(makeRecord(withState(key(engine, p.impl), { vs: c.engine, ratio: round3(r.median), ratioQ1: round3(r.q1), ratioQ3: round3(r.q3) }), c.work, timing(times[1 + j]), metric));
+      out.push(makeRecord(withState(key(engine, p.impl), { vs: c.engine, ratio: round3(r.median), ratioQ1: round3(r.q1), ratioQ3: round3(r.q3) }), c.work, timingOf(times[1 + j]), metric));
     });
     return out;
   } catch (e) {

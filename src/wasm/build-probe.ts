@@ -20,7 +20,7 @@ export interface BuildProbe {
 type Fn = (...a: number[]) => number;
 
 /** Fills `a` with values in [-0.5, 0.5) from a fixed linear congruential sequence. */
-function fillFixed(a: Float32Array, seed: number): void {
+export function fillFixed(a: Float32Array, seed: number): void {
   let s = seed >>> 0;
   for (let i = 0; i < a.length; i++) {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;

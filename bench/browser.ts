@@ -19,6 +19,7 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 interface Opts { quick: boolean; smoke: boolean; suites?: string; out?: string; fast: boolean }
 
 async function main(o: Opts): Promise<void> {
+  if (o.fast && o.suites) throw new Error('bench:browser: --fast runs the fast suite instead of the kernel suites; give it without --suites');
   for (const f of ['dist/bench/index.js', 'build/gaaf.wasm']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`bench:browser: ${f} is missing: run npm run build first`);
   }

@@ -22,7 +22,7 @@
 // complete directory, and the hashes chain latest → config → weights: a pair that does not
 // belong together is refused on load. A crash before the last rename leaves `latest` on the
 // previous checkpoint.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readInputFile } from '../io/read-input.js';
 import { CONFIG_FILE, type CheckpointBytes, CheckpointError, type CheckpointHandler, type LoadedBytes, WEIGHTS_FILE, parseJson, sha256Hex } from './format.js';
@@ -38,6 +38,11 @@ const DIGITS = 12;
 const NAME_RE = /^ckpt-(\d{12})$/;
 /** The largest checkpoint number a name (and so `latest`) can carry. */
 const MAX_NUMBER = 10 ** DIGITS - 1;
+
+/** Whether DIR holds a checkpoint to load (its `latest` file; a directory that does not exist holds none). */
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, LATEST));
+}
 /** Caps on what a load reads: `latest` is one line; checkpoint.json holds the history too; wasm32 bounds the weights. */
 const MAX_LATEST_BYTES = 4096;
 const MAX_CONFIG_BYTES = 256 << 20;

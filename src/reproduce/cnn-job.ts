@@ -2,11 +2,15 @@
 // one (variant, seed, rate) run and writes DIR/jobs/<id>.json (atomically: a killed job leaves
 // no half-written file), with the run's per-sample test predictions. DIR also gets a copy of the
 // job file (DIR/plan.jsonl) so that `reproduce merge` knows which jobs are still missing.
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+// While it runs, the job saves a checkpoint at every epoch end in DIR/checkpoints/<id>; a job
+// killed mid-run (a session or a batch slot that ends) continues from there when it is run again,
+// with the same bits as a run that was never stopped.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/fs.js';
 import { TrainingDivergedError } from '../fit.js';
-import { type CnnRunResult, type CnnSetup, CNN_VARIANT_LABELS, type CnnReproduceOptions, cnnSetup, loadCnnSplits, runCnnOne } from './cnn.js';
+import { type CnnRunResult, type CnnSetup, CNN_VARIANT_LABELS, type CnnReproduceOptions, cnnSetup } from './cnn.js';
+import { loadCnnSplits, runCnnOne } from './cnn-run.js';
 import { type JobSpec, type Plan, jobAt, readPlan } from './jobs.js';
 import { type LrChoice, chooseLr } from './lr-select.js';
 import { type Machine, runMachine } from './protocol.js';
@@ -21,6 +25,7 @@ export interface JobResult {
   planSha256: string;
   gaafVersion: string;
   command: string;
+  /** When this job's last attempt started (an attempt that resumed from a checkpoint: see `resumedFromEpoch`). */
   startedAt: string;
   finishedAt: string;
   machine: Machine;
@@ -33,6 +38,8 @@ export interface JobResult {
   run: CnnRunResult | null;
   /** Why the run stopped when it diverged (TrainingDivergedError's message), else null. */
   diverged: string | null;
+  /** The epoch the last attempt continued from, when a killed attempt had left a checkpoint; else null (absent in older results). */
+  resumedFromEpoch?: number | null;
 }
 
 /** A job result whose run finished (did not diverge). */
@@ -41,6 +48,8 @@ export const finished = (r: JobResult): r is FinishedJob => r.run !== null;
 
 export const PLAN_COPY = 'plan.jsonl';
 export const resultFile = (dir: string, id: string): string => join(dir, 'jobs', `${id}.json`);
+/** Where a running job saves a checkpoint at every epoch end; removed once its result is written. */
+export const checkpointDir = (dir: string, id: string): string => join(dir, 'checkpoints', id);
 
 /** Reads one job result and checks that it belongs to `plan` and is the job it says. */
 export function readResult(file: string, plan: Plan): JobResult {
@@ -111,6 +120,16 @@ function ensurePlanCopy(plan: Plan, out: string): void {
   writeFileAtomic(copy, new TextEncoder().encode(plan.text), out);
 }
 
+/** Removes a job's checkpoints, and DIR/checkpoints when no other job has any there. */
+function removeCheckpoints(out: string, ckpt: string): void {
+  rmSync(ckpt, { recursive: true, force: true });
+  try {
+    rmdirSync(join(out, 'checkpoints'));
+  } catch {
+    // other jobs' checkpoints are there (or it never existed)
+  }
+}
+
 export interface JobRun {
   result: JobResult;
   file: string;
@@ -124,7 +143,12 @@ export async function runJob(ref: string, out: string, meta: { command: string; 
   mkdirSync(join(out, 'jobs'), { recursive: true });
   ensurePlanCopy(plan, out);
   const file = resultFile(out, job.id);
-  if (existsSync(file) && !meta.force) return { result: readResult(file, plan), file, skipped: true };
+  const ckpt = checkpointDir(out, job.id);
+  if (existsSync(file) && !meta.force) {
+    removeCheckpoints(out, ckpt); // left by an attempt killed after its result was written
+    return { result: readResult(file, plan), file, skipped: true };
+  }
+  if (meta.force) rmSync(ckpt, { recursive: true, force: true }); // --force runs the job from its start
   let lr = job.lr;
   let lrChoice: LrChoice | null = null;
   if (lr === null) {
@@ -139,8 +163,13 @@ export async function runJob(ref: string, out: string, meta: { command: string; 
     `${lrChoice ? ' (chosen by the check on validation accuracy)' : ' (learning-rate check)'}; ${splits.train.count} training samples`);
   let run: CnnRunResult | null = null;
   let diverged: string | null = null;
+  let resumedFromEpoch: number | null = null;
+  const onResume = (epoch: number): void => {
+    resumedFromEpoch = epoch;
+    meta.log?.(`  resuming from the checkpoint in ${ckpt}, at epoch ${epoch} of at most ${o.maxEpochs}`);
+  };
   try {
-    run = await runCnnOne(job.variant, job.seed, splits, o);
+    run = await runCnnOne(job.variant, job.seed, splits, o, { dir: ckpt, onResume });
   } catch (e) {
     // a diverged check run is a result (its rate is out); a diverged seed run is one too, reported as such
     if (!(e instanceof TrainingDivergedError)) throw e;
@@ -148,8 +177,9 @@ export async function runJob(ref: string, out: string, meta: { command: string; 
   }
   const result: JobResult = {
     schema: JOB_RESULT_SCHEMA, job, line, planSha256: plan.sha256, gaafVersion: meta.version, command: meta.command,
-    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: await runMachine(), setup, lr, lrChoice, run, diverged,
+    startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: await runMachine(), setup, lr, lrChoice, run, diverged, resumedFromEpoch,
   };
   writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(result) + '\n'), join(out, 'jobs'));
+  removeCheckpoints(out, ckpt);
   return { result, file, skipped: false };
 }

@@ -2,25 +2,20 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import { type GaafOptions, resolveGaaf } from '../gaaf.js';
+import { resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
-import { reducedVgg16, svhnCnn } from '../paper-models.js';
 import type { Sequential } from '../sequential.js';
 import type { OptimizerConfig } from '../optimizers.js';
-import { type Machine, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
+import { type Machine, type Splits, convergenceRule, runMachine, runOptimizer } from './protocol.js';
+import { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 import { type MeanSd, meanSd } from './measure.js';
-import { type TestPredictions, testPredictions } from './predictions.js';
+import type { TestPredictions } from './predictions.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import type { LrChoice } from './lr-select.js';
 
-export type CnnVariant = 'base' | 'bn' | 'gaaf' | 'bnGaaf';
-export const CNN_VARIANTS: readonly CnnVariant[] = ['base', 'bn', 'gaaf', 'bnGaaf'];
-/** Table 4's row labels. */
-export const CNN_VARIANT_LABELS: Readonly<Record<CnnVariant, string>> = {
-  base: 'Base Model', bn: '+Batch Norm (BN)', gaaf: '+GAAF', bnGaaf: '+BN +GAAF',
-};
+export { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 export type CnnModelName = 'cnn' | 'vgg';
 
 export interface CnnReproduceOptions {
@@ -164,69 +159,6 @@ export interface CnnReproduceResults {
   summary: CnnVariantSummary[];
   paper: Record<string, unknown>;
   charts: string[];
-}
-
-const hasBn = (v: CnnVariant): boolean => v === 'bn' || v === 'bnGaaf';
-const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
-
-/** The model of one variant, for samples of `inputShape`. */
-/** The GAAF options of the +GAAF variants (K, and a, b where given). */
-const gaafOf = (o: Pick<CnnReproduceOptions, 'gaafK' | 'gaafA' | 'gaafB'>): GaafOptions =>
-  ({ K: o.gaafK, ...(o.gaafA === undefined ? {} : { a: o.gaafA }), ...(o.gaafB === undefined ? {} : { b: o.gaafB }) });
-
-export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'gaafK' | 'gaafA' | 'gaafB' | 'filters' | 'dense'>, v: CnnVariant, inputShape: number[], classes: number): Sequential {
-  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOf(o) : false, filters: o.filters, dense: o.dense };
-  return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
-}
-
-/** Loads the data as images and carves the validation split (the same loader as the MLP experiment). */
-export function loadCnnSplits(o: CnnReproduceOptions): Splits {
-  return loadSplits({ ...o, image: true });
-}
-
-/** Trains one variant with one seed and measures it. */
-export async function runCnnOne(v: CnnVariant, seed: number, splits: Splits, o: CnnReproduceOptions): Promise<CnnRunResult> {
-  const t0 = performance.now();
-  const { train, test } = splits;
-  const model = buildVariant(o, v, [...train.sampleShape], Math.max(train.numClasses, test.numClasses));
-  try {
-    model.build(undefined, { seed });
-    const curve: CnnEpochRecord[] = [];
-    // the experiment's protocol: best epoch by validation accuracy, its weights and BatchNorm statistics restored
-    const run = await trainToBest(model, splits, seed, { ...o, monitor: 'val-accuracy' }, {
-      onEpoch: (l, t) => {
-        curve.push({
-          epoch: l.epoch, loss: l.loss, accuracy: l.accuracy, valLoss: l.valLoss!, valAccuracy: l.valAccuracy!,
-          testLoss: t.loss, testAccuracy: t.accuracy, seconds: l.seconds, samplesPerSec: l.samplesPerSec,
-        });
-        o.log?.(`  ${CNN_VARIANT_LABELS[v]} seed ${seed} epoch ${l.epoch}: loss ${l.loss.toFixed(4)}, train ${(100 * l.accuracy).toFixed(2)}%, ` +
-          `val ${(100 * l.valAccuracy!).toFixed(2)}%, test ${(100 * t.accuracy).toFixed(2)}%, ${Math.round(l.samplesPerSec)} samples/s`);
-      },
-    });
-    const history = run.history;
-    const final = model.evaluate(test);
-    const fitTrain = model.evaluate(train);
-    return {
-      variant: v,
-      seed,
-      epochsRun: history.epochs.length,
-      bestEpoch: run.bestEpoch,
-      stoppedEarly: run.stoppedEarly,
-      bestValAccuracy: run.bestValAccuracy,
-      testAccuracy: final.accuracy,
-      testLoss: final.loss,
-      trainAccuracy: fitTrain.accuracy,
-      trainLoss: fitTrain.loss,
-      predictions: testPredictions(model, test),
-      samplesPerSec: history.samplesPerSec,
-      trainSeconds: history.seconds,
-      seconds: (performance.now() - t0) / 1000,
-      weightsSha256: await model.weightsSha256(),
-      curve,
-    };
-  } finally {
-    model.dispose();
-  }
 }
 
 function describeLayers(m: Sequential): string[] {

@@ -5,7 +5,7 @@ import { kernelImpl, threads } from '../binding.js';
 import { detectCifar } from '../data/cifar.js';
 import { type Dataset, subset } from '../data/dataset.js';
 import { loadTrainTest } from '../data/load.js';
-import type { Callback, EpochLogs, History } from '../fit.js';
+import type { Callback, EpochLogs, History, TrainingState } from '../fit.js';
 import { type MachineInfo, machineInfo } from '../machine.js';
 import type { Sequential } from '../sequential.js';
 import { type Optimizer, makeOptimizer } from '../optimizers.js';
@@ -99,44 +99,104 @@ export interface BestRun {
   stoppedEarly: boolean;
 }
 
+const f32ToBase64 = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const base64ToF32 = (s: string): Float32Array => {
+  const b = Buffer.from(s, 'base64');
+  const out = new Float32Array(b.length / 4);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+};
+
+interface BestState { epoch: number; valAccuracy: number; valLoss: number; sinceBest: number; weights: string[] | null; state: string[] }
+
+/**
+ * trainToBest's own values: the best epoch by `monitor`, its weights and state tensors, and the
+ * epochs since it. A stateful callback (stateKey 'trainToBest'), so that a checkpoint holds them
+ * and a resumed run picks the same best epoch as one that never stopped.
+ */
+class BestTracker implements Callback {
+  readonly stateKey = 'trainToBest';
+  best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, state: [] as Float32Array[] };
+  sinceBest = 0;
+
+  constructor(private readonly model: Sequential, private readonly o: { monitor: Monitor; patience: number },
+    private readonly hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void; test: Dataset }) {}
+
+  private states(): Float32Array[] {
+    return this.model.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read());
+  }
+
+  get done(): boolean {
+    return this.sinceBest >= this.o.patience;
+  }
+
+  onTrainBegin(): void {
+    if (this.done) this.model.stopTraining = true; // resumed from the checkpoint of the epoch that ended the run
+  }
+
+  onEpochEnd(_e: number, l: EpochLogs): void {
+    if (this.hooks.onEpoch) this.hooks.onEpoch(l, this.model.evaluate(this.hooks.test)); // the test set only for a caller that reads it
+    const improved = this.o.monitor === 'val-accuracy' ? l.valAccuracy! > this.best.valAccuracy : l.valLoss! < this.best.valLoss;
+    if (improved) {
+      this.best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: this.model.getWeights(), state: this.states() };
+      this.hooks.onBest?.();
+      this.sinceBest = 0;
+    } else if (++this.sinceBest >= this.o.patience) {
+      this.model.stopTraining = true;
+    }
+  }
+
+  state(): BestState {
+    const b = this.best;
+    return { epoch: b.epoch, valAccuracy: b.valAccuracy, valLoss: b.valLoss, sinceBest: this.sinceBest, weights: b.weights?.map(f32ToBase64) ?? null, state: b.state.map(f32ToBase64) };
+  }
+
+  setState(s: unknown): void {
+    const v = s as BestState;
+    // JSON has no Infinity: a run saved before its first improvement reads back as null
+    this.best = { epoch: v.epoch, valAccuracy: v.valAccuracy ?? -Infinity, valLoss: v.valLoss ?? Infinity, weights: v.weights?.map(base64ToF32) ?? null, state: v.state.map(base64ToF32) };
+    this.sinceBest = v.sinceBest;
+  }
+
+  restoreBest(): void {
+    if (!this.best.weights) return;
+    this.model.setWeights(this.best.weights);
+    this.model.layers.flatMap((l) => l.stateTensors()).forEach((t, i) => t.value.write(this.best.state[i]));
+  }
+}
+
+/** Where a run saves its checkpoints, and the state to continue from (Sequential.loadCheckpoint's optimizer and training). */
+export interface RunCheckpoints {
+  dir: string;
+  resume?: { optimizer: Optimizer | null; training: TrainingState | null };
+}
+
 /**
  * The training protocol of both experiments: fit on splits.train with validation on
  * splits.val, and after each epoch call `onEpoch(logs, test)` with the test set's loss and
  * accuracy; keep the weights and state tensors (BatchNorm's running statistics) of the best
  * epoch by `monitor` (calling `onBest` when one is found), stop after `patience` epochs
  * without improvement or at `maxEpochs`, and restore the best epoch's values at the end.
+ * With `checkpoints`, every epoch end saves a checkpoint there (with the best epoch's values,
+ * and the values of the stateful `callbacks`), and `checkpoints.resume` continues such a run
+ * with the same bits as one that never stopped.
  */
 export async function trainToBest(model: Sequential, splits: Splits, seed: number,
   o: Pick<ProtocolOptions, 'maxEpochs' | 'batchSize' | 'patience' | 'monitor' | 'optimizer' | 'lr' | 'momentum'>,
-  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void; callbacks?: Callback[] } = {}): Promise<BestRun> {
-  const states = (): Float32Array[] => model.layers.flatMap((l) => l.stateTensors()).map((t) => t.value.read());
-  let best = { epoch: 0, valAccuracy: -Infinity, valLoss: Infinity, weights: null as Float32Array[] | null, state: [] as Float32Array[] };
-  let sinceBest = 0;
-  const improved = (l: EpochLogs): boolean =>
-    o.monitor === 'val-accuracy' ? l.valAccuracy! > best.valAccuracy : l.valLoss! < best.valLoss;
+  hooks: { onEpoch?(l: EpochLogs, test: { loss: number; accuracy: number }): void; onBest?(): void; callbacks?: Callback[]; checkpoints?: RunCheckpoints } = {}): Promise<BestRun> {
+  const tracker = new BestTracker(model, o, { ...hooks, test: splits.test });
+  const ck = hooks.checkpoints;
   const history = await model.fit(splits.train, {
     epochs: o.maxEpochs,
     batchSize: o.batchSize,
-    optimizer: runOptimizer(o),
+    ...(ck?.resume ? { resume: ck.resume } : { optimizer: runOptimizer(o) }),
     seed,
     validationData: splits.val,
-    callbacks: [...(hooks.callbacks ?? []), {
-      onEpochEnd: (_e, l) => {
-        if (hooks.onEpoch) hooks.onEpoch(l, model.evaluate(splits.test)); // the test set only for a caller that reads it
-        if (improved(l)) {
-          best = { epoch: l.epoch, valAccuracy: l.valAccuracy!, valLoss: l.valLoss!, weights: model.getWeights(), state: states() };
-          hooks.onBest?.();
-          sinceBest = 0;
-        } else if (++sinceBest >= o.patience) {
-          model.stopTraining = true;
-        }
-      },
-    }],
+    callbacks: [...(hooks.callbacks ?? []), tracker],
+    ...(ck ? { checkpoint: { to: ck.dir } } : {}),
   });
-  if (best.weights) {
-    model.setWeights(best.weights);
-    model.layers.flatMap((l) => l.stateTensors()).forEach((t, i) => t.value.write(best.state[i]));
-  }
-  return { history, bestEpoch: best.epoch, bestValAccuracy: best.valAccuracy, bestValLoss: best.valLoss, stoppedEarly: sinceBest >= o.patience };
+  tracker.restoreBest();
+  const best = tracker.best;
+  return { history, bestEpoch: best.epoch, bestValAccuracy: best.valAccuracy, bestValLoss: best.valLoss, stoppedEarly: tracker.done };
 }
 

@@ -1,6 +1,7 @@
 import { conv2d_forward, conv2d_backward_data, conv2d_backward_filter, conv2d_workspace_bytes } from "../../assembly/conv";
 import { conv2d_forward_ref, conv2d_backward_data_ref, conv2d_backward_filter_ref } from "../../assembly/conv_ref";
 
+import { G } from "./conv_geometry";
 import { ptr, seedRandom, uniform } from "./random";
 
 // Each conv pass is checked twice on awkward shapes:
@@ -14,19 +15,6 @@ import { ptr, seedRandom, uniform } from "./random";
 // chunk, a misplaced channel or a missed bias is O(1) and fails.
 
 seedRandom(0xC0117);
-
-class G {
-  constructor(public n: i32, public h: i32, public w: i32, public c: i32, public oc: i32,
-              public kh: i32, public kw: i32, public stride: i32, public pad: i32,
-              public dh: i32 = 1, public dw: i32 = 1) {}
-  get oh(): i32 { return (this.h + 2 * this.pad - ((this.kh - 1) * this.dh + 1)) / this.stride + 1; }
-  get ow(): i32 { return (this.w + 2 * this.pad - ((this.kw - 1) * this.dw + 1)) / this.stride + 1; }
-  toString(): string {
-    return "n=" + this.n.toString() + " h=" + this.h.toString() + " w=" + this.w.toString() + " c=" + this.c.toString()
-      + " oc=" + this.oc.toString() + " k=" + this.kh.toString() + "x" + this.kw.toString()
-      + " s=" + this.stride.toString() + " p=" + this.pad.toString() + " d=" + this.dh.toString() + "x" + this.dw.toString();
-  }
-}
 
 const CASES: G[] = [
   new G(1, 5, 7, 1, 3, 3, 3, 1, 1),     // 1 channel, odd H and W

@@ -3,6 +3,7 @@ import { conv2d_forward_direct, conv_direct_fits } from "../../assembly/conv_dir
 import { conv2d_forward_ref } from "../../assembly/conv_ref";
 import { gemm, gemm_workspace_bytes } from "../../assembly/gemm";
 
+import { G } from "./conv_geometry";
 import { ptr, seedRandom, uniform } from "./random";
 
 // The direct few-channel conv forward (conv_direct.ts) on awkward shapes, three ways:
@@ -17,22 +18,6 @@ import { ptr, seedRandom, uniform } from "./random";
 // Outputs start as NaN (every element must be written) with a NaN guard past the end.
 
 seedRandom(0xD1EC7);
-
-class G {
-  constructor(public n: i32, public h: i32, public w: i32, public c: i32, public oc: i32,
-              public kh: i32, public kw: i32, public stride: i32, public pad: i32,
-              public dh: i32 = 1, public dw: i32 = 1) {}
-  get oh(): i32 { return (this.h + 2 * this.pad - ((this.kh - 1) * this.dh + 1)) / this.stride + 1; }
-  get ow(): i32 { return (this.w + 2 * this.pad - ((this.kw - 1) * this.dw + 1)) / this.stride + 1; }
-  get valid(): bool {
-    return this.h + 2 * this.pad >= (this.kh - 1) * this.dh + 1 && this.w + 2 * this.pad >= (this.kw - 1) * this.dw + 1;
-  }
-  toString(): string {
-    return "n=" + this.n.toString() + " h=" + this.h.toString() + " w=" + this.w.toString() + " c=" + this.c.toString()
-      + " oc=" + this.oc.toString() + " k=" + this.kh.toString() + "x" + this.kw.toString()
-      + " s=" + this.stride.toString() + " p=" + this.pad.toString() + " d=" + this.dh.toString() + "x" + this.dw.toString();
-  }
-}
 
 function rand(n: i32): StaticArray<f32> {
   const a = new StaticArray<f32>(n);

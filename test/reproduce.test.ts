@@ -245,6 +245,13 @@ test('--lr-grid chooses the rate on validation, records the trials, and reuses t
     const report = readFileSync(join(d, 'REPORT.md'), 'utf8');
     assert.ok(report.includes(`The learning rate was chosen on the validation split (\`--lr-grid 0.02,0.05\`)`));
     assert.ok(report.includes('| Learning rate | Base model: best validation accuracy (%), epoch | +GAAF: best validation accuracy (%), epoch | Mean validation accuracy (%) | Mean validation loss | Chosen |'));
+    // each model's own choice under the same rule, computed from its trials
+    const own = (m: string): number => c.trials.map((t) => ({ lr: t.lr, u: t.runs.find((v) => v.model === m)! }))
+      .sort((a, b) => b.u.bestValAccuracy - a.u.bestValAccuracy || a.u.bestValLoss - b.u.bestValLoss || a.lr - b.lr)[0].lr;
+    const ownLine = `Chosen by each model's own trials under the same rule, the rates would be Base model ${own('base')}, +GAAF ${own('gaaf')}`;
+    assert.ok(report.includes(ownLine), `the report names each model's own rate: ${ownLine}`);
+    const notOwn = ['base', 'gaaf'].filter((m) => own(m) !== c.lr);
+    assert.equal(report.includes('the shared rate is every model\'s own choice'), notOwn.length === 0);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 // Number and table formatting shared by the reproduction reports.
+import { chooseLr } from './lr-select.js';
 import type { LrSelection } from './lr-trials.js';
 import type { MeanSd } from './measure.js';
 
@@ -11,6 +12,9 @@ export const expSd = (m: MeanSd): string => `${exp(m.mean)}${sd(m, (x) => exp(x,
 /** A share as a percentage, with more decimals when it is small. */
 export const share = (x: number): string => `${fix(100 * x, Math.abs(x) < 0.01 ? 2 : 1)}%`;
 export const minutes = (s: number): string => `${(s / 60).toFixed(1)} min (${Math.round(s)} s)`;
+
+/** 'a', 'a and b', 'a, b and c'. */
+export const andList = (xs: readonly string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
 
 export function table(head: string[], rows: string[][]): string {
   const cell = (c: string): string => c.replace(/\|/g, '\\|');
@@ -33,6 +37,14 @@ export function lrChoiceText(c: LrSelection, label: (m: string) => string, earli
   if (tied.length) {
     L.push(`${tied.map((t) => t.lr).join(', ')} tied with ${c.lr} on mean validation accuracy; ${tied.every((t) => chosen.valLoss < t.valLoss) ? `the lower mean validation loss (${fix(chosen.valLoss, 4)} against ${tied.map((t) => fix(t.valLoss, 4)).join(', ')}) decided` : 'the tie-break of the rule decided'}.`, '');
   }
+  // what each model's own trials would choose under the same rule (the shared rate may not be every model's best)
+  const own = c.models.map((m) => {
+    const ok = c.trials.map((t) => ({ lr: t.lr, x: t.runs.find((u) => u.model === m)! })).filter((t) => t.x.diverged === null);
+    return { m, lr: ok.length ? chooseLr(ok.map((t) => ({ lr: t.lr, valAccuracy: t.x.bestValAccuracy, valLoss: Number.isFinite(t.x.bestValLoss) ? t.x.bestValLoss : Infinity }))).lr : null };
+  });
+  const others = own.filter((o) => o.lr !== c.lr);
+  L.push(`Chosen by each model's own trials under the same rule, the rates would be ${own.map((o) => `${label(o.m)} ${o.lr ?? 'none (diverged at every rate)'}`).join(', ')}` +
+    (others.length ? `: ${andList(others.map((o) => label(o.m)))} ${others.length === 1 ? 'runs' : 'run'} here at a rate that is not ${others.length === 1 ? 'its' : 'their'} own best on validation.` : `: the shared rate is every model's own choice.`), '');
   L.push(c.lr === c.defaultLr
     ? `The rate chosen on validation, ${c.lr}, is the earlier default, which ${earlier}`
     : `The rate chosen on validation is ${c.lr}; the earlier default ${c.defaultLr} ${earlier}`, '');

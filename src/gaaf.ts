@@ -54,6 +54,30 @@ export interface GaafOptions {
   surrogate?: boolean;
 }
 
+/** GAAF's options as flat fields, as the CLI's --gaaf-* flags and the reproduce options name them (gaafK → K, gaafC → c, ...). */
+export interface GaafFields {
+  gaafK?: number;
+  gaafC?: number;
+  gaafA?: number;
+  gaafB?: number;
+  gaafShape?: GaafShape;
+  gaafHeight?: number;
+  gaafSurrogate?: boolean;
+}
+
+/** The options of those fields; a field left undefined is left out, so the shape's default applies. */
+export function gaafOptionsFromFields(o: GaafFields): GaafOptions {
+  const g: GaafOptions = {};
+  if (o.gaafK !== undefined) g.K = o.gaafK;
+  if (o.gaafShape !== undefined) g.shape = o.gaafShape;
+  if (o.gaafC !== undefined) g.c = o.gaafC;
+  if (o.gaafA !== undefined) g.a = o.gaafA;
+  if (o.gaafB !== undefined) g.b = o.gaafB;
+  if (o.gaafHeight !== undefined) g.height = o.gaafHeight;
+  if (o.gaafSurrogate) g.surrogate = true;
+  return g;
+}
+
 /** Fully resolved GAAF parameters, as passed to the kernels: p1, p2 are the shape parameters (c, 0 or a, b). */
 export interface GaafParams {
   K: number;

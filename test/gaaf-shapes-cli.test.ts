@@ -24,10 +24,11 @@ for (const [args, msg] of [
   [['train', '--gaaf', '--gaaf-height', '0'], /--gaaf-height must be a positive number, got '0'/],
   [['train', '--gaaf', '--gaaf-b', 'x'], /--gaaf-b must be a finite number, got 'x'/],
   [['train', '--gaaf', '--gaaf-shape', 'square'], /argument 'square' is invalid\. Allowed choices are bell, ring, shiftedSigmoid, leftBump/],
-  [['reproduce', 'mlp', '--gaaf-shape', 'ring'], /--gaaf-shape does not apply to 'reproduce mlp' \(its \+GAAF model uses the paper's bell; reproduce gaaf-shapes runs the other shapes\)/],
-  [['reproduce', 'mlp', '--gaaf-a', '2'], /--gaaf-a does not apply to 'reproduce mlp'/],
-  [['reproduce', 'cnn', '--gaaf-c', '2'], /--gaaf-c does not apply to 'reproduce cnn'/],
-  [['reproduce', 'cnn', '--gaaf-surrogate'], /--gaaf-surrogate does not apply to 'reproduce cnn'/],
+  [['reproduce', 'mlp', '--gaaf-shape', 'leftBump'], /--gaaf-shape leftBump does not apply to tanh \(tanh takes bell, ring\)/],
+  [['reproduce', 'mlp', '--gaaf-a', '2'], /--gaaf-a does not apply to tanh with the bell shape \(it takes --gaaf-c\)/],
+  [['reproduce', 'cnn', '--gaaf-c', '2'], /--gaaf-c does not apply to relu with the shiftedSigmoid shape \(it takes --gaaf-a, --gaaf-b\)/],
+  [['reproduce', 'cnn', '--gaaf-shape', 'ring'], /--gaaf-shape ring does not apply to relu \(relu takes shiftedSigmoid, leftBump\)/],
+  [['reproduce', 'cnn', '--gaaf-height', '-1'], /--gaaf-height must be a positive number, got '-1'/],
   [['reproduce', 'gaaf-shapes', '--gaaf-c', '2'], /--gaaf-c does not apply to 'reproduce gaaf-shapes': its configurations set their own models and GAAF shapes \(choose them with --configs\)/],
   [['reproduce', 'gaaf-shapes', '--lr', '0.1'], /--lr does not apply to 'reproduce gaaf-shapes': each configuration's learning rate is chosen on validation accuracy from --lr-grid/],
   [['reproduce', 'gaaf-shapes', '--dropout', '0.3'], /--dropout does not apply to 'reproduce gaaf-shapes'/],
@@ -53,6 +54,37 @@ test('gaaf train --gaaf --gaaf-shape ring --gaaf-height 0.5 trains with that sha
   assert.ok(s.testAccuracy > 0.5, `test accuracy ${s.testAccuracy}`);
   const plain = JSON.parse(run('train', '--gaaf', '--epochs', '1', '--hidden', '32', '--json').stdout.trim().split('\n').pop()!);
   assert.notEqual(plain.weightsSha256, s.weightsSha256, 'the ring trained the same weights as the bell');
+});
+
+test('reproduce mlp and cnn take every shape flag of their activation, train with that shape and describe it in the report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaaf-reproduce-shape-flags-'));
+  try {
+    const small = ['--train-samples', '300', '--test-samples', '60', '--max-epochs', '1', '--seeds', '1', '--quiet'];
+    const mlp = join(dir, 'mlp');
+    const r = run('reproduce', 'mlp', ...small, '--models', 'gaaf', '--gaaf-shape', 'ring', '--gaaf-c', '1.5', '--gaaf-height', '0.5', '--gaaf-surrogate', '--out', mlp);
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(readFileSync(join(mlp, 'results.json'), 'utf8'));
+    assert.deepEqual(m.protocol.gaaf, { K: 10000, shape: 'u·exp(1 - u), u = x^2/c', name: 'ring', c: 1.5, height: 0.5, surrogate: true });
+    assert.deepEqual(m.summary[0].config.gaaf, m.protocol.gaaf);
+    const report = readFileSync(join(mlp, 'REPORT.md'), 'utf8');
+    assert.ok(report.includes('the ring s(x) = u·exp(1 − u), u = x²/1.5 (0 at x = 0, its peak 1 at |x| = 1.22474), times a height of 0.5, as a surrogate gradient'), 'the MLP report names the ring, its c, height and surrogate');
+    const bell = join(dir, 'mlp-bell');
+    assert.equal(run('reproduce', 'mlp', ...small, '--models', 'gaaf', '--out', bell).status, 0);
+    const b = JSON.parse(readFileSync(join(bell, 'results.json'), 'utf8'));
+    assert.deepEqual(b.protocol.gaaf, { K: 10000, shape: 'exp(-x^2/c)', name: 'bell', c: 3, height: 1, surrogate: false });
+    assert.notEqual(b.runs[0].weightsSha256, m.runs[0].weightsSha256, 'the ring trained the same weights as the bell');
+
+    const cnn = join(dir, 'cnn');
+    const c = run('reproduce', 'cnn', ...small, '--variants', 'gaaf', '--filters', '4,4,8,8', '--dense', '8,8', '--gaaf-shape', 'leftBump', '--gaaf-c', '2', '--out', cnn);
+    assert.equal(c.status, 0, c.stderr);
+    const x = JSON.parse(readFileSync(join(cnn, 'results.json'), 'utf8'));
+    assert.deepEqual(x.protocol.gaaf, { K: 10000, shape: 'exp(-x^2/c) for x ≤ 0, 0 for x > 0', name: 'leftBump', c: 2, height: 1, surrogate: false });
+    const cr = readFileSync(join(cnn, 'REPORT.md'), 'utf8');
+    assert.ok(cr.includes('every ReLU becomes ReLU + g(x)·s(x), K = 10000, the left bump s(x) = exp(−x²/2) for x ≤ 0, 0 for x > 0.'), 'the CNN report names the left bump');
+    assert.ok(cr.includes('this run uses another shape: the left bump'), 'the CNN report says the shape is not the paper\'s shifted sigmoid');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('gaaf reproduce gaaf-shapes on a few samples writes results.json, REPORT.md and the charts, with findings for each question run', () => {

@@ -2,18 +2,12 @@
 // --gaaf-shape, --gaaf-height, --gaaf-surrogate; src/gaaf.ts defines each), and their check
 // against the activation: a flag that does not apply to it (or to its shape) is an error naming it.
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { GAAF_SHAPES, type GaafShape } from '../binding.js';
-import { type GaafKind, type GaafOptions, gaafShapesOf, resolveGaaf } from '../gaaf.js';
+import { GAAF_SHAPES } from '../binding.js';
+import { type GaafFields, type GaafKind, type GaafOptions, gaafOptionsFromFields, gaafShapesOf, resolveGaaf } from '../gaaf.js';
 import { flag, parsePositive } from './args.js';
 
-export interface GaafFlags {
-  gaafC?: number;
-  gaafA?: number;
-  gaafB?: number;
-  gaafShape?: GaafShape;
-  gaafHeight?: number;
-  gaafSurrogate?: boolean;
-}
+/** The shape flags' values (K is its own flag, --gaaf-k, with a default). */
+export type GaafFlags = Omit<GaafFields, 'gaafK'>;
 
 export const GAAF_FLAG_KEYS = ['gaafC', 'gaafA', 'gaafB', 'gaafShape', 'gaafHeight', 'gaafSurrogate'] as const;
 
@@ -55,13 +49,7 @@ export function gaafOptionsFromFlags(kind: GaafKind, K: number, o: GaafFlags, wh
   if (wrong.length) {
     throw new InvalidArgumentError(`${wrong.map(flag).join(', ')} does not apply to ${kind} with the ${shape} shape (it takes ${takesC ? '--gaaf-c' : '--gaaf-a, --gaaf-b'}).`);
   }
-  const opts: GaafOptions = { K };
-  if (o.gaafShape !== undefined) opts.shape = o.gaafShape;
-  if (o.gaafC !== undefined) opts.c = o.gaafC;
-  if (o.gaafA !== undefined) opts.a = o.gaafA;
-  if (o.gaafB !== undefined) opts.b = o.gaafB;
-  if (o.gaafHeight !== undefined) opts.height = o.gaafHeight;
-  if (o.gaafSurrogate) opts.surrogate = true;
+  const opts = gaafOptionsFromFields({ ...o, gaafK: K });
   try {
     resolveGaaf(kind, opts);
   } catch (e) {

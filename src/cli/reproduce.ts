@@ -12,6 +12,7 @@ import { jobCli, mergeCli, planCli } from './reproduce-jobs.js';
 import { type GaafFlags, addGaafShapeFlags, gaafOptionsFromFlags } from './gaaf-flags.js';
 import { type ShapesCliOpts, addShapesOptions, reproduceShapesCli } from './reproduce-shapes.js';
 import { VERSION, flag, parseIntArg, parseOpenUnit, parsePath, parsePositive, parseUnit, parseWidths, pct, shellQuote } from './args.js';
+import type { GaafFields } from '../gaaf.js';
 
 function parseModels(v: string): ModelKey[] {
   const keys = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -67,14 +68,11 @@ export interface ReproduceCliOpts extends GaafFlags {
 const MLP_ONLY = ['models', 'dropout', 'saturation', 'monitor'] as const;
 const CNN_ONLY = ['model', 'variants', 'filters', 'dense'] as const;
 
-// the shape flags each experiment's report describes: mlp's bell width, cnn's shifted sigmoid
-const cnnGaaf = (o: ReproduceCliOpts): { gaafA?: number; gaafB?: number } => {
-  gaafOptionsFromFlags('relu', o.gaafK, o, "'reproduce cnn' (its +GAAF variants use the paper's shifted sigmoid; reproduce gaaf-shapes runs the other shapes)", ['gaafA', 'gaafB']);
-  return { gaafA: o.gaafA, gaafB: o.gaafB };
-};
-const mlpGaafC = (o: ReproduceCliOpts): number | undefined => {
-  gaafOptionsFromFlags('tanh', o.gaafK, o, "'reproduce mlp' (its +GAAF model uses the paper's bell; reproduce gaaf-shapes runs the other shapes)", ['gaafC']);
-  return o.gaafC;
+// every shape flag that applies to the experiment's activation (tanh for mlp, relu for cnn), checked
+// against it and its shape; undefined fields take the shape's defaults
+const shapeFields = (kind: 'tanh' | 'relu', o: ReproduceCliOpts): Omit<GaafFields, 'gaafK'> => {
+  gaafOptionsFromFlags(kind, o.gaafK, o, `'reproduce ${kind === 'tanh' ? 'mlp' : 'cnn'}' (its +GAAF ${kind === 'tanh' ? 'model is GAAF tanh' : 'variants are GAAF ReLU'})`);
+  return { gaafC: o.gaafC, gaafA: o.gaafA, gaafB: o.gaafB, gaafShape: o.gaafShape, gaafHeight: o.gaafHeight, gaafSurrogate: o.gaafSurrogate };
 };
 
 /** The CNN experiment's options from the flags: flags left at their (MLP) defaults take the CNN experiment's defaults. */
@@ -100,7 +98,7 @@ export function cnnOptions(o: ReproduceCliOpts, given: (k: string) => boolean, l
     momentum: o.momentum,
     batchSize: given('batch') ? o.batch : CNN_DEFAULTS.batchSize,
     gaafK: o.gaafK,
-    ...cnnGaaf(o),
+    ...shapeFields('relu', o),
     valFraction: o.valFraction,
     trainSamples: o.trainSamples,
     testSamples: o.testSamples,
@@ -167,7 +165,7 @@ async function reproduce(experiment: string, dirs: string[], o: ReproduceCliOpts
     batchSize: o.batch,
     dropout: o.dropout,
     gaafK: o.gaafK,
-    gaafC: mlpGaafC(o),
+    ...shapeFields('tanh', o),
     valFraction: o.valFraction,
     saturation: o.saturation,
     models: o.models,

@@ -10,6 +10,7 @@ import type { LrSelection } from './lr-trials.js';
 import type { MeanSd } from './measure.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
 import { VGG_FILTERS } from '../paper-models.js';
+import { gaafText, shapeName } from './gaaf-describe.js';
 
 /** The level-2 headings the CNN REPORT.md always has, in order. */
 export const CNN_REPORT_SECTIONS: readonly string[] = [
@@ -224,7 +225,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
     `${r.protocol.defaultWidths ? 'These are the default widths (see the README for how they were derived from the paper).' : '**Narrower than the defaults** (`--filters`, `--dense`), to fit the time budget.'}`);
   L.push('- 3×3 convolutions with \'same\' padding, 2×2 max-pools, He-uniform weights, zero biases.');
   L.push(`- +BN: BatchNorm after every hidden conv and dense layer, before its ReLU; those layers then have no bias (β replaces it). BatchNorm momentum ${r.protocol.batchNorm.momentum}, ε ${r.protocol.batchNorm.epsilon}; running variance from the ${r.protocol.batchNorm.runningVariance}.`);
-  L.push(`- +GAAF: every ReLU becomes ReLU + g(x)·s(x), K = ${r.protocol.gaaf.K}, ${r.protocol.gaaf.shape} with a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}.`);
+  L.push(`- +GAAF: every ReLU becomes ReLU + g(x)·s(x), K = ${r.protocol.gaaf.K}, ${gaafText('relu', r.protocol.gaaf)}.`);
   L.push('- The same seed gives all four variants the same initial conv and dense kernels and the same order of minibatches.');
   L.push(`- Parameters: ${r.summary.map((s) => `${s.label} ${r.protocol.params[s.variant].toLocaleString('en-US')}`).join(', ')}.`, '');
   L.push('Layers of the +BN +GAAF variant (the others drop the BatchNorm layers or GAAF):', '');
@@ -285,7 +286,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
     (vgg
       ? `For the CIFAR model §5.2 fixes the conv widths: VGG16's with its last three conv layers removed (${VGG_FILTERS.join('-')}), ${paperConv ? 'which this run uses' : `where this run uses ${r.protocol.filters.join('-')}`}; it says only that the dense layers were "reduced", not to what (ours: ${r.protocol.dense.join('-')}). `
       : `For the SVHN model §5.2 gives the structure (four conv layers, max pooling after every second, three dense layers) but no widths (ours: conv ${r.protocol.filters.join('-')}, dense ${r.protocol.dense.join('-')}); for the CIFAR model it fixes the conv widths (VGG16's without its last three conv layers, ${VGG_FILTERS.join('-')}) but not the reduced dense widths. `) +
-    `§4 gives K = 10,000 for its experiments${r.protocol.gaaf.K === 10000 ? ', as here' : `; this run used K = ${r.protocol.gaaf.K}`}, and names a shifted sigmoid as ReLU's shape function without its parameters (ours: a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}). ` +
+    `§4 gives K = 10,000 for its experiments${r.protocol.gaaf.K === 10000 ? ', as here' : `; this run used K = ${r.protocol.gaaf.K}`}, and names a shifted sigmoid as ReLU's shape function without its parameters (${shapeName('relu', r.protocol.gaaf) === 'shiftedSigmoid' ? `ours: a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}` : `this run uses another shape: ${gaafText('relu', r.protocol.gaaf)}`}). ` +
     'The optimizer, learning rate, batch size, epochs, BatchNorm settings and data augmentation are not given; ours are stated above.');
   L.push(`- **Spread.** The paper reports single numbers without a spread; ours are the paired comparisons of the Summary, over ${r.protocol.seeds.length} seed(s).`, '');
 

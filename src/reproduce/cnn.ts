@@ -2,7 +2,6 @@
 // +BatchNorm+GAAF, all ReLU, trained on the same data, seeds and minibatch order, each run
 // measured for test accuracy and training accuracy. Returns plain data; cnn-report.ts turns
 // it into results.json, REPORT.md and the charts.
-import { resolveGaaf } from '../gaaf.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
@@ -14,6 +13,8 @@ import { type MeanSd, meanSd } from './measure.js';
 import type { TestPredictions } from './predictions.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import type { LrChoice } from './lr-select.js';
+import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
+import type { GaafShape } from '../binding.js';
 
 export { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 export type CnnModelName = 'cnn' | 'vgg';
@@ -34,6 +35,13 @@ export interface CnnReproduceOptions {
   /** Slope a and centre b of the +GAAF variants' shifted sigmoid σ(a·(x − b)); defaults 3.3, −0.6 (the paper's figure 4b). */
   gaafA?: number;
   gaafB?: number;
+  /** The +GAAF variants' shape: 'shiftedSigmoid' (the paper's, default) or 'leftBump' (width gaafC, default 0.75). */
+  gaafShape?: GaafShape;
+  gaafC?: number;
+  /** s multiplied by this; default 1. */
+  gaafHeight?: number;
+  /** GAAF as a surrogate gradient (forward ReLU exactly, backward ReLU′ + s); default false. */
+  gaafSurrogate?: boolean;
   valFraction: number;
   splitSeed: number;
   trainSamples?: number;
@@ -150,7 +158,7 @@ export interface CnnReproduceResults {
     patience: number;
     convergenceRule: string;
     seeds: number[];
-    gaaf: { K: number; shape: string; a: number; b: number };
+    gaaf: GaafRecord;
     batchNorm: { momentum: number; epsilon: number; runningVariance: string };
   };
   /** The learning-rate choice on validation: one rate for all variants (--lr-grid), or one per variant (the Table 4 sweep); null when the rate was given. */
@@ -200,7 +208,6 @@ export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]
     }
     m.dispose();
   }
-  const g = resolveGaaf('relu', gaafOf(o));
   return {
     data: {
       source: splits.source,
@@ -229,7 +236,7 @@ export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]
       patience: o.patience,
       convergenceRule: convergenceRule({ monitor: 'val-accuracy', patience: o.patience, maxEpochs: o.maxEpochs, valFraction: o.valFraction }),
       seeds,
-      gaaf: { K: g.K, shape: 'shifted sigmoid s(x) = 1/(1 + exp(-a(x - b)))', a: g.p1, b: g.p2 },
+      gaaf: gaafRecord('relu', gaafOf(o)),
       batchNorm: {
         momentum: bnLayer.momentum,
         epsilon: bnLayer.epsilon,

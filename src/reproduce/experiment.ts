@@ -11,6 +11,9 @@ import type { OptimizerConfig } from '../optimizers.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
 import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
+import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
+import { gaafOptionsFromFields } from '../gaaf.js';
+import type { GaafShape } from '../binding.js';
 
 export { type Machine, type Monitor, type Splits, type BestRun, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 
@@ -35,8 +38,14 @@ export interface ReproduceOptions {
   batchSize: number;
   dropout: number;
   gaafK: number;
-  /** Width c of the +GAAF model's bell exp(−x²/c); default 3 (the paper's figure 4a). */
+  /** Width c of the +GAAF model's bell exp(−x²/c) (or ring); default 3 (the paper's figure 4a; the ring's 2). */
   gaafC?: number;
+  /** The +GAAF model's shape: 'bell' (the paper's, default) or 'ring'. */
+  gaafShape?: GaafShape;
+  /** s multiplied by this; default 1. */
+  gaafHeight?: number;
+  /** GAAF as a surrogate gradient (forward tanh exactly, backward tanh′ + s); default false. */
+  gaafSurrogate?: boolean;
   /** Fraction of the training set held out for validation (early stopping). */
   valFraction: number;
   splitSeed: number;
@@ -123,7 +132,7 @@ export interface RunResult {
 export interface ModelSummary {
   model: ModelKey;
   label: string;
-  config: { activation: 'tanh'; gaaf: { K: number; shape: string; c: number } | false; dropout: number };
+  config: { activation: 'tanh'; gaaf: GaafRecord | false; dropout: number };
   testAccuracy: MeanSd;
   epochs: MeanSd;
   epochsRun: MeanSd;
@@ -169,7 +178,7 @@ export interface ReproduceResults {
     convergenceRule: string;
     seeds: number[];
     dropout: number;
-    gaaf: { K: number; shape: string; c: number };
+    gaaf: GaafRecord;
     saturationThreshold: number;
     histogram: HistogramSpec & { bins: number; edges: number[] };
     netVariance: { rows: number; passes: number; variance: string; batch: string; steps: string };
@@ -194,7 +203,7 @@ export async function runOne(key: ModelKey, seed: number, splits: Splits, o: Rep
   const { train, test } = splits;
   const model = paperMlp({
     activation: 'tanh',
-    gaaf: key === 'gaaf' ? (o.gaafC === undefined ? { K: o.gaafK } : { K: o.gaafK, c: o.gaafC }) : false,
+    gaaf: key === 'gaaf' ? gaafOptionsFromFields(o) : false,
     dropout: key === 'dropout' ? o.dropout : 0,
     inputSize: train.sampleShape.reduce((a, b) => a * b, 1),
     classes: Math.max(train.numClasses, test.numClasses),
@@ -275,7 +284,7 @@ function summarize(key: ModelKey, runs: RunResult[], o: ReproduceOptions): Model
     label: MODEL_LABELS[key],
     config: {
       activation: 'tanh',
-      gaaf: key === 'gaaf' ? { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 } : false,
+      gaaf: key === 'gaaf' ? gaafRecord('tanh', gaafOptionsFromFields(o)) : false,
       dropout: key === 'dropout' ? o.dropout : 0,
     },
     testAccuracy: meanSd(runs.map((r) => r.testAccuracy)),
@@ -351,7 +360,7 @@ export async function runExperiment(given: ReproduceOptions, meta: { command: st
       convergenceRule: convergenceRule(o),
       seeds,
       dropout: o.dropout,
-      gaaf: { K: o.gaafK, shape: 'exp(-x^2/c)', c: o.gaafC ?? 3 },
+      gaaf: gaafRecord('tanh', gaafOptionsFromFields(o)),
       saturationThreshold: o.saturation,
       histogram: { ...o.histogram, bins: Math.round((o.histogram.max - o.histogram.min) / o.histogram.binWidth), edges: binEdges(o.histogram) },
       netVariance: {

@@ -7,6 +7,7 @@ import type { Comparison, ConfigSummary, Findings } from './gaaf-shapes-findings
 import type { ShapeConfig, ShapesResults } from './gaaf-shapes.js';
 import { fix, minutes, table } from './format.js';
 import type { MeanSd } from './measure.js';
+import { gaafRecord, slopeAt } from './gaaf-describe.js';
 
 const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -18,21 +19,9 @@ const pctSd = (m: MeanSd): string => `${fix(100 * m.mean, 2)}${m.sd === null ? '
 const numSd = (m: MeanSd, d = 1): string => `${fix(m.mean, d)}${m.sd === null ? '' : ` (${fix(m.sd, d)})`}`;
 const expSd = (m: MeanSd): string => `${m.mean.toExponential(2)}${m.sd === null ? '' : ` (${m.sd.toExponential(1)})`}`;
 
-/** φ′(x) + s(x), the slope each configuration's backward pass uses (formulas of src/gaaf.ts), for the shapes chart. */
-function slopeOf(c: ShapeConfig, x: number): number {
-  const th = Math.tanh(x);
-  const sg = 1 / (1 + Math.exp(-x));
-  const dphi = c.activation === 'tanh' ? 1 - th * th : c.activation === 'sigmoid' ? sg * (1 - sg) : x > 0 ? 1 : c.activation === 'leakyRelu' ? 0.3 : 0;
-  const g = c.gaaf;
-  if (!g) return dphi;
-  const h = g.height ?? 1;
-  if (c.activation === 'relu') {
-    if (g.shape === 'leftBump') return dphi + (x <= 0 ? h * Math.exp(-x * x / (g.c ?? 0.75)) : 0);
-    return dphi + h / (1 + Math.exp(-(g.a ?? 3.3) * (x - (g.b ?? -0.6))));
-  }
-  const u = x * x / (g.c ?? 3);
-  return dphi + h * (g.shape === 'ring' ? u * Math.exp(1 - u) : Math.exp(-u));
-}
+/** φ′(x) + s(x), the slope each configuration's backward pass uses, for the shapes chart. */
+const slopeOf = (c: ShapeConfig, x: number): number =>
+  slopeAt(c.activation, c.gaaf && c.activation !== 'leakyRelu' ? gaafRecord(c.activation, c.gaaf) : false, x);
 
 export function buildShapesCharts(r: ShapesResults): Chart[] {
   const label = new Map(r.configs.map((c) => [c.key, c.label]));

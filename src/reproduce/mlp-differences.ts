@@ -5,6 +5,7 @@ import type { ModelKey, ReproduceResults } from './experiment.js';
 import { exp, fix } from './format.js';
 import { GAAF_READINGS, accuracyOf, find, runsOf } from './mlp-claims.js';
 import { PAPER_TABLE1 } from './paper.js';
+import { gaafText, shapeAt, shapeName } from './gaaf-describe.js';
 
 /** The mean training loss per epoch of a model's runs, over the epochs every run of both models reached. */
 export function lossCurves(r: ReproduceResults, a: ModelKey, b: ModelKey): { epochs: number; a: number[]; b: number[] } {
@@ -40,9 +41,13 @@ export function epochsExplanation(r: ReproduceResults, fast: ModelKey, slow: Mod
   if (fast === 'gaaf' && r.hiddenLayers.length && beyondRange(r, fast, r.hiddenLayers[0]) >= 0.01) {
     const l = r.hiddenLayers[0];
     const edge = r.protocol.histogram.max;
-    const sEdge = Math.exp(-(edge * edge) / r.protocol.gaaf.c);
+    // s at the edge bounds it beyond: the bell falls with |x|, and so does the ring past its peak at √c
+    const g = r.protocol.gaaf;
+    const sEdge = shapeAt('tanh', g, edge);
+    const small = sEdge < 0.01 && (shapeName('tanh', g) === 'bell' || Math.sqrt(g.c!) <= edge);
     sat = ` On the test set, ${fix(100 * beyondRange(r, fast, l), 1)}% of ${l}'s nets lie beyond |z| ≥ ${edge} in the GAAF model (${s.label}: ${fix(100 * beyondRange(r, slow, l), 1)}%), ` +
-      `where tanh' < ${exp(1 - Math.tanh(edge) ** 2, 0)} and the shape function s(x) = exp(−x²/${r.protocol.gaaf.c}) < ${exp(sEdge, 0)}, so GAAF adds almost no gradient there either.`;
+      `where tanh' < ${exp(1 - Math.tanh(edge) ** 2, 0)} and the shape function, ${gaafText('tanh', g)}, is ` +
+      (small ? `below ${exp(sEdge, 0)}, so GAAF adds almost no gradient there either.` : `still ${fix(shapeAt('tanh', g, edge), 3)} at |z| = ${edge}, so GAAF's gradient there is not small.`);
   }
   const stalled = acc.t.mean < 0 && above > c.epochs / 2;
   const faster = acc.t.mean >= 0 && above < c.epochs / 2;

@@ -6,6 +6,7 @@ import { exp, expSd, fix, lrChoiceText, minutes, num, pct, sd, table } from './f
 import { GAAF_READINGS, METHOD, claims, find } from './mlp-claims.js';
 import { differences } from './mlp-differences.js';
 import { LAYER_MAPPING, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3 } from './paper.js';
+import { gaafText, shapeName } from './gaaf-describe.js';
 
 /** The level-2 headings REPORT.md always has, in order. */
 export const REPORT_SECTIONS: readonly string[] = [
@@ -69,7 +70,7 @@ export function renderReport(r: ReproduceResults, charts: Chart[]): string {
   L.push('### Models', '');
   L.push(`- Base model: ${r.protocol.architecture.join('-')}, tanh after each hidden layer, logits with softmax cross-entropy, Glorot-uniform weights, zero biases.`);
   L.push(`- +Dropout: the same with dropout p = ${r.protocol.dropout} after each hidden tanh (inverted dropout; none on the input).`);
-  L.push(`- +GAAF: the same with GAAF tanh, φ(x) + g(x)·s(x), K = ${r.protocol.gaaf.K}, exponential shape s(x) = exp(−x²/${r.protocol.gaaf.c}).`);
+  L.push(`- +GAAF: the same with GAAF tanh, φ(x) + g(x)·s(x), K = ${r.protocol.gaaf.K}, ${shapeName('tanh', r.protocol.gaaf) === 'bell' ? 'exponential shape ' : ''}${gaafText('tanh', r.protocol.gaaf)}.`);
   L.push('- The same seed gives the three models the same initial weights and the same order of minibatches.', '');
   L.push('### Hyper-parameters', '');
   const opt = r.protocol.optimizer;
@@ -81,7 +82,7 @@ export function renderReport(r: ReproduceResults, charts: Chart[]): string {
     ['patience', `${r.protocol.patience} epochs, on validation ${r.protocol.monitor === 'val-accuracy' ? 'accuracy' : 'loss'}`],
     ['seeds', r.protocol.seeds.join(', ')],
     ['dropout rate', String(r.protocol.dropout)],
-    ['GAAF', `K = ${r.protocol.gaaf.K}, s(x) = exp(−x²/${r.protocol.gaaf.c})`],
+    ['GAAF', `K = ${r.protocol.gaaf.K}, ${gaafText('tanh', r.protocol.gaaf)}`],
     ['saturation threshold', `|z| > ${r.protocol.saturationThreshold}`],
     ['histogram bins', `${r.protocol.histogram.bins} bins of ${r.protocol.histogram.binWidth} on [${r.protocol.histogram.min}, ${r.protocol.histogram.max}), plus under- and overflow`],
     ['net variance', `${r.protocol.netVariance.passes} dropout masks on one batch of ${r.protocol.netVariance.rows}`],

@@ -87,6 +87,24 @@ test('reproduce mlp and cnn take every shape flag of their activation, train wit
   }
 });
 
+test('gaaf reproduce gaaf-shapes: a rate at which a tuning run diverges is out of the choice, and the report says so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaaf-shapes-diverged-'));
+  try {
+    // ReLU at lr 10000 turns its loss NaN within a few steps
+    const r = run('reproduce', 'gaaf-shapes', '--train-samples', '1000', '--test-samples', '60', '--max-epochs', '1', '--seeds', '1', '--lr-grid', '0.05,10000',
+      '--configs', 'relu', '--flatness-draws', '1', '--out', dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /relu +tuning seed 1 lr 10000: diverged \(.*\); this rate is out/);
+    const res = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ShapesResults;
+    const bad = res.tuning.find((t) => t.lr === 10000)!;
+    assert.match(bad.diverged!, /diverged/);
+    assert.equal(res.configs[0].lr.lr, 0.05);
+    assert.match(readFileSync(join(dir, 'REPORT.md'), 'utf8'), /\| ReLU \| 10000 \| diverged \| – \|/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('gaaf reproduce gaaf-shapes on a few samples writes results.json, REPORT.md and the charts, with findings for each question run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gaaf-shapes-'));
   try {

@@ -174,7 +174,7 @@ export function renderShapesReport(r: ShapesResults, f: Findings, charts: Chart[
     L.push(comparisonTable(f.flatness.comparisons, label, e), '', ...f.flatness.sentences.map((s) => `- ${s}`), '');
   }
   L.push('## Learning-rate choice', '', f.lrEdges, '', table(['Configuration', 'lr', 'Validation accuracy (%)', 'Validation loss'],
-    r.tuning.map((t) => [label.get(t.config)!, String(t.lr), fix(100 * t.valAccuracy, 2), fix(t.valLoss, 4)])), '');
+    r.tuning.map((t) => [label.get(t.config)!, String(t.lr), t.diverged ? 'diverged' : fix(100 * t.valAccuracy, 2), t.diverged ? '–' : fix(t.valLoss, 4)])), '');
   L.push('## Every run', '', table(['Configuration', 'Seed', 'lr', 'Test accuracy (%)', 'Best epoch', 'Epochs run', 'Seconds', 'Weights sha256'],
     r.runs.map((x) => [label.get(x.config)!, String(x.seed), lrText(x.lr), fix(100 * x.testAccuracy, 2), String(x.bestEpoch), String(x.epochsRun), fix(x.seconds, 1), x.weightsSha256.slice(0, 16)])), '');
   if (charts.length) {

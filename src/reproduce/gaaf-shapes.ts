@@ -13,6 +13,7 @@
 // Returns plain data; gaaf-shapes-report.ts writes results.json's findings and REPORT.md.
 import { type TestPredictions, testPredictions } from './predictions.js';
 import type { GaafOptions } from '../gaaf.js';
+import { TrainingDivergedError } from '../fit.js';
 import { GradientInfo } from '../gradient-info.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import { DEFAULT_FLATNESS, type Flatness, type FlatnessSpec, SATURATION_RULE, flatness, saturationShare } from './gaaf-shapes-measure.js';
@@ -161,7 +162,8 @@ export interface ShapesResults {
   };
   configs: Array<ShapeConfig & { lr: LrChoice | { lr: number; rule: string } }>;
   /** The tuning runs (seed seedStart, every lr of the grid); the chosen one is also the seed's run in `runs`. */
-  tuning: Array<{ config: string; lr: number; valAccuracy: number; valLoss: number; testAccuracy: number }>;
+  /** A rate whose run diverged has NaN figures and the divergence message; it is out of the choice. */
+  tuning: Array<{ config: string; lr: number; valAccuracy: number; valLoss: number; testAccuracy: number; diverged?: string }>;
   runs: ShapeRun[];
   findings: unknown;
   charts: string[];
@@ -236,11 +238,19 @@ export async function runShapes(o: ShapesOptions, meta: { command: string; versi
     } else {
       const trials: ShapeRun[] = [];
       for (const cand of o.lrGrid) {
-        const r = await runConfig(c, seeds[0], cand, splits, o);
-        trials.push(r);
-        tuning.push({ config: c.key, lr: cand, valAccuracy: r.bestValAccuracy, valLoss: r.bestValLoss, testAccuracy: r.testAccuracy });
-        note(r, 'tuning');
+        try {
+          const r = await runConfig(c, seeds[0], cand, splits, o);
+          trials.push(r);
+          tuning.push({ config: c.key, lr: cand, valAccuracy: r.bestValAccuracy, valLoss: r.bestValLoss, testAccuracy: r.testAccuracy });
+          note(r, 'tuning');
+        } catch (e) {
+          // a rate at which training diverged is out of the choice, as in the other experiments' trials
+          if (!(e instanceof TrainingDivergedError)) throw e;
+          tuning.push({ config: c.key, lr: cand, valAccuracy: NaN, valLoss: NaN, testAccuracy: NaN, diverged: e.message });
+          o.log?.(`${c.key.padEnd(14)} tuning seed ${seeds[0]} lr ${cand}: diverged (${e.message.replace(/^gaaf: /, '')}); this rate is out`);
+        }
       }
+      if (trials.length === 0) throw new RangeError(`gaaf: reproduce gaaf-shapes: ${c.label} diverged at every rate of ${o.lrGrid.join(', ')}; try smaller rates`);
       const ch = chooseLr(trials.map((r) => ({ lr: r.lr, valAccuracy: r.bestValAccuracy, valLoss: r.bestValLoss })));
       choice.set(c.key, ch);
       lr = ch.lr;

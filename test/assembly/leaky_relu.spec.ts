@@ -2,6 +2,7 @@ import {
   leaky_relu_forward, leaky_relu_forward_ref, leaky_relu_backward, leaky_relu_backward_ref,
 } from "../../assembly/activations";
 import { nextU32, ptr, seedRandom, uniform } from "./random";
+import { expectClean, fail } from "./failures";
 
 // LeakyReLU, y = x > 0 ? x : alpha·x and dx = dy·(x > 0 ? 1 : alpha): the SIMD kernels against
 // their scalar references, bit for bit, on awkward sizes (below, at and above the 4-lane vector
@@ -28,19 +29,6 @@ function sentinel(n: i32): StaticArray<f32> {
 
 function sameBits(a: f32, b: f32): bool {
   return reinterpret<u32>(a) == reinterpret<u32>(b);
-}
-
-let failures = 0;
-let first = "";
-function fail(what: string): void {
-  if (failures++ == 0) first = what;
-}
-function expectClean(): void {
-  const msg = first, n = failures;
-  failures = 0;
-  first = "";
-  expect(msg).toBe("");
-  expect(n).toBe(0);
 }
 
 describe("leaky_relu_forward", () => {

@@ -4,6 +4,7 @@ import {
 } from "../../assembly/loss_targets";
 import { v_log1p_unit } from "../../assembly/loss_math";
 import { nextU32, ptr, seedRandom, uniform } from "./random";
+import { expectClean, fail } from "./failures";
 
 // The losses against float targets: each SIMD kernel against its scalar reference on awkward
 // sizes (B·K of 1, 3, 17, 63, 255 and other non-multiples of the 4-lane vector), with and
@@ -34,19 +35,6 @@ function near(a: f64, b: f64, rtol: f64, atol: f64): bool {
 function ulps(a: f32, b: f32): i32 {
   const x = reinterpret<i32>(a), y = reinterpret<i32>(b);
   return abs<i32>(x - y);
-}
-
-let failures = 0;
-let first = "";
-function fail(what: string): void {
-  if (failures++ == 0) first = what;
-}
-function expectClean(): void {
-  const msg = first, n = failures;
-  failures = 0;
-  first = "";
-  expect(msg).toBe("");
-  expect(n).toBe(0);
 }
 
 // kind: 0 mse, 1 mae, 2 huber, 3 bce, 4 cce

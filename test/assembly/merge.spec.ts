@@ -1,5 +1,6 @@
 import { add_forward, add_forward_ref, mul_forward, mul_forward_ref, copy_rows, copy_rows_ref } from "../../assembly/merge";
 import { nextU32, ptr, seedRandom, uniform } from "./random";
+import { expectClean, fail } from "./failures";
 
 // The merge kernels (Add, Multiply, Concatenate's block copy): SIMD against the scalar
 // references, bit for bit, on awkward sizes (below, at and above the 4-lane vector and its
@@ -25,19 +26,6 @@ function sentinel(n: i32): StaticArray<f32> {
 
 function sameBits(a: f32, b: f32): bool {
   return reinterpret<u32>(a) == reinterpret<u32>(b);
-}
-
-let failures = 0;
-let first = "";
-function fail(what: string): void {
-  if (failures++ == 0) first = what;
-}
-function expectClean(): void {
-  const msg = first, n = failures;
-  failures = 0;
-  first = "";
-  expect(msg).toBe("");
-  expect(n).toBe(0);
 }
 
 describe("add_forward and mul_forward", () => {

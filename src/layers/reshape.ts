@@ -1,15 +1,14 @@
 // Reshape: a sample's shape becomes `targetShape` (same number of values; one entry may be −1,
 // inferred), as Keras's Reshape. NHWC rows are contiguous, so, as Flatten, the output is the
 // input buffer itself and the input gradient is dy itself: no copy, no buffer.
-import type { Buf } from '../binding.js';
 import { checkLayerOptions } from './dense.js';
-import { Layer, type StepContext, shapeStr, size } from './layer.js';
+import { shapeStr, size } from './layer.js';
+import { ViewLayer } from './view.js';
 
-export class Reshape extends Layer {
+export class Reshape extends ViewLayer {
   readonly className = 'Reshape';
   readonly targetShape: readonly number[];
   readonly declaredInputShape?: number[];
-  private last: Buf | null = null;
 
   constructor(targetShape: readonly number[], opts: { inputShape?: number[] } = {}) {
     super();
@@ -31,36 +30,6 @@ export class Reshape extends Layer {
         `which do not fit target shape ${shapeStr(this.targetShape)}`);
     }
     return this.targetShape.map((d) => (d === -1 ? n / known : d));
-  }
-
-  /** Nothing to lay out: dx is dy itself. */
-  override allocate(batch: number, needInputGrad: boolean): void {
-    this.release();
-    this.batchCap = batch;
-    this.needInputGrad = needInputGrad;
-  }
-
-  override activationFloatsFor(): number {
-    return 0;
-  }
-
-  protected allocateOwn(): void {}
-
-  protected releaseOwn(): void {
-    this.last = null;
-  }
-
-  forward(x: Buf, _ctx: StepContext): Buf {
-    this.last = x;
-    return x;
-  }
-
-  backward(dy: Buf, _ctx: StepContext): Buf | null {
-    return this.needInputGrad ? dy : null;
-  }
-
-  output(): Buf | null {
-    return this.last;
   }
 
   config(): Record<string, unknown> {

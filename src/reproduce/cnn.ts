@@ -7,7 +7,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import type { Sequential } from '../sequential.js';
 import type { OptimizerConfig } from '../optimizers.js';
-import { type Machine, type Splits, convergenceRule, runMachine, runOptimizer } from './protocol.js';
+import { type RunHeader, type Splits, type SplitsRecord, convergenceRule, runMachine, runOptimizer } from './protocol.js';
 import { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 import { type MeanSd, meanSd } from './measure.js';
 import type { TestPredictions } from './predictions.js';
@@ -122,28 +122,9 @@ export interface CnnVariantSummary {
   samplesPerSec: MeanSd;
 }
 
-export interface CnnReproduceResults {
+export interface CnnReproduceResults extends RunHeader {
   schema: 'gaaf-reproduce-cnn/1';
-  gaafVersion: string;
-  command: string;
-  startedAt: string;
-  finishedAt: string;
-  wallSeconds: number;
-  machine: Machine;
-  data: {
-    source: string;
-    train: string;
-    test: string;
-    trainCount: number;
-    valCount: number;
-    testCount: number;
-    sampleShape: number[];
-    classes: number;
-    valFraction: number;
-    splitSeed: number;
-    trainSamplesLimit: number | null;
-    testSamplesLimit: number | null;
-  };
+  data: SplitsRecord & { sampleShape: number[] };
   protocol: {
     model: CnnModelName;
     /** One line per layer, e.g. "conv2d_1 Conv2D 3×3 same → [28, 28, 32]". */

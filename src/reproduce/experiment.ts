@@ -10,7 +10,7 @@ import {
 import type { OptimizerConfig } from '../optimizers.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
-import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
+import { type Monitor, type RunHeader, type Splits, type SplitsRecord, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
 import { gaafOptionsFromFields } from '../gaaf.js';
 import type { GaafShape } from '../binding.js';
@@ -145,28 +145,9 @@ export interface ModelSummary {
   histograms: Record<string, { counts: number[]; underflow: number; overflow: number; total: number }>;
 }
 
-export interface ReproduceResults {
+export interface ReproduceResults extends RunHeader {
   schema: 'gaaf-reproduce-mlp/1';
-  gaafVersion: string;
-  command: string;
-  startedAt: string;
-  finishedAt: string;
-  wallSeconds: number;
-  machine: Machine;
-  data: {
-    source: string;
-    train: string;
-    test: string;
-    trainCount: number;
-    valCount: number;
-    testCount: number;
-    inputSize: number;
-    classes: number;
-    valFraction: number;
-    splitSeed: number;
-    trainSamplesLimit: number | null;
-    testSamplesLimit: number | null;
-  };
+  data: SplitsRecord & { inputSize: number };
   protocol: {
     architecture: number[];
     activation: 'tanh';

@@ -18,7 +18,7 @@ import { GradientInfo } from '../gradient-info.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import { DEFAULT_FLATNESS, type Flatness, type FlatnessSpec, SATURATION_RULE, flatness, saturationShare } from './gaaf-shapes-measure.js';
 import { type LrChoice, chooseLr } from './lr-select.js';
-import { type Machine, type Monitor, type Splits, convergenceRule, loadSplits, runMachine, trainToBest } from './protocol.js';
+import { type Monitor, type RunHeader, type Splits, convergenceRule, loadSplits, runMachine, trainToBest } from './protocol.js';
 
 export type ShapeGroup = 'K' | 'shape' | 'relu' | 'sigmoid' | 'flatness';
 export const SHAPE_GROUPS: readonly ShapeGroup[] = ['K', 'shape', 'relu', 'sigmoid', 'flatness'];
@@ -136,14 +136,8 @@ export interface ShapeRun {
   predictions?: TestPredictions;
 }
 
-export interface ShapesResults {
+export interface ShapesResults extends RunHeader {
   schema: 'gaaf-reproduce-gaaf-shapes/1';
-  gaafVersion: string;
-  command: string;
-  startedAt: string;
-  finishedAt: string;
-  wallSeconds: number;
-  machine: Machine;
   data: { source: string; trainCount: number; valCount: number; testCount: number; inputSize: number; classes: number; trainSamplesLimit: number | null; testSamplesLimit: number | null };
   protocol: {
     architecture: number[];

@@ -39,6 +39,31 @@ export interface Machine extends MachineInfo {
   kernels: string;
 }
 
+/** What every reproduce results.json opens with: the build, the exact command, when, and the machine. */
+export interface RunHeader {
+  gaafVersion: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  machine: Machine;
+}
+
+/** The data of a run as the MLP and CNN results record it (the splits of loadSplits). */
+export interface SplitsRecord {
+  source: string;
+  train: string;
+  test: string;
+  trainCount: number;
+  valCount: number;
+  testCount: number;
+  classes: number;
+  valFraction: number;
+  splitSeed: number;
+  trainSamplesLimit: number | null;
+  testSamplesLimit: number | null;
+}
+
 export async function runMachine(): Promise<Machine> {
   return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, ${threads() === 1 ? 'single thread' : `${threads()} threads`}` };
 }

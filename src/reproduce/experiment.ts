@@ -10,7 +10,7 @@ import {
 import type { OptimizerConfig } from '../optimizers.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
-import { type Monitor, type RunHeader, type Splits, type SplitsRecord, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
+import { type Monitor, type ProtocolOptions, type RunHeader, type Splits, type SplitsRecord, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
 import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
 import { gaafOptionsFromFields } from '../gaaf.js';
 import type { GaafShape } from '../binding.js';
@@ -21,21 +21,11 @@ export type ModelKey = 'base' | 'dropout' | 'gaaf';
 export const MODEL_KEYS: readonly ModelKey[] = ['base', 'dropout', 'gaaf'];
 export const MODEL_LABELS: Readonly<Record<ModelKey, string>> = { base: 'Base model', dropout: '+Dropout', gaaf: '+GAAF' };
 
-export interface ReproduceOptions {
-  /** MNIST-layout IDX directory; undefined for the bundled digits. */
-  data?: string;
+/** The MLP experiment's options: the protocol's (protocol.ts), the models, GAAF and the measurements. */
+export interface ReproduceOptions extends ProtocolOptions {
   /** Number of seeds; the seeds are seedStart, seedStart + 1, ... */
   seeds: number;
   seedStart: number;
-  maxEpochs: number;
-  /** Stop after this many epochs without improvement of the monitored validation metric. */
-  patience: number;
-  monitor: Monitor;
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  /** SGD momentum (ignored by Adam). */
-  momentum: number;
-  batchSize: number;
   dropout: number;
   gaafK: number;
   /** Width c of the +GAAF model's bell exp(−x²/c) (or ring); default 3 (the paper's figure 4a; the ring's 2). */
@@ -46,14 +36,8 @@ export interface ReproduceOptions {
   gaafHeight?: number;
   /** GAAF as a surrogate gradient (forward tanh exactly, backward tanh′ + s); default false. */
   gaafSurrogate?: boolean;
-  /** Fraction of the training set held out for validation (early stopping). */
-  valFraction: number;
-  splitSeed: number;
   /** |z| above this counts as saturated. */
   saturation: number;
-  /** Use only the first N training / test samples (smoke runs). */
-  trainSamples?: number;
-  testSamples?: number;
   models: readonly ModelKey[];
   histogram: HistogramSpec;
   /** Table 2: batch rows and number of dropout masks. */

@@ -18,7 +18,7 @@ import { GradientInfo } from '../gradient-info.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import { DEFAULT_FLATNESS, type Flatness, type FlatnessSpec, SATURATION_RULE, flatness, saturationShare } from './gaaf-shapes-measure.js';
 import { type LrChoice, chooseLr } from './lr-select.js';
-import { type Monitor, type RunHeader, type Splits, convergenceRule, loadSplits, runMachine, trainToBest } from './protocol.js';
+import { type Monitor, type ProtocolOptions, type RunHeader, type Splits, convergenceRule, loadSplits, runMachine, trainToBest } from './protocol.js';
 
 export type ShapeGroup = 'K' | 'shape' | 'relu' | 'sigmoid' | 'flatness';
 export const SHAPE_GROUPS: readonly ShapeGroup[] = ['K', 'shape', 'relu', 'sigmoid', 'flatness'];
@@ -75,22 +75,12 @@ export const CONFIGS: readonly ShapeConfig[] = [
 ];
 export const CONFIG_KEYS: readonly string[] = CONFIGS.map((c) => c.key);
 
-export interface ShapesOptions {
-  data?: string;
+/** The shape experiment's options: the protocol's (protocol.ts) but the rate, which each configuration chooses from `lrGrid`. */
+export interface ShapesOptions extends Omit<ProtocolOptions, 'lr'> {
   seeds: number;
   seedStart: number;
-  maxEpochs: number;
-  patience: number;
-  monitor: Monitor;
-  optimizer: 'sgd' | 'adam';
-  momentum: number;
-  batchSize: number;
   /** The learning rates tried for each tuned configuration (one run each, seed seedStart). */
   lrGrid: number[];
-  valFraction: number;
-  splitSeed: number;
-  trainSamples?: number;
-  testSamples?: number;
   /** The configurations to run (keys of CONFIGS); a lrOf configuration brings its `of` along. */
   configs: readonly string[];
   flatness: FlatnessSpec;

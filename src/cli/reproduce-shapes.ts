@@ -17,7 +17,7 @@ function parseConfigs(v: string): string[] {
 
 /** Adds the gaaf-shapes flags to `reproduce` (--lr-grid only where no other experiment has added it). */
 export function addShapesOptions(cmd: Command): void {
-  cmd.addOption(new Option('--configs <list>', 'gaaf-shapes: comma-separated configurations to run (default: all but the sigmoid base; see docs/reproduction/gaaf-shapes/REPORT.md)').argParser(parseConfigs));
+  cmd.addOption(new Option('--configs <list>', 'gaaf-shapes: comma-separated configurations to run (default: all of them; see docs/reproduction/gaaf-shapes/REPORT.md)').argParser(parseConfigs));
   cmd.option('--report-only', 'gaaf-shapes: rewrite the findings, charts and REPORT.md of --out\'s results.json from its runs, without training');
   cmd.option('--flatness-draws <n>', 'gaaf-shapes: perturbation draws per ε for the flatness measurement', parseIntArg('--flatness-draws', 1, 1000), SHAPES_DEFAULTS.flatness.draws);
   if (!cmd.options.some((o) => o.long === '--lr-grid')) {

@@ -3,6 +3,7 @@ import { conv2d_forward_ref, conv2d_backward_data_ref, conv2d_backward_filter_re
 
 import { G } from "./conv_geometry";
 import { ptr, seedRandom, uniform } from "./random";
+import { firstBad } from "./compare";
 
 // Each conv pass is checked twice on awkward shapes:
 //  1. the SIMD kernel (im2col + GEMM, chunked) against its scalar reference `_ref` (direct
@@ -48,15 +49,6 @@ function filled(n: i32, v: f32): StaticArray<f32> {
   const a = new StaticArray<f32>(n);
   for (let i = 0; i < n; i++) a[i] = v;
   return a;
-}
-
-// index of the first element of a (n floats) farther than 1e-5·(1+T)·max(1,|b|) from b, or -1
-function firstBad(a: StaticArray<f32>, b: StaticArray<f32>, n: i32, T: i32): i32 {
-  for (let i = 0; i < n; i++) {
-    const tol = <f32>1e-5 * <f32>(T + 1) * max<f32>(1, Mathf.abs(b[i]));
-    if (!(Mathf.abs(a[i] - b[i]) <= tol)) return i; // NaN fails
-  }
-  return -1;
 }
 
 describe("conv2d", () => {

@@ -5,6 +5,7 @@ import { gemm, gemm_workspace_bytes } from "../../assembly/gemm";
 
 import { G } from "./conv_geometry";
 import { ptr, seedRandom, uniform } from "./random";
+import { firstBad, firstDiff } from "./compare";
 
 // The direct few-channel conv forward (conv_direct.ts) on awkward shapes, three ways:
 //  1. against the scalar reference conv2d_forward_ref within |a − b| <= 1e-5·(1 + K)·max(1, |b|)
@@ -35,17 +36,6 @@ function aligned(bytes: f64): usize {
   const buf = new StaticArray<u8>(<i32>bytes + 16);
   KEEP.push(buf);
   return (ptr(buf) + 15) & ~(<usize>15);
-}
-function sameBits(a: StaticArray<f32>, b: StaticArray<f32>, n: i32): i32 {
-  for (let i = 0; i < n; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) return i;
-  return -1;
-}
-function firstBad(a: StaticArray<f32>, b: StaticArray<f32>, n: i32, T: i32): i32 {
-  for (let i = 0; i < n; i++) {
-    const tol = <f32>1e-5 * <f32>(T + 1) * max<f32>(1, Mathf.abs(b[i]));
-    if (!(Mathf.abs(a[i] - b[i]) <= tol)) return i; // NaN fails
-  }
-  return -1;
 }
 
 // y = col(x) · W + bias by im2col and one gemm (the arithmetic of conv.ts's general path)
@@ -84,9 +74,9 @@ function check(g: G, withBias: bool): void {
   }
   KEEP.length = 0;
   expect<i32>(firstBad(yD, yR, ny, K)).toBe(-1, "direct vs ref " + tag);
-  expect<i32>(sameBits(yD, yG, ny)).toBe(-1, "direct vs im2col+GEMM, bit for bit " + tag);
-  expect<i32>(sameBits(yD, yF, ny)).toBe(-1, "conv2d_forward vs direct " + tag);
-  expect<i32>(sameBits(yD, yS, ny)).toBe(-1, "split by images vs whole " + tag);
+  expect<i32>(firstDiff(yD, yG, ny)).toBe(-1, "direct vs im2col+GEMM, bit for bit " + tag);
+  expect<i32>(firstDiff(yD, yF, ny)).toBe(-1, "conv2d_forward vs direct " + tag);
+  expect<i32>(firstDiff(yD, yS, ny)).toBe(-1, "split by images vs whole " + tag);
   expect<bool>(isNaN(yD[ny]) && isNaN(yF[ny]) && isNaN(yS[ny])).toBe(true, "guard " + tag);
 }
 

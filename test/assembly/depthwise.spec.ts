@@ -2,6 +2,7 @@ import { depthwise_forward, depthwise_backward_data, depthwise_backward_filter, 
 import { depthwise_forward_ref, depthwise_backward_data_ref, depthwise_backward_filter_ref } from "../../assembly/depthwise_ref";
 
 import { ptr, seedRandom, uniform } from "./random";
+import { firstBad, firstDiff } from "./compare";
 
 // Each depthwise pass is checked twice on awkward shapes:
 //  1. the SIMD kernel against its scalar reference `_ref`, bit for bit: both sum every element's
@@ -66,19 +67,6 @@ function filled(n: i32, v: f32): StaticArray<f32> {
   const a = new StaticArray<f32>(n);
   for (let i = 0; i < n; i++) a[i] = v;
   return a;
-}
-// index of the first element whose bits differ, or -1
-function firstDiff(a: StaticArray<f32>, b: StaticArray<f32>, n: i32): i32 {
-  for (let i = 0; i < n; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) return i;
-  return -1;
-}
-// index of the first element of a farther than 1e-5·(1+T)·max(1,|b|) from b, or -1
-function firstBad(a: StaticArray<f32>, b: StaticArray<f32>, n: i32, T: i32): i32 {
-  for (let i = 0; i < n; i++) {
-    const tol = <f32>1e-5 * <f32>(T + 1) * max<f32>(1, Mathf.abs(b[i]));
-    if (!(Mathf.abs(a[i] - b[i]) <= tol)) return i; // NaN fails
-  }
-  return -1;
 }
 
 describe("depthwise conv2d", () => {

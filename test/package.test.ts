@@ -28,9 +28,11 @@ import { trainTiny } from './fixtures/app/train.js';
  * packages measured with the worker merged, so 9 MB. With the TF.js format, DepthwiseConv2D and
  * the new GAAF kernels merged as well it is 9.3 MB (9,337,179 bytes; 3.5 MB of it source maps),
  * so 10 MB, on purpose and said in the README; the GAAF shape variants' kernels (in all four Wasm
- * builds) and their bindings took it to 9.8 MB (9,848,643 bytes).
+ * builds) and their bindings took it to 9.8 MB (9,848,643 bytes). Resumable Table 4 jobs and the
+ * reproduce shape flags took it past 10 MB (10,024,181 bytes, all of it gaaf's own code and its
+ * source maps, no new dependency), so 10.5 MB.
  */
-const MAX_INSTALL_BYTES = 10_000_000;
+const MAX_INSTALL_BYTES = 10_500_000;
 const MAX_PACKAGES = 12;
 
 const root = fileURLToPath(new URL('..', import.meta.url));

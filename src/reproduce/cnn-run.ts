@@ -3,7 +3,7 @@
 // seed (resuming from a checkpoint where one is given) and measures it.
 import type { Dataset } from '../data/dataset.js';
 import type { Callback, EpochLogs } from '../fit.js';
-import { type GaafFields, type GaafOptions, gaafOptionsFromFields } from '../gaaf.js';
+import { type GaafFields, gaafOptionsFromFields } from '../gaaf.js';
 import { hasCheckpoint } from '../checkpoint/node.js';
 import { reducedVgg16, svhnCnn } from '../paper-models.js';
 import { Sequential } from '../sequential.js';
@@ -21,12 +21,9 @@ export const CNN_VARIANT_LABELS: Readonly<Record<CnnVariant, string>> = {
 export const hasBn = (v: CnnVariant): boolean => v === 'bn' || v === 'bnGaaf';
 export const hasGaaf = (v: CnnVariant): boolean => v === 'gaaf' || v === 'bnGaaf';
 
-/** The GAAF options of the +GAAF variants (K, and the shape fields where given). */
-export const gaafOf = (o: GaafFields): GaafOptions => gaafOptionsFromFields(o);
-
 /** The model of one variant, for samples of `inputShape`. */
 export function buildVariant(o: Pick<CnnReproduceOptions, 'model' | 'filters' | 'dense'> & GaafFields, v: CnnVariant, inputShape: number[], classes: number): Sequential {
-  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOf(o) : false, filters: o.filters, dense: o.dense };
+  const opts = { inputShape, classes, bn: hasBn(v), gaaf: hasGaaf(v) ? gaafOptionsFromFields(o) : false, filters: o.filters, dense: o.dense };
   return o.model === 'vgg' ? reducedVgg16(opts) : svhnCnn(opts);
 }
 

@@ -8,15 +8,16 @@ import { Dense } from '../layers/dense.js';
 import type { Sequential } from '../sequential.js';
 import type { OptimizerConfig } from '../optimizers.js';
 import { type RunHeader, type Splits, type SplitsRecord, convergenceRule, runMachine, runOptimizer } from './protocol.js';
-import { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
+import { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 import { type MeanSd, meanSd } from './measure.js';
 import type { TestPredictions } from './predictions.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import type { LrChoice } from './lr-select.js';
 import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
+import { gaafOptionsFromFields } from '../gaaf.js';
 import type { GaafShape } from '../binding.js';
 
-export { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, gaafOf, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
+export { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 export type CnnModelName = 'cnn' | 'vgg';
 
 export interface CnnReproduceOptions {
@@ -217,7 +218,7 @@ export function cnnSetup(o: CnnReproduceOptions, splits: Splits, seeds: number[]
       patience: o.patience,
       convergenceRule: convergenceRule({ monitor: 'val-accuracy', patience: o.patience, maxEpochs: o.maxEpochs, valFraction: o.valFraction }),
       seeds,
-      gaaf: gaafRecord('relu', gaafOf(o)),
+      gaaf: gaafRecord('relu', gaafOptionsFromFields(o)),
       batchNorm: {
         momentum: bnLayer.momentum,
         epsilon: bnLayer.epsilon,

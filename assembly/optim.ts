@@ -2,6 +2,16 @@
 // multiply-add, in the same operation order in the SIMD kernels and the scalar references, so
 // both give bit-identical results (asserted by the tests).
 
+// One vector of sgd_update at the addresses w, g, v.
+// @ts-ignore: decorator
+@inline function sgd_vec(w: usize, g: usize, v: usize, vlr: v128, vmom: v128, vwd: v128): void {
+  const wv = v128.load(w);
+  const gv = f32x4.add(v128.load(g), f32x4.mul(vwd, wv));
+  const vv = f32x4.add(f32x4.mul(vmom, v128.load(v)), gv);
+  v128.store(v, vv);
+  v128.store(w, f32x4.sub(wv, f32x4.mul(vlr, vv)));
+}
+
 /**
  * SGD with momentum and L2 weight decay (coupled, added to the gradient):
  *   g' = g + wd·w;  v = momentum·v + g';  w −= lr·v
@@ -10,13 +20,18 @@
 export function sgd_update(w: usize, g: usize, v: usize, n: i32, lr: f32, momentum: f32, weightDecay: f32): void {
   const vlr = f32x4.splat(lr), vmom = f32x4.splat(momentum), vwd = f32x4.splat(weightDecay);
   let i = 0;
+  // four vectors per step: 1.19-1.23x the one-vector loop at n = 7850 to 10^6 (V8 on Zen5, a
+  // probe interleaving the two, 2026-12-03); each element's arithmetic is unchanged
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    sgd_vec(w + o, g + o, v + o, vlr, vmom, vwd);
+    sgd_vec(w + o + 16, g + o + 16, v + o + 16, vlr, vmom, vwd);
+    sgd_vec(w + o + 32, g + o + 32, v + o + 32, vlr, vmom, vwd);
+    sgd_vec(w + o + 48, g + o + 48, v + o + 48, vlr, vmom, vwd);
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const wv = v128.load(w + o);
-    const gv = f32x4.add(v128.load(g + o), f32x4.mul(vwd, wv));
-    const vv = f32x4.add(f32x4.mul(vmom, v128.load(v + o)), gv);
-    v128.store(v + o, vv);
-    v128.store(w + o, f32x4.sub(wv, f32x4.mul(vlr, vv)));
+    sgd_vec(w + o, g + o, v + o, vlr, vmom, vwd);
   }
   // the n % 4 tail is the reference itself: the same operations in the same order
   const t = <usize>i << 2;

@@ -20,7 +20,7 @@ function firstDiff(a: StaticArray<f32>, b: StaticArray<f32>): i32 {
   return -1;
 }
 
-const SIZES: i32[] = [0, 1, 3, 4, 5, 17, 63, 255, 1000];
+const SIZES: i32[] = [0, 1, 3, 4, 5, 15, 16, 17, 20, 31, 63, 255, 1000];
 
 describe("sgd_update", () => {
   it("matches sgd_update_ref bit for bit over several steps", () => {

@@ -3,7 +3,7 @@
 // and the records a pair case makes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MLP_FLOP_PER_SAMPLE, pairTargets, pairsTable } from '../bench/report-pairs.js';
+import { MLP_FLOP_PER_SAMPLE, STEP_GEMM_PEER, pairTargets, pairsTable } from '../bench/report-pairs.js';
 import type { BenchRecord } from '../src/bench/record.js';
 import { interleave, pairRatios, quantile, runPairCase, spread } from '../src/bench/pairs.js';
 import { init } from '../src/index.js';
@@ -70,6 +70,31 @@ test('runPairCase: a record per engine, the peer carrying ours ÷ peer, ours the
   assert.ok(ours.medianMs > 0 && ours.samples === 3);
 });
 
+test('runPairCase: a peer with work of its own gets the ratio of flop rates, in its own metric; without flops on both sides it is an error record', async () => {
+  await init();
+  let n = 0;
+  const busy = (k: number) => () => { for (let i = 0; i < k; i++) n += i; };
+  // the same call on both sides, so the time ratio is about 1 and the flop-rate ratio about 4
+  const recs = await runPairCase({
+    suite: 'pairs', name: 'train mlp-base step', engine: 'simd', size: 4, work: { samples: 4, flop: 4e6 },
+    prepare: () => ({ fn: busy(20000) }),
+    peers: [{ engine: STEP_GEMM_PEER, work: { flop: 1e6 }, prepare: () => ({ fn: busy(20000) }) }],
+  }, 'smoke');
+  assert.ok(n > 0);
+  const [ours, gemm] = recs;
+  assert.equal(ours.metric, 'samplesPerSec');
+  assert.equal(gemm.metric, 'gflops');
+  assert.ok(gemm.gflops > 0);
+  const r = gemm.params!.ratio as number;
+  assert.ok(r > 2 && r < 8, `flop-rate ratio ${r}, about 4`);
+  const bad = await runPairCase({
+    suite: 'pairs', name: 'step', engine: 'simd', size: 4, work: { samples: 4 },
+    prepare: () => ({ fn: busy(10) }),
+    peers: [{ engine: STEP_GEMM_PEER, work: { flop: 1e6 }, prepare: () => ({ fn: busy(10) }) }],
+  }, 'smoke');
+  assert.match(bad[bad.length - 1].error ?? '', /peer gaaf gemm A·B 512 has work of its own, so both works must count flops/);
+});
+
 test('pairs table and targets: the per-round median with its IQR, % of peak and the machine state', () => {
   const base = { suite: 'pairs', name: 'gemm A·B', size: 256, gflops: 50, medianMs: 1, madMs: 0.1, samples: 15, metric: 'gflops' as const };
   const recs: BenchRecord[] = [
@@ -103,6 +128,16 @@ test('pairs table and targets: the per-round median with its IQR, % of peak and 
   ]).find((x) => x.target.startsWith('MLP training step'))!;
   assert.equal(mlp.values.length, 1);
   assert.ok(Math.abs(mlp.values[0] - (100 * (14000 * MLP_FLOP_PER_SAMPLE / 52e9)) / (46 / 59)) < 1e-9 && Math.round(mlp.values[0]) === 97);
+  assert.match(mlp.target, /each relative to its own interleaved peak loop/);
+  // where the step ran interleaved with GEMM A·B at 512 (its STEP_GEMM_PEER record), that ratio is the figure
+  const stepRec: BenchRecord = { ...base, name: 'train mlp-base step', size: 128, gflops: 40, samplesPerSec: 14000, metric: 'samplesPerSec', engine: 'simd', params: { peakPct: 70, peakPctQ1: 68, peakPctQ3: 72, peakGflops: 52, cpuPerWall: 1, rounds: 31 } };
+  const gemmPeer: BenchRecord = { ...base, name: 'train mlp-base step', size: 128, gflops: 44.2, engine: STEP_GEMM_PEER, params: { vs: 'simd', ratio: 0.913, ratioQ1: 0.9, ratioQ3: 0.93 } };
+  const paired = pairTargets([{ ...base, size: 512, gflops: 46, engine: 'simd', params: { peakGflops: 59 } }, stepRec, gemmPeer])
+    .find((x) => x.target.startsWith('MLP training step'))!;
+  assert.deepEqual(paired.values, [91.3]);
+  assert.match(paired.target, /the two interleaved call against call/);
+  // the table gives that peer's figure in its own unit
+  assert.match(pairsTable([stepRec, gemmPeer]), /\| train mlp-base step \| 128 \| samples\/s \| 14,000 \| gaaf gemm A·B 512 \| 44\.2 GFLOP\/s \| \*\*0\.91×\*\* \(IQR 0\.90–0\.93\) \| 70% \(68–72\)/);
 });
 
 test('interleave: the time cap stops after the minimum rounds, and cuts the warm-up short', async () => {

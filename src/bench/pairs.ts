@@ -113,6 +113,12 @@ export async function interleave(contenders: readonly Timed[], o: InterleaveOpti
 /** A peer of a pair case: its engine and how to set it up (a string: it has no such kernel). */
 export interface PairPeer {
   engine: string;
+  /**
+   * The peer's work per call where it differs from ours (one of our own kernels run beside a
+   * model step, say): then its ratio is of flop rates, (ours' flop ÷ ours' time) ÷ (the peer's
+   * flop ÷ its time) per round, and both works must count flops.
+   */
+  work?: Work;
   prepare: () => Prepared & { before?: () => unknown } | string | Promise<Prepared & { before?: () => unknown } | string>;
 }
 
@@ -161,8 +167,9 @@ export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRe
       return [errorRecord(key(c.engine, c.impl), `setup failed: ${(e as Error).message}`, metric)];
     }
     if (ours.dispose) disposers.push(ours.dispose);
-    const peers: Array<{ engine: string; p: Prepared & { before?: () => unknown } }> = [];
+    const peers: Array<{ engine: string; work?: Work; p: Prepared & { before?: () => unknown } }> = [];
     for (const peer of c.peers) {
+      if (peer.work && !(peer.work.flop && c.work.flop)) throw new RangeError(`pair case ${c.name}: peer ${peer.engine} has work of its own, so both works must count flops`);
       let p: Awaited<ReturnType<PairPeer['prepare']>>;
       try {
         p = await peer.prepare();
@@ -172,7 +179,7 @@ export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRe
       if (typeof p === 'string') out.push(errorRecord(key(peer.engine), p, metric));
       else {
         if (p.dispose) disposers.push(p.dispose);
-        peers.push({ engine: peer.engine, p });
+        peers.push({ engine: peer.engine, work: peer.work, p });
       }
     }
     const contenders: Timed[] = [{ fn: ours.fn }, ...peers.map(({ p }) => ({ fn: p.fn, before: p.before })), ...(c.peak ? [{ fn: c.peak.fn }] : [])];
@@ -194,9 +201,11 @@ export async function runPairCase(c: PairCase, mode: BenchMode): Promise<BenchRe
     }
     const withState = (k: CaseKey, extra: Record<string, number | string> = {}): CaseKey => ({ ...k, params: { ...k.params, ...state, ...extra } });
     out.unshift(makeRecord(withState(key(c.engine, ours.impl ?? c.impl)), c.work, timingOf(times[0]), metric));
-    peers.forEach(({ engine, p }, j) => {
-      const r = spread(pairRatios(times[0], times[1 + j]));
-      out.push(makeRecord(withState(key(engine, p.impl), { vs: c.engine, ratio: round3(r.median), ratioQ1: round3(r.q1), ratioQ3: round3(r.q3) }), c.work, timingOf(times[1 + j]), metric));
+    peers.forEach(({ engine, work, p }, j) => {
+      // per-call speed; with a work of the peer's own, of flop rates (the time ratio times ours' flop ÷ the peer's)
+      const scale = work ? c.work.flop! / work.flop! : 1;
+      const r = spread(pairRatios(times[0], times[1 + j]).map((q) => q * scale));
+      out.push(makeRecord(withState(key(engine, p.impl), { vs: c.engine, ratio: round3(r.median), ratioQ1: round3(r.q1), ratioQ3: round3(r.q3) }), work ?? c.work, timingOf(times[1 + j]), work ? metricFor(work) : metric));
     });
     return out;
   } catch (e) {

@@ -3,8 +3,7 @@
 // valid: oh = floor((h − k) / stride) + 1; same: oh = ceil(h / stride) (likewise ow).
 import { Buf, type AvgPoolGeom, avgPoolBackward, avgPoolForward, poolOutGeom } from '../binding.js';
 import type { Padding } from './conv2d.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, type StepContext, shapeStr, size, checkLayerOptions } from './layer.js';
 
 export interface AveragePooling2DOptions {
   /** Step of the window (default: the pool size, non-overlapping windows). */

@@ -10,9 +10,9 @@
 import { Buf, type ConvGeom, conv2dBackwardData, conv2dBackwardFilter, conv2dForward, conv2dWorkspaceLength, convOutSize } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { ActFn, type ActivationName } from './act-fn.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
+import type { ActivationName } from './act-fn.js';
+import { FusedLayer } from './fused.js';
+import { makeParam, type StepContext, shapeStr, size } from './layer.js';
 
 export type Padding = 'valid' | 'same';
 
@@ -51,7 +51,7 @@ export function checkStridesDilation(cls: string, strides: readonly number[], di
   }
 }
 
-export class Conv2D extends Layer {
+export class Conv2D extends FusedLayer {
   readonly className = 'Conv2D';
   readonly filters: number;
   readonly kernelSize: readonly [number, number];
@@ -61,20 +61,11 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly declaredInputShape?: number[];
-  private kernel: Param | null = null;
-  private bias: Param | null = null;
   private geom: ConvGeom | null = null;
-  private y: Buf | null = null;
   private work: Buf | null = null;
-  private x: Buf | null = null;
-  readonly act: ActFn;
-  private z: Buf | null = null;
-  private dz: Buf | null = null;
 
   constructor(filters: number, kernelSize: number | readonly [number, number], opts: Conv2DOptions = {}) {
-    super();
-    checkLayerOptions('Conv2D', opts, KNOWN);
-    this.act = new ActFn(opts.activation ?? 'linear', {}, 'Conv2D activation');
+    super('Conv2D', opts, KNOWN);
     if (!posInt(filters)) throw new RangeError(`gaaf: Conv2D filters must be a positive integer, got ${filters}`);
     const ks = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     if (!Array.isArray(ks) || ks.length !== 2 || !ks.every(posInt)) {
@@ -156,20 +147,14 @@ export class Conv2D extends Layer {
   protected allocateOwn(batch: number): void {
     const [h, w, c] = this.inputShape;
     this.geom = this.geomFor(batch, h, w, c);
-    this.y = new Buf(batch * this.outputSize, 'f32', `${this.name}/y`);
+    this.allocateOutputs(batch * this.outputSize);
     this.work = new Buf(conv2dWorkspaceLength(this.geom), 'f32', `${this.name}/workspace`);
-    if (!this.act.identity) {
-      this.z = new Buf(batch * this.outputSize, 'f32', `${this.name}/z`);
-      this.dz = new Buf(batch * this.outputSize, 'f32', `${this.name}/dz`);
-    }
   }
 
   protected releaseOwn(): void {
-    this.y?.free();
+    this.releaseOutputs();
     this.work?.free();
-    this.z?.free();
-    this.dz?.free();
-    this.y = this.work = this.x = this.z = this.dz = null;
+    this.work = null;
     this.geom = null;
   }
 
@@ -178,35 +163,19 @@ export class Conv2D extends Layer {
     this.x = x;
     const g = this.geom!;
     g.n = ctx.n; // ≤ the batch capacity the workspace was sized for
-    conv2dForward(x, this.kernel!.value, this.bias?.value ?? null, this.z ?? this.y!, g, this.work!);
-    if (this.z) this.act.forward(this.z, this.y!, ctx.n * this.outputSize, this.filters);
-    return this.y!;
+    conv2dForward(x, this.kernel!.value, this.bias?.value ?? null, this.preActivation, g, this.work!);
+    return this.activate(ctx.n * this.outputSize, this.filters);
   }
 
   // dW (kh, kw, c, oc) and db (oc) from x and dy; dx (n, h, w, c) = convᵀ(dy, W)
   backward(dyIn: Buf, ctx: StepContext): Buf | null {
     const g = this.geom!;
     g.n = ctx.n;
-    let dy = dyIn;
-    if (this.z) { // dz = dy·φ'(z), then the convolution's backward passes on dz
-      this.act.backward(this.z, this.y!, dyIn, this.dz!, ctx.n * this.outputSize, this.filters);
-      dy = this.dz!;
-    }
+    const dy = this.activationGrad(dyIn, ctx.n * this.outputSize, this.filters); // dz = dy·φ'(z): the convolution's backward passes take it
     conv2dBackwardFilter(this.x!, dy, this.kernel!.grad, this.bias?.grad ?? null, g, this.work!);
     if (!this.dx) return null;
     conv2dBackwardData(dy, this.kernel!.value, this.dx, g, this.work!);
     return this.dx;
-  }
-
-  output(): Buf | null {
-    return this.y;
-  }
-
-  override params(): Param[] {
-    const p: Param[] = [];
-    if (this.kernel) p.push(this.kernel);
-    if (this.bias) p.push(this.bias);
-    return p;
   }
 
   config(): Record<string, unknown> {
@@ -215,7 +184,7 @@ export class Conv2D extends Layer {
       ...(this.dilationRate[0] === 1 && this.dilationRate[1] === 1 ? {} : { dilationRate: [...this.dilationRate] }),
       padding: this.padding,
       useBias: this.useBias, kernelInitializer: this.kernelInitializer,
-      ...(this.act.identity ? {} : { activation: this.act.name }),
+      ...this.activationConfig(),
     };
   }
 }

@@ -1,10 +1,11 @@
 // Dense (fully connected) layer: y = φ(x·W + b), φ the `activation` option (default linear).
 // x (n, in), W (in, out), b (out), z (n, out) = x·W + b (kept only with an activation), y (n, out).
-import { Buf, gemm, sumRows } from '../binding.js';
+import { type Buf, gemm, sumRows } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { ActFn, type ActivationName } from './act-fn.js';
-import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
+import type { ActivationName } from './act-fn.js';
+import { FusedLayer } from './fused.js';
+import { makeParam, type StepContext, shapeStr, size } from './layer.js';
 
 export interface DenseOptions {
   /** Shape of one input sample, for the first layer of a model. */
@@ -17,32 +18,15 @@ export interface DenseOptions {
 
 const KNOWN = ['inputShape', 'useBias', 'kernelInitializer', 'activation'];
 
-/** Refuses options not in `known`, naming the layer class and the option. */
-export function checkLayerOptions(cls: string, opts: object, known: readonly string[]): void {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`gaaf: ${cls} options must be an object`);
-  for (const k of Object.keys(opts)) {
-    if (!known.includes(k)) throw new RangeError(`gaaf: ${cls}: unknown option '${k}' (known: ${known.join(', ')})`);
-  }
-}
-
-export class Dense extends Layer {
+export class Dense extends FusedLayer {
   readonly className = 'Dense';
   readonly units: number;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly declaredInputShape?: number[];
-  private kernel: Param | null = null;
-  private bias: Param | null = null;
-  private y: Buf | null = null;
-  private x: Buf | null = null;
-  readonly act: ActFn;
-  private z: Buf | null = null;
-  private dz: Buf | null = null;
 
   constructor(units: number, opts: DenseOptions = {}) {
-    super();
-    checkLayerOptions('Dense', opts, KNOWN);
-    this.act = new ActFn(opts.activation ?? 'linear', {}, 'Dense activation');
+    super('Dense', opts, KNOWN);
     if (!Number.isInteger(units) || units < 1) throw new RangeError(`gaaf: Dense units must be a positive integer, got ${units}`);
     const init = opts.kernelInitializer ?? 'glorotUniform';
     if (!INITIALIZERS.includes(init)) {
@@ -72,19 +56,11 @@ export class Dense extends Layer {
   }
 
   protected allocateOwn(batch: number): void {
-    this.y = new Buf(batch * this.units, 'f32', `${this.name}/y`);
-    if (!this.act.identity) {
-      this.z = new Buf(batch * this.units, 'f32', `${this.name}/z`);
-      this.dz = new Buf(batch * this.units, 'f32', `${this.name}/dz`);
-    }
+    this.allocateOutputs(batch * this.units);
   }
 
   protected releaseOwn(): void {
-    this.y?.free();
-    this.z?.free();
-    this.dz?.free();
-    this.y = this.z = this.dz = null;
-    this.x = null;
+    this.releaseOutputs();
   }
 
   /** dx, y, and with an activation z and dz. */
@@ -97,10 +73,8 @@ export class Dense extends Layer {
     const k = this.kernel!;
     const inDim = this.inputSize;
     this.x = x;
-    const z = this.z ?? this.y!;
-    gemm(false, false, ctx.n, this.units, inDim, 1, x, inDim, k.value, this.units, 0, z, this.units, this.bias?.value ?? null);
-    if (this.z) this.act.forward(this.z, this.y!, ctx.n * this.units, this.units);
-    return this.y!;
+    gemm(false, false, ctx.n, this.units, inDim, 1, x, inDim, k.value, this.units, 0, this.preActivation, this.units, this.bias?.value ?? null);
+    return this.activate(ctx.n * this.units, this.units);
   }
 
   // dz = dy·φ'(z);  dW (in, out) = xᵀ·dz;  db (out) = Σ_rows dz;  dx (n, in) = dz·Wᵀ
@@ -108,11 +82,7 @@ export class Dense extends Layer {
     const k = this.kernel!;
     const inDim = this.inputSize;
     const out = this.units;
-    let dy = dyIn;
-    if (this.z) {
-      this.act.backward(this.z, this.y!, dyIn, this.dz!, ctx.n * out, out);
-      dy = this.dz!;
-    }
+    const dy = this.activationGrad(dyIn, ctx.n * out, out);
     gemm(true, false, inDim, out, ctx.n, 1, this.x!, inDim, dy, out, 0, k.grad, out);
     if (this.bias) sumRows(dy, ctx.n, out, out, this.bias.grad, 0);
     if (!this.dx) return null;
@@ -120,24 +90,11 @@ export class Dense extends Layer {
     return this.dx;
   }
 
-  output(): Buf | null {
-    return this.y;
-  }
-
-  override params(): Param[] {
-    const p: Param[] = [];
-    if (this.kernel) p.push(this.kernel);
-    if (this.bias) p.push(this.bias);
-    return p;
-  }
-
   override countParamsFor(inputShape: readonly number[]): number {
     return size(inputShape) * this.units + (this.useBias ? this.units : 0);
   }
 
   config(): Record<string, unknown> {
-    const c: Record<string, unknown> = { units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
-    if (!this.act.identity) c.activation = this.act.name; // absent: linear (configs saved before the option stay the same)
-    return c;
+    return { units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer, ...this.activationConfig() };
   }
 }

@@ -10,10 +10,10 @@ import {
 } from '../binding.js';
 import { INITIALIZERS, initialize, type Initializer } from '../init.js';
 import type { Rng } from '../rng.js';
-import { ActFn, type ActivationName } from './act-fn.js';
+import type { ActivationName } from './act-fn.js';
 import { type Padding, checkStridesDilation, intPair } from './conv2d.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
+import { FusedLayer } from './fused.js';
+import { makeParam, type StepContext, shapeStr, size } from './layer.js';
 
 export interface DepthwiseConv2DOptions {
   /** Output channels per input channel (default 1). */
@@ -35,7 +35,7 @@ export interface DepthwiseConv2DOptions {
 
 const KNOWN = ['depthMultiplier', 'strides', 'padding', 'dilationRate', 'useBias', 'depthwiseInitializer', 'inputShape', 'activation'];
 
-export class DepthwiseConv2D extends Layer {
+export class DepthwiseConv2D extends FusedLayer {
   readonly className = 'DepthwiseConv2D';
   readonly kernelSize: readonly [number, number];
   readonly depthMultiplier: number;
@@ -45,19 +45,10 @@ export class DepthwiseConv2D extends Layer {
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly declaredInputShape?: number[];
-  readonly act: ActFn;
-  private kernel: Param | null = null;
-  private bias: Param | null = null;
   private geom: DepthwiseGeom | null = null;
-  private x: Buf | null = null;
-  private y: Buf | null = null;
-  private z: Buf | null = null;
-  private dz: Buf | null = null;
 
   constructor(kernelSize: number | readonly [number, number], opts: DepthwiseConv2DOptions = {}) {
-    super();
-    checkLayerOptions('DepthwiseConv2D', opts, KNOWN);
-    this.act = new ActFn(opts.activation ?? 'linear', {}, 'DepthwiseConv2D activation');
+    super('DepthwiseConv2D', opts, KNOWN);
     this.kernelSize = intPair('DepthwiseConv2D', 'kernelSize', kernelSize);
     const m = opts.depthMultiplier ?? 1;
     if (!Number.isInteger(m) || m < 1) throw new RangeError(`gaaf: DepthwiseConv2D depthMultiplier must be a positive integer, got ${m}`);
@@ -126,18 +117,11 @@ export class DepthwiseConv2D extends Layer {
 
   protected allocateOwn(batch: number): void {
     this.geom = this.geomFor(batch, this.inputShape);
-    this.y = new Buf(batch * this.outputSize, 'f32', `${this.name}/y`);
-    if (!this.act.identity) {
-      this.z = new Buf(batch * this.outputSize, 'f32', `${this.name}/z`);
-      this.dz = new Buf(batch * this.outputSize, 'f32', `${this.name}/dz`);
-    }
+    this.allocateOutputs(batch * this.outputSize);
   }
 
   protected releaseOwn(): void {
-    this.y?.free();
-    this.z?.free();
-    this.dz?.free();
-    this.y = this.x = this.z = this.dz = null;
+    this.releaseOutputs();
     this.geom = null;
   }
 
@@ -146,42 +130,26 @@ export class DepthwiseConv2D extends Layer {
     this.x = x;
     const g = this.geom!;
     g.n = ctx.n;
-    depthwiseForward(x, this.kernel!.value, this.bias?.value ?? null, this.z ?? this.y!, g);
-    if (this.z) this.act.forward(this.z, this.y!, ctx.n * this.outputSize, this.outputShape[2]);
-    return this.y!;
+    depthwiseForward(x, this.kernel!.value, this.bias?.value ?? null, this.preActivation, g);
+    return this.activate(ctx.n * this.outputSize, this.outputShape[2]);
   }
 
   // dW (kh, kw, c, m) and db (c·m) from x and dy; dx (n, h, w, c) = depthwiseConvᵀ(dy, W)
   backward(dyIn: Buf, ctx: StepContext): Buf | null {
     const g = this.geom!;
     g.n = ctx.n;
-    let dy = dyIn;
-    if (this.z) { // dz = dy·φ'(z), then the convolution's backward passes on dz
-      this.act.backward(this.z, this.y!, dyIn, this.dz!, ctx.n * this.outputSize, this.outputShape[2]);
-      dy = this.dz!;
-    }
+    const dy = this.activationGrad(dyIn, ctx.n * this.outputSize, this.outputShape[2]); // dz = dy·φ'(z): the convolution's backward passes take it
     depthwiseBackwardFilter(this.x!, dy, this.kernel!.grad, this.bias?.grad ?? null, g);
     if (!this.dx) return null;
     depthwiseBackwardData(dy, this.kernel!.value, this.dx, g);
     return this.dx;
   }
 
-  output(): Buf | null {
-    return this.y;
-  }
-
-  override params(): Param[] {
-    const p: Param[] = [];
-    if (this.kernel) p.push(this.kernel);
-    if (this.bias) p.push(this.bias);
-    return p;
-  }
-
   config(): Record<string, unknown> {
     return {
       kernelSize: [...this.kernelSize], depthMultiplier: this.depthMultiplier, strides: this.strides, padding: this.padding,
       dilationRate: [...this.dilationRate], useBias: this.useBias, depthwiseInitializer: this.depthwiseInitializer,
-      ...(this.act.identity ? {} : { activation: this.act.name }),
+      ...this.activationConfig(),
     };
   }
 }

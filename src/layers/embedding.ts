@@ -4,8 +4,7 @@
 // position in it, the value and the vocabulary size. Indices have no gradient: dx is 0.
 import { Buf, embeddingBackward, embeddingForward } from '../binding.js';
 import type { Rng } from '../rng.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, makeParam, type Param, type StepContext, shapeStr, size, checkLayerOptions } from './layer.js';
 
 export interface EmbeddingOptions {
   /** Shape of one input sample [len] (default: any flat length). */

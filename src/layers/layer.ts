@@ -46,6 +46,14 @@ export function makeParam(layer: string, what: string, shape: readonly number[],
   return p;
 }
 
+/** Refuses options not in `known`, naming the layer class and the option. */
+export function checkLayerOptions(cls: string, opts: object, known: readonly string[]): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`gaaf: ${cls} options must be an object`);
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw new RangeError(`gaaf: ${cls}: unknown option '${k}' (known: ${known.join(', ')})`);
+  }
+}
+
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

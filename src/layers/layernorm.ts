@@ -3,8 +3,7 @@
 // x (n, ..., d), y like x; xhat (like x) and rstd (n·rows) are kept for the backward pass.
 import { Buf, layerNormBackward, layerNormForward } from '../binding.js';
 import type { Rng } from '../rng.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, makeParam, type Param, type StepContext, shapeStr, size } from './layer.js';
+import { Layer, makeParam, type Param, type StepContext, shapeStr, size, checkLayerOptions } from './layer.js';
 
 export interface LayerNormalizationOptions {
   /** Added to the variance (default 1e-3, as Keras). */

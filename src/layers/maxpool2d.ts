@@ -4,8 +4,7 @@
 // stride) + 1; same: oh = ceil(h / stride) (likewise ow).
 import { Buf, type PoolGeom, maxPoolBackward, maxPoolForward, poolOutGeom } from '../binding.js';
 import type { Padding } from './conv2d.js';
-import { checkLayerOptions } from './dense.js';
-import { Layer, type StepContext, shapeStr } from './layer.js';
+import { Layer, type StepContext, shapeStr, checkLayerOptions } from './layer.js';
 
 export interface MaxPool2DOptions {
   /** Step of the window (default: the pool size, non-overlapping windows). */

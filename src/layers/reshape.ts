@@ -1,8 +1,7 @@
 // Reshape: a sample's shape becomes `targetShape` (same number of values; one entry may be −1,
 // inferred), as Keras's Reshape. NHWC rows are contiguous, so, as Flatten, the output is the
 // input buffer itself and the input gradient is dy itself: no copy, no buffer.
-import { checkLayerOptions } from './dense.js';
-import { shapeStr, size } from './layer.js';
+import { shapeStr, size, checkLayerOptions } from './layer.js';
 import { ViewLayer } from './view.js';
 
 export class Reshape extends ViewLayer {

@@ -7,7 +7,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import type { Sequential } from '../sequential.js';
 import type { OptimizerConfig } from '../optimizers.js';
-import { type RunHeader, type Splits, type SplitsRecord, convergenceRule, runMachine, runOptimizer } from './protocol.js';
+import { type EpochMetrics, type RunHeader, type Splits, type SplitsRecord, convergenceRule, runHeader, runOptimizer } from './protocol.js';
 import { CNN_VARIANTS, CNN_VARIANT_LABELS, type CnnVariant, buildVariant, hasBn, hasGaaf, loadCnnSplits, runCnnOne } from './cnn-run.js';
 import { type MeanSd, meanSd } from './measure.js';
 import type { TestPredictions } from './predictions.js';
@@ -76,16 +76,8 @@ export const CNN_DEFAULTS: Omit<CnnReproduceOptions, 'data' | 'trainSamples' | '
   variants: CNN_VARIANTS,
 };
 
-export interface CnnEpochRecord {
-  epoch: number;
-  loss: number;
-  /** Training accuracy over the epoch's minibatches, as trained (BatchNorm on batch statistics). */
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  seconds: number;
+/** `accuracy` is the training accuracy over the epoch's minibatches, as trained (BatchNorm on batch statistics). */
+export interface CnnEpochRecord extends EpochMetrics {
   samplesPerSec: number;
 }
 
@@ -271,12 +263,7 @@ export async function runCnnExperiment(given: CnnReproduceOptions, meta: { comma
   }
   return {
     schema: 'gaaf-reproduce-cnn/1',
-    gaafVersion: meta.version,
-    command: meta.command,
-    startedAt: started.toISOString(),
-    finishedAt: '',
-    wallSeconds: (performance.now() - t0) / 1000,
-    machine: await runMachine(),
+    ...(await runHeader(meta, started, t0)),
     ...setup,
     lrChoice: lrChoice?.selection ?? null,
     runs,

@@ -10,7 +10,7 @@ import {
 import type { OptimizerConfig } from '../optimizers.js';
 import { type LrSelection, selectLr } from './lr-trials.js';
 import { type TestPredictions, testPredictions } from './predictions.js';
-import { type Monitor, type ProtocolOptions, type RunHeader, type Splits, type SplitsRecord, convergenceRule, loadSplits, runMachine, runOptimizer, trainToBest } from './protocol.js';
+import { type EpochMetrics, type Monitor, type ProtocolOptions, type RunHeader, type Splits, type SplitsRecord, convergenceRule, loadSplits, runHeader, runOptimizer, trainToBest } from './protocol.js';
 import { type GaafRecord, gaafRecord } from './gaaf-describe.js';
 import { gaafOptionsFromFields } from '../gaaf.js';
 import type { GaafShape } from '../binding.js';
@@ -71,15 +71,7 @@ export const DEFAULTS: Omit<ReproduceOptions, 'data' | 'trainSamples' | 'testSam
   variancePasses: 20,
 };
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-  seconds: number;
+export interface EpochRecord extends EpochMetrics {
   gradInfo: number[];
 }
 
@@ -294,12 +286,7 @@ export async function runExperiment(given: ReproduceOptions, meta: { command: st
   const opt = runOptimizer(o).config();
   return {
     schema: 'gaaf-reproduce-mlp/1',
-    gaafVersion: meta.version,
-    command: meta.command,
-    startedAt: started.toISOString(),
-    finishedAt: '',
-    wallSeconds: (now() - t0) / 1000,
-    machine: await runMachine(),
+    ...(await runHeader(meta, started, t0)),
     data: {
       source: splits.source,
       train: splits.train.name,

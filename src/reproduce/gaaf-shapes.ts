@@ -18,7 +18,7 @@ import { GradientInfo } from '../gradient-info.js';
 import { PAPER_MLP_RECIPE, paperMlp } from '../paper-models.js';
 import { DEFAULT_FLATNESS, type Flatness, type FlatnessSpec, SATURATION_RULE, flatness, saturationShare } from './gaaf-shapes-measure.js';
 import { type LrChoice, chooseLr } from './lr-select.js';
-import { type Monitor, type ProtocolOptions, type RunHeader, type Splits, convergenceRule, loadSplits, runMachine, trainToBest } from './protocol.js';
+import { type Monitor, type ProtocolOptions, type RunHeader, type Splits, convergenceRule, loadSplits, runHeader, trainToBest } from './protocol.js';
 
 export type ShapeGroup = 'K' | 'shape' | 'relu' | 'sigmoid' | 'flatness';
 export const SHAPE_GROUPS: readonly ShapeGroup[] = ['K', 'shape', 'relu', 'sigmoid', 'flatness'];
@@ -251,12 +251,7 @@ export async function runShapes(o: ShapesOptions, meta: { command: string; versi
   const classes = Math.max(splits.train.numClasses, splits.test.numClasses);
   return {
     schema: 'gaaf-reproduce-gaaf-shapes/1',
-    gaafVersion: meta.version,
-    command: meta.command,
-    startedAt: started.toISOString(),
-    finishedAt: '',
-    wallSeconds: (now() - t0) / 1000,
-    machine: await runMachine(),
+    ...(await runHeader(meta, started, t0)),
     data: {
       source: splits.source, trainCount: splits.train.count, valCount: splits.val.count, testCount: splits.test.count, inputSize, classes,
       trainSamplesLimit: o.trainSamples ?? null, testSamplesLimit: o.testSamples ?? null,

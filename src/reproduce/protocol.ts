@@ -49,6 +49,18 @@ export interface RunHeader {
   machine: Machine;
 }
 
+/** One epoch of a training run, as the MLP and CNN results record it (each adds its own fields). */
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+}
+
 /** The data of a run as the MLP and CNN results record it (the splits of loadSplits). */
 export interface SplitsRecord {
   source: string;
@@ -66,6 +78,17 @@ export interface SplitsRecord {
 
 export async function runMachine(): Promise<Machine> {
   return { ...(await machineInfo()), kernels: `WebAssembly ${kernelImpl() === 'simd' ? 'SIMD (f32x4)' : 'scalar reference'}, ${threads() === 1 ? 'single thread' : `${threads()} threads`}` };
+}
+
+/**
+ * The header of a run that began at `started` (the wall clock) and `t0` (performance.now()),
+ * made once its runs are done; finishedAt is set when the results are written.
+ */
+export async function runHeader(meta: { command: string; version: string }, started: Date, t0: number): Promise<RunHeader> {
+  return {
+    gaafVersion: meta.version, command: meta.command, startedAt: started.toISOString(), finishedAt: '',
+    wallSeconds: (performance.now() - t0) / 1000, machine: await runMachine(),
+  };
 }
 
 export function convergenceRule(o: Pick<ProtocolOptions, 'monitor' | 'patience' | 'maxEpochs' | 'valFraction'>): string {

@@ -1,7 +1,7 @@
 // `gaaf reproduce mlp`, `gaaf reproduce cnn` and `gaaf reproduce gaaf-shapes`: run the paper's MLP
 // (Tables 1-3) or CNN (Table 4) experiments, or the GAAF shape questions, and write
 // results.json, REPORT.md and the charts (SVG) to one directory.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { init } from '../binding.js';
 import { buildCharts } from './charts.js';
@@ -14,7 +14,7 @@ import { buildShapesCharts, renderShapesReport } from './gaaf-shapes-report.js';
 import {
   LAYER_MAPPING, PAPER_GAAF_GRAD, PAPER_SOURCE, PAPER_TABLE1, PAPER_TABLE2, PAPER_TABLE3, PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN,
 } from './paper.js';
-import { writeCharts } from './render-svg.js';
+import { writeRunFiles, writeText } from './run-files.js';
 import { renderReport } from './report.js';
 
 export { DEFAULTS, MODEL_KEYS, MODEL_LABELS, type ModelKey, type Monitor, type ReproduceOptions, type ReproduceResults, type RunResult, type ModelSummary } from './experiment.js';
@@ -48,17 +48,8 @@ export async function reproduceMlp(o: ReproduceOptions, meta: { command: string;
     table3: PAPER_TABLE3,
   };
   results.layerMapping = { ...LAYER_MAPPING };
-  const files: string[] = [];
-  const { written: charts, skipped } = await writeCharts(buildCharts(results), meta.out, files);
-  results.charts = charts.map((c) => c.file);
-  results.finishedAt = new Date().toISOString();
-  results.wallSeconds = (performance.now() - t0) / 1000; // the whole command: data, training, measurements, charts
-  const jsonFile = join(meta.out, 'results.json');
-  writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
-  const reportFile = join(meta.out, 'REPORT.md');
-  writeFileSync(reportFile, renderReport(results, charts));
-  files.push(jsonFile, reportFile);
-  return { results, dir: meta.out, files, chartsSkipped: skipped };
+  const { files, chartsSkipped } = await writeRunFiles(results, meta.out, buildCharts(results), (charts) => renderReport(results, charts), t0);
+  return { results, dir: meta.out, files, chartsSkipped };
 }
 
 export interface CnnReproduceOutput {
@@ -79,17 +70,8 @@ export async function reproduceCnn(o: CnnReproduceOptions, meta: { command: stri
   mkdirSync(meta.out, { recursive: true });
   const results = await runCnnExperiment(o, meta, splits);
   results.paper = { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN };
-  const files: string[] = [];
-  const { written: charts, skipped } = await writeCharts(buildCnnCharts(results), meta.out, files);
-  results.charts = charts.map((c) => c.file);
-  results.finishedAt = new Date().toISOString();
-  results.wallSeconds = (performance.now() - t0) / 1000;
-  const jsonFile = join(meta.out, 'results.json');
-  writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
-  const reportFile = join(meta.out, 'REPORT.md');
-  writeFileSync(reportFile, renderCnnReport(results, charts));
-  files.push(jsonFile, reportFile);
-  return { results, dir: meta.out, files, chartsSkipped: skipped };
+  const { files, chartsSkipped } = await writeRunFiles(results, meta.out, buildCnnCharts(results), (charts) => renderCnnReport(results, charts), t0);
+  return { results, dir: meta.out, files, chartsSkipped };
 }
 
 export { DEFAULT_LR_GRID, type JobSpec, planJobs, planText, readPlan, stageLines } from './jobs.js';
@@ -135,19 +117,8 @@ export async function rerenderGaafShapes(out: string): Promise<ShapesOutput> {
 async function writeShapes(results: ShapesResults, out: string, t0: number | null): Promise<ShapesOutput> {
   const findings = findingsOf(results);
   results.findings = findings;
-  const files: string[] = [];
-  const { written: charts, skipped } = await writeCharts(buildShapesCharts(results), out, files);
-  results.charts = charts.map((c) => c.file);
-  if (t0 !== null) {
-    results.finishedAt = new Date().toISOString();
-    results.wallSeconds = (performance.now() - t0) / 1000;
-  }
-  const jsonFile = join(out, 'results.json');
-  writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
-  const reportFile = join(out, 'REPORT.md');
-  writeFileSync(reportFile, renderShapesReport(results, findings, charts));
-  files.push(jsonFile, reportFile);
-  return { results, dir: out, files, chartsSkipped: skipped };
+  const { files, chartsSkipped } = await writeRunFiles(results, out, buildShapesCharts(results), (charts) => renderShapesReport(results, findings, charts), t0);
+  return { results, dir: out, files, chartsSkipped };
 }
 
 /**
@@ -160,9 +131,9 @@ export function rerenderReport(dir: string): string {
   const report = join(dir, 'REPORT.md');
   if (r.schema === 'gaaf-reproduce-mlp/1') {
     r.lrChoice ??= null;
-    writeFileSync(report, renderReport(r, buildCharts(r).filter((c) => r.charts.includes(c.file))));
+    writeText(report, renderReport(r, buildCharts(r).filter((c) => r.charts.includes(c.file))));
   } else if (r.schema === 'gaaf-reproduce-cnn/1') {
-    writeFileSync(report, renderCnnReport(r, buildCnnCharts(r).filter((c) => r.charts.includes(c.file))));
+    writeText(report, renderCnnReport(r, buildCnnCharts(r).filter((c) => r.charts.includes(c.file))));
   } else {
     throw new RangeError(`gaaf: ${file}: schema '${(r as { schema?: unknown }).schema}' is neither gaaf-reproduce-mlp/1 nor gaaf-reproduce-cnn/1`);
   }

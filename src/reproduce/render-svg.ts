@@ -3,8 +3,8 @@
 // toSVG()). vega and vega-lite (with d3, about 11 MB installed) are optional peer dependencies,
 // loaded here and only here, on demand: without them `gaaf reproduce` still writes
 // results.json and REPORT.md, and says in one line how to get the charts.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../checkpoint/fs.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Chart } from './charts.js';
 
@@ -68,7 +68,7 @@ export async function writeCharts(charts: Chart[], out: string, files: string[])
   if (!lib) return { written: [], skipped: CHARTS_HINT };
   for (const c of charts) {
     const f = join(out, c.file);
-    writeFileSync(f, await renderSvg(c.spec, lib));
+    writeFileAtomic(f, new TextEncoder().encode(await renderSvg(c.spec, lib)), out); // as run-files.ts writes the rest
     files.push(f);
   }
   return { written: charts };

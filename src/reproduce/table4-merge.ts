@@ -4,7 +4,7 @@
 // since. Writes one report per dataset (OUT/<basename of DIR>/: REPORT.md, results.json and the
 // charts, in the format of `reproduce cnn`) and OUT/REPORT.md with the datasets side by side,
 // the jobs held and the jobs still missing.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { CNN_VARIANTS, type CnnReproduceResults, type CnnRunResult, type CnnVariant, summarizeCnn } from './cnn.js';
 import { buildCnnCharts, renderCnnReport } from './cnn-report.js';
@@ -13,6 +13,7 @@ import type { JobSpec } from './jobs.js';
 import type { LrChoice } from './lr-select.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
 import { writeCharts } from './render-svg.js';
+import { writeText } from './run-files.js';
 import { renderTable4Report } from './table4-report.js';
 
 export interface MissingJob {
@@ -124,13 +125,13 @@ export async function mergeTable4(dirs: string[], out: string, meta: { command: 
     const { written } = await writeCharts(buildCnnCharts(m.results), sub, files);
     m.results.charts = written.map((c) => c.file);
     const json = join(sub, 'results.json');
-    writeFileSync(json, JSON.stringify(m.results, null, 1) + '\n');
+    writeText(json, JSON.stringify(m.results, null, 1) + '\n');
     const report = join(sub, 'REPORT.md');
-    writeFileSync(report, renderCnnReport(m.results, written));
+    writeText(report, renderCnnReport(m.results, written));
     files.push(json, report);
   }
   const top = join(out, 'REPORT.md');
-  writeFileSync(top, renderTable4Report(datasets, meta.command));
+  writeText(top, renderTable4Report(datasets, meta.command));
   files.push(top);
   return { datasets, files };
 }

@@ -1,9 +1,8 @@
 // `gaaf reproduce cnn --plan FILE`, `gaaf reproduce cnn --job FILE:LINE --out DIR` and
 // `gaaf reproduce merge DIR... --out OUT`: Table 4 as a sharded sweep (src/reproduce/jobs.ts,
 // cnn-job.ts, table4-merge.ts), for GNU parallel, Slurm arrays or Kubernetes Indexed Jobs.
-import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines } from '../reproduce/index.js';
+import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines, writeText } from '../reproduce/index.js';
 import { type ReproduceCliOpts, cnnOptions } from './reproduce.js';
 import { VERSION, flag, pct, shellQuote } from './args.js';
 
@@ -24,7 +23,7 @@ export function planCli(o: ReproduceCliOpts, given: (k: string) => boolean, log:
   const seeds = Array.from({ length: opts.seeds }, (_, i) => opts.seedStart + i);
   const { log: _log, variants, seeds: _n, seedStart: _s, lr: _lr, lrGrid: _g, ...options } = opts; // what varies per job, or is the plan's own
   const jobs = planJobs({ name: o.planName ?? (opts.data ? opts.data : 'bundled digits'), seeds, lrGrid, variants, options });
-  writeFileSync(file, planText(jobs));
+  writeText(file, planText(jobs));
   const st = stageLines(jobs);
   log(`wrote ${jobs.length} jobs to ${file}: ${variants.map((v) => CNN_VARIANT_LABELS[v]).join(', ')}; seeds ${seeds.join(', ')}; ` +
     `${opts.optimizer} lr ∈ {${lrGrid.join(', ')}} checked on seed ${seeds[0]}`);

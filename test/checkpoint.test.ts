@@ -112,11 +112,11 @@ describe('safetensors', () => {
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F16', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } }), 'f.st'),
       /tensor 'w': dtype "F16" is not supported, expected "F32"/);
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 32] } }), 'f.st'),
-      /byte \d+: tensor 'b': data_offsets \[16, 32\] run past the end of the data \(24 bytes after the header\)/);
+      /byte \d+: tensor 'b': truncated: data_offsets \[16, 32\] run past the end of the data \(24 bytes after the header\)/);
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [12, 20] } }, new Uint8Array(20)), 'f.st'),
       /tensor 'b': data_offsets \[12, 20\] overlap tensor 'w' \(which ends at 16\)/);
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } }), 'f.st'),
-      /tensor 'w': shape \[2, 3\] needs 24 bytes of F32, data_offsets \[0, 16\] give 16/);
+      /tensor 'w': shape \[2, 3\] of F32 needs 24 bytes, data_offsets \[0, 16\] give 16/);
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] } }), 'f.st'), /8 trailing bytes after the last tensor's data/);
     throwsCk(() => parseSafetensors(withHeader({ w: { dtype: 'F32', shape: [2], data_offsets: [8, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [16, 24] } }), 'f.st'),
       /tensor 'w': data_offsets begin at 8, leaving bytes \[0, 8\) that belong to no tensor/);

@@ -65,35 +65,49 @@ export function encodeSafetensors(tensors: readonly Tensor[], metadata: Record<s
   return out;
 }
 
+/** One tensor's entry of a validated header: dtype, shape and data offsets (relative to the data). */
+export interface HeaderEntry { name: string; dtype: string; shape: number[]; begin: number; end: number }
+
+export interface SafetensorsHeader {
+  /** Where the data begins in the file (8 + the header length). */
+  dataStart: number;
+  metadata: Record<string, string>;
+  /** Sorted by their data offsets, which tile the data exactly. */
+  entries: HeaderEntry[];
+}
+
 /**
- * Parses and validates a safetensors file, checking, before any tensor is read: the header
- * length against the file size; that the header is UTF-8 JSON; every entry's dtype (F32),
- * shape and offsets; that the offsets lie inside the data and match the shape; that no two
- * tensors overlap and no byte is left over. Errors name `file`, the byte offset and the tensor.
+ * Reads and validates the header of a safetensors file, before any tensor is read: the header
+ * length against the file size and the cap; that the header is UTF-8 JSON; every entry's dtype
+ * (one of `dtypes`, with its size in bytes; `supported` says which, in the error), shape and
+ * offsets; that the offsets lie inside the data and match the shape; that no two tensors
+ * overlap and no byte is left over. `fail` throws the reader's error, naming the file, the
+ * byte offset and the tensor. Shared by the checkpoint reader (F32) and the PyTorch one.
  */
-export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxHeaderBytes?: number } = {}): SafetensorsFile {
+export function readSafetensorsHeader(bytes: Uint8Array, fail: (detail: string, offset?: number, tensor?: string) => never,
+  o: { dtypes: Readonly<Record<string, number>>; supported: string; maxHeaderBytes?: number }): SafetensorsHeader {
   const len = bytes.length;
-  const fail = (detail: string, offset?: number, tensor?: string): never => {
-    throw new CheckpointError(file, detail, offset, tensor);
-  };
   if (len === 0) fail('empty file, expected a safetensors file (8-byte header length, JSON header, data)', 0);
   if (len < 8) fail(`truncated: file has ${len} bytes, a safetensors file starts with an 8-byte header length`, len);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const lo = dv.getUint32(0, true);
-  const hi = dv.getUint32(4, true);
-  const n = hi * 2 ** 32 + lo;
-  const maxHeader = opts.maxHeaderBytes ?? MAX_HEADER_BYTES;
-  if (n > len - 8) fail(`header length ${n} exceeds the file: ${len} bytes leave room for at most ${len - 8}`, 0);
+  const n = dv.getUint32(4, true) * 2 ** 32 + dv.getUint32(0, true);
+  const maxHeader = o.maxHeaderBytes ?? MAX_HEADER_BYTES;
+  if (n > len - 8) fail(`header length ${n} exceeds the file: ${len} bytes leave room for at most ${len - 8} (truncated, or not a safetensors file)`, 0);
   if (n > maxHeader) fail(`header length ${n} is over the cap of ${maxHeader} bytes`, 0);
   if (n < 2) fail(`header length ${n} is too small for a JSON object`, 0);
   if (bytes[8] !== 0x7b) fail(`header must begin with '{' (0x7B), found 0x${bytes[8].toString(16).padStart(2, '0')}`, 8);
-  const text = decodeUtf8(bytes.subarray(8, 8 + n), file, 8, 'header');
-  const header = parseJson(text, file, 8, 'header');
+  let header: unknown;
+  try {
+    header = parseJson(decodeUtf8(bytes.subarray(8, 8 + n), '', 8, 'header'), '', 8, 'header');
+  } catch (e) {
+    if (e instanceof CheckpointError) fail(e.detail, e.offset); // in the reader's own error class
+    throw e;
+  }
   if (!isObject(header)) return fail('header must be a JSON object', 8);
   const dataStart = 8 + n;
   const dataLen = len - dataStart;
   let metadata: Record<string, string> = {};
-  const entries: Array<{ name: string; shape: number[]; begin: number; end: number }> = [];
+  const entries: HeaderEntry[] = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === METADATA) {
       if (!isObject(v) || !Object.values(v).every((x) => typeof x === 'string')) fail(`${METADATA} must map strings to strings`, 8);
@@ -104,7 +118,8 @@ export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxHea
     if (!isObject(v)) return fail(`${where}: header entry must be an object with dtype, shape and data_offsets`, 8, name);
     const extra = Object.keys(v).filter((k) => k !== 'dtype' && k !== 'shape' && k !== 'data_offsets');
     if (extra.length) fail(`${where}: unexpected header field(s) ${preview(extra.join(', '))}`, 8, name);
-    if (v.dtype !== 'F32') fail(`${where}: dtype ${preview(v.dtype)} is not supported, expected "F32"`, 8, name);
+    const dtype = v.dtype;
+    if (typeof dtype !== 'string' || !Object.hasOwn(o.dtypes, dtype)) fail(`${where}: dtype ${preview(dtype)} is not supported, ${o.supported}`, 8, name);
     const shape = v.shape;
     if (!Array.isArray(shape) || !shape.every(isCount)) return fail(`${where}: shape must be a list of non-negative integers, got ${preview(shape)}`, 8, name);
     const offs = v.data_offsets;
@@ -113,14 +128,27 @@ export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxHea
     }
     const [begin, end] = offs as [number, number];
     if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`, 8, name);
-    if (end > dataLen) fail(`${where}: data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes after the header)`, dataStart + Math.min(begin, dataLen), name);
-    const count = numel(shape as number[]);
-    if (!Number.isSafeInteger(count) || count * 4 !== end - begin) {
-      fail(`${where}: shape ${shapeStr(shape as number[])} needs ${count * 4} bytes of F32, data_offsets [${begin}, ${end}] give ${end - begin}`, dataStart + begin, name);
+    if (end > dataLen) fail(`${where}: truncated: data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes after the header)`, dataStart + Math.min(begin, dataLen), name);
+    const bytesNeeded = numel(shape as number[]) * o.dtypes[dtype as string];
+    if (!Number.isSafeInteger(bytesNeeded) || bytesNeeded !== end - begin) {
+      fail(`${where}: shape ${shapeStr(shape as number[])} of ${dtype as string} needs ${bytesNeeded} bytes, data_offsets [${begin}, ${end}] give ${end - begin}`, dataStart + begin, name);
     }
-    entries.push({ name, shape: shape as number[], begin, end });
+    entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
   }
   checkTiling(entries, dataLen, dataStart, fail);
+  return { dataStart, metadata, entries };
+}
+
+/**
+ * Parses and validates a safetensors file of F32 tensors (readSafetensorsHeader's checks, then
+ * the values). Errors are CheckpointErrors naming `file`, the byte offset and the tensor.
+ */
+export function parseSafetensors(bytes: Uint8Array, file: string, opts: { maxHeaderBytes?: number } = {}): SafetensorsFile {
+  const fail = (detail: string, offset?: number, tensor?: string): never => {
+    throw new CheckpointError(file, detail, offset, tensor);
+  };
+  const { dataStart, metadata, entries } = readSafetensorsHeader(bytes, fail, { dtypes: { F32: 4 }, supported: 'expected "F32"', maxHeaderBytes: opts.maxHeaderBytes });
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
     const count = (e.end - e.begin) / 4;

@@ -10,9 +10,8 @@
 // the byte offset and the tensor. Conversions: F16 and BF16 are exact in float32; F64 rounds
 // to the nearest float32, and a value outside float32's range (or NaN/Inf in any float dtype)
 // is an error naming the tensor, the element and its byte. Pure: no Node or browser APIs.
-import { CheckpointError } from '../../checkpoint/errors.js';
-import { decodeUtf8, isCount, isObject, parseJson, preview, quoted } from '../../checkpoint/json.js';
-import { checkTiling } from '../../checkpoint/safetensors.js';
+import { quoted } from '../../checkpoint/json.js';
+import { type HeaderEntry, readSafetensorsHeader } from '../../checkpoint/safetensors.js';
 import { WeightsFileError } from '../errors.js';
 
 /** The dtypes read, with their sizes in bytes; floats become Float32Array, integers plain numbers. */
@@ -56,8 +55,6 @@ export function f16ToNumber(h: number): number {
 const BITS = new Uint32Array(1);
 const AS_F32 = new Float32Array(BITS.buffer); // bfloat16 is float32's top half
 
-interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
-
 /**
  * Parses and validates a safetensors file of any dtype above. `maxHeaderBytes` caps the
  * header (default 100 MiB, the reference implementation's cap). With `lazy`, a tensor's values
@@ -65,58 +62,12 @@ interface Entry { name: string; dtype: string; shape: number[]; begin: number; e
  * check names and shapes against what it expects before anything is allocated.
  */
 export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { maxHeaderBytes?: number; lazy?: boolean } = {}): ForeignSafetensors {
-  const len = bytes.length;
   const fail = (detail: string, offset?: number, tensor?: string): never => {
     throw new WeightsFileError(file, detail, offset, tensor);
   };
-  if (len < 8) fail(len === 0 ? 'empty file, expected a safetensors file (8-byte header length, JSON header, data)' : `truncated: file has ${len} bytes, a safetensors file starts with an 8-byte header length`, len);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const n = dv.getUint32(4, true) * 2 ** 32 + dv.getUint32(0, true);
-  const maxHeader = opts.maxHeaderBytes ?? 100 * 1024 * 1024;
-  if (n > len - 8) fail(`truncated or not safetensors: header length ${n} exceeds the file (${len} bytes leave room for at most ${len - 8})`, 0);
-  if (n > maxHeader) fail(`header length ${n} is over the cap of ${maxHeader} bytes`, 0);
-  if (n < 2 || bytes[8] !== 0x7b) fail(`the header must be a JSON object beginning with '{', found ${n < 1 ? 'nothing' : `0x${bytes[8].toString(16).padStart(2, '0')}`}`, 8);
-  let header: unknown;
-  try {
-    header = parseJson(decodeUtf8(bytes.subarray(8, 8 + n), file, 8, 'header'), file, 8, 'header');
-  } catch (e) {
-    if (e instanceof CheckpointError) fail(e.detail, e.offset);
-    throw e;
-  }
-  if (!isObject(header)) return fail('header must be a JSON object', 8);
-  const dataStart = 8 + n;
-  const dataLen = len - dataStart;
-  let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, v] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      if (!isObject(v) || !Object.values(v).every((x) => typeof x === 'string')) fail('__metadata__ must map strings to strings', 8);
-      metadata = v as Record<string, string>;
-      continue;
-    }
-    const where = `tensor ${quoted(name)}`;
-    if (!isObject(v)) return fail(`${where}: header entry must be an object with dtype, shape and data_offsets`, 8, name);
-    const dtype = v.dtype;
-    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) {
-      fail(`${where}: dtype ${preview(dtype)} is not supported (gaaf reads ${Object.keys(DTYPE_BYTES).join(', ')}; floats become float32)`, 8, name);
-    }
-    const shape = v.shape;
-    if (!Array.isArray(shape) || !shape.every(isCount)) return fail(`${where}: shape must be a list of non-negative integers, got ${preview(shape)}`, 8, name);
-    const offs = v.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount)) {
-      return fail(`${where}: data_offsets must be [begin, end] with non-negative integers, got ${preview(offs)}`, 8, name);
-    }
-    const [begin, end] = offs as [number, number];
-    if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] end before they begin`, 8, name);
-    if (end > dataLen) fail(`${where}: truncated: data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes after the header)`, dataStart + Math.min(begin, dataLen), name);
-    const count = numel(shape as number[]);
-    const per = DTYPE_BYTES[dtype as string];
-    if (!Number.isSafeInteger(count * per) || count * per !== end - begin) {
-      fail(`${where}: shape ${shapeStr(shape as number[])} of ${dtype as string} needs ${count * per} bytes, data_offsets [${begin}, ${end}] give ${end - begin}`, dataStart + begin, name);
-    }
-    entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
-  }
-  checkTiling(entries, dataLen, dataStart, fail);
+  const supported = `gaaf reads ${Object.keys(DTYPE_BYTES).join(', ')} (floats become float32)`;
+  const { dataStart, metadata, entries } = readSafetensorsHeader(bytes, fail, { dtypes: DTYPE_BYTES, supported, maxHeaderBytes: opts.maxHeaderBytes });
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const tensors = new Map<string, ForeignTensor>();
   const converted: Record<string, number> = {};
   for (const e of entries) {
@@ -135,7 +86,7 @@ export function readForeignSafetensors(bytes: Uint8Array, file: string, opts: { 
 }
 
 /** The values of one validated entry as float32; a non-finite float, or an F64 outside float32's range, is an error. */
-function convert(dv: DataView, at: number, e: Entry, file: string): Float32Array {
+function convert(dv: DataView, at: number, e: HeaderEntry, file: string): Float32Array {
   const count = numel(e.shape);
   const out = new Float32Array(count);
   const per = DTYPE_BYTES[e.dtype];

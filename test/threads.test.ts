@@ -220,12 +220,18 @@ test('bench threads suite (smoke): a record per kernel and thread count, with th
     'conv2d 3×3 32→32 fwd+bwd 2 simd-1t', 'conv2d 3×3 32→32 fwd+bwd 2 simd-2t', 'conv2d 3×3 32→32 fwd+bwd 2 simd-4t',
     'mlp-base train step 8 simd-1t', 'mlp-base train step 8 simd-2t', 'mlp-base train step 8 simd-4t',
     'gemm A·B 64 simd-1t', 'gemm A·B 64 simd-2t', 'gemm A·B 64 simd-4t',
+    // 2 threads against 1, call against call: ours (2 threads), then the peer (the same call with splitting off)
+    'gemm A·B 64 simd-2t', 'gemm A·B 64 simd-1t', 'mlp-base train step 8 simd-2t', 'mlp-base train step 8 simd-1t',
   ]);
   for (const r of recs) {
     assert.equal(r.error, undefined, `${r.name} ${r.engine}: ${r.error}`);
     assert.ok(typeof r.params?.cpuPerWall === 'number' && r.params.cpuPerWall > 0, `${r.name} ${r.engine}: cpuPerWall`);
     assert.ok(typeof r.params?.coresAvailableBefore === 'number', 'the cores probe');
+    for (const k of ['peakScaling2Before', 'peakScaling2After']) assert.ok((r.params?.[k] as number) > 0, `the FP probe: ${k}`);
   }
+  const pairs = recs.filter((r) => r.suite === 'threads-pairs');
+  assert.deepEqual(pairs.map((r) => r.params?.vs ?? null), [null, 'simd-2t', null, 'simd-2t']);
+  for (const r of pairs.filter((q) => q.params?.vs)) assert.ok((r.params!.ratio as number) > 0 && r.params!.rounds === 3, `${r.name}: the per-round ratio`);
   const table = suiteTable(recs, 'threads');
   assert.match(table, /\*\*simd-2t ÷ simd-1t\*\*/);
   assert.match(table, /\*\*simd-4t ÷ simd-1t\*\*/);

@@ -2,7 +2,8 @@
 // `gaaf reproduce merge DIR... --out OUT`: Table 4 as a sharded sweep (src/reproduce/jobs.ts,
 // cnn-job.ts, table4-merge.ts), for GNU parallel, Slurm arrays or Kubernetes Indexed Jobs.
 import { InvalidArgumentError } from 'commander';
-import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines, writeText } from '../reproduce/index.js';
+import { CNN_VARIANT_LABELS, DEFAULT_LR_GRID, buildVariant, loadCnnSplits, mergeTable4, planJobs, planText, runJob, stageLines } from '../reproduce/index.js';
+import { writeText } from '../reproduce/run-files.js'; // not from index.js: its types reach vega-lite's, an optional peer
 import { type ReproduceCliOpts, cnnOptions } from './reproduce.js';
 import { VERSION, flag, pct, shellQuote } from './args.js';
 

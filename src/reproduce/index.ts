@@ -78,7 +78,6 @@ export { DEFAULT_LR_GRID, type JobSpec, planJobs, planText, readPlan, stageLines
 export { type JobResult, readDir, runJob } from './cnn-job.js';
 export { buildVariant, loadCnnSplits } from './cnn.js';
 export { type MergedDataset, type Table4Merge, mergeTable4 } from './table4-merge.js';
-export { writeText } from './run-files.js';
 
 export interface ShapesOutput {
   results: ShapesResults;

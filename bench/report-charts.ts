@@ -16,7 +16,7 @@ export function buildCharts(results: BenchResults): ReportChart[] {
   const recs = results.records.filter((r) => !r.error);
   const peak = peakRecord(recs);
   const charts: ReportChart[] = [];
-  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => !['peak', 'train', 'pairs', 'fast'].includes(s)); // pairs, fast: tables of per-round ratios
+  const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => !['peak', 'train', 'pairs', 'fast', 'threads-pairs'].includes(s)); // pairs, fast, threads-pairs: tables of per-round ratios
   for (const suite of suites) {
     const rs = recs.filter((r) => r.suite === suite && r !== peak);
     const engines = sortEngines(rs.map(engineOf));

@@ -31,7 +31,8 @@ export function pairsTable(records: readonly BenchRecord[], suite = 'pairs'): st
   const head = [...(hosts.size > 1 ? ['host'] : []), 'kernel', 'size', 'unit', 'ours', 'peer', 'peer’s', '**ours ÷ peer**, median of the rounds (IQR)', '% of peak (IQR)', 'peak GFLOP/s', 'cores got', 'rounds'];
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const ours of recs.filter((r) => (r.engine === 'simd' || r.engine === 'relaxed') && r.params?.vs === undefined)) { // a peer carries vs (in the fast suite the peer is 'simd')
+  // ours: 'simd' (pairs), 'relaxed' (fast), 'simd-2t' (threads-pairs); a peer carries vs (in the fast suite the peer is 'simd')
+  for (const ours of recs.filter((r) => ['simd', 'relaxed', 'simd-2t'].includes(r.engine) && r.params?.vs === undefined)) {
     const same = (q: BenchRecord): boolean => q.name === ours.name && q.size === ours.size && q !== ours && (q.host ?? 'node') === (ours.host ?? 'node');
     const peers = recs.filter((q) => same(q) && q.params?.vs === ours.engine);
     const missing = recs.filter((q) => same(q) && q.error);
@@ -62,6 +63,10 @@ export const PAIRS_EXPLAINED = 'Call against call: in one process our call, the 
   'the rounds (everything runs on this one thread: 1.00 is a free core, less means it was descheduled). Wall-clock time. ' +
   `The MLP step's peer "${STEP_GEMM_PEER}" is our own GEMM A·B at N = 512: its ratio is of GFLOP/s (the step's ${(MLP_FLOP_PER_SAMPLE / 1e6).toFixed(2)} MFLOP a sample), ` +
   'the share of GEMM\'s speed the step gets.';
+
+export const THREADS_PAIRS_EXPLAINED = 'Here "ours" (simd-2t) is the call on 2 threads and the peer (simd-1t) the same call with splitting switched off, ' +
+  'in the same pool, process and operands: ours ÷ peer is the speedup of 2 threads over 1. Unlike the tables above, the 2-thread calls use two cores: ' +
+  '"cores got" is the process\'s CPU time ÷ wall time over both kinds of call (about 1.5 when each had the cores it asked for).';
 
 export const FAST_EXPLAINED = 'Here "ours" (relaxed) is the fast build (init({ precision: \'fast\' }): f32x4.relaxed_madd, fused where the CPU has FMA) and ' +
   'the peer (simd) the deterministic build (f32x4.mul then f32x4.add), both instantiated side by side on the same operands; "% of peak" is ' +

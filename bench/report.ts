@@ -10,7 +10,7 @@ import { type BenchRecord, type BenchResults, METRIC_UNITS, type Metric, metricV
 import { renderSvg } from '../src/reproduce/render-svg.js';
 import { buildCharts } from './report-charts.js';
 import { OUR_ENGINES, type ReportChart, SUITE_TITLES, engineOf, peakFor, rank, sizeLabel, sortEngines } from './report-common.js';
-import { FAST_EXPLAINED, PAIRS_EXPLAINED, pairTargets, pairsTable } from './report-pairs.js';
+import { FAST_EXPLAINED, PAIRS_EXPLAINED, THREADS_PAIRS_EXPLAINED, pairTargets, pairsTable } from './report-pairs.js';
 
 export { OUR_ENGINES, engineOf, buildCharts, peakFor, type ReportChart };
 
@@ -207,7 +207,7 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   md.push(`Machine: ${machineLine(results)}.`, '');
   for (const n of opts.notes ?? []) md.push(n, '');
   const present = new Set(recs.map((r) => r.suite));
-  const interleaved = ['pairs', 'fast'].filter((x) => present.has(x));
+  const interleaved = ['pairs', 'fast', 'threads-pairs'].filter((x) => present.has(x));
   const tinybench = [...present].some((x) => !['peak', ...interleaved].includes(x));
   md.push([
     ...(tinybench ? ['In the per-suite tables each figure is the median of tinybench\'s timed calls after a warm-up, with the median absolute deviation as ±% of the median; ' +
@@ -242,7 +242,9 @@ export function buildReport(results: BenchResults, opts: ReportOptions = {}): Re
   const suites = [...new Set(recs.map((r) => r.suite))].filter((s) => s !== 'peak');
   for (const s of suites) {
     md.push(`## ${SUITE_TITLES[s] ?? s}`, '');
-    md.push(...(s === 'pairs' || s === 'fast' ? [PAIRS_EXPLAINED, ...(s === 'fast' ? ['', FAST_EXPLAINED] : []), '', pairsTable(recs, s)] : [suiteTable(recs, s, peakFor(recs, s) ?? peak)]), '');
+    md.push(...(s === 'pairs' || s === 'fast' || s === 'threads-pairs'
+      ? [PAIRS_EXPLAINED, ...(s === 'fast' ? ['', FAST_EXPLAINED] : s === 'threads-pairs' ? ['', THREADS_PAIRS_EXPLAINED] : []), '', pairsTable(recs, s)]
+      : [suiteTable(recs, s, peakFor(recs, s) ?? peak)]), '');
     for (const c of charts.filter((c) => c.file.startsWith(`${s}-`))) md.push(`![${c.title}](${c.file})`, '', c.caption, '');
   }
   const impls = new Map<string, Set<string>>();

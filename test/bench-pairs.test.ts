@@ -136,6 +136,10 @@ test('pairs table and targets: the per-round median with its IQR, % of peak and 
     .find((x) => x.target.startsWith('MLP training step'))!;
   assert.deepEqual(paired.values, [91.3]);
   assert.match(paired.target, /the two interleaved call against call/);
+  // the threads suite's 2-against-1 cases: ours is the 2-thread call, the peer the same call on 1 thread
+  const two: BenchRecord = { ...base, suite: 'threads-pairs', size: 512, gflops: 80, engine: 'simd-2t', params: { cpuPerWall: 1.48, rounds: 41 } };
+  const one: BenchRecord = { ...base, suite: 'threads-pairs', size: 512, gflops: 42, engine: 'simd-1t', params: { vs: 'simd-2t', ratio: 1.9, ratioQ1: 1.85, ratioQ3: 1.93 } };
+  assert.match(pairsTable([two, one], 'threads-pairs'), /\| gemm A·B \| 512 \| GFLOP\/s \| 80\.0 \| simd-1t \| 42\.0 \| \*\*1\.90×\*\* \(IQR 1\.85–1\.93\) \| – \| – \| 1\.48 \| 41 \|/);
   // the table gives that peer's figure in its own unit
   assert.match(pairsTable([stepRec, gemmPeer]), /\| train mlp-base step \| 128 \| samples\/s \| 14,000 \| gaaf gemm A·B 512 \| 44\.2 GFLOP\/s \| \*\*0\.91×\*\* \(IQR 0\.90–0\.93\) \| 70% \(68–72\)/);
 });

@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { quantile } from '../src/bench/pairs.js';
 
 interface Opts {
@@ -125,10 +126,11 @@ function main(): void {
   const arg = (k: string, d: string): string => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
   const rounds = Number(arg('--rounds', '11'));
   const out = arg('--out', '');
-  const dir = 'build/gemm-variants';
+  const root = fileURLToPath(new URL('..', import.meta.url)); // the checkout, wherever this is run from
+  const dir = join(root, 'build/gemm-variants');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'index.ts'), moduleSource());
-  execFileSync(process.execPath, ['node_modules/assemblyscript/bin/asc.js', join(dir, 'index.ts'), '--enable', 'simd', '--runtime', 'stub',
+  execFileSync(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), join(dir, 'index.ts'), '--enable', 'simd', '--runtime', 'stub',
     '-O3', '--noAssert', '--initialMemory', '256', '-o', join(dir, 'variants.wasm')], { stdio: 'inherit' });
   const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, 'variants.wasm'))), {}).exports as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
   const base = 1 << 20, P = base, PA = base + 4096, PB = PA + MC * KC * 16 + 4096, C = PB + KC * 32 * 4 + 4096, C2 = C + MC * 32 * 4 + 4096;

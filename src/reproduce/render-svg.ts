@@ -3,10 +3,7 @@
 // toSVG()). vega and vega-lite (with d3, about 11 MB installed) are optional peer dependencies,
 // loaded here and only here, on demand: without them `gaaf reproduce` still writes
 // results.json and REPORT.md, and says in one line how to get the charts.
-import { join } from 'node:path';
-import { writeFileAtomic } from '../checkpoint/fs.js';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Chart } from './charts.js';
 
 type Vega = typeof import('vega');
 type VegaLite = typeof import('vega-lite');
@@ -56,20 +53,4 @@ export async function renderSvg(spec: TopLevelSpec, lib?: VegaModules): Promise<
   } finally {
     view.finalize();
   }
-}
-
-/**
- * Writes each chart to `out/<file>` and appends the paths to `files`. Returns the charts
- * written (all of them, or none when vega is not installed) and, when none could be, why
- * and how to get them (CHARTS_HINT).
- */
-export async function writeCharts(charts: Chart[], out: string, files: string[]): Promise<{ written: Chart[]; skipped?: string }> {
-  const lib = await loadVega();
-  if (!lib) return { written: [], skipped: CHARTS_HINT };
-  for (const c of charts) {
-    const f = join(out, c.file);
-    writeFileAtomic(f, new TextEncoder().encode(await renderSvg(c.spec, lib)), out); // as run-files.ts writes the rest
-    files.push(f);
-  }
-  return { written: charts };
 }

@@ -1,14 +1,31 @@
 // Writing a reproduction's files. Each one replaces the old atomically (writeFileAtomic: a
 // temporary file beside it, fsynced, renamed over it), so a run of an hour that is killed while
 // it writes leaves the previous results.json, REPORT.md and charts whole, never half a file.
+// The charts are rendered by render-svg.ts.
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/fs.js';
 import type { Chart } from './charts.js';
-import { writeCharts } from './render-svg.js';
+import { CHARTS_HINT, loadVega, renderSvg } from './render-svg.js';
 
 /** Replaces the text file `path` atomically. */
 export function writeText(path: string, text: string): void {
   writeFileAtomic(path, new TextEncoder().encode(text), dirname(path));
+}
+
+/**
+ * Writes each chart to `out/<file>` and appends the paths to `files`. Returns the charts
+ * written (all of them, or none when vega is not installed) and, when none could be, why
+ * and how to get them (CHARTS_HINT).
+ */
+export async function writeCharts(charts: Chart[], out: string, files: string[]): Promise<{ written: Chart[]; skipped?: string }> {
+  const lib = await loadVega();
+  if (!lib) return { written: [], skipped: CHARTS_HINT };
+  for (const c of charts) {
+    const f = join(out, c.file);
+    writeText(f, await renderSvg(c.spec, lib));
+    files.push(f);
+  }
+  return { written: charts };
 }
 
 /** What a results object carries about its own writing. */

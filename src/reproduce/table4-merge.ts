@@ -12,8 +12,7 @@ import { type JobResult, checkResults, choiceOf, finished, missingChecks, readDi
 import type { JobSpec } from './jobs.js';
 import type { LrChoice } from './lr-select.js';
 import { PAPER_TABLE4, PAPER_TABLE4_SOURCE, PAPER_TABLE4_TRAIN } from './paper.js';
-import { writeCharts } from './render-svg.js';
-import { writeText } from './run-files.js';
+import { writeRunFiles, writeText } from './run-files.js';
 import { renderTable4Report } from './table4-report.js';
 
 export interface MissingJob {
@@ -122,13 +121,9 @@ export async function mergeTable4(dirs: string[], out: string, meta: { command: 
     datasets.push(ds);
     if (!m.results) continue;
     mkdirSync(sub, { recursive: true });
-    const { written } = await writeCharts(buildCnnCharts(m.results), sub, files);
-    m.results.charts = written.map((c) => c.file);
-    const json = join(sub, 'results.json');
-    writeText(json, JSON.stringify(m.results, null, 1) + '\n');
-    const report = join(sub, 'REPORT.md');
-    writeText(report, renderCnnReport(m.results, written));
-    files.push(json, report);
+    const results = m.results;
+    // the merge's finishedAt and wallSeconds are the jobs' (set by mergeDataset), so no t0
+    files.push(...(await writeRunFiles(results, sub, buildCnnCharts(results), (written) => renderCnnReport(results, written), null)).files);
   }
   const top = join(out, 'REPORT.md');
   writeText(top, renderTable4Report(datasets, meta.command));

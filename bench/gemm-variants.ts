@@ -122,10 +122,22 @@ function moduleSource(): string {
   return L.join('\n');
 }
 
+/** --rounds N (a positive integer, default 11) and --out FILE; anything else is an error naming it. */
+export function parseArgs(argv: readonly string[]): { rounds: number; out: string } {
+  let rounds = 11, out = '';
+  for (let i = 0; i < argv.length; i += 2) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k !== '--rounds' && k !== '--out') throw new RangeError(`gemm-variants: unknown argument '${k}' (expected --rounds N, --out FILE)`);
+    if (v === undefined || v === '') throw new RangeError(`gemm-variants: ${k} needs a value`);
+    if (k === '--out') out = v;
+    else if (!/^[1-9]\d*$/.test(v)) throw new RangeError(`gemm-variants: --rounds must be a positive integer, got '${v}'`);
+    else rounds = Number(v);
+  }
+  return { rounds, out };
+}
+
 function main(): void {
-  const arg = (k: string, d: string): string => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
-  const rounds = Number(arg('--rounds', '11'));
-  const out = arg('--out', '');
+  const { rounds, out } = parseArgs(process.argv.slice(2));
   const root = fileURLToPath(new URL('..', import.meta.url)); // the checkout, wherever this is run from
   const dir = join(root, 'build/gemm-variants');
   mkdirSync(dir, { recursive: true });
@@ -188,4 +200,11 @@ function main(): void {
   process.stdout.write(md);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { VARIANTS } from '../bench/gemm-variants.js';
+import { VARIANTS, parseArgs } from '../bench/gemm-variants.js';
 
 test('gemm-variants: every variant builds and runs, and the ones with the shipped layout give its bits', () => {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/gemm-variants.ts', '--rounds', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -18,4 +18,13 @@ test('gemm-variants: every variant builds and runs, and the ones with the shippe
     assert.equal(bits, name === 'shipped' ? '(the reference)' : layout ? 'same' : 'other layout', name);
   }
   assert.match(out, /variant\(s\) reach 90%|No variant reaches 90%/);
+});
+
+test('gemm-variants: its arguments are checked, an unknown one or a bad count is an error naming it', () => {
+  assert.deepEqual(parseArgs([]), { rounds: 11, out: '' });
+  assert.deepEqual(parseArgs(['--rounds', '3', '--out', 'x.md']), { rounds: 3, out: 'x.md' });
+  assert.throws(() => parseArgs(['--round', '3']), /unknown argument '--round'/);
+  assert.throws(() => parseArgs(['--rounds', 'abc']), /--rounds must be a positive integer, got 'abc'/);
+  assert.throws(() => parseArgs(['--rounds', '0']), /positive integer, got '0'/);
+  assert.throws(() => parseArgs(['--out']), /--out needs a value/);
 });

@@ -103,4 +103,7 @@ test('comparePaired: epochs as differences at n − 1 df, gradient information a
   // a tiny difference with a spread of 5 (59.2% against 59.4%) is within noise
   const s = comparePaired([{ seed: 1, value: 0.55 }, { seed: 2, value: 0.64 }, { seed: 3, value: 0.586 }], [{ seed: 1, value: 0.60 }, { seed: 2, value: 0.56 }, { seed: 3, value: 0.622 }]);
   assert.equal(s.verdict, 'within noise');
+  // the same difference on every seed (all at 100% training accuracy): no zero-width "interval" is printed
+  const same = comparePaired([{ seed: 1, value: 1 }, { seed: 2, value: 1 }, { seed: 3, value: 1 }], [{ seed: 1, value: 1 }, { seed: 2, value: 1 }, { seed: 3, value: 1 }]);
+  assert.match(same.sentence, /^\+0\.00, the same on all 3 seeds, so the t interval has no width: within noise$/);
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FinishedJob, JobResult } from '../src/reproduce/cnn-job.js';
+import { renderCnnReport } from '../src/reproduce/cnn-report.js';
 import { readPlan } from '../src/reproduce/jobs.js';
 import { correctOf } from '../src/reproduce/predictions.js';
 
@@ -88,6 +89,23 @@ test('jobs write their results with per-sample predictions; a rerun skips; merge
   assert.ok(!top.includes('+Batch Norm (BN)'), 'variants outside the plan are not listed');
   const perDataset = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
   assert.deepEqual(perDataset.runs.map((r: { variant: string; seed: number }) => `${r.variant}${r.seed}`), ['base1', 'gaaf1', 'base2']);
+  // each variant ran at its own rate: the merged protocol names none, and the run time says what it sums
+  assert.equal(perDataset.protocol.optimizer.lr, null);
+  const all = readdirSync(join(out, 'jobs')).map((f) => JSON.parse(readFileSync(join(out, 'jobs', f), 'utf8')) as FinishedJob);
+  assert.equal(perDataset.sweep.jobsDone, 5);
+  assert.equal(perDataset.sweep.jobsSeconds, all.reduce((a, j) => a + j.run.seconds, 0));
+  assert.deepEqual(perDataset.sweep.resumed, []);
+  const counted = perDataset.runs.reduce((a: number, r: { seconds: number }) => a + r.seconds, 0);
+  assert.equal(perDataset.wallSeconds, counted);
+  const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
+  assert.ok(report.includes(`the sum of the 3 counted runs' own times (they ran apart, as jobs); the dataset's 5 finished jobs, with the checks at rates not chosen, ran ${(perDataset.sweep.jobsSeconds / 3600).toFixed(1)} h in all`));
+  assert.ok(report.includes('ours are the paired comparisons of the Summary, over 2 seeds.'));
+  // without a GAAF variant there is no comparison, and the report does not claim one
+  const baseOnly = { ...perDataset, runs: perDataset.runs.filter((r: { variant: string }) => r.variant === 'base'),
+    summary: perDataset.summary.filter((s: { variant: string }) => s.variant === 'base') };
+  const lone = renderCnnReport(baseOnly, []);
+  assert.ok(lone.includes('this report has no paired comparison yet'), 'the spread line follows the comparisons');
+  assert.ok(!lone.includes('paired comparisons of the Summary'));
   assert.ok(existsSync(join(out, 'REPORT.md')));
   assert.deepEqual(readdirSync(join(out, 'jobs')).filter((f) => f.includes('.tmp-')), [], 'no temporary files left');
 });

@@ -26,6 +26,7 @@ const COLORS: Readonly<Record<CnnVariant, string>> = { base: '#4c78a8', bn: '#f5
 const CONFIG = { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 
 const fix = (x: number | undefined, d: number): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const nSeeds = (r: CnnReproduceResults): string => (r.protocol.seeds.length === 1 ? '1 seed' : `${r.protocol.seeds.length} seeds`);
 const pct = (m: MeanSd, d = 2): string => `${fix(100 * m.mean, d)}${m.sd === null ? '' : ` (${fix(100 * m.sd, d)})`}`;
 const signed = (x: number, d = 2): string => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
 const minutes = (s: number): string => `${(s / 60).toFixed(1)} min (${Math.round(s)} s)`;
@@ -57,7 +58,7 @@ function accuracyChart(r: CnnReproduceResults): Chart {
     caption: 'Accuracy with the best epoch\'s weights, in inference mode; one dot per seed, the coloured tick is the mean over seeds and the whisker ±1 standard deviation.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Test and training accuracy', subtitle: `${r.protocol.seeds.length} seed(s); ${r.data.trainCount} training, ${r.data.testCount} test samples` },
+      title: { text: 'Test and training accuracy', subtitle: `${nSeeds(r)}; ${r.data.trainCount} training, ${r.data.testCount} test samples` },
       data: { values: points },
       facet: { column: { field: 'set', type: 'nominal', title: null, sort: ['test', 'train'] } },
       spec: {
@@ -148,6 +149,32 @@ export function gaafComparisons(r: CnnReproduceResults): Array<{ withG: CnnVaria
   return out;
 }
 
+/** The header's claim about where the numbers are: the intervals and tests are computed from results.json's per-sample predictions when the report is written. */
+const EVERY_NUMBER = 'Every number below is in [results.json](results.json) or computed from it: the intervals and tests from its per-sample test predictions.';
+
+/** The widths' source: the paper fixes the reduced VGG16's conv widths, and no width of the SVHN CNN (nor VGG's reduced dense layers). */
+function widthsSource(r: CnnReproduceResults): string {
+  if (r.protocol.model === 'vgg' && r.protocol.filters.join(',') === VGG_FILTERS.join(',')) {
+    return 'The conv widths are the paper\'s (VGG16\'s without its last three conv layers); the dense widths are this project\'s defaults, since the paper gives none (see the README).';
+  }
+  return 'These are this project\'s default widths, chosen by it: the paper gives none for this model (see the README and "What the paper fixes" below).';
+}
+
+/** A merged sweep's run time: the counted runs' own seconds, and all the dataset's finished jobs' (the checks at rates not chosen too). */
+function sweepTime(r: CnnReproduceResults): string {
+  const s = r.sweep;
+  const counted = `${minutes(r.wallSeconds)}, the sum of the ${r.runs.length === 1 ? 'counted run\'s own time' : `${r.runs.length} counted runs' own times`} (they ran apart, as jobs)`;
+  return s ? `${counted}; the dataset's ${s.jobsDone} finished jobs, with the checks at rates not chosen, ran ${fix(s.jobsSeconds / 3600, 1)} h in all.` : `${counted}.`;
+}
+
+/** A merged sweep's start rows: the first counted job's start, and the jobs that resumed from a checkpoint (their startedAt is the resumption's). */
+function sweepStarts(r: CnnReproduceResults): string[][] {
+  const rows = [['first counted job started', r.startedAt]];
+  const resumed = r.sweep?.resumed ?? [];
+  if (resumed.length) rows.push(['resumed from a checkpoint', resumed.map((j) => `${j.id} (from epoch ${j.fromEpoch}; its start time is the resumption's)`).join(', ')]);
+  return rows;
+}
+
 export const CNN_METHOD =
   'Each verdict is on the claim that the GAAF variant is more accurate than its partner trained with the same seeds: **yes** when the mean per-seed difference is positive and both intervals exclude 0 ' +
   '(the 95% Student t interval of the per-seed differences at n − 1 degrees of freedom, and the 95% paired bootstrap over seeds and test samples, since all seeds share one test set); ' +
@@ -166,17 +193,17 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push("# Reproducing the GAAF paper's CNN experiments (Table 4)", '');
   if (sweep) {
     L.push(`Merged by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout) from the jobs of the Table 4 sweep that had finished (the sweep's REPORT.md lists those still missing), ` +
-      `gaaf ${r.gaafVersion}, runs finished by ${r.finishedAt.slice(0, 10)}. Run time ${minutes(r.wallSeconds)}, summed over the runs, on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
-      'Every number below is in [results.json](results.json).', '');
+      `gaaf ${r.gaafVersion}, runs finished by ${r.finishedAt.slice(0, 10)}. Run time ${sweepTime(r)} On ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ` +
+      `${EVERY_NUMBER}`, '');
   } else L.push(`Produced by \`${r.command}\` (\`gaaf\` is \`node dist/cli.js\` in a checkout), gaaf ${r.gaafVersion}, on ${r.finishedAt.slice(0, 10)}. ` +
-    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. Every number below is in [results.json](results.json).`, '');
+    `Wall time ${minutes(r.wallSeconds)} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}. ${EVERY_NUMBER}`, '');
   L.push(`Paper: ${PAPER_TABLE4_SOURCE}.`, '');
 
   L.push('## Summary', '');
   const limited = r.data.trainSamplesLimit !== null || r.data.testSamplesLimit !== null;
   L.push(`Model: ${modelName}${r.protocol.defaultWidths ? '' : ', with the narrower widths stated under Setup'}. ` +
     `Data: ${r.data.source}${limited ? `, limited to ${r.data.trainCount + r.data.valCount} training and ${r.data.testCount} test samples` : ''}. ` +
-    `${r.protocol.seeds.length} seed(s), up to ${r.protocol.maxEpochs} epochs each. ` +
+    `${nSeeds(r)}, up to ${r.protocol.maxEpochs} epochs each. ` +
     'The paper ran on CIFAR-10, CIFAR-100 and SVHN; its numbers are quoted for comparison of the direction and size of the effects, not of the accuracies themselves, unless the data is the same.', '');
   const cmps = gaafComparisons(r);
   if (cmps.length) {
@@ -199,8 +226,8 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   }
 
   L.push('## Table 4: test and training accuracy', '');
-  L.push(`Mean (standard deviation) over ${r.protocol.seeds.length} seed(s), in %, with the best epoch's weights and BatchNorm running statistics restored, in inference mode. ` +
-    `Training accuracy is measured the same way on the training split after training (the paper: "the base and GAAF models have almost the same training accuracies (98.2%, 99.6%, and 99.9% for CIFAR100, CIFAR10 and SVHN)"). ` +
+  L.push(`Mean (standard deviation) over ${nSeeds(r)}, in %, with the best epoch's weights and BatchNorm running statistics restored, in inference mode. ` +
+    `Training accuracy is measured the same way on the training split after training (the paper: "the base and GAAF models have almost the same training accuracies (98.2%, 99.6%, and 99.9% for CIFAR100, CIFAR10 and SVHN, respectively)"). ` +
     `The paper's column closest to this model is ${column}.`, '');
   L.push(table(['Model', 'Activation', 'Test accuracy (%)', 'Train accuracy (%)', 'Best epoch', 'Paper SVHN', 'Paper CIFAR-10', 'Paper CIFAR-100', 'Samples/s'],
     r.summary.map((s) => {
@@ -222,7 +249,7 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push('');
   L.push('### Models', '');
   L.push(`- ${modelName}: conv widths ${r.protocol.filters.join('-')}, hidden dense widths ${r.protocol.dense.join('-')}, then ${r.data.classes} logits with softmax cross-entropy. ` +
-    `${r.protocol.defaultWidths ? 'These are the default widths (see the README for how they were derived from the paper).' : '**Narrower than the defaults** (`--filters`, `--dense`), to fit the time budget.'}`);
+    `${r.protocol.defaultWidths ? widthsSource(r) : '**Narrower than the defaults** (`--filters`, `--dense`), to fit the time budget.'}`);
   L.push('- 3×3 convolutions with \'same\' padding, 2×2 max-pools, He-uniform weights, zero biases.');
   L.push(`- +BN: BatchNorm after every hidden conv and dense layer, before its ReLU; those layers then have no bias (β replaces it). BatchNorm momentum ${r.protocol.batchNorm.momentum}, ε ${r.protocol.batchNorm.epsilon}; running variance from the ${r.protocol.batchNorm.runningVariance}.`);
   L.push(`- +GAAF: every ReLU becomes ReLU + g(x)·s(x), K = ${r.protocol.gaaf.K}, ${gaafText('relu', r.protocol.gaaf)}.`);
@@ -249,7 +276,8 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   else if (choice && typeof choice === 'object') {
     // one rate per variant (the Table 4 sweep's check): each variant's trials and its chosen rate
     const per = Object.entries(choice as Record<string, LrChoice>);
-    L.push('The learning rate was chosen per variant on the validation split, one seed each: ' + (per[0]?.[1].rule ?? '') + '.', '');
+    L.push('The learning rate was chosen per variant on the validation split: ' + (per[0]?.[1].rule ?? '') + '. ' +
+      'So the first seed\'s run of each variant is the winner of its check: its rate was picked for that seed on validation (not on the test set), which the later seeds\' runs were not. The paired comparisons count it as one seed like the others, though it is not quite exchangeable with them.', '');
     L.push(table(['Variant', 'Chosen rate', 'Trials: rate, best validation accuracy (%)'], per.map(([v, c]) =>
       [CNN_VARIANT_LABELS[v as CnnVariant] ?? v, String(c.lr), c.trials.map((t) => `${t.lr}: ${fix(100 * t.valAccuracy, 2)}`).join('; ')])), '');
   } else L.push(`The learning rate ${opt.lr} was given, not chosen on the validation split (\`--lr-grid\` chooses it there).`, '');
@@ -258,8 +286,8 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   L.push('### Machine and wall time', '');
   L.push(table(['', ''], [
     ['command', `\`${r.command}\``],
-    perVariant ? ['run time', `${minutes(r.wallSeconds)}: the sum of the jobs' runs, which ran apart (see the sweep's REPORT.md)`] : ['wall time', minutes(r.wallSeconds)],
-    ['started', r.startedAt],
+    perVariant ? ['run time', sweepTime(r)] : ['wall time', minutes(r.wallSeconds)],
+    ...(perVariant ? sweepStarts(r) : [['started', r.startedAt]]),
     ['CPU', `${r.machine.cpu}, ${r.machine.cores} cores (samples/s depend on what else the machine ran meanwhile)`],
     ['memory', `${r.machine.memoryGiB} GiB`],
     ['Node', `${r.machine.node} (${r.machine.platform}/${r.machine.arch})`],
@@ -271,11 +299,11 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
   chart('training-curves.svg');
 
   L.push("## Where and why our numbers differ from the paper's", '');
-  L.push(`- **Data.** ${r.protocol.model === 'cnn' && !/CIFAR/.test(r.data.source) ? 'The paper trained this model on SVHN (73K training images of 32×32×3); this run uses other data, so its accuracies are not comparable with the SVHN column, only the direction of the effects is.' : 'See the Data section for how this data relates to the paper\'s.'}`);
+  L.push(`- **Data.** ${r.protocol.model === 'cnn' && !/CIFAR/.test(r.data.source) ? 'The paper trained this model on SVHN ("color images of house numbers from Google Street View", "73K train images and 26K test images of 10 classes"); this run uses other data, so its accuracies are not comparable with the SVHN column, only the direction of the effects is.' : 'See the Data section for how this data relates to the paper\'s.'}`);
   const trainAcc = r.summary.map((v) => v.trainAccuracy.mean);
   const under = Math.max(...trainAcc) < PAPER_TABLE4_TRAIN.CIFAR100 / 100;
   if (limited || r.protocol.maxEpochs < 30 || under) {
-    L.push(`- **Reduced protocol.** ${limited ? `Only ${r.data.trainCount + r.data.valCount} training samples, ` : ''}at most ${r.protocol.maxEpochs} epochs and ${r.protocol.seeds.length} seed(s). ` +
+    L.push(`- **Reduced protocol.** ${limited ? `Only ${r.data.trainCount + r.data.valCount} training samples, ` : ''}at most ${r.protocol.maxEpochs} epochs and ${nSeeds(r)}. ` +
       `Our training accuracies are ${fix(100 * Math.min(...trainAcc), 1)}-${fix(100 * Math.max(...trainAcc), 1)}% against the paper's 98.2-99.9%` +
       (under ? ', so the models are not trained as far as the paper\'s, and the differences between variants are those of earlier training.' : '.'));
   }
@@ -288,7 +316,9 @@ export function renderCnnReport(r: CnnReproduceResults, charts: Chart[]): string
       : `For the SVHN model §5.2 gives the structure (four conv layers, max pooling after every second, three dense layers) but no widths (ours: conv ${r.protocol.filters.join('-')}, dense ${r.protocol.dense.join('-')}); for the CIFAR model it fixes the conv widths (VGG16's without its last three conv layers, ${VGG_FILTERS.join('-')}) but not the reduced dense widths. `) +
     `§4 gives K = 10,000 for its experiments${r.protocol.gaaf.K === 10000 ? ', as here' : `; this run used K = ${r.protocol.gaaf.K}`}, and names a shifted sigmoid as ReLU's shape function without its parameters (${shapeName('relu', r.protocol.gaaf) === 'shiftedSigmoid' ? `ours: a = ${r.protocol.gaaf.a}, b = ${r.protocol.gaaf.b}` : `this run uses another shape: ${gaafText('relu', r.protocol.gaaf)}`}). ` +
     'The optimizer, learning rate, batch size, epochs, BatchNorm settings and data augmentation are not given; ours are stated above.');
-  L.push(`- **Spread.** The paper reports single numbers without a spread; ours are the paired comparisons of the Summary, over ${r.protocol.seeds.length} seed(s).`, '');
+  L.push(`- **Spread.** The paper reports single numbers without a spread; ${cmps.length
+    ? `ours are the paired comparisons of the Summary, over ${nSeeds(r)}.`
+    : 'this report has no paired comparison yet (no GAAF variant and its partner have both finished), so it gives no spread of GAAF\'s effect either.'}`, '');
 
   L.push('## Files', '');
   L.push('- [results.json](results.json): every number above, per run and summarised, with each epoch\'s losses and accuracies, and the protocol.');

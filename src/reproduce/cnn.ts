@@ -126,7 +126,8 @@ export interface CnnReproduceResults extends RunHeader {
     dense: number[];
     defaultWidths: boolean;
     params: Record<CnnVariant, number>;
-    optimizer: OptimizerConfig;
+    /** lr is null in a sweep's merge, where each variant ran at its own rate (lrChoice). */
+    optimizer: OptimizerConfig | ({ name: string; lr: null } & Record<string, OptimizerConfig[string] | null>);
     batchSize: number;
     maxEpochs: number;
     patience: number;
@@ -137,6 +138,8 @@ export interface CnnReproduceResults extends RunHeader {
   };
   /** The learning-rate choice on validation: one rate for all variants (--lr-grid), or one per variant (the Table 4 sweep); null when the rate was given. */
   lrChoice?: LrSelection | Partial<Record<CnnVariant, LrChoice>> | null;
+  /** A sweep's merge: how many of the dataset's jobs had finished, their runs' seconds in all, and those resumed from a checkpoint. */
+  sweep?: { jobsDone: number; jobsSeconds: number; resumed: Array<{ id: string; fromEpoch: number }> };
   runs: CnnRunResult[];
   summary: CnnVariantSummary[];
   paper: Record<string, unknown>;

@@ -138,6 +138,7 @@ export function comparePaired(a: ReadonlyArray<{ seed: number; value: number }>,
   const unit = o.unit ? ` ${o.unit}` : '';
   const lvl = Math.round(100 * t.level);
   const tPart = t.n < 2 ? 'one seed, so no t interval'
+    : diffs.every((d) => d === diffs[0]) ? `the same on all ${t.n} seeds, so the t interval has no width`
     : o.relative
       ? `${lvl}% t interval of the per-seed ratio ${t.lo === null ? '' : `[×${Math.exp(t.lo).toFixed(2)}, ×${Math.exp(t.hi!).toFixed(2)}]`} over ${t.n} seeds at ${t.df} df`
       : `${lvl}% t interval over ${t.n} seeds [${f(t.lo!)}, ${f(t.hi!)}]${unit} at ${t.df} df`;

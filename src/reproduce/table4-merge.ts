@@ -82,12 +82,17 @@ export function mergeDataset(dir: string, meta: { command: string; version: stri
       wallSeconds: counted.reduce((a, j) => a + j.run.seconds, 0),
       machine: first.machine,
       data: first.setup.data,
-      protocol: { ...first.setup.protocol, seeds },
+      protocol: { ...first.setup.protocol, seeds, optimizer: { ...first.setup.protocol.optimizer, lr: null } }, // each variant has its rate (lrChoice)
       runs: [...runs].sort((a, b) => a.seed - b.seed || CNN_VARIANTS.indexOf(a.variant) - CNN_VARIANTS.indexOf(b.variant)),
       summary: summarizeCnn(runs, variants.filter((v) => choices[v])),
       paper: { source: PAPER_TABLE4_SOURCE, table4: PAPER_TABLE4, trainAccuracy: PAPER_TABLE4_TRAIN },
       charts: [],
       lrChoice: choices,
+      sweep: {
+        jobsDone: jobs.length,
+        jobsSeconds: jobs.reduce((a, j) => a + (j.run?.seconds ?? 0), 0),
+        resumed: counted.flatMap((j) => (j.resumedFromEpoch ? [{ id: j.job.id, fromEpoch: j.resumedFromEpoch }] : [])),
+      },
     };
   }
   return {
